@@ -1,0 +1,158 @@
+"""Executing circuit protocols: a spec in, a trace out.
+
+The runner follows the spec's steps over every measurement branch.  The
+same code runs exactly (SymPy amplitudes, the symbolic input α|0⟩ + β|1⟩)
+or numerically (given amplitudes), so that a refutation found symbolically
+is replayed on the numeric model with concrete values.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+import sympy as sp
+
+from qproto.spec.circuit import ApplyGate, CircuitProtocol, Controlled, Measure, Prepare, Send
+from qproto.spec.errors import SpecError, UnknownNameError
+
+from . import exact as _exact
+from .bell import bell
+from .gates import Gate, gate
+from .state import State, ket, qubit
+from .trace import Branch, Trace, TraceStep
+
+ALPHA, BETA = sp.Symbol("alpha"), sp.Symbol("beta")
+INPUT_CONSTRAINT = ALPHA * sp.conjugate(ALPHA) + BETA * sp.conjugate(BETA) - 1
+
+
+def symbolic_input(register: str) -> State:
+    """α|0⟩ + β|1⟩ with the constraint |α|² + |β|² = 1."""
+    return qubit(ALPHA, BETA, register, (INPUT_CONSTRAINT,))
+
+
+def prepared_state(step: Prepare, input_state: State | None = None) -> State:
+    """The state a :class:`Prepare` step names."""
+    kind, _, arg = step.state.partition(":")
+    regs = step.registers
+    if kind == "input":
+        if len(regs) != 1:
+            raise SpecError(f"prepare 'input' takes one register, got {regs}")
+        if input_state is None:
+            return symbolic_input(regs[0])
+        return State(input_state.data, regs, input_state.dims, input_state.kind, input_state.constraints, check=False)
+    if kind == "bell":
+        if len(regs) != 2:
+            raise SpecError(f"prepare 'bell:{arg}' takes two registers, got {regs}")
+        return bell(arg, (regs[0], regs[1]))
+    if kind == "ket":
+        return ket(arg, regs)
+    raise UnknownNameError(
+        f"unknown prepared state {step.state!r}; use 'input', 'bell:phi+|phi-|psi+|psi-' or 'ket:BITS'"
+    )
+
+
+def resolve_gate(step: ApplyGate | Controlled) -> Gate:
+    """The gate a step names, or its explicit matrix (checked unitary)."""
+    matrix = getattr(step, "matrix", None)
+    if matrix is not None:
+        rows = [[sp.sympify(x) if isinstance(x, str) else x for x in row] for row in matrix]
+        return Gate(step.gate, rows)
+    return gate(step.gate, *getattr(step, "params", ()))
+
+
+def validate(spec: CircuitProtocol) -> None:
+    """Resolve every gate and prepared state, so that a bad name or a
+    non-unitary matrix is reported before any proof starts."""
+    for step in spec.steps:
+        if isinstance(step, (ApplyGate, Controlled)):
+            g = resolve_gate(step)
+            if g.arity != len(step.targets):
+                raise SpecError(
+                    f"{spec.name}: gate {step.gate} acts on {g.arity} qubit(s) but targets {list(step.targets)}"
+                )
+        elif isinstance(step, Prepare):
+            prepared_state(step)
+
+
+def run(
+    spec: CircuitProtocol,
+    inputs: Mapping[str, int] | None = None,
+    *,
+    input_state: State | None = None,
+    overrides: Mapping[tuple[str, ...], State] | None = None,
+    numeric: bool = False,
+) -> Trace:
+    """Run ``spec`` and return its trace.
+
+    Args:
+        inputs: values of the spec's classical input bits.  Defaults to all 0.
+        input_state: the qubit for a ``Prepare(state="input")``.  Defaults
+            to the symbolic α|0⟩ + β|1⟩.
+        overrides: states that replace prepared ones, keyed by the prepared
+            registers (a noisy Werner pair instead of |Φ+⟩).
+        numeric: evolve complex128 arrays instead of SymPy expressions
+            (requires a numeric ``input_state`` when the spec has one).
+    """
+    inputs = {name: int((inputs or {}).get(name, 0)) for name in spec.inputs}
+    overrides = dict(overrides or {})
+    branches = [Branch({}, sp.Integer(1) if not numeric else 1.0, State(np.array(sp.Integer(1) if not numeric else 1.0 + 0j, dtype=object if not numeric else complex), (), (), "ket", check=False))]
+    steps: list[TraceStep] = []
+    for i, step in enumerate(spec.steps, 1):
+        if isinstance(step, Prepare):
+            new = overrides.get(tuple(step.registers)) or prepared_state(step, input_state)
+            if numeric:
+                new = new.numeric()
+            branches = [Branch(b.record, b.probability, b.state.tensor(new)) for b in branches]
+        elif isinstance(step, ApplyGate):
+            g = resolve_gate(step)
+            branches = [Branch(b.record, b.probability, b.state.apply(g, step.targets)) for b in branches]
+        elif isinstance(step, Controlled):
+            g = resolve_gate(step)
+            out = []
+            for b in branches:
+                bit = b.record.get(step.when, inputs.get(step.when))
+                if bit is None:
+                    raise SpecError(f"{spec.name} step {i}: bit {step.when!r} has no value")
+                out.append(Branch(b.record, b.probability, b.state.apply(g, step.targets) if bit else b.state))
+            branches = out
+        elif isinstance(step, Measure):
+            out = []
+            for b in branches:
+                for k in range(b.state.dims[b.state.axis(step.register)]):
+                    s = b.state.project(step.register, k)
+                    p = s.norm2()
+                    if (numeric and p < 1e-15) or (not numeric and p == 0):
+                        continue
+                    out.append(Branch({**b.record, step.record: k}, p, s))
+            branches = out
+        elif isinstance(step, Send):
+            pass  # a message moves information, not amplitudes; ownership is in the spec
+        else:
+            raise SpecError(f"{spec.name} step {i}: the circuit runner cannot execute action {step.action!r}")
+        steps.append(TraceStep(i, step.describe(), step.action, step.party, branches))
+    return Trace(spec.name, "numeric" if numeric else "exact", inputs, steps)
+
+
+def output_state(branch: Branch, registers: tuple[str, ...]) -> State:
+    """The branch's (unnormalised) reduced state on ``registers``."""
+    return branch.state.reduced(registers)
+
+
+def branch_probability(branch: Branch) -> Any:
+    p = branch.probability
+    return _exact.reduce(p, branch.state.constraints) if isinstance(p, sp.Basic) else p
+
+
+__all__ = [
+    "ALPHA",
+    "BETA",
+    "INPUT_CONSTRAINT",
+    "symbolic_input",
+    "prepared_state",
+    "resolve_gate",
+    "validate",
+    "run",
+    "output_state",
+    "branch_probability",
+]

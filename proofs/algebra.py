@@ -1,0 +1,99 @@
+"""The algebraic engine: identities proved for all symbolic parameters.
+
+A claim is a list of *residuals*, expressions that must vanish.  Each is
+reduced modulo the constraints its symbols obey (for the input qubit,
+|α|² + |β|² = 1).  All residuals zero: **proved**.  Otherwise the engine
+looks for concrete values that make a residual non-zero, evaluating
+*exactly* at rational points of the constraint set; one found: **refuted**
+with those values.  Neither: **inconclusive** — SymPy failing to simplify is
+never taken for a proof.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+import sympy as sp
+
+from qproto.models import exact as _exact
+
+#: Rational points (α, β) on the unit sphere |α|²+|β|² = 1, from Pythagorean
+#: quadruples a²+b²+c²+d² = n²: exact witnesses for refutations.
+RATIONAL_QUBITS: tuple[tuple[sp.Expr, sp.Expr], ...] = tuple(
+    ((sp.Integer(a) + sp.I * b) / n, (sp.Integer(c) + sp.I * d) / n)
+    for a, b, c, d, n in [
+        (1, 2, 2, 4, 5),
+        (2, 3, 6, 0, 7),
+        (1, 1, 1, 1, 2),
+        (4, 0, 3, 0, 5),
+        (0, 3, 0, 4, 5),
+        (1, 4, 8, 0, 9),
+        (2, 6, 0, 9, 11),
+        (1, 0, 0, 1, 1),
+    ]
+)
+
+#: Sample values for real parameters in [0, 1] (fidelities, probabilities).
+RATIONAL_UNIT: tuple[sp.Expr, ...] = tuple(sp.Rational(k, 7) for k in range(8))
+
+
+@dataclass
+class Outcome:
+    """What the engine established for a set of residuals."""
+
+    status: str  # proved | refuted | inconclusive
+    undecided: list[sp.Expr] = field(default_factory=list)
+    witness: dict[str, Any] | None = None
+    value: Any = None
+
+
+def decide(
+    residuals: Iterable[Any],
+    constraints: Sequence[sp.Expr] = (),
+    witnesses: Sequence[Mapping[sp.Symbol, Any]] = (),
+) -> Outcome:
+    """Prove that every residual vanishes under ``constraints``, or find a
+    witness (an assignment from ``witnesses``) where one does not.
+
+    ``witnesses`` must satisfy the constraints; values are exact, so a
+    non-zero residual at a witness is a genuine counterexample.
+    """
+    undecided = []
+    for r in residuals:
+        red = _exact.reduce(r, constraints)
+        if red == 0:
+            continue
+        if red.is_number:
+            if sp.simplify(red) != 0:
+                return Outcome("refuted", [red], {}, red)
+            continue
+        if sp.simplify(red) == 0:
+            continue
+        undecided.append(red)
+    if not undecided:
+        return Outcome("proved")
+    for w in witnesses:
+        for red in undecided:
+            v = sp.simplify(red.subs(w, simultaneous=True))
+            if v.is_number and v != 0:
+                return Outcome("refuted", undecided, {str(k): v for k, v in w.items()}, v)
+    return Outcome("inconclusive", undecided)
+
+
+def qubit_witnesses(alpha: sp.Symbol, beta: sp.Symbol) -> list[dict[sp.Symbol, sp.Expr]]:
+    """Witness assignments for a symbolic qubit, conjugates included."""
+    return [
+        {alpha: a, beta: b, sp.conjugate(alpha): sp.conjugate(a), sp.conjugate(beta): sp.conjugate(b)}
+        for a, b in RATIONAL_QUBITS
+    ]
+
+
+def parse_exact(text: Any, **locals_: Any) -> sp.Expr:
+    """A spec's expected value (``"1/4"``, ``"(2*F + 1)/3"``) as SymPy."""
+    if isinstance(text, sp.Basic):
+        return text
+    return sp.sympify(text, locals=locals_ or None, rational=True)
+
+
+__all__ = ["Outcome", "decide", "qubit_witnesses", "parse_exact", "RATIONAL_QUBITS", "RATIONAL_UNIT"]

@@ -1,0 +1,27 @@
+"""``qproto explain``: the exact step-by-step trace of a protocol."""
+
+from __future__ import annotations
+
+from qproto.explain import explain, render
+from qproto.loader import resolve
+from qproto.proofs.runner import validate
+
+from .common import console, print_json
+
+
+def register(sub) -> None:
+    p = sub.add_parser("explain", help="show a protocol step by step with its exact states")
+    p.add_argument("protocol", metavar="PROTOCOL", help="catalogue name, path/to/spec.py or module:ATTR")
+    p.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    spec = resolve(args.protocol)
+    validate(spec)
+    doc = explain(spec)
+    if args.json:
+        print_json(doc)
+    else:
+        render(doc, console())
+    return 0

@@ -1,0 +1,24 @@
+"""qproto.spec — the specification language and the protocol catalogue."""
+
+from .circuit import ApplyGate, CircuitProtocol, Controlled, Measure, Prepare, Register, Send
+from .errors import QprotoError
+from .protocol import Channel, Parameter, Party, Property, Protocol, Reference, Step, replace_step
+
+__all__ = [
+    "ApplyGate",
+    "CircuitProtocol",
+    "Controlled",
+    "Measure",
+    "Prepare",
+    "Register",
+    "Send",
+    "QprotoError",
+    "Channel",
+    "Parameter",
+    "Party",
+    "Property",
+    "Protocol",
+    "Reference",
+    "Step",
+    "replace_step",
+]

@@ -1,0 +1,297 @@
+"""The specification language shared by every protocol family.
+
+A protocol spec is data: frozen dataclasses that read like a document
+(identity, parties, channels, ordered steps, parameters, properties).  A
+family (circuit protocols, prepare-and-measure QKD, transition systems, ...)
+subclasses :class:`Protocol` and adds the fields its models need.  Variants
+are written with :meth:`Protocol.variant`, so a new protocol is a few lines.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Mapping, Sequence
+
+from .errors import ParameterError, SpecError
+
+#: The engines a property can name.  Each maps to one checker module in
+#: ``qproto.proofs``.
+ENGINES = ("algebra", "statemachine", "adversary")
+
+#: Verdict strengths a property may require, strongest first.  A property
+#: that requires ``bounded`` is satisfied by ``proved`` or ``bounded``.
+STRENGTHS = ("proved", "bounded", "tested")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reference:
+    """A paper or standard a spec relies on.  ``cite`` is how a person reads
+    it; ``doi`` or ``arxiv`` lets a tool find it."""
+
+    cite: str
+    doi: str | None = None
+    arxiv: str | None = None
+    note: str | None = None
+
+    def __str__(self) -> str:
+        link = f" doi:{self.doi}" if self.doi else (f" arXiv:{self.arxiv}" if self.arxiv else "")
+        return f"{self.cite}{link}"
+
+
+@dataclass(frozen=True)
+class Party:
+    """A participant: Alice, Bob, a repeater node, an eavesdropper."""
+
+    name: str
+    role: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Channel:
+    """A channel between two parties.  ``kind`` is ``quantum`` or
+    ``classical``; a classical channel states whether it is authenticated,
+    since QKD's security rests on that assumption."""
+
+    source: str
+    target: str
+    kind: str
+    authenticated: bool = False
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("quantum", "classical"):
+            raise SpecError(f"Channel kind={self.kind!r} must be 'quantum' or 'classical'")
+        if self.kind == "quantum" and self.authenticated:
+            raise SpecError(
+                f"Channel {self.source}->{self.target}: authenticated=True is only meaningful "
+                "for a classical channel"
+            )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Step:
+    """One step of a protocol, in order: who does what.
+
+    ``action`` is one of the verbs of the design (prepare, send, gate,
+    measure, announce, sift, estimate, decide, correct, encode, decode,
+    acknowledge, retransmit, ...).  Families subclass this with the data
+    their models execute.
+    """
+
+    party: str
+    action: str
+    text: str = ""
+
+    def describe(self) -> str:
+        return self.text or f"{self.party}: {self.action}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Parameter:
+    """A named parameter with a domain and a default.
+
+    ``low``/``high`` bound a numeric domain (inclusive unless the matching
+    ``open_low``/``open_high`` is set); ``choices`` lists a finite domain.
+    """
+
+    name: str
+    default: Any
+    text: str = ""
+    low: Any = None
+    high: Any = None
+    open_low: bool = False
+    open_high: bool = False
+    choices: tuple[Any, ...] | None = None
+    integer: bool = False
+
+    def __post_init__(self) -> None:
+        self.check(self.default)
+
+    def domain_text(self) -> str:
+        if self.choices is not None:
+            return "one of " + ", ".join(map(str, self.choices))
+        lo = "(" if self.open_low else "["
+        hi = ")" if self.open_high else "]"
+        a = "-inf" if self.low is None else str(self.low)
+        b = "inf" if self.high is None else str(self.high)
+        kind = "an integer in " if self.integer else ""
+        return f"{kind}{lo}{a}, {b}{hi}"
+
+    def check(self, value: Any) -> Any:
+        """Return ``value`` if it lies in the domain, else raise
+        :class:`ParameterError` naming ``name=value`` and the domain."""
+        bad = ParameterError(f"{self.name}={value!r} must be {self.domain_text()}")
+        if self.choices is not None:
+            if value not in self.choices:
+                raise bad
+            return value
+        if isinstance(value, bool) or not isinstance(value, (int, float, Fraction)) and not hasattr(value, "is_number"):
+            raise bad
+        if self.integer and int(value) != value:
+            raise bad
+        if self.low is not None and (value < self.low or (self.open_low and value == self.low)):
+            raise bad
+        if self.high is not None and (value > self.high or (self.open_high and value == self.high)):
+            raise bad
+        return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class Property:
+    """A claim about a protocol, with the engine and checker that decide it.
+
+    Args:
+        id: short kebab-case name, unique within the protocol.
+        statement: the claim in words, as a reader of the spec needs it.
+        engine: ``algebra`` (SymPy), ``statemachine`` (Z3) or ``adversary``
+            (Hypothesis).
+        check: the registered checker that decides it (see
+            ``qproto.proofs.registry``).
+        args: checker arguments (registers, expected values, bounds).
+        requires: the weakest status that satisfies the spec.  Defaults to
+            ``proved``; a property checked by sampling says ``tested``, one
+            checked up to a bound says ``bounded``.
+        limitation: the spec declares the claim *false by design* (QKD
+            cannot authenticate by itself).  The checker must find its
+            counterexample; the report lists it as a limitation.  If it were
+            ever proved, that is the failure.
+        reference: where the claim or the expected value comes from.
+    """
+
+    id: str
+    statement: str
+    engine: str
+    check: str
+    args: Mapping[str, Any] = field(default_factory=dict)
+    requires: str = "proved"
+    limitation: bool = False
+    reference: str = ""
+
+    def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise SpecError(
+                f"Property {self.id!r}: engine={self.engine!r} must be one of {', '.join(ENGINES)}"
+            )
+        if self.requires not in STRENGTHS:
+            raise SpecError(
+                f"Property {self.id!r}: requires={self.requires!r} must be one of {', '.join(STRENGTHS)}"
+            )
+        if not self.id or any(c.isspace() for c in self.id):
+            raise SpecError(f"Property id={self.id!r} must be a non-empty name without spaces")
+
+    def __hash__(self) -> int:  # args is a dict; identity by id and check is enough
+        return hash((self.id, self.engine, self.check))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Protocol:
+    """The base of every protocol spec.
+
+    Families subclass it (``CircuitProtocol``, ``PrepareMeasureQKD``, ...).
+    ``flawed`` marks a deliberately broken variant that ships as an example
+    of what qproto catches: it stays out of the default catalogue and its
+    text says what is wrong with it.
+    """
+
+    name: str
+    version: str = "1"
+    family: str = "generic"
+    summary: str = ""
+    references: tuple[Reference, ...] = ()
+    parties: tuple[Party, ...] = ()
+    channels: tuple[Channel, ...] = ()
+    steps: tuple[Step, ...] = ()
+    parameters: tuple[Parameter, ...] = ()
+    properties: tuple[Property, ...] = ()
+    flawed: str | None = None
+    variant_of: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.name or any(c.isspace() for c in self.name):
+            raise SpecError(f"Protocol name={self.name!r} must be a non-empty name without spaces")
+        seen: set[str] = set()
+        for prop in self.properties:
+            if not isinstance(prop, Property):
+                raise SpecError(f"{self.name}: properties must be Property objects, got {type(prop).__name__}")
+            if prop.id in seen:
+                raise SpecError(f"{self.name}: property id {prop.id!r} appears twice")
+            seen.add(prop.id)
+        names = {p.name for p in self.parties}
+        for ch in self.channels:
+            for end in (ch.source, ch.target):
+                if names and end not in names:
+                    raise SpecError(
+                        f"{self.name}: channel {ch.source}->{ch.target} names unknown party {end!r}; "
+                        f"parties are {sorted(names)}"
+                    )
+        pnames = [p.name for p in self.parameters]
+        if len(pnames) != len(set(pnames)):
+            raise SpecError(f"{self.name}: a parameter name appears twice in {pnames}")
+
+    # -- conveniences -----------------------------------------------------
+    def property(self, id: str) -> Property:
+        for prop in self.properties:
+            if prop.id == id:
+                return prop
+        from .errors import UnknownNameError
+
+        raise UnknownNameError(
+            f"{self.name} has no property {id!r}; it has {', '.join(p.id for p in self.properties)}"
+        )
+
+    def parameter(self, name: str) -> Parameter:
+        for p in self.parameters:
+            if p.name == name:
+                return p
+        from .errors import UnknownNameError
+
+        raise UnknownNameError(
+            f"{self.name} has no parameter {name!r}; it has {', '.join(p.name for p in self.parameters) or 'none'}"
+        )
+
+    def defaults(self) -> dict[str, Any]:
+        return {p.name: p.default for p in self.parameters}
+
+    def variant(self, name: str, **changes: Any) -> "Protocol":
+        """A copy of this spec under a new name with some fields replaced.
+
+        ``properties`` may be given in full, or ``drop_properties`` (ids) and
+        ``add_properties`` may adjust the inherited list.
+        """
+        drop = set(changes.pop("drop_properties", ()))
+        add = tuple(changes.pop("add_properties", ()))
+        if drop or add:
+            base = changes.get("properties", self.properties)
+            unknown = drop - {p.id for p in base}
+            if unknown:
+                raise SpecError(f"{name}: drop_properties names unknown ids {sorted(unknown)}")
+            changes["properties"] = tuple(p for p in base if p.id not in drop) + add
+        changes.setdefault("variant_of", self.name)
+        return dataclasses.replace(self, name=name, **changes)
+
+
+def replace_step(steps: Sequence[Step], index: int, new: Step | None) -> tuple[Step, ...]:
+    """Steps with the one at ``index`` replaced (or removed when ``new`` is
+    None); a helper for writing variants."""
+    out = list(steps)
+    if new is None:
+        del out[index]
+    else:
+        out[index] = new
+    return tuple(out)
+
+
+__all__ = [
+    "ENGINES",
+    "STRENGTHS",
+    "Reference",
+    "Party",
+    "Channel",
+    "Step",
+    "Parameter",
+    "Property",
+    "Protocol",
+    "replace_step",
+]

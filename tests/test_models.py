@@ -1,0 +1,161 @@
+"""The state algebra: kets, density matrices, gates, channels, exact vs numeric."""
+
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import given
+from hypothesis import strategies as st
+
+from qproto import DimensionError, NotCPTPError, NotNormalisedError, NotUnitaryError, UnknownNameError
+from qproto.models import (
+    Gate,
+    KrausChannel,
+    State,
+    bell,
+    dephasing,
+    depolarizing,
+    fidelity,
+    gate,
+    ket,
+    physical_difference,
+    qubit,
+    werner,
+)
+from qproto.models.consistency import assert_consistent
+from qproto.models.exact import amplitude_symbols, is_zero, reduce
+from qproto.models.gates import GATE_NAMES, check_catalogue
+
+finite = st.floats(-1, 1, allow_nan=False)
+
+
+@st.composite
+def numeric_qubits(draw, register="q"):
+    re = draw(st.tuples(finite, finite, finite, finite))
+    v = np.array([re[0] + 1j * re[1], re[2] + 1j * re[3]])
+    n = np.linalg.norm(v)
+    if n < 1e-3:
+        v, n = np.array([1, 0], dtype=complex), 1.0
+    v = v / n
+    return qubit(complex(v[0]), complex(v[1]), register)
+
+
+def test_catalogue_gates_are_unitary():
+    check_catalogue()
+    assert {"I", "X", "Y", "Z", "H", "S", "T", "CNOT", "CZ", "SWAP"} <= set(GATE_NAMES)
+
+
+def test_non_unitary_gate_is_refused_with_name_and_fix():
+    with pytest.raises(NotUnitaryError, match=r"gate BAD is not unitary.*fix the matrix"):
+        Gate("BAD", [[1, 1], [0, 1]])
+    with pytest.raises(NotUnitaryError, match="max"):
+        Gate("BADF", [[1.0, 0.1], [0.0, 1.0]])
+
+
+def test_unknown_gate_lists_the_known_ones():
+    with pytest.raises(UnknownNameError, match="known gates: I, X"):
+        gate("FOO")
+
+
+def test_unnormalised_state_is_refused():
+    with pytest.raises(NotNormalisedError, match="expected 1"):
+        State([1, 1], ("q",))
+    with pytest.raises(NotNormalisedError):
+        State([0.5, 0.5], ("q",))
+    a, b = sp.symbols("a b")
+    with pytest.raises(NotNormalisedError, match="add a constraint"):
+        qubit(a, b, "q")
+
+
+def test_symbolic_qubit_is_normalised_under_its_constraint():
+    (a, b), c = amplitude_symbols("a b")
+    s = qubit(a, b, "q", [c])
+    assert reduce(s.norm2() - 1, [c]) == 0
+
+
+def test_dimension_mismatch_is_refused():
+    with pytest.raises(DimensionError, match="joint dimension 2"):
+        ket("0", ("q",)).apply(gate("CNOT"), ("q",))
+    with pytest.raises(DimensionError, match="needs 4 entries"):
+        State([1, 0], ("a", "b"))
+    with pytest.raises(UnknownNameError, match="unknown register 'z'"):
+        ket("0", ("q",)).apply(gate("X"), ("z",))
+
+
+def test_non_cptp_channel_is_refused():
+    with pytest.raises(NotCPTPError, match="not trace preserving"):
+        KrausChannel("half", [[[sp.Rational(1, 2), 0], [0, sp.Rational(1, 2)]]])
+    with pytest.raises(NotCPTPError, match="square"):
+        KrausChannel("odd", [[[1, 0]]])
+
+
+def test_named_channels_are_cptp_for_symbolic_p():
+    p = sp.Symbol("p", nonnegative=True)
+    for ch in (depolarizing(p), dephasing(p)):
+        KrausChannel(ch.name, ch.kraus)  # re-check, exactly
+
+
+def test_bell_states_and_partial_trace():
+    phi = bell("phi+", ("a", "b"))
+    red = phi.reduced(("a",))
+    assert red.matrix().tolist() == [[sp.Rational(1, 2), 0], [0, sp.Rational(1, 2)]]
+    # CNOT then H on |Φ+⟩ gives |00⟩: the Bell measurement circuit
+    out = phi.apply(gate("CNOT"), ("a", "b")).apply(gate("H"), ("a",))
+    assert out.dirac() == "|00⟩"
+
+
+def test_physical_equality_ignores_global_phase_but_not_relative_phase():
+    a = State([sp.sqrt(2) / 2, sp.sqrt(2) / 2], ("q",))
+    b = a.scaled(sp.I)
+    c = State([sp.sqrt(2) / 2, -sp.sqrt(2) / 2], ("q",))
+    assert all(is_zero(x) for x in physical_difference(a, b).flat)
+    assert not all(is_zero(x) for x in physical_difference(a, c).flat)
+
+
+def test_fidelity_is_the_squared_convention():
+    plus = State([sp.sqrt(2) / 2, sp.sqrt(2) / 2], ("q",))
+    zero = ket("0", ("q",))
+    assert fidelity(plus, zero) == sp.Rational(1, 2)  # sqrt convention would give 1/sqrt(2)
+    F = sp.Symbol("F")
+    assert sp.simplify(fidelity(bell("phi+", ("a", "b")), werner(F, ("a", "b"))) - F) == 0
+
+
+def test_werner_state_rejects_fidelity_out_of_range():
+    from qproto import ParameterError
+
+    with pytest.raises(ParameterError, match=r"fidelity=1.5 must lie in \[0, 1\]"):
+        werner(1.5, ("a", "b"))
+
+
+@given(numeric_qubits(), st.sampled_from(["X", "Y", "Z", "H", "S", "T"]))
+def test_exact_and_numeric_gates_agree_on_random_states(psi, name):
+    a, b = sp.symbols("a b")
+    exact = State([a, b], ("q",), check=False).apply(gate(name), ("q",))
+    numeric = psi.apply(gate(name).numeric, ("q",))
+    subs = {a: complex(psi.data[0]), b: complex(psi.data[1])}
+    assert_consistent(exact, numeric, subs)
+
+
+@given(numeric_qubits("x"), numeric_qubits("y"), st.floats(0, 1))
+def test_exact_and_numeric_channels_and_traces_agree(px, py, p):
+    pair = px.tensor(py).apply(gate("CNOT"), ("x", "y"))
+    psym = sp.Symbol("p")
+    exact_ch = depolarizing(psym)
+    num_ch = KrausChannel("dep", [np.asarray(k.astype(complex) if k.dtype != object else np.vectorize(lambda e: complex(sp.N(e.subs(psym, p))), otypes=[complex])(k)) for k in exact_ch.kraus])
+    out = num_ch.apply(pair, ("y",))
+    assert abs(out.norm2() - 1) < 1e-9  # trace preserved
+    red = out.reduced(("x",))
+    assert abs(np.trace(red.matrix()) - 1) < 1e-9
+    # the channel acting on y does not change x's reduced state (no signalling)
+    assert np.allclose(red.matrix(), pair.reduced(("x",)).matrix(), atol=1e-9)
+
+
+def test_consistency_checker_catches_a_difference():
+    a = sp.Symbol("a")
+    with pytest.raises(AssertionError, match="differ"):
+        assert_consistent(sp.Matrix([[a, 0], [0, 1]]), np.eye(2), {a: 2.0})
+
+
+def test_state_repr_and_reorder():
+    s = ket("01", ("a", "b")).reorder(("b", "a"))
+    assert s.dirac() == "|10⟩"
+    assert "registers=('b', 'a')" in repr(s)
