@@ -16,6 +16,9 @@ from qproto.spec.protocol import Protocol
 Explainer = Callable[[Protocol], list[dict[str, Any]]]
 _EXPLAINERS: dict[str, Explainer] = {}
 
+#: Modules whose import registers explainers for further families.
+EXPLAINER_MODULES: list[str] = []
+
 
 def explainer(family: str) -> Callable[[Explainer], Explainer]:
     def deco(fn: Explainer) -> Explainer:
@@ -46,6 +49,10 @@ def header(spec: Protocol) -> dict[str, Any]:
 
 
 def explain(spec: Protocol) -> dict[str, Any]:
+    import importlib
+
+    for mod in EXPLAINER_MODULES:
+        importlib.import_module(mod)
     doc = header(spec)
     fn = _EXPLAINERS.get(spec.family)
     if fn is None:
@@ -118,4 +125,4 @@ def render(doc: dict[str, Any], console: Any) -> None:
         console.print(f"  {p['id']} ({p['engine']}): {escape(p['statement'])}")
 
 
-__all__ = ["explain", "explainer", "render", "header"]
+__all__ = ["explain", "explainer", "render", "header", "EXPLAINER_MODULES"]

@@ -21,6 +21,8 @@ COMMAND_MODULES = [
     "qproto.cli.list_cmd",
     "qproto.cli.verify_cmd",
     "qproto.cli.explain_cmd",
+    "qproto.cli.analyze_cmd",
+    "qproto.cli.plot_cmd",
 ]
 
 
