@@ -77,6 +77,10 @@ def is_zero(expr: sp.Expr, constraints: Sequence[sp.Expr] = ()) -> bool | None:
     r = reduce(expr, constraints)
     if r == 0:
         return True
+    if r.is_number:
+        z = r.is_zero  # cheap for plain numbers; simplify only when this cannot say
+        if z is not None:
+            return bool(z)
     s = sp.simplify(r)
     if s == 0:
         return True

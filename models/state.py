@@ -188,7 +188,7 @@ class State:
         regs = a.registers + b.registers
         dims = a.dims + b.dims
         if a.kind == "ket":
-            data = np.multiply.outer(x, y)
+            data = np.asarray(np.multiply.outer(x, y), dtype=object if exact else complex)
         else:
             n, m = len(a.dims), len(b.dims)
             data = np.multiply.outer(x, y)  # rows_a cols_a rows_b cols_b
@@ -202,7 +202,7 @@ class State:
         if self.kind == "density":
             return self
         v = self.data
-        data = np.multiply.outer(v, np.conj(v))
+        data = np.asarray(np.multiply.outer(v, np.conj(v)), dtype=v.dtype)
         return self._like(expand_array(data), kind="density")
 
     def reorder(self, registers: Sequence[str]) -> "State":

@@ -65,18 +65,19 @@ def decide(
         if red == 0:
             continue
         if red.is_number:
-            if sp.simplify(red) != 0:
+            if _exact.is_zero(red) is False:
                 return Outcome("refuted", [red], {}, red)
-            continue
-        if sp.simplify(red) == 0:
+            if _exact.is_zero(red) is True:
+                continue
+        elif _exact.is_zero(red) is True:
             continue
         undecided.append(red)
     if not undecided:
         return Outcome("proved")
     for w in witnesses:
         for red in undecided:
-            v = sp.simplify(red.subs(w, simultaneous=True))
-            if v.is_number and v != 0:
+            v = red.subs(w, simultaneous=True)
+            if v.is_number and _exact.is_zero(v) is False:
                 return Outcome("refuted", undecided, {str(k): v for k, v in w.items()}, v)
     return Outcome("inconclusive", undecided)
 

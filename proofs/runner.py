@@ -36,6 +36,7 @@ def verify(
     engines = set(engines) if engines else None
     wanted = set(properties) if properties else None
     options = dict(options or {})
+    options["_cache"] = {}  # shared by this spec's checkers, dropped afterwards
     out = []
     for prop in spec.properties:
         if engines and prop.engine not in engines:
