@@ -13,11 +13,12 @@ from typing import Any, Mapping
 import numpy as np
 import sympy as sp
 
-from qproto.spec.circuit import ApplyGate, CircuitProtocol, Controlled, Measure, Prepare, Send
+from qproto.spec.circuit import ApplyChannel, ApplyGate, CircuitProtocol, Controlled, Measure, Prepare, Send
 from qproto.spec.errors import SpecError, UnknownNameError
 
 from . import exact as _exact
 from .bell import bell
+from . import channels as _channels
 from .gates import Gate, gate
 from .state import State, ket, qubit
 from .trace import Branch, Trace, TraceStep
@@ -47,9 +48,38 @@ def prepared_state(step: Prepare, input_state: State | None = None) -> State:
         return bell(arg, (regs[0], regs[1]))
     if kind == "ket":
         return ket(arg, regs)
+    if kind == "amplitudes":
+        if step.amplitudes is None:
+            raise SpecError(f"prepare 'amplitudes' on {regs} needs Prepare(amplitudes=(...))")
+        amps = [sp.sympify(a) if isinstance(a, str) else a for a in step.amplitudes]
+        return State(amps, regs)
     raise UnknownNameError(
-        f"unknown prepared state {step.state!r}; use 'input', 'bell:phi+|phi-|psi+|psi-' or 'ket:BITS'"
+        f"unknown prepared state {step.state!r}; use 'input', 'bell:phi+|phi-|psi+|psi-', 'ket:BITS' or 'amplitudes'"
     )
+
+
+_NAMED_CHANNELS = {
+    "depolarizing": _channels.depolarizing,
+    "dephasing": _channels.dephasing,
+    "bit_flip": _channels.bit_flip,
+    "amplitude_damping": _channels.amplitude_damping,
+}
+
+
+def resolve_channel(step: ApplyChannel) -> _channels.KrausChannel:
+    """The channel a step names, or its explicit Kraus operators (checked CPTP)."""
+    if step.kraus is not None:
+        ops = [[[sp.sympify(x) if isinstance(x, str) else x for x in row] for row in k] for k in step.kraus]
+        return _channels.KrausChannel(step.channel, ops)
+    fn = _NAMED_CHANNELS.get(step.channel)
+    if fn is None:
+        raise UnknownNameError(
+            f"unknown channel {step.channel!r}; known: {', '.join(_NAMED_CHANNELS)} (or give kraus=...)"
+        )
+    if len(step.params) != 1:
+        raise SpecError(f"channel {step.channel} takes one parameter, got params={step.params}")
+    p = step.params[0]
+    return fn(sp.sympify(p) if isinstance(p, str) else p)
 
 
 def resolve_gate(step: ApplyGate | Controlled) -> Gate:
@@ -73,6 +103,12 @@ def validate(spec: CircuitProtocol) -> None:
                 )
         elif isinstance(step, Prepare):
             prepared_state(step)
+        elif isinstance(step, ApplyChannel):
+            ch = resolve_channel(step)
+            if ch.dim != 2 ** len(step.targets):
+                raise SpecError(
+                    f"{spec.name}: channel {ch.name} acts on dimension {ch.dim} but targets {list(step.targets)}"
+                )
 
 
 def run(
@@ -126,6 +162,9 @@ def run(
                         continue
                     out.append(Branch({**b.record, step.record: k}, p, s))
             branches = out
+        elif isinstance(step, ApplyChannel):
+            ch = resolve_channel(step)
+            branches = [Branch(b.record, b.probability, ch.apply(b.state, step.targets)) for b in branches]
         elif isinstance(step, Send):
             pass  # a message moves information, not amplitudes; ownership is in the spec
         else:

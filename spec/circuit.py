@@ -11,7 +11,10 @@ Initial states (``Prepare.state``):
 
 - ``input``: the symbolic qubit α|0⟩ + β|1⟩ (|α|² + |β|² = 1) to be sent;
 - ``bell:phi+`` (``phi-``, ``psi+``, ``psi-``): a Bell pair on two registers;
-- ``ket:0101``: a computational-basis state.
+- ``ket:0101``: a computational-basis state;
+- ``amplitudes``: the explicit amplitudes given in ``Prepare.amplitudes``
+  (numbers or strings SymPy parses, e.g. ``("sqrt(2)/2", "I*sqrt(2)/2")``),
+  checked to be normalised.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ class Prepare(Step):
 
     registers: tuple[str, ...]
     state: str
+    amplitudes: tuple[Any, ...] | None = None
     action: str = "prepare"
 
 
@@ -55,6 +59,20 @@ class ApplyGate(Step):
     params: tuple[Any, ...] = ()
     matrix: tuple[tuple[Any, ...], ...] | None = None
     action: str = "gate"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplyChannel(Step):
+    """Noise on ``targets``: a named channel (``depolarizing``,
+    ``dephasing``, ``bit_flip``, ``amplitude_damping``) with its parameter
+    in ``params``, or explicit ``kraus`` operators (rows of entries SymPy
+    parses), checked to be completely positive and trace preserving."""
+
+    channel: str
+    targets: tuple[str, ...]
+    params: tuple[Any, ...] = ()
+    kraus: tuple[tuple[tuple[Any, ...], ...], ...] | None = None
+    action: str = "noise"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -144,7 +162,7 @@ class CircuitProtocol(Protocol):
             if isinstance(step, Prepare):
                 regs = step.registers
                 prepared.update(regs)
-            elif isinstance(step, (ApplyGate, Controlled)):
+            elif isinstance(step, (ApplyGate, Controlled, ApplyChannel)):
                 regs = step.targets
             elif isinstance(step, Measure):
                 regs = (step.register,)
@@ -191,4 +209,4 @@ class CircuitProtocol(Protocol):
         return owner
 
 
-__all__ = ["Register", "Prepare", "ApplyGate", "Measure", "Send", "Controlled", "CircuitProtocol"]
+__all__ = ["Register", "Prepare", "ApplyGate", "ApplyChannel", "Measure", "Send", "Controlled", "CircuitProtocol"]

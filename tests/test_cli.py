@@ -160,3 +160,33 @@ def test_unnormalised_state_in_a_designer_gate_matrix_named(tmp_path):
         "BAD = TELEPORTATION.variant('bad', steps=TELEPORTATION.steps[:3] + (ApplyGate(party='Alice', gate='Q', targets=('q',), matrix=(('1/2', 0), (0, 1))),) + TELEPORTATION.steps[3:])\n"
     )
     assert_bad_input(cli("verify", str(path)), "gate Q is not unitary")
+
+
+@pytest.mark.parametrize(
+    "extra, fragments",
+    [
+        ("ApplyChannel(party='Bob', channel='leaky', targets=('b',), kraus=(((1, 0), (0, '1/2')),))",
+         ["channel leaky is not trace preserving", "fix the Kraus operators"]),
+        ("ApplyChannel(party='Bob', channel='depolarizing', targets=('b',), params=(1.5,))",
+         ["p=1.5 must lie in [0, 1]"]),
+        ("ApplyChannel(party='Bob', channel='nope', targets=('b',), params=(0.1,))", ["unknown channel 'nope'"]),
+    ],
+)
+def test_bad_channels_in_a_designer_file(tmp_path, extra, fragments):
+    path = tmp_path / "bad.py"
+    path.write_text(
+        "from qproto.spec.teleportation import TELEPORTATION\n"
+        "from qproto.spec import ApplyChannel\n"
+        f"BAD = TELEPORTATION.variant('bad', steps=TELEPORTATION.steps + ({extra},))\n"
+    )
+    assert_bad_input(cli("verify", str(path)), *fragments)
+
+
+def test_unnormalised_prepared_state_is_bad_input(tmp_path):
+    path = tmp_path / "bad.py"
+    path.write_text(
+        "from qproto.spec.teleportation import TELEPORTATION\n"
+        "from qproto.spec import Prepare\n"
+        "BAD = TELEPORTATION.variant('bad', steps=(Prepare(party='Alice', registers=('q',), state='amplitudes', amplitudes=(1, 1)),) + TELEPORTATION.steps[1:])\n"
+    )
+    assert_bad_input(cli("verify", str(path)), "norm", "expected 1", "normalise")

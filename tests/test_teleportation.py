@@ -154,3 +154,30 @@ def test_explain_shows_dirac_states_step_by_step():
     last = doc["steps"][-1]
     assert len(last["branches"]) == 4
     assert all(b["probability"]["exact"] == "1/4" for b in last["branches"])
+
+
+def test_noise_on_bobs_qubit_is_refuted_and_the_noisy_average_is_derived():
+    from qproto.spec import ApplyChannel
+
+    noisy = TELEPORTATION.variant(
+        "tele-noisy",
+        steps=TELEPORTATION.steps + (ApplyChannel(party="Bob", channel="depolarizing", targets=("b",), params=("1/10",)),),
+    )
+    v = by_property(qproto.verify(noisy))
+    assert v["correction-restores-input"].status.value == "refuted"
+    assert v["outcomes-uniform"].status.value == "proved"
+    # depolarizing(p) after a Werner(F) resource: average fidelity is no longer (2F+1)/3
+    assert v["werner-average-fidelity"].status.value == "refuted"
+
+
+def test_prepared_amplitudes_run_exactly():
+    from qproto.spec import Prepare
+
+    plus = TELEPORTATION.variant(
+        "tele-plus",
+        steps=(Prepare(party="Alice", registers=("q",), state="amplitudes", amplitudes=("sqrt(2)/2", "sqrt(2)/2")),) + TELEPORTATION.steps[1:],
+        properties=(),
+    )
+    trace = model.run(plus)
+    for br in trace.final:
+        assert br.state.reduced(("b",)).matrix().tolist() == [[sp.Rational(1, 8), sp.Rational(1, 8)], [sp.Rational(1, 8), sp.Rational(1, 8)]]
