@@ -78,11 +78,8 @@ class KrausChannel:
     def apply(self, state: State, targets: Sequence[str]) -> State:
         """E applied to ``targets`` of ``state``; the result is a density matrix."""
         rho = state.to_density()
-        out = None
-        for k in self.kraus:
-            term = rho.apply(k, targets)
-            out = term.data if out is None else out + term.data
-        return State(expand_array(out), rho.registers, rho.dims, "density", rho.constraints, check=False)
+        out = sum(rho.apply(k, targets).data for k in self.kraus)
+        return State(expand_array(np.asarray(out)), rho.registers, rho.dims, "density", rho.constraints, check=False)
 
     def __repr__(self) -> str:
         return f"KrausChannel({self.name!r}, {len(self.kraus)} operators)"

@@ -184,10 +184,8 @@ def reduced_state(spec: CircuitProtocol, prop: Property, options: Mapping[str, A
     for step in trace.steps[: stop - 1]:
         if not step.branches or register not in step.branches[0].state.registers:
             continue
-        total = None
-        for br in step.branches:
-            m = br.state.reduced((register,)).matrix()
-            total = m if total is None else total + m
+        total = sum(br.state.reduced((register,)).matrix() for br in step.branches)
+        assert isinstance(total, np.ndarray)
         constraints = step.branches[0].state.constraints
         residuals = [total[i, j] - target[i, j] for i in range(dim) for j in range(dim)]
         res = decide(residuals, constraints, qubit_witnesses(model.ALPHA, model.BETA))

@@ -9,15 +9,16 @@ here and its own module.
 from __future__ import annotations
 
 import importlib
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 from qproto.spec.errors import UnknownNameError
-from qproto.spec.protocol import Property, Protocol
+from qproto.spec.protocol import Protocol
 
 from .verdict import Status
 
-Checker = Callable[[Protocol, Property, Mapping[str, Any]], "tuple[Status, dict[str, Any]]"]
-Validator = Callable[[Protocol], None]
+# Checkers and validators take the family's own Protocol subclass.
+Checker = Callable[..., "tuple[Status, dict[str, Any]]"]
+Validator = Callable[[Any], None]
 
 _CHECKERS: dict[str, Checker] = {}
 _VALIDATORS: dict[str, Validator] = {}
@@ -25,6 +26,7 @@ _VALIDATORS: dict[str, Validator] = {}
 #: Modules whose import registers checkers and validators.
 CHECKER_MODULES = [
     "qproto.proofs.circuit",
+    "qproto.proofs.statemachine",
 ]
 _loaded = False
 

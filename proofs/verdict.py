@@ -18,6 +18,7 @@ Nothing sampled or bounded is ever called proved.
 
 from __future__ import annotations
 
+import builtins
 import enum
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,14 +65,14 @@ class Verdict:
     required: str = "proved"
     limitation: bool = False
 
-    @property
+    @builtins.property  # the field `property` shadows the builtin in this class body
     def ok(self) -> bool:
         """True when the status is what the spec asks for."""
         if self.limitation:
             return self.status is Status.LIMITATION
         return self.status in SATISFIES.get(self.required, {Status.PROVED})
 
-    @property
+    @builtins.property
     def summary(self) -> str:
         return str(self.evidence.get("summary", ""))
 

@@ -67,10 +67,11 @@ def _circuit(spec: Protocol) -> list[dict[str, Any]]:
     from qproto.models import circuit as model
     from qproto.models import exact as _exact
 
-    assignments = [{}]
-    if getattr(spec, "inputs", ()):
-        assignments = [{name: 0 for name in spec.inputs}]  # one message is enough to show the flow
-    trace = model.run(spec, assignments[0])
+    from qproto.spec.circuit import CircuitProtocol
+
+    assert isinstance(spec, CircuitProtocol)
+    inputs = {name: 0 for name in spec.inputs}  # one message is enough to show the flow
+    trace = model.run(spec, inputs)
     steps = []
     for st in trace.steps:
         branches = []

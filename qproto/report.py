@@ -116,7 +116,7 @@ def to_junit(verdicts: Iterable[Verdict], seconds: float) -> str:
         else:
             out = ET.SubElement(case, "system-out")
             out.text = f"{v.status.value}: {v.summary}"
-    return ET.tostring(ET.ElementTree(suite).getroot(), encoding="unicode", xml_declaration=True)
+    return ET.tostring(suite, encoding="unicode", xml_declaration=True)
 
 
 __all__ = ["summary", "to_json", "render_text", "render_trace", "to_junit"]
