@@ -26,7 +26,11 @@ _VALIDATORS: dict[str, Validator] = {}
 #: Modules whose import registers checkers and validators.
 CHECKER_MODULES = [
     "qproto.proofs.circuit",
+    "qproto.proofs.adversary",
+    "qproto.proofs.qkd",
+    "qproto.proofs.repeater",
     "qproto.proofs.statemachine",
+    "qproto.proofs.secret_sharing",
 ]
 _loaded = False
 

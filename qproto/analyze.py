@@ -28,7 +28,10 @@ class Analyzer:
 _ANALYZERS: list[Analyzer] = []
 
 #: Modules whose import registers analyzers (one line per family).
-ANALYZER_MODULES: list[str] = []
+ANALYZER_MODULES: list[str] = [
+    "qproto.analyze_qkd",
+    "qproto.analyze_repeater",
+]
 
 
 def register_analyzer(analyzer: Analyzer) -> Analyzer:

@@ -17,7 +17,11 @@ Explainer = Callable[[Protocol], list[dict[str, Any]]]
 _EXPLAINERS: dict[str, Explainer] = {}
 
 #: Modules whose import registers explainers for further families.
-EXPLAINER_MODULES: list[str] = []
+EXPLAINER_MODULES: list[str] = [
+    "qproto.explain_transition",
+    "qproto.explain_qkd",
+    "qproto.explain_repeater",
+]
 
 
 def explainer(family: str) -> Callable[[Explainer], Explainer]:

@@ -23,7 +23,10 @@ class PlotKind:
 _PLOTS: dict[str, PlotKind] = {}
 
 #: Modules whose import registers plot kinds.
-PLOT_MODULES: list[str] = []
+PLOT_MODULES: list[str] = [
+    "qproto.plots_qkd",
+    "qproto.plots_repeater",
+]
 
 
 def register_plot(kind: PlotKind) -> PlotKind:

@@ -32,3 +32,12 @@ def qproto_catalogue():
     import qproto
 
     return qproto.catalogue()
+
+
+@pytest.fixture
+def qproto_attack_strategies():
+    """qproto's public Hypothesis strategies (:mod:`qproto.strategies`):
+    ``attacks()``, ``general_probes()``, ``noise()``, ``qubit_states()``."""
+    from qproto import strategies
+
+    return strategies

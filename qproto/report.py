@@ -84,9 +84,16 @@ def render_trace(v: Verdict, console: Any) -> None:
     if not isinstance(trace, list) or not trace:
         return
     names = sorted({k for st in trace for k in st.get("state", {})})
-    table = Table(title=f"{v.protocol} / {v.property}: counterexample trace", header_style="bold")
+    # variables that never change go into the caption, so a wide state stays readable
+    fixed = [n for n in names if len({json.dumps(st.get("state", {}).get(n), default=str) for st in trace}) == 1]
+    if len(names) > 8 and len(fixed) < len(names):
+        names = [n for n in names if n not in fixed]
+    else:
+        fixed = []
+    caption = ("unchanged: " + ", ".join(f"{n}={trace[0].get('state', {}).get(n)}" for n in fixed)) if fixed else None
+    table = Table(title=f"{v.protocol} / {v.property}: counterexample trace", header_style="bold", caption=caption)
     table.add_column("step", justify="right")
-    table.add_column("transition")
+    table.add_column("transition", no_wrap=True)
     for n in names:
         table.add_column(n)
     for i, st in enumerate(trace):

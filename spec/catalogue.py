@@ -15,7 +15,23 @@ from .protocol import Protocol
 
 SPEC_MODULES = [
     "qproto.spec.teleportation",
+    "qproto.spec.retransmission",
+    "qproto.spec.retransmission_recursive",
+    "qproto.spec.secret_sharing",
+    "qproto.spec.handshake",
+    "qproto.spec.qtransport",
+    "qproto.spec.qkd_session",
+    "qproto.spec.causality",
     "qproto.spec.superdense",
+    "qproto.spec.bb84",
+    "qproto.spec.b92",
+    "qproto.spec.qkd_variants",
+    "qproto.spec.e91",
+    "qproto.spec.qkd_flawed",
+    "qproto.spec.repeater",
+    "qproto.spec.network",
+    "qproto.spec.trusted_relay",
+    "qproto.spec.repeater_sync",
 ]
 
 

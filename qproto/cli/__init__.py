@@ -23,6 +23,9 @@ COMMAND_MODULES = [
     "qproto.cli.explain_cmd",
     "qproto.cli.analyze_cmd",
     "qproto.cli.plot_cmd",
+    "qproto.cli.fuzz_cmd",
+    "qproto.cli.simulate_cmd",
+    "qproto.cli.vectors_cmd",
 ]
 
 

@@ -1,0 +1,493 @@
+"""Eve's information on the sifted key, and the quantities it is compared with.
+
+An individual (or collective) attack on a qubit prepare-and-measure protocol
+is, after Stinespring, an isometry V from the signal to signal ⊗ Eve's
+ancilla: Bob receives the signal, Eve keeps the ancilla and measures it
+after the bases are announced.  For a protocol's preparations and Bob's
+measurement this module builds the **sifted ensemble** — for each public
+announcement (bases, "conclusive"), the joint distribution of Alice's and
+Bob's key bits and Eve's conditional states — and evaluates on it:
+
+- ``qber``: the error rate on sifted bits (Born rule, exact when V is);
+- ``I(A:B)``: Shannon mutual information of Alice's and Bob's sifted bits,
+  given the public announcements;
+- ``I(A:E)``: Shannon mutual information between Alice's sifted bit and the
+  outcome of *Eve's stated measurement* — she first reads her classical
+  record (the attack's ``eve_blocks``, e.g. her basis and outcome in an
+  intercept-resend), then makes the Helstrom measurement inside each block.
+  This is the information of an *individual attack*; for a block of two pure
+  states the Helstrom measurement is the one that maximises the mutual
+  information (Levitin 1995), so for the catalogued attacks it is Eve's
+  accessible information;
+- ``χ(A:E)``: the Holevo quantity of Eve's conditional states, an upper
+  bound on any individual measurement and the term of the Devetak–Winter
+  rate (collective attacks);
+- the Csiszár–Körner rate I(A:B) − I(A:E) (individual attacks, one-way
+  post-processing; Csiszár & Körner 1978) and the Devetak–Winter rate
+  I(A:B) − χ(A:E) (Devetak & Winter 2005).
+
+Everything here is numeric (NumPy, ``complex128``) except where noted;
+the exact forms of the catalogued attacks live with the attacks
+(:mod:`qproto.models.cloning`, :mod:`qproto.models.probe`) and are
+cross-checked against these numeric ones in the tests.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import sympy as sp
+
+from qproto.spec.errors import PhysicsError
+
+#: Eigenvalues below this are taken as zero in entropies and projectors.
+EIGEN_TOLERANCE = 1e-12
+
+
+# -- entropies ------------------------------------------------------------------
+def binary_entropy(p: Any) -> Any:
+    """h(p) = −p log₂ p − (1 − p) log₂(1 − p), with h(0) = h(1) = 0.
+
+    A SymPy argument gives a SymPy expression (exact), a number a float.
+
+    >>> binary_entropy(0.5)
+    1.0
+    >>> binary_entropy(sp.Rational(1, 2))
+    1
+    """
+    if isinstance(p, sp.Basic):
+        if p == 0 or p == 1:
+            return sp.Integer(0)
+        return sp.simplify(-(p * sp.log(p, 2) + (1 - p) * sp.log(1 - p, 2))) if p.is_number else -(
+            p * sp.log(p, 2) + (1 - p) * sp.log(1 - p, 2)
+        )
+    p = float(p)
+    if p <= 0.0 or p >= 1.0:
+        return 0.0
+    return float(-(p * math.log2(p) + (1 - p) * math.log2(1 - p)))
+
+
+def shannon_entropy(probabilities: Sequence[float]) -> float:
+    """H(p) in bits of a (possibly unnormalised-by-rounding) distribution."""
+    p = np.asarray(probabilities, dtype=float).ravel()
+    p = p[p > EIGEN_TOLERANCE]
+    return float(-(p * np.log2(p)).sum())
+
+
+def von_neumann_entropy(rho: np.ndarray) -> float:
+    """S(ρ) = −tr ρ log₂ ρ of a density matrix (normalised or not: the
+    eigenvalues are used as given)."""
+    w = np.linalg.eigvalsh(_hermitian(rho))
+    return shannon_entropy(np.clip(w, 0.0, None))
+
+
+def mutual_information(joint: np.ndarray) -> float:
+    """I(X:Y) in bits of a joint distribution table P(x, y) (normalised
+    here, so a table of unnormalised weights works too)."""
+    j = np.asarray(joint, dtype=float)
+    total = j.sum()
+    if total <= 0:
+        return 0.0
+    j = j / total
+    return max(0.0, shannon_entropy(j.sum(axis=1)) + shannon_entropy(j.sum(axis=0)) - shannon_entropy(j))
+
+
+# -- distinguishing two states ---------------------------------------------------
+def _hermitian(m: np.ndarray) -> np.ndarray:
+    m = np.asarray(m, dtype=complex)
+    return (m + m.conj().T) / 2
+
+
+def trace_norm(m: np.ndarray) -> float:
+    """‖M‖₁ of a Hermitian matrix (sum of |eigenvalues|)."""
+    return float(np.abs(np.linalg.eigvalsh(_hermitian(m))).sum())
+
+
+def helstrom_projector(weighted0: np.ndarray, weighted1: np.ndarray) -> np.ndarray:
+    """The Helstrom measurement's "guess 0" projector: onto the positive
+    part of p₀ρ₀ − p₁ρ₁ (arguments are the prior-weighted states)."""
+    w, v = np.linalg.eigh(_hermitian(np.asarray(weighted0) - np.asarray(weighted1)))
+    keep = v[:, w > EIGEN_TOLERANCE]
+    return keep @ keep.conj().T
+
+
+def helstrom_guess(weighted0: np.ndarray, weighted1: np.ndarray) -> float:
+    """The optimal probability of guessing which of two states was sent,
+    given prior-weighted states p₀ρ₀, p₁ρ₁: ½ (p₀ + p₁ + ‖p₀ρ₀ − p₁ρ₁‖₁)
+    (Helstrom 1976)."""
+    a, b = np.asarray(weighted0, dtype=complex), np.asarray(weighted1, dtype=complex)
+    total = float(np.real(np.trace(a) + np.trace(b)))
+    return 0.5 * (total + trace_norm(a - b))
+
+
+def holevo_information(weighted_states: Sequence[np.ndarray]) -> float:
+    """χ = S(Σ σ_a) − Σ p_a S(σ_a / p_a) in bits, for prior-weighted
+    (unnormalised) states σ_a = p_a ρ_a whose traces sum to the ensemble
+    weight (renormalised here)."""
+    states = [np.asarray(s, dtype=complex) for s in weighted_states]
+    weights = [float(np.real(np.trace(s))) for s in states]
+    total = sum(weights)
+    if total <= EIGEN_TOLERANCE:
+        return 0.0
+    avg = sum(states) / total
+    chi = von_neumann_entropy(avg)
+    for s, w in zip(states, weights):
+        if w > EIGEN_TOLERANCE:
+            chi -= (w / total) * von_neumann_entropy(s / w)
+    return max(0.0, chi)
+
+
+def measured_information(weighted_states: Sequence[np.ndarray], povm: Sequence[np.ndarray]) -> float:
+    """I(A:E) in bits when Eve measures ``povm`` on states σ_a (prior-weighted)."""
+    joint = np.array([[float(np.real(np.trace(e @ s))) for e in povm] for s in weighted_states])
+    return mutual_information(np.clip(joint, 0.0, None))
+
+
+def block_helstrom_povm(weighted0: np.ndarray, weighted1: np.ndarray, blocks: Sequence[np.ndarray] | None = None) -> list[np.ndarray]:
+    """Eve's stated measurement: read which block (projector) her ancilla is
+    in, then make the Helstrom measurement inside it.  ``blocks`` must be
+    orthogonal projectors summing to the identity; None is one block."""
+    d = np.asarray(weighted0).shape[0]
+    blocks = [np.eye(d, dtype=complex)] if blocks is None else [np.asarray(b, dtype=complex) for b in blocks]
+    povm: list[np.ndarray] = []
+    for blk in blocks:
+        a, b = blk @ weighted0 @ blk, blk @ weighted1 @ blk
+        guess0 = blk @ helstrom_projector(a, b) @ blk
+        povm.extend([guess0, blk - guess0])
+    return povm
+
+
+def individual_information(weighted0: np.ndarray, weighted1: np.ndarray, blocks: Sequence[np.ndarray] | None = None) -> float:
+    """I(A:E) for Eve's block-then-Helstrom measurement (see module doc)."""
+    return measured_information([weighted0, weighted1], block_helstrom_povm(weighted0, weighted1, blocks))
+
+
+# -- the protocol side: preparations, Bob's measurement, sifting ---------------
+@dataclass(frozen=True)
+class Preparation:
+    """One of Alice's symbols as Eve sees the protocol: the qubit sent, its
+    probability, what Alice announces (``public``: her basis, or the
+    candidate set of SARG04) and the key bit it encodes."""
+
+    state: Any
+    probability: Any
+    public: str
+    bit: int
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One element of Bob's POVM, his random setting folded in (the
+    weight is in ``element``); ``label`` names it (``Z:1``)."""
+
+    element: Any
+    label: str
+
+
+@dataclass(frozen=True)
+class KeyModel:
+    """A prepare-and-measure protocol as the adversary engine sees it.
+
+    ``rule`` maps (Alice's announcement, index of Bob's detection) to (Bob's
+    key bit, Bob's announcement) for the rounds that survive sifting; every
+    other pair is discarded.  Eve learns both announcements.
+    """
+
+    name: str
+    preparations: tuple[Preparation, ...]
+    detections: tuple[Detection, ...]
+    rule: Mapping[tuple[str, int], tuple[int, str]]
+
+    def check(self) -> None:
+        total = sum(complex(sp.N(p.probability)) for p in self.preparations)
+        if abs(total - 1) > 1e-9:
+            raise PhysicsError(f"{self.name}: preparation probabilities sum to {total}, expected 1")
+        povm = sum(_numeric(d.element) for d in self.detections)
+        if np.max(np.abs(povm - np.eye(2))) > 1e-9:
+            raise PhysicsError(f"{self.name}: Bob's POVM elements sum to {np.round(povm, 6).tolist()}, expected I")
+
+
+def key_model(spec: Any) -> KeyModel:
+    """The :class:`KeyModel` of a :class:`~qproto.spec.qkd.PrepareMeasureQKD`
+    spec: signals with their basis probabilities (bit uniform within a
+    basis), Bob's measurements with theirs, and the spec's sifting rule
+    (``basis-match`` or ``unambiguous``), as documented in
+    :mod:`qproto.spec.qkd`."""
+    by_name = {s.name: s for s in spec.signals}
+    vec = {s.name: sp.Matrix([sp.sympify(a) for a in s.amplitudes]) for s in spec.signals}
+    preps: list[Preparation] = []
+    for s in spec.signals:
+        pb = sp.sympify(spec.basis_probabilities.get(s.basis, 0))
+        n_in_basis = sum(1 for t in spec.signals if t.basis == s.basis)
+        p = pb / n_in_basis
+        if spec.sifting == "unambiguous" and s.announce:
+            for cand in s.announce:
+                preps.append(Preparation(vec[s.name], p / len(s.announce), ",".join(sorted(cand)), s.bit))
+        elif spec.sifting == "unambiguous":
+            cand = sorted(t.name for t in spec.signals if t.basis == s.basis)
+            preps.append(Preparation(vec[s.name], p, ",".join(cand), s.bit))
+        else:
+            preps.append(Preparation(vec[s.name], p, s.basis, s.bit))
+    dets: list[Detection] = []
+    meta: list[tuple[str, Any]] = []  # (measurement name, outcome)
+    for m in spec.measurements:
+        w = sp.sympify(m.probability)
+        for o in m.outcomes:
+            v = sp.Matrix([sp.sympify(a) for a in o.vector])
+            dets.append(Detection(w * v * v.H, f"{m.name}:{o.label}"))
+            meta.append((m.name, o))
+    rule: dict[tuple[str, int], tuple[int, str]] = {}
+    for pub in sorted({p.public for p in preps}):
+        for i, (mname, o) in enumerate(meta):
+            if spec.sifting == "basis-match":
+                if mname == pub and o.bit is not None:
+                    rule[(pub, i)] = (int(o.bit), mname)
+            else:
+                v = sp.Matrix([sp.sympify(a) for a in o.vector])
+                bits = {by_name[c].bit for c in pub.split(",") if sp.simplify(abs((v.H * vec[c])[0])) != 0}
+                if len(bits) == 1:
+                    rule[(pub, i)] = (bits.pop(), "conclusive")
+    return KeyModel(spec.name, tuple(preps), tuple(dets), rule)
+
+
+def key_model_entangled(spec: Any) -> KeyModel:
+    """The :class:`KeyModel` of an :class:`~qproto.spec.qkd.EntanglementQKD`
+    spec when Eve acts on Bob's half: Alice's measurement (setting x,
+    outcome a) steers Bob's qubit into Tr_A[(P_a^x ⊗ I) ρ], which is what a
+    prepare-and-measure Alice would send.  Key pairs (x, y) are kept; Bob
+    flips his bit where the noiseless correlator is −1, as in
+    :mod:`qproto.models.qkd`."""
+    from .qkd import _source, correlator  # the family's own source and correlator conventions
+
+    rho = np.asarray(_source(spec), dtype=object)
+    rho = np.vectorize(lambda e: complex(sp.N(e)), otypes=[complex])(rho)
+    flips = {}
+    for x, y in spec.key_pairs:
+        c = complex(sp.N(correlator(spec, x, y, None))).real
+        flips[(x, y)] = 0 if c > 0 else 1
+    preps: list[Preparation] = []
+    for st in spec.alice_settings:
+        px = float(sp.N(sp.sympify(st.probability)))
+        for a in (0, 1):
+            pa = _projector(st.angle, a)
+            cond = np.einsum("ij,ikjl->kl", pa, rho.reshape(2, 2, 2, 2))  # Tr_A[(P ⊗ I) ρ]
+            w = float(np.real(np.trace(cond)))
+            if w <= EIGEN_TOLERANCE:
+                continue
+            vals, vecs = np.linalg.eigh(cond / w)
+            preps.append(Preparation(vecs[:, -1], px * w, st.name, a))
+    dets: list[Detection] = []
+    rule: dict[tuple[str, int], tuple[int, str]] = {}
+    for st in spec.bob_settings:
+        py = float(sp.N(sp.sympify(st.probability)))
+        for b in (0, 1):
+            dets.append(Detection(py * _projector(st.angle, b), f"{st.name}:{b}"))
+            for (x, y), flip in flips.items():
+                if y == st.name:
+                    rule[(x, len(dets) - 1)] = (b ^ flip, y)
+    return KeyModel(spec.name, tuple(preps), tuple(dets), rule)
+
+
+def _projector(angle: Any, outcome: int) -> np.ndarray:
+    th = float(sp.N(sp.sympify(angle)))
+    sign = 1 if outcome == 0 else -1
+    return np.array([[1 + sign * np.cos(th), sign * np.sin(th)], [sign * np.sin(th), 1 - sign * np.cos(th)]], dtype=complex) / 2
+
+
+def _numeric(m: Any) -> np.ndarray:
+    arr = np.asarray(m.tolist() if isinstance(m, sp.MatrixBase) else m, dtype=object)
+    if arr.dtype == object:
+        return np.vectorize(lambda e: complex(sp.N(e)), otypes=[complex])(arr)
+    return arr.astype(complex)
+
+
+@dataclass
+class PublicSlice:
+    """The sifted rounds with one public announcement: P(a, b) (2×2, weights
+    of all rounds, not normalised) and Eve's prior-weighted states σ_a."""
+
+    public: tuple[str, str]
+    joint: np.ndarray
+    eve: list[np.ndarray]
+
+    @property
+    def weight(self) -> float:
+        return float(np.real(np.sum(self.joint)))
+
+
+@dataclass
+class SiftedEnsemble:
+    """What an attack does to a protocol's sifted key (numeric)."""
+
+    slices: list[PublicSlice]
+    blocks: list[np.ndarray] | None = None
+    eve_access: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sift_probability(self) -> float:
+        return sum(s.weight for s in self.slices)
+
+    @property
+    def qber(self) -> float:
+        w = self.sift_probability
+        return 0.0 if w <= 0 else sum(float(np.real(s.joint[0, 1] + s.joint[1, 0])) for s in self.slices) / w
+
+    def qber_by_public(self) -> dict[str, float]:
+        return {
+            "/".join(s.public): float(np.real(s.joint[0, 1] + s.joint[1, 0]) / s.weight) for s in self.slices if s.weight > 0
+        }
+
+    def _average(self, fn) -> float:
+        w = self.sift_probability
+        return 0.0 if w <= 0 else sum(s.weight * fn(s) for s in self.slices if s.weight > EIGEN_TOLERANCE) / w
+
+    @property
+    def info_ab(self) -> float:
+        """I(A:B | public), bits per sifted bit."""
+        return self._average(lambda s: mutual_information(np.real(s.joint)))
+
+    @property
+    def info_ae(self) -> float:
+        """I(A:E | public) for Eve's stated individual measurement."""
+        if not self.eve_access:
+            return 0.0
+        return self._average(lambda s: individual_information(s.eve[0] / s.weight, s.eve[1] / s.weight, self.blocks))
+
+    @property
+    def holevo_ae(self) -> float:
+        """χ(A:E | public), Eve's Holevo information per sifted bit."""
+        if not self.eve_access:
+            return 0.0
+        return self._average(lambda s: holevo_information([s.eve[0] / s.weight, s.eve[1] / s.weight]))
+
+    def figures(self) -> dict[str, float]:
+        i_ab, i_ae, chi = self.info_ab, self.info_ae, self.holevo_ae
+        return {
+            "sift_probability": self.sift_probability,
+            "qber": self.qber,
+            "info_ab": i_ab,
+            "info_ae": i_ae,
+            "holevo_ae": chi,
+            "csiszar_korner_rate": i_ab - i_ae,
+            "devetak_winter_rate": i_ab - chi,
+        }
+
+
+def sifted_ensemble(model: KeyModel, instrument: Any) -> SiftedEnsemble:
+    """The sifted ensemble of ``model`` when the signal goes through
+    ``instrument`` (a :class:`~qproto.models.instrument.Instrument`,
+    evaluated numerically).
+
+    Eve's system is her record r (classical) and her ancilla: her state is
+    block diagonal over records, σ = ⊕_r σ_r, and she reads r before she
+    measures the ancilla (the blocks of her stated measurement).  For each
+    kept public pair, P(a, b) = Σ p(ψ) tr[(M_b ⊗ I) KψψK†] and
+    σ_{r,a} = Σ p(ψ) Σ_K tr_B[(M ⊗ I) KψψK†] over Alice's symbols with bit a
+    and Bob's elements announced with that public label.  An instrument of
+    kind "noise" leaves Eve nothing: its one record and trivial ancilla give
+    χ = I(A:E) = 0 by construction.
+    """
+    inst = instrument.numeric() if getattr(instrument, "exact", False) else instrument
+    d = inst.ancilla_dim
+    records = len(inst.branches)
+    size = records * d
+    slices: dict[tuple[str, str], PublicSlice] = {}
+    dets = [(i, _numeric(det.element)) for i, det in enumerate(model.detections)]
+    for prep in model.preparations:
+        psi = _numeric(prep.state).reshape(2)
+        p = float(np.real(complex(sp.N(prep.probability)))) if isinstance(prep.probability, sp.Basic) else float(prep.probability)
+        outs = [(r, (k @ psi).reshape(2, d)) for r, br in enumerate(inst.branches) for k in br.kraus]
+        for i, m in dets:
+            hit = model.rule.get((prep.public, i))
+            if hit is None:
+                continue
+            bob_bit, bob_public = hit
+            key = (prep.public, bob_public)
+            sl = slices.get(key)
+            if sl is None:
+                sl = slices[key] = PublicSlice(key, np.zeros((2, 2)), [np.zeros((size, size), complex), np.zeros((size, size), complex)])
+            for r, out in outs:
+                # ⟨e|tr_B[(M ⊗ I)|Ψ⟩⟨Ψ|]|e'⟩ = Σ_{s,s'} M[s',s] Ψ[s,e] conj(Ψ[s',e'])
+                sigma = p * (out.T @ m.T @ out.conj())
+                sl.joint[prep.bit, bob_bit] += float(np.real(np.trace(sigma)))
+                sl.eve[prep.bit][r * d:(r + 1) * d, r * d:(r + 1) * d] += sigma
+    blocks = []
+    for r in range(records):
+        b = np.zeros((size, size), complex)
+        b[r * d:(r + 1) * d, r * d:(r + 1) * d] = np.eye(d)
+        blocks.append(b)
+    return SiftedEnsemble(list(slices.values()), blocks, True)
+
+
+__all__ = [
+    "EIGEN_TOLERANCE",
+    "binary_entropy",
+    "shannon_entropy",
+    "von_neumann_entropy",
+    "mutual_information",
+    "trace_norm",
+    "helstrom_projector",
+    "helstrom_guess",
+    "holevo_information",
+    "measured_information",
+    "block_helstrom_povm",
+    "individual_information",
+    "Preparation",
+    "Detection",
+    "KeyModel",
+    "key_model",
+    "key_model_entangled",
+    "PublicSlice",
+    "SiftedEnsemble",
+    "sifted_ensemble",
+    "exact_eve_states",
+    "exact_helstrom_guess",
+]
+
+
+# -- exact Eve states (SymPy) for proofs ---------------------------------------------
+def exact_eve_states(model: KeyModel, instrument: Any, public: str) -> tuple[sp.Matrix, sp.Matrix, Any, Any]:
+    """Eve's prior-weighted states σ₀, σ₁ (SymPy matrices, block diagonal
+    over records) on the sifted rounds where Alice announced ``public``,
+    with the sifted weight and the error weight — exact for an exact
+    instrument.  Conjugates of real symbols are removed (the instruments'
+    amplitudes are real parameters)."""
+    d = instrument.ancilla_dim
+    records = len(instrument.branches)
+    size = records * d
+    sig = [sp.zeros(size, size), sp.zeros(size, size)]
+    weight, errors = sp.Integer(0), sp.Integer(0)
+    for prep in model.preparations:
+        if prep.public != public:
+            continue
+        psi = sp.Matrix(prep.state) if not isinstance(prep.state, sp.MatrixBase) else prep.state
+        for i, det in enumerate(model.detections):
+            hit = model.rule.get((prep.public, i))
+            if hit is None:
+                continue
+            m = sp.Matrix(det.element)
+            for r, br in enumerate(instrument.branches):
+                for k in br.kraus:
+                    out = (sp.Matrix(k.tolist()) * psi).reshape(2, d)
+                    block = (out.T * m.T * out.conjugate()) * sp.sympify(prep.probability)
+                    block = block.applyfunc(lambda e: sp.expand(sp.conjugate(e).conjugate()))
+                    sig[prep.bit][r * d:(r + 1) * d, r * d:(r + 1) * d] += block
+                    tr = sp.expand(block.trace())
+                    weight += tr
+                    if hit[0] != prep.bit:
+                        errors += tr
+    real = {sp.conjugate(s): s for s in instrument.free_symbols() if s.is_real}
+    clean = lambda e: sp.expand(sp.sympify(e).xreplace(real))  # noqa: E731
+    return sig[0].applyfunc(clean), sig[1].applyfunc(clean), clean(weight), clean(errors)
+
+
+def exact_helstrom_guess(sigma0: sp.Matrix, sigma1: sp.Matrix, weight: Any) -> Any:
+    """½(1 + ‖σ₀ − σ₁‖₁ / w) exactly, from the eigenvalues of σ₀ − σ₁
+    (SymPy; positivity assumptions on the symbols decide the |·|)."""
+    ev = (sigma0 - sigma1).eigenvals()
+    norm = sum(sp.Abs(sp.simplify(k)) * m for k, m in ev.items())
+    return sp.simplify((1 + norm / weight) / 2)

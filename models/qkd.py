@@ -1,0 +1,478 @@
+"""Exact QKD statistics by the Born rule, for any instrument on the signal.
+
+Every figure here is derived from the spec's states and measurements and
+the instrument's Kraus operators — nothing is typed in.  With an exact
+instrument (SymPy entries, possibly symbols such as the interception
+fraction ``fraction`` or the noise ``p``) the results are SymPy
+expressions; with a numeric instrument they are floats.  The two are
+cross-checked in the tests, and :func:`lambdified` turns an exact result
+into a fast NumPy function.
+
+Entry points take a spec of either family and an instrument:
+
+- :func:`table`: one row per (Alice's choice, announcement, Bob's setting,
+  Bob's outcome, Eve's record) with its probability and the sifting verdict;
+- :func:`sift_probability`, :func:`qber`, :func:`qber_per_basis`;
+- :func:`outcome_distribution`: P(Bob's outcome | Alice's choice, Bob's setting);
+- :func:`chsh` and :func:`correlator` (entanglement family);
+- :func:`eve_information`: I(Alice's sifted bit : Eve's view) for an
+  instrument whose record is classical (no ancilla).
+
+>>> from qproto.spec.bb84 import BB84
+>>> from qproto.models.attacks import parse_attack
+>>> qber(BB84, parse_attack("intercept-resend:fraction=1").instrument())
+1/4
+>>> f_line, syms = parse_attack("intercept-resend").symbolic("fraction")
+>>> qber(BB84, f_line), sift_probability(BB84, f_line)
+(fraction/4, 1/2)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable, Hashable, Sequence
+
+import numpy as np
+import sympy as sp
+
+from qproto.spec.errors import SpecError
+from qproto.spec.qkd import EntanglementQKD, PrepareMeasureQKD
+
+from .bell import bell
+from .channels import _real_sqrt_conjugates
+from .instrument import Instrument, identity
+
+
+@dataclass(frozen=True)
+class Row:
+    """One joint event of a QKD round and its probability.
+
+    ``choice`` is Alice's signal (prepare-and-measure) or her setting
+    (entanglement); ``announcement`` the candidate set she made public;
+    ``setting``/``outcome`` Bob's; ``alice_outcome`` Alice's measured bit
+    (entanglement family only); ``record`` Eve's.  ``kept`` says the round
+    survives sifting; then ``alice_bit``/``bob_bit`` are the key bits.
+    """
+
+    choice: str
+    announcement: tuple[str, ...]
+    setting: str
+    outcome: str
+    record: Hashable
+    probability: Any
+    kept: bool
+    alice_bit: int | None
+    bob_bit: int | None
+    basis: str
+    alice_outcome: int | None = None
+
+
+# -- small algebra -----------------------------------------------------------
+
+def _parse(text: Any) -> sp.Expr:
+    if isinstance(text, sp.Basic):
+        return text
+    try:
+        return sp.sympify(text, rational=True)
+    except (sp.SympifyError, TypeError) as exc:
+        raise SpecError(f"cannot read {text!r} as an exact value: {exc}") from None
+
+
+def _vec(amps: Sequence[Any]) -> np.ndarray:
+    return np.array([_parse(a) for a in amps], dtype=object)
+
+
+def _abs2(z: Any, exact: bool) -> Any:
+    if exact:
+        return sp.expand(_real_sqrt_conjugates(sp.expand(z * sp.conjugate(z))))
+    return float(abs(z) ** 2)
+
+
+def _simplify(e: Any) -> Any:
+    if isinstance(e, sp.Basic):
+        e = sp.expand(_real_sqrt_conjugates(e))
+        if e.free_symbols:
+            return sp.factor(sp.simplify(e))
+        return sp.radsimp(sp.simplify(e)) if e.is_number and not e.is_Rational else e
+    return e
+
+
+def _is_zero_exact(e: Any) -> bool:
+    return sp.simplify(_parse(e)) == 0
+
+
+def _line(instrument: Instrument | None) -> Instrument:
+    return identity() if instrument is None else instrument
+
+
+# -- prepare and measure -------------------------------------------------------
+
+def signal_probabilities(spec: PrepareMeasureQKD) -> dict[str, sp.Expr]:
+    """P(Alice sends signal s) = P(basis) / #signals in that basis."""
+    count: dict[str, int] = {}
+    for s in spec.signals:
+        count[s.basis] = count.get(s.basis, 0) + 1
+    return {s.name: _parse(spec.basis_probabilities[s.basis]) / count[s.basis] for s in spec.signals}
+
+
+def announcements(spec: PrepareMeasureQKD) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """The candidate sets each signal may be announced with (uniform)."""
+    out = {}
+    for s in spec.signals:
+        out[s.name] = s.announce or (tuple(t.name for t in spec.signals if t.basis == s.basis),)
+    return out
+
+
+@lru_cache(maxsize=64)
+def _sift_rule(spec: PrepareMeasureQKD) -> dict[tuple[tuple[str, ...], str, str, str], int | None]:
+    """(announcement, alice basis, Bob's setting, outcome) → Bob's key bit or
+    None (discarded), derived from the noiseless Born rule."""
+    sig = {s.name: s for s in spec.signals}
+    rule: dict[tuple[tuple[str, ...], str, str, str], int | None] = {}
+    for s in spec.signals:
+        for ann in announcements(spec)[s.name]:
+            for m in spec.measurements:
+                for o in m.outcomes:
+                    key = (ann, s.basis, m.name, o.label)
+                    if spec.sifting == "basis-match":
+                        rule[key] = o.bit if m.name == s.basis else None
+                    else:
+                        ov = _vec(o.vector)
+                        bits = {
+                            sig[c].bit
+                            for c in ann
+                            if not _is_zero_exact(_abs2(np.sum(np.conj(ov) * _vec(sig[c].amplitudes)), True))
+                        }
+                        rule[key] = bits.pop() if len(bits) == 1 else None
+    return rule
+
+
+def _pm_table(spec: PrepareMeasureQKD, inst: Instrument) -> list[Row]:
+    exact = inst.exact
+    psig = signal_probabilities(spec)
+    anns = announcements(spec)
+    rule = _sift_rule(spec)
+    d = inst.ancilla_dim
+    rows: list[Row] = []
+    outs = {(m.name, o.label): _vec(o.vector) for m in spec.measurements for o in m.outcomes}
+    if not exact:
+        outs = {k: v.astype(complex) for k, v in outs.items()}
+    for s in spec.signals:
+        v = _vec(s.amplitudes) if exact else _vec(s.amplitudes).astype(complex)
+        images = {b.record: [(k @ v).reshape(2, d) for k in b.kraus] for b in inst.branches}
+        for ann in anns[s.name]:
+            pa = sp.Rational(1, len(anns[s.name])) if exact else 1.0 / len(anns[s.name])
+            for m in spec.measurements:
+                pm = _parse(m.probability)
+                for o in m.outcomes:
+                    ov = np.conj(outs[(m.name, o.label)])
+                    for rec, imgs in images.items():
+                        p = 0
+                        for img in imgs:
+                            amps = ov @ img  # one amplitude per ancilla basis state
+                            for a in amps:
+                                p = p + _abs2(a, exact)
+                        w = psig[s.name] * pa * pm
+                        prob = sp.expand(w * p) if exact else float(w) * p
+                        bit = rule[(ann, s.basis, m.name, o.label)]
+                        rows.append(
+                            Row(s.name, ann, m.name, o.label, rec, prob, bit is not None, s.bit if bit is not None else None, bit, s.basis)
+                        )
+    return rows
+
+
+# -- entanglement based ---------------------------------------------------------
+
+def _projector(angle: Any, outcome: int, exact: bool) -> np.ndarray:
+    th = _parse(angle)
+    sign = 1 if outcome == 0 else -1
+    c, s = sp.cos(th), sp.sin(th)
+    m = np.array([[1 + sign * c, sign * s], [sign * s, 1 - sign * c]], dtype=object) / 2
+    m = np.vectorize(sp.expand, otypes=[object])(m)
+    return m if exact else m.astype(complex)
+
+
+def _source(spec: EntanglementQKD) -> np.ndarray:
+    kind, _, name = spec.source.partition(":")
+    if kind != "bell":
+        raise SpecError(f"{spec.name}: source={spec.source!r} must be 'bell:NAME' (phi+, phi-, psi+, psi-)")
+    v = bell(name, ("a", "b")).vector()
+    return np.multiply.outer(v, np.conj(v))
+
+
+@lru_cache(maxsize=64)
+def _key_flip(spec: EntanglementQKD) -> dict[tuple[str, str], int]:
+    """For each key pair, whether Bob flips his bit: the noiseless correlator
+    is −1 (flip) or +1; anything else is not a key pair (SpecError)."""
+    out = {}
+    for x, y in spec.key_pairs:
+        e = _simplify(correlator(spec, x, y, None))
+        if e == 1:
+            out[(x, y)] = 0
+        elif e == -1:
+            out[(x, y)] = 1
+        else:
+            raise SpecError(
+                f"{spec.name}: key pair ({x}, {y}) has noiseless correlator {e}, expected ±1; "
+                "key pairs must give perfectly (anti)correlated outcomes"
+            )
+    return out
+
+
+def _settings(spec: EntanglementQKD, who: str) -> dict[str, Any]:
+    sts = spec.alice_settings if who == "alice" else spec.bob_settings
+    return {s.name: s for s in sts}
+
+
+def _eb_joint(spec: EntanglementQKD, inst: Instrument) -> dict[Hashable, np.ndarray]:
+    rho = _source(spec)
+    if not inst.exact:
+        rho = rho.astype(complex)
+    return inst.apply(rho, before=2)
+
+
+def _eb_prob(state: np.ndarray, pa: np.ndarray, pb: np.ndarray, d: int, exact: bool) -> Any:
+    big = np.kron(np.kron(pa, pb), np.eye(d, dtype=int).astype(object if exact else complex))
+    val = np.trace(big @ state)
+    return sp.expand(_real_sqrt_conjugates(val)) if exact else float(np.real(val))
+
+
+def _eb_table(spec: EntanglementQKD, inst: Instrument) -> list[Row]:
+    exact = inst.exact
+    joint = _eb_joint(spec, inst)
+    flips = _key_flip(spec)
+    rows = []
+    for xa in spec.alice_settings:
+        for yb in spec.bob_settings:
+            w = _parse(xa.probability) * _parse(yb.probability)
+            key = (xa.name, yb.name) in flips
+            for a in (0, 1):
+                pa = _projector(xa.angle, a, exact)
+                for b in (0, 1):
+                    pb = _projector(yb.angle, b, exact)
+                    for rec, st in joint.items():
+                        p = _eb_prob(st, pa, pb, inst.ancilla_dim, exact)
+                        prob = sp.expand(w * p) if exact else float(w) * p
+                        bob_bit = (b ^ flips[(xa.name, yb.name)]) if key else None
+                        rows.append(
+                            Row(xa.name, (), yb.name, str(b), rec, prob, key, a if key else None, bob_bit,
+                                f"{xa.name}/{yb.name}", alice_outcome=a)
+                        )
+    return rows
+
+
+def correlator(spec: EntanglementQKD, x: str, y: str, instrument: Instrument | None = None) -> Any:
+    """E(x, y) = Σ (−1)^(a⊕b) P(a, b | x, y) after the instrument acts on
+    Bob's qubit."""
+    inst = _line(instrument)
+    exact = inst.exact
+    A, B = _settings(spec, "alice"), _settings(spec, "bob")
+    if x not in A or y not in B:
+        raise SpecError(f"{spec.name}: unknown setting pair ({x}, {y}); Alice has {list(A)}, Bob has {list(B)}")
+    joint = _eb_joint(spec, inst)
+    total = 0
+    for a in (0, 1):
+        for b in (0, 1):
+            sgn = 1 if a == b else -1
+            for st in joint.values():
+                total = total + sgn * _eb_prob(st, _projector(A[x].angle, a, exact), _projector(B[y].angle, b, exact), inst.ancilla_dim, exact)
+    return _simplify(total) if exact else total
+
+
+def chsh(spec: EntanglementQKD, instrument: Instrument | None = None) -> Any:
+    """S = Σ sign·E(x, y) over the spec's four CHSH terms."""
+    if not spec.chsh:
+        raise SpecError(f"{spec.name} has no CHSH test (chsh=())")
+    total = sum(sgn * correlator(spec, x, y, instrument) for x, y, sgn in spec.chsh)
+    return _simplify(total) if isinstance(total, sp.Basic) else total
+
+
+# -- common entry points -------------------------------------------------------
+
+def table(spec: Any, instrument: Instrument | None = None) -> list[Row]:
+    """Every joint event of one round with its probability (exact when the
+    instrument is exact)."""
+    inst = _line(instrument)
+    if isinstance(spec, PrepareMeasureQKD):
+        return _pm_table(spec, inst)
+    if isinstance(spec, EntanglementQKD):
+        return _eb_table(spec, inst)
+    raise SpecError(f"{getattr(spec, 'name', spec)!r} is not a QKD spec (family {getattr(spec, 'family', None)!r})")
+
+
+def _sum(values: Sequence[Any]) -> Any:
+    out: Any = 0
+    for v in values:
+        out = out + v
+    return out
+
+
+def _finish(e: Any) -> Any:
+    return _simplify(e) if isinstance(e, sp.Basic) else e
+
+
+def sift_probability(spec: Any, instrument: Instrument | None = None) -> Any:
+    """P(a round survives sifting)."""
+    return _finish(_sum([r.probability for r in table(spec, instrument) if r.kept]))
+
+
+def _qber_of(rows: Sequence[Row]) -> Any:
+    kept = _sum([r.probability for r in rows if r.kept])
+    err = _sum([r.probability for r in rows if r.kept and r.alice_bit != r.bob_bit])
+    if isinstance(kept, sp.Basic):
+        if sp.simplify(kept) == 0:
+            return sp.nan
+        return _simplify(err / kept)
+    return float("nan") if kept == 0 else err / kept
+
+
+def qber(spec: Any, instrument: Instrument | None = None) -> Any:
+    """P(Bob's sifted bit ≠ Alice's | sifted)."""
+    return _qber_of(table(spec, instrument))
+
+
+def qber_per_basis(spec: Any, instrument: Instrument | None = None) -> dict[str, Any]:
+    """QBER conditioned on Alice's basis (prepare-and-measure) or on the key
+    setting pair (entanglement)."""
+    rows = [r for r in table(spec, instrument) if r.kept]
+    out = {}
+    for basis in dict.fromkeys(r.basis for r in rows):
+        out[basis] = _qber_of([r for r in rows if r.basis == basis])
+    return out
+
+
+def _num(v: Any) -> float:
+    return float(sp.N(v)) if isinstance(v, sp.Basic) else float(v)
+
+
+def phase_error(spec: PrepareMeasureQKD, per_basis: dict[str, Any]) -> tuple[str, float, float]:
+    """(key basis, e_bit, e_phase) from per-basis error rates: e_bit is the
+    key basis' (:attr:`PrepareMeasureQKD.key_basis`) rate, e_phase the
+    largest rate among the other bases (for BB84's two bases: the other
+    one).  A basis with no sifted round counts as error rate 1/2."""
+    rates = {b: (0.5 if (v is None or v is sp.nan or v != v) else _num(v)) for b, v in per_basis.items()}
+    kb = spec.key_basis if spec.key_basis in rates else next(iter(rates), spec.key_basis)
+    others = [v for b, v in rates.items() if b != kb]
+    return kb, rates.get(kb, 0.5), max(others) if others else 0.5
+
+
+def accepts(spec: Any, qber_value: Any, per_basis: dict[str, Any] | None = None, tolerance: float = 0.0) -> bool:
+    """Whether the asymptotic estimate passes the spec's abort threshold:
+    the pooled QBER (``estimation="pooled"``), or *every* per-basis QBER
+    (``estimation="per-basis"``; a basis with no sifted round fails)."""
+    t = _num(sp.sympify(spec.abort_threshold, rational=True)) + tolerance
+    if getattr(spec, "estimation", "pooled") == "per-basis":
+        if not per_basis:
+            return False
+        vals = [None if (v is None or v is sp.nan) else _num(v) for v in per_basis.values()]
+        return all(v is not None and v == v and v <= t for v in vals)
+    if qber_value is None or qber_value is sp.nan:
+        return False
+    q = _num(qber_value)
+    return q == q and q <= t
+
+
+def secret_fraction(spec: Any, name: str, qber_value: Any, per_basis: dict[str, Any] | None = None) -> float | None:
+    """The key-rate formula ``name`` of the spec at the estimated error
+    rates, per sifted bit (not clipped; None outside its domain).  With
+    ``estimation="per-basis"``, Shor–Preskill becomes Lo–Chau–Ardehali's
+    1 − h(e_bit) − h(e_phase) (:func:`~qproto.models.keyrate.per_basis_rate`),
+    and every other formula, a function of one QBER, is evaluated at the
+    largest per-basis QBER (conservative: each formula decreases in Q)."""
+    from .keyrate import key_rate, per_basis_rate
+
+    kr = key_rate(name)
+    if getattr(spec, "estimation", "pooled") == "per-basis" and per_basis:
+        if name == "shor-preskill":
+            _, e_bit, e_phase = phase_error(spec, per_basis)
+            return per_basis_rate(e_bit, e_phase)
+        vals = [0.5 if (v is None or v is sp.nan) else _num(v) for v in per_basis.values()]
+        q = max(vals)
+    else:
+        if qber_value is None or qber_value is sp.nan:
+            return None
+        q = _num(qber_value)
+    if not (q == q) or q > _num(kr.domain_high):
+        return None
+    r = float(kr(q))
+    return r if r == r else None  # 0·log 0 at the domain's edge: no value rather than NaN
+
+
+def outcome_distribution(spec: Any, instrument: Instrument | None = None) -> dict[str, dict[str, dict[str, Any]]]:
+    """P(Bob's outcome | Alice's choice, Bob's setting): choice → setting →
+    outcome → probability (Eve's record and announcements summed over)."""
+    rows = table(spec, instrument)
+    joint: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in rows:
+        d = joint.setdefault((r.choice, r.setting), {})
+        d[r.outcome] = d.get(r.outcome, 0) + r.probability
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for (c, s), d in joint.items():
+        tot = _sum(list(d.values()))
+        out.setdefault(c, {})[s] = {o: _finish(p / tot) if isinstance(tot, sp.Basic) else p / tot for o, p in d.items()}
+    return out
+
+
+def _h(ps: Sequence[Any], exact: bool) -> Any:
+    if exact:
+        return -_sum([p * sp.log(p, 2) for p in ps if p != 0])
+    return -sum(p * np.log2(p) for p in ps if p > 0)
+
+
+def eve_information(spec: Any, instrument: Instrument | None = None) -> Any:
+    """I(A : E) in bits per sifted bit, where A is Alice's sifted bit and E
+    Eve's view: her record, Alice's announcement and Bob's setting.  Defined
+    when the instrument keeps no ancilla (Eve's record is classical);
+    otherwise None (a quantum memory needs the Holevo quantity)."""
+    inst = _line(instrument)
+    if inst.ancilla_dim != 1:
+        return None
+    rows = [r for r in table(spec, inst) if r.kept]
+    exact = inst.exact
+    if exact and any(isinstance(r.probability, sp.Basic) and r.probability.free_symbols for r in rows):
+        return None  # symbolic mutual information is not worth its expression
+    kept = _sum([r.probability for r in rows])
+    if exact:
+        kept = sp.simplify(kept)
+    joint: dict[tuple[Any, int], Any] = {}
+    for r in rows:
+        view = (r.record, r.announcement, r.setting, r.choice if isinstance(spec, EntanglementQKD) else r.basis)
+        joint[(view, r.alice_bit)] = joint.get((view, r.alice_bit), 0) + r.probability / kept
+    if exact:
+        joint = {k: sp.simplify(v) for k, v in joint.items()}
+    pa: dict[int, Any] = {}
+    pv: dict[Any, Any] = {}
+    for (view, a), p in joint.items():
+        pa[a] = pa.get(a, 0) + p
+        pv[view] = pv.get(view, 0) + p
+    info = _h(list(pa.values()), exact) + _h(list(pv.values()), exact) - _h(list(joint.values()), exact)
+    return sp.simplify(info) if exact else float(info)
+
+
+def lambdified(
+    quantity: Callable[[Any, Instrument], Any], spec: Any, instrument: Instrument, symbols: Sequence[sp.Symbol]
+) -> tuple[sp.Expr, Callable[..., Any]]:
+    """The exact expression of ``quantity(spec, instrument)`` in
+    ``symbols`` and its NumPy function (vectorised over arrays)."""
+    expr = quantity(spec, instrument)
+    return expr, sp.lambdify(list(symbols), expr, "numpy")
+
+
+__all__ = [
+    "Row",
+    "table",
+    "signal_probabilities",
+    "announcements",
+    "sift_probability",
+    "qber",
+    "qber_per_basis",
+    "phase_error",
+    "accepts",
+    "secret_fraction",
+    "outcome_distribution",
+    "correlator",
+    "chsh",
+    "eve_information",
+    "lambdified",
+]

@@ -1,0 +1,152 @@
+"""One vector generator per protocol *family*, found by the spec's family.
+
+A family generator knows how to turn any spec of its family into test
+groups (so a designer's variant gets vectors without new code) and how to
+answer a test with qproto's own models (the reference adapter).  A new
+family adds its module to :data:`GENERATOR_MODULES`; the module registers
+itself with :func:`family_generator`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from qproto.spec.errors import UnknownNameError
+from qproto.spec.protocol import Protocol
+
+GENERATOR_MODULES = [
+    "qproto.vectors.circuit",
+    "qproto.vectors.qkd",
+    "qproto.vectors.qkd_eb",
+    "qproto.vectors.transition",
+    "qproto.vectors.relay",
+    "qproto.vectors.memory",
+    "qproto.vectors.secret_sharing",
+    "qproto.vectors.repeater",
+    "qproto.vectors.network",
+]
+
+#: A family generator builds test groups: ``build(spec, rng, count)`` returns
+#: a list of group dicts (each with its ``tests`` but without ``tcId``s).
+Build = Callable[[Protocol, np.random.Generator, int], list[dict[str, Any]]]
+#: The reference adapter for one family: a case in, a response out.
+Answer = Callable[[Mapping[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class FamilyGenerator:
+    """How one protocol family becomes test vectors.
+
+    Args:
+        families: the ``Protocol.family`` values it serves.
+        version: the generator version; vectors are byte-identical for a
+            seed within one version (the compatibility promise).
+        build: spec, seeded generator and count → test groups.
+        answer: the reference adapter (qproto's models answer a case).
+        notes: every flag the generator may set → what it means.
+        header: lines describing the vectors, for the file's ``header``.
+        output_order: top-level output fields in the order the protocol
+            produces them; the checker names the first differing one.
+        spec_types: spec classes the generator serves whatever their
+            ``family`` says (a designer's subclass of ``CircuitProtocol``
+            with a family name of its own still gets circuit vectors).
+        accepts: optional extra test; a spec of the family that the
+            generator cannot serve returns a reason string.
+    """
+
+    families: tuple[str, ...]
+    version: str
+    build: Build
+    answer: Answer
+    notes: Mapping[str, str]
+    header: tuple[str, ...] = ()
+    output_order: tuple[str, ...] = ()
+    spec_types: tuple[type, ...] = ()
+    accepts: Callable[[Protocol], str | None] = field(default=lambda spec: None)
+
+
+class NoGeneratorError(UnknownNameError):
+    """No vector generator serves this protocol family."""
+
+
+_GENERATORS: dict[str, FamilyGenerator] = {}
+_loaded = False
+
+
+def family_generator(gen: FamilyGenerator) -> FamilyGenerator:
+    """Register ``gen`` for each of its families (module import time)."""
+    for fam in gen.families:
+        _GENERATORS[fam] = gen
+    return gen
+
+
+def _load() -> None:
+    global _loaded
+    if _loaded:
+        return
+    for name in GENERATOR_MODULES:
+        importlib.import_module(name)
+    _loaded = True
+
+
+def families() -> tuple[str, ...]:
+    """The families that have a vector generator."""
+    _load()
+    return tuple(sorted(_GENERATORS))
+
+
+def lookup(family: str) -> FamilyGenerator | None:
+    """The generator of ``family``, or None (no error)."""
+    _load()
+    return _GENERATORS.get(family)
+
+
+def _find(spec: Protocol) -> FamilyGenerator | None:
+    gen = _GENERATORS.get(spec.family)
+    if gen is not None and gen.accepts(spec) is None:
+        return gen
+    for other in {id(g): g for g in _GENERATORS.values()}.values():
+        if other.spec_types and isinstance(spec, other.spec_types) and other.accepts(spec) is None:
+            return other
+    return gen
+
+
+def has_generator(spec: Protocol) -> bool:
+    _load()
+    gen = _find(spec)
+    return gen is not None and gen.accepts(spec) is None
+
+
+def generator_for(spec: Protocol | str) -> FamilyGenerator:
+    """The generator for a spec (or a family name): the one registered for
+    its family, else one that serves its class.
+
+    Raises:
+        NoGeneratorError: "no vector generator for family X" with the
+            families that have one.
+    """
+    _load()
+    if isinstance(spec, str):
+        gen = _GENERATORS.get(spec)
+        if gen is None:
+            raise NoGeneratorError(
+                f"no vector generator for family {spec}; families with generators: {', '.join(families()) or 'none'}"
+            )
+        return gen
+    gen = _find(spec)
+    if gen is None:
+        raise NoGeneratorError(
+            f"no vector generator for family {spec.family} (protocol {spec.name}); "
+            f"families with generators: {', '.join(families()) or 'none'}"
+        )
+    why = gen.accepts(spec)
+    if why:
+        raise NoGeneratorError(f"no vector generator for family {spec.family} can serve protocol {spec.name}: {why}")
+    return gen
+
+
+__all__ = ["GENERATOR_MODULES", "FamilyGenerator", "NoGeneratorError", "family_generator", "families", "lookup", "generator_for", "has_generator"]
