@@ -356,6 +356,15 @@ def published_thresholds(*rates: str) -> tuple[PublishedValue, ...]:
 
 # -- the properties every QKD spec carries ------------------------------------------
 
+#: Shared by both families: the key rate's zero is the threshold.
+THRESHOLD_PROPERTY = Property(
+    id="threshold-where-rate-vanishes",
+    statement="Each key-rate formula is positive below its threshold QBER and vanishes there "
+    "(solved to 1e-9), and the threshold agrees with the published value.",
+    engine="algebra", check="qkd.threshold",
+)
+
+
 def pm_properties(*, ir_qber: str, depolarizing_qber: str, reference: str = "", has_key_rate: bool = True) -> tuple[Property, ...]:
     """The standard property list of a prepare-and-measure protocol.
     ``ir_qber``/``depolarizing_qber`` are the expected QBER as expressions in
@@ -387,14 +396,7 @@ def pm_properties(*, ir_qber: str, depolarizing_qber: str, reference: str = "", 
         ),
     ]
     if has_key_rate:
-        props.append(
-            Property(
-                id="threshold-where-rate-vanishes",
-                statement="Each key-rate formula is positive below its threshold QBER and vanishes there "
-                "(solved to 1e-9), and the threshold agrees with the published value.",
-                engine="algebra", check="qkd.threshold",
-            )
-        )
+        props.append(THRESHOLD_PROPERTY)
     props.append(
         Property(
             id="published-values",
@@ -426,12 +428,7 @@ def eb_properties(*, depolarizing_qber: str, chsh: str | None, reference: str = 
             engine="algebra", check="qkd.qber-formula",
             args={"noise": "depolarizing", "symbol": "p", "expected": depolarizing_qber},
         ),
-        Property(
-            id="threshold-where-rate-vanishes",
-            statement="Each key-rate formula is positive below its threshold QBER and vanishes there "
-            "(solved to 1e-9), and the threshold agrees with the published value.",
-            engine="algebra", check="qkd.threshold",
-        ),
+        THRESHOLD_PROPERTY,
     ]
     if chsh is not None:
         props += [

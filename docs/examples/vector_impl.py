@@ -15,7 +15,10 @@ following the one branch whose outcomes the case fixes.
 
 Prepare-and-measure QKD: each round's qubit through Eve and the noise to
 Bob's detector (outcomes chosen by the case's draws), sifting, estimation
-on the disclosed sample, and the abort decision.  Entanglement-based QKD:
+on the disclosed sample, and the abort decision — on the pooled sample, or
+per basis of Alice when the group says ``"estimation": "per-basis"``
+(Lo–Chau–Ardehali: every basis needs a sample and an error rate within
+the threshold).  Entanglement-based QKD:
 the pair's joint outcome per round, sifting with Bob's flip, QBER and the
 CHSH estimate.  Trusted relays: the one-time-pad chain.  Transition
 systems (retransmission, handshakes, transport): an interpreter of the
@@ -179,7 +182,7 @@ def run_qkd_pm(case):
     paulis = {k: GATES[k] for k in "XYZ"}
     n = len(inputs["signals"])
     eve, noise = inputs.get("eve"), inputs.get("noise", "I" * n)
-    outcomes, kept, ka, kb, sampled = [], "", "", "", []
+    outcomes, kept, ka, kb, sampled, basis_of = [], "", "", "", [], []
     for i in range(n):
         s = sig[inputs["signals"][i]]
         psi = vec(s["amplitudes"])
@@ -203,17 +206,27 @@ def run_qkd_pm(case):
             ka += str(s["bit"])
             kb += str(bit)
             sampled.append(inputs["sampleMask"][i] == "1")
+            basis_of.append(s["basis"])
     sample = [j for j, x in enumerate(sampled) if x]
     errors = sum(ka[j] != kb[j] for j in sample)
     num, den = (int(x) for x in (params["abortThreshold"]["exact"] + "/1").split("/")[:2])
     abort = not sample or errors * den > num * len(sample)  # exact: errors/size > threshold
+    extra = {}
+    if params.get("estimation") == "per-basis":  # each basis must pass on its own
+        by_basis = {}
+        for b in params["estimationBases"]:
+            size = sum(basis_of[j] == b for j in sample)
+            errs = sum(basis_of[j] == b and ka[j] != kb[j] for j in sample)
+            by_basis[b] = {"sampleSize": size, "sampleErrors": errs, "qber": errs / size if size else None}
+        abort = any(v["sampleSize"] == 0 or v["sampleErrors"] * den > num * v["sampleSize"] for v in by_basis.values())
+        extra["sampleByBasis"] = by_basis
     rest = [j for j, x in enumerate(sampled) if not x]
     key_a = "" if abort else "".join(ka[j] for j in rest)
     key_b = "" if abort else "".join(kb[j] for j in rest)
     return {"result": "invalid" if abort else "valid", "outputs": {
         "bobOutcomes": outcomes, "sifted": kept, "siftedKeyAlice": ka, "siftedKeyBob": kb,
         "sampleSize": len(sample), "sampleErrors": errors, "qber": errors / len(sample) if sample else None,
-        "abort": abort, "keyAlice": key_a, "keyBob": key_b, "finalKeyLength": len(key_a)}}
+        **extra, "abort": abort, "keyAlice": key_a, "keyBob": key_b, "finalKeyLength": len(key_a)}}
 
 
 def run_qkd_eb(case):

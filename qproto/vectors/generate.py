@@ -36,7 +36,8 @@ def generate(spec: Protocol, seed: int = 0, count: int = DEFAULT_COUNT) -> dict[
     from qproto import __version__
 
     gen = generator_for(spec)
-    rng = make_rng(seed, gen.version, spec.name)
+    version = gen.version_for(spec)
+    rng = make_rng(seed, version, spec.name)
     groups = gen.build(spec, rng, count)
     tc = 0
     used: set[str] = set()
@@ -49,11 +50,11 @@ def generate(spec: Protocol, seed: int = 0, count: int = DEFAULT_COUNT) -> dict[
         group["tests"] = numbered
     missing = used - set(gen.notes)
     if missing:  # a generator bug, not bad input
-        raise RuntimeError(f"generator {gen.version} set flags without notes: {sorted(missing)}")
+        raise RuntimeError(f"generator {version} set flags without notes: {sorted(missing)}")
     doc = {
         "algorithm": spec.name,
         "schema": SCHEMA_NAME,
-        "generatorVersion": gen.version,
+        "generatorVersion": version,
         "source": {"name": "qproto", "version": __version__},
         "header": list(gen.header) + [f"Protocol {spec.name} version {spec.version}: {spec.summary}".rstrip(": ")],
         "notes": {flag: gen.notes[flag] for flag in sorted(used)},

@@ -25,6 +25,28 @@ the abort decision, the keys left after removing the sample and the final
 key length.  ``result`` is ``invalid`` exactly when the protocol must abort:
 the sample is empty or its error rate exceeds the threshold (a rate equal
 to the threshold passes, as the spec says "exceeds").
+
+Per-basis estimation (``estimation="per-basis"``, Lo, Chau & Ardehali,
+J. Cryptology 18, 133 (2005)): the sample is counted separately for each of
+Alice's bases (the spec's ``basis_probabilities``, listed in the group's
+``parameters.estimationBases``), and the protocol aborts when *any* basis
+has no sample bit or its error rate exceeds the threshold — the rule of
+:func:`qproto.models.qkd.accepts` and of the simulator's
+``Summary.decision``.  Such groups say so in ``parameters`` (``estimation``,
+``decisionRule``), their outputs add ``sampleByBasis`` (size, errors and
+exact QBER per basis; the pooled ``sampleSize``/``sampleErrors``/``qber``
+stay, as totals the decision does not read), and their threshold edge
+cases are per basis: one basis exactly at the threshold with the others
+clean (valid), one error above (invalid, although the pooled rate passes),
+a basis whose sifted rounds are all kept secret (empty sample: invalid).
+A biased basis choice makes the pooled rate mostly the likely basis' rate,
+so an eavesdropper attacking only that basis hides in it; the flag
+``PooledEstimateHides`` marks every test a pooled implementation gets wrong.
+
+Versions: ``qkd-pm-1`` had the pooled rule only.  ``qkd-pm-2`` adds
+per-basis estimation; it writes the files of pooled protocols byte for
+byte as ``qkd-pm-1`` did (and labels them ``qkd-pm-1``, seeding them the
+same way), and labels per-basis files ``qkd-pm-2``.
 """
 
 from __future__ import annotations
@@ -46,7 +68,9 @@ from qproto.spec.qkd import BASIS_STATES, STATES, Measurement, Outcome, PrepareM
 from . import randomness, values
 from .registry import FamilyGenerator, family_generator
 
-VERSION = "qkd-pm-1"
+VERSION = "qkd-pm-2"
+#: The version (and bytes) of files of pooled-estimation protocols.
+POOLED_VERSION = "qkd-pm-1"
 TOLERANCE = 1e-9
 ROUNDS = 128
 #: Depolarizing noise of the noisy group: X, Y, Z each with probability p/3.
@@ -65,6 +89,16 @@ NOTES = {
     "(it aborts only when the rate exceeds the threshold)",
     "QberAboveThreshold": "one error more than at the threshold: the protocol must abort",
     "Abort": "the estimate exceeds the threshold: the protocol must abort",
+    "BasisQberAtThreshold": "per-basis estimation: one basis' sample error rate equals the threshold exactly and the "
+    "other bases are clean: the protocol must NOT abort",
+    "BasisQberAboveThreshold": "per-basis estimation: one basis' sample holds one error more than at the threshold and "
+    "the other bases are clean: the protocol must abort",
+    "EmptyBasisSample": "per-basis estimation: some basis has no sample bit (none of its sifted rounds was disclosed), "
+    "so its error rate cannot be estimated: the protocol must abort",
+    "KeyBasisAttack": "Eve intercepts and resends every qubit in the key basis only (the attack on a biased basis "
+    "choice): the key-basis sample stays clean while the other bases' samples show errors",
+    "PooledEstimateHides": "per-basis estimation aborts but the pooled error rate over the whole sample passes the "
+    "threshold: an implementation that pools the estimate (the insecure rule for a biased basis choice) accepts here",
 }
 
 HEADER = (
@@ -73,7 +107,32 @@ HEADER = (
     "detector draws, sample); outputs are Bob's outcomes, sifted keys, sample errors, QBER, abort decision and keys.",
 )
 
-ORDER = ("bobOutcomes", "sifted", "siftedKeyAlice", "siftedKeyBob", "sampleSize", "sampleErrors", "qber", "abort", "keyAlice", "keyBob", "finalKeyLength")
+ORDER = ("bobOutcomes", "sifted", "siftedKeyAlice", "siftedKeyBob", "sampleSize", "sampleErrors", "qber", "sampleByBasis",
+         "abort", "keyAlice", "keyBob", "finalKeyLength")
+
+POOLED_RULE = "abort when the sample is empty or sampleErrors/sampleSize > abortThreshold"
+PER_BASIS_RULE = (
+    "per-basis estimation (Lo-Chau-Ardehali): for each basis b in estimationBases, count the sample bits of the sifted "
+    "rounds Alice prepared in basis b (sampleByBasis[b]); abort when any basis has sampleSize_b = 0 or "
+    "sampleErrors_b/sampleSize_b > abortThreshold (a rate equal to the threshold passes); the pooled sampleSize, "
+    "sampleErrors and qber are reported but not read by the decision"
+)
+
+
+def per_basis(spec: PrepareMeasureQKD) -> bool:
+    return getattr(spec, "estimation", "pooled") == "per-basis"
+
+
+def estimation_bases(spec: PrepareMeasureQKD) -> list[str]:
+    """The bases estimated separately: Alice's, as the spec lists them
+    (the simulator's ``sample_by_basis`` keys)."""
+    return list(spec.basis_probabilities)
+
+
+def version_of(spec: Protocol) -> str:
+    """``qkd-pm-2`` for per-basis specs; pooled specs keep ``qkd-pm-1``
+    (their files are unchanged)."""
+    return VERSION if isinstance(spec, PrepareMeasureQKD) and per_basis(spec) else POOLED_VERSION
 
 
 # -- the protocol as data --------------------------------------------------------
@@ -94,7 +153,7 @@ def describe(spec: PrepareMeasureQKD) -> dict[str, Any]:
         "sifting": spec.sifting,
         "eveBases": {b: [list(STATES[n]) for n in names] for b, names in BASIS_STATES.items()},
         "drawRule": "outcome k is the first with u < p_0 + ... + p_k (Born probabilities, outcomes in listed order)",
-        "decisionRule": "abort when the sample is empty or sampleErrors/sampleSize > abortThreshold",
+        "decisionRule": PER_BASIS_RULE if per_basis(spec) else POOLED_RULE,
     }
 
 
@@ -233,7 +292,7 @@ def run_session(sess: _Session, inputs: Mapping[str, Any], threshold: Fraction) 
     n = len(inputs["signals"])
     eve = inputs.get("eve")
     noise = inputs.get("noise", "I" * n)
-    outcomes, kept, ka, kb, mask_used = [], [], [], [], []
+    outcomes, kept, ka, kb, mask_used, basis_of = [], [], [], [], [], []
     for i in range(n):
         s = inputs["signals"][i]
         eb = eve["bases"][i] if eve and eve["intercept"][i] == "1" else "-"
@@ -247,10 +306,20 @@ def run_session(sess: _Session, inputs: Mapping[str, Any], threshold: Fraction) 
             ka.append(str(sess.sig[s].bit))
             kb.append(str(bit))
             mask_used.append(inputs["sampleMask"][i] == "1")
+            basis_of.append(sess.sig[s].basis)
     sample = [j for j, m in enumerate(mask_used) if m]
     errors = sum(ka[j] != kb[j] for j in sample)
     qber = Fraction(errors, len(sample)) if sample else None
     abort = qber is None or qber > threshold
+    by_basis = None
+    if per_basis(sess.spec):
+        by_basis = {}
+        for b in estimation_bases(sess.spec):
+            sb = [j for j in sample if basis_of[j] == b]
+            eb = sum(ka[j] != kb[j] for j in sb)
+            by_basis[b] = {"sampleSize": len(sb), "sampleErrors": eb,
+                           "qber": values.number(sp.Rational(eb, len(sb))) if sb else None}
+        abort = any(v["sampleSize"] == 0 or Fraction(v["sampleErrors"], v["sampleSize"]) > threshold for v in by_basis.values())
     rest = [j for j in range(len(ka)) if not mask_used[j]]
     key_a = "" if abort else "".join(ka[j] for j in rest)
     key_b = "" if abort else "".join(kb[j] for j in rest)
@@ -262,6 +331,7 @@ def run_session(sess: _Session, inputs: Mapping[str, Any], threshold: Fraction) 
         "sampleSize": len(sample),
         "sampleErrors": errors,
         "qber": None if qber is None else values.number(sp.Rational(qber.numerator, qber.denominator)),
+        **({"sampleByBasis": by_basis} if by_basis is not None else {}),
         "abort": abort,
         "keyAlice": key_a,
         "keyBob": key_b,
@@ -333,11 +403,14 @@ def _mid(cum: Sequence[float], k: int) -> float:
     return (2 * int(u * (1 << 32)) + 1) / float(1 << 33)
 
 
-def _forced_round(sess: _Session, rng: np.random.Generator, want: str, pauli_ok: bool) -> tuple | None:
+def _forced_round(sess: _Session, rng: np.random.Generator, want: str, pauli_ok: bool, basis: str | None = None) -> tuple | None:
     """A round whose result is forced: ``want`` is ``discard`` (not kept),
-    ``match`` (kept, bits agree) or ``error`` (kept, bits differ).  Returns
-    (signal, announcement, setting, draw, pauli) or None if impossible."""
-    sigs = [s.name for s in sess.spec.signals]
+    ``match`` (kept, bits agree) or ``error`` (kept, bits differ), with
+    Alice in ``basis`` when given.  Returns (signal, announcement, setting,
+    draw, pauli) or None if impossible."""
+    sigs = [s.name for s in sess.spec.signals if basis is None or s.basis == basis]
+    if not sigs:
+        return None
     start = randomness.below(rng, len(sigs))
     for s in sigs[start:] + sigs[:start]:
         for ann in sess.anns[s]:
@@ -431,6 +504,75 @@ def _edge_threshold(sess: _Session, rng: np.random.Generator, threshold: Fractio
                    [r[5] for r in rows], None, [r[4] for r in rows])
 
 
+def _shuffle(rng: np.random.Generator, items: list) -> list:
+    """Fisher–Yates with the stable draws of :mod:`randomness`."""
+    items = list(items)
+    for i in range(len(items) - 1, 0, -1):
+        j = randomness.below(rng, i + 1)
+        items[i], items[j] = items[j], items[i]
+    return items
+
+
+def _edge_per_basis(sess: _Session, rng: np.random.Generator, threshold: Fraction, target: str, kind: str) -> dict | None:
+    """A per-basis session: every basis gets ``size`` disclosed rounds and
+    16 secret ones, all clean except basis ``target``, whose sample holds
+    exactly threshold·size errors (``kind="at"``), one more (``"above"``),
+    or which discloses none of its sifted rounds (``"empty"``)."""
+    size = threshold.denominator
+    while size < 20:
+        size *= 2
+    if size > 2000:
+        return None
+    rows = []
+    for b in estimation_bases(sess.spec):
+        if b == target and kind == "empty":
+            plan = [("match", "0")] * (size + 16)
+        else:
+            errors = int(threshold * size) + (1 if kind == "above" else 0) if b == target else 0
+            if errors > size:
+                return None
+            plan = [("error", "1")] * errors + [("match", "1")] * (size - errors) + [("match", "0")] * 16
+        for want, disclosed in plan:
+            r = _forced_round(sess, rng, want, pauli_ok=want == "error", basis=b)
+            if r is None:
+                return None
+            rows.append(r + (disclosed,))
+    rows = _shuffle(rng, rows)
+    return _inputs(sess, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows],
+                   [r[5] for r in rows], None, [r[4] for r in rows])
+
+
+def _edge_key_basis_attack(sess: _Session, rng: np.random.Generator, threshold: Fraction) -> dict | None:
+    """Eve measures every qubit in the key basis and resends: 90 disclosed
+    and 16 secret key-basis rounds (clean: Eve's basis is Alice's) and 10
+    disclosed rounds of each other basis (Eve's wrong basis: about half of
+    them wrong).  Redrawn (deterministically, from ``rng``) until per-basis
+    estimation aborts while the pooled rate passes; None if the spec has no
+    such session (bases not named Z/X/Y, or Bob has no measurement per basis)."""
+    spec = sess.spec
+    key, bases = spec.key_basis, estimation_bases(spec)
+    if len(bases) < 2 or any(b not in BASIS_STATES or b not in sess.meas for b in bases):
+        return None
+    eve_outs = tuple(STATES[n] for n in BASIS_STATES[key])
+    for _ in range(32):
+        rows = []
+        for b in bases:
+            names = [x.name for x in spec.signals if x.basis == b]
+            for disclosed in (["1"] * 90 + ["0"] * 16) if b == key else ["1"] * 10:
+                s = names[randomness.below(rng, len(names))]
+                eu = _draw(rng, _born(_vec(sess.sig[s].amplitudes), eve_outs))
+                v, _ = sess.line_state(s, key, eu, "I")
+                rows.append((s, b, eu, _draw(rng, sess.boundaries(v, b)), disclosed))
+        rows = _shuffle(rng, rows)
+        eve = {"intercept": ["1"] * len(rows), "bases": [key] * len(rows), "draws": [r[2] for r in rows]}
+        inputs = _inputs(sess, [r[0] for r in rows], [list(sess.anns[r[0]][0]) for r in rows], [r[1] for r in rows],
+                         [r[3] for r in rows], [r[4] for r in rows], eve, None)
+        out, _ = run_session(sess, inputs, threshold)
+        if out["abort"] and out["sampleSize"] and Fraction(out["sampleErrors"], out["sampleSize"]) <= threshold:
+            return inputs
+    return None
+
+
 def _attack_model(spec: PrepareMeasureQKD) -> dict[str, Any]:
     # Eve measures in the protocol's named bases (Z and X when it names none)
     bases = sorted({s.basis for s in spec.signals} & set(BASIS_STATES)) or ["X", "Z"]
@@ -448,6 +590,9 @@ def build(spec: Protocol, rng: np.random.Generator, count: int) -> list[dict[str
         "sampleFraction": values.number(_parse(spec.sample_fraction)),
         "abortThreshold": values.number(_parse(spec.abort_threshold)),
     }
+    pb = per_basis(spec)
+    if pb:  # pooled groups keep their qkd-pm-1 parameters byte for byte
+        params.update(estimation="per-basis", estimationBases=estimation_bases(spec), decisionRule=PER_BASIS_RULE)
     none = {"kind": "none"}
     noise = {"kind": "depolarizing", "p": str(NOISE_P), "events": "X, Y, Z each with probability p/3 per round; explicit in inputs.noise"}
     attack = _attack_model(spec)
@@ -459,8 +604,12 @@ def build(spec: Protocol, rng: np.random.Generator, count: int) -> list[dict[str
             extra.add("EmptySiftedKey")
         elif outputs["sampleSize"] == 0:
             extra.add("EmptySample")
+        elif pb and any(v["sampleSize"] == 0 for v in outputs["sampleByBasis"].values()):
+            extra.add("EmptyBasisSample")
         elif outputs["abort"]:
             extra.add("Abort")
+        if pb and outputs["abort"] and outputs["sampleSize"] and Fraction(outputs["sampleErrors"], outputs["sampleSize"]) <= threshold:
+            extra.add("PooledEstimateHides")
         return {"comment": comment, "flags": sorted(set(flags) | extra), "inputs": inputs, "outputs": outputs, "result": result}
 
     groups = []
@@ -474,18 +623,36 @@ def build(spec: Protocol, rng: np.random.Generator, count: int) -> list[dict[str
     groups.append(("noise", {**params, "noise": noise, "attack": none}, noisy))
 
     edges = []
-    for extra, flag, text in ((0, "QberAtThreshold", "sample error rate exactly at the threshold"),
-                              (1, "QberAboveThreshold", "one sample error above the threshold")):
-        inputs = _edge_threshold(sess, rng, threshold, extra)
-        if inputs is not None:
-            edges.append(test(inputs, text, ["Noise", flag]))
+    if pb:
+        for b in estimation_bases(spec):
+            for kind, flag, text in (("at", "BasisQberAtThreshold", f"basis {b}: sample error rate exactly at the threshold, other bases clean"),
+                                     ("above", "BasisQberAboveThreshold", f"basis {b}: one sample error above the threshold, other bases clean"),
+                                     ("empty", "EmptyBasisSample", f"basis {b}: sifted rounds but none disclosed, other bases clean")):
+                inputs = _edge_per_basis(sess, rng, threshold, b, kind)
+                if inputs is not None:
+                    edges.append(test(inputs, text, ["Noise", flag]))
+    else:
+        for extra, flag, text in ((0, "QberAtThreshold", "sample error rate exactly at the threshold"),
+                                  (1, "QberAboveThreshold", "one sample error above the threshold")):
+            inputs = _edge_threshold(sess, rng, threshold, extra)
+            if inputs is not None:
+                edges.append(test(inputs, text, ["Noise", flag]))
     if edges:
         placed = {"kind": "pauli-events", "text": "Pauli errors placed on chosen rounds so that the sample holds an exact "
-                  "number of errors; explicit in inputs.noise"}
+                  "number of errors" + (" in each basis" if pb else "") + "; explicit in inputs.noise"}
         groups.append(("threshold", {**params, "rounds": len(edges[0]["inputs"]["signals"]), "noise": placed, "attack": none}, edges))
 
     ir = [test(_random_session(sess, rng, ROUNDS, attack, None), f"intercept-resend session {i + 1}", ["InterceptResend"]) for i in range(count)]
     groups.append(("intercept-resend", {**params, "noise": none, "attack": attack}, ir))
+
+    hide = _edge_key_basis_attack(sess, rng, threshold) if pb else None
+    if hide is not None:
+        key = spec.key_basis
+        only_key = {"kind": "intercept-resend", "fraction": "1", "bases": {key: "1"},
+                    "text": f"Eve measures every qubit in the key basis {key} only and resends her result"}
+        groups.append(("key-basis-attack", {**params, "rounds": len(hide["signals"]), "noise": none, "attack": only_key},
+                       [test(hide, f"Eve attacks the key basis {key} only: its sample is clean, the other bases' are not",
+                             ["InterceptResend", "KeyBasisAttack"])]))
 
     out = []
     for name, p, tests in groups:
@@ -523,6 +690,7 @@ def answer(case: Mapping[str, Any]) -> dict[str, Any]:
     meas = {m.name: m for m in spec.measurements}
     eve_bases = {b: [_num(v) for v in vs] for b, vs in model["eveBases"].items()}
     threshold = _frac(case["parameters"]["abortThreshold"]["exact"])
+    bases = case["parameters"].get("estimationBases") if case["parameters"].get("estimation") == "per-basis" else None
     n = len(inputs["signals"])
     eve = inputs.get("eve")
     noise = inputs.get("noise", "I" * n)
@@ -532,7 +700,7 @@ def answer(case: Mapping[str, Any]) -> dict[str, Any]:
         k = int(np.searchsorted(cum, u, side="right"))
         return min(k, len(vecs) - 1)
 
-    outcomes, kept, ka, kb, masked = [], [], [], [], []
+    outcomes, kept, ka, kb, masked, basis_of = [], [], [], [], [], []
     for i in range(n):
         s = sig[inputs["signals"][i]]
         psi = _num(s.amplitudes)
@@ -551,10 +719,16 @@ def answer(case: Mapping[str, Any]) -> dict[str, Any]:
             ka.append(str(s.bit))
             kb.append(str(bit))
             masked.append(inputs["sampleMask"][i] == "1")
+            basis_of.append(s.basis)
     sample = [j for j, x in enumerate(masked) if x]
     errors = sum(ka[j] != kb[j] for j in sample)
     qber = errors / len(sample) if sample else None
     abort = not sample or Fraction(errors, len(sample)) > threshold
+    extra: dict[str, Any] = {}
+    if bases is not None:  # Lo–Chau–Ardehali: every basis must pass on its own
+        counts = {b: [sum(basis_of[j] == b for j in sample), sum(basis_of[j] == b and ka[j] != kb[j] for j in sample)] for b in bases}
+        extra["sampleByBasis"] = {b: {"sampleSize": m, "sampleErrors": e, "qber": e / m if m else None} for b, (m, e) in counts.items()}
+        abort = any(m == 0 or Fraction(e, m) > threshold for m, e in counts.values())
     rest = [j for j, x in enumerate(masked) if not x]
     key_a = "" if abort else "".join(ka[j] for j in rest)
     key_b = "" if abort else "".join(kb[j] for j in rest)
@@ -562,7 +736,7 @@ def answer(case: Mapping[str, Any]) -> dict[str, Any]:
         "result": "invalid" if abort else "valid",
         "outputs": {
             "bobOutcomes": outcomes, "sifted": "".join(kept), "siftedKeyAlice": "".join(ka), "siftedKeyBob": "".join(kb),
-            "sampleSize": len(sample), "sampleErrors": errors, "qber": qber, "abort": abort,
+            "sampleSize": len(sample), "sampleErrors": errors, "qber": qber, **extra, "abort": abort,
             "keyAlice": key_a, "keyBob": key_b, "finalKeyLength": len(key_a),
         },
     }
@@ -589,7 +763,8 @@ GENERATOR = family_generator(
         output_order=ORDER,
         accepts=_accepts,
         spec_types=(PrepareMeasureQKD,),
+        version_of=version_of,
     )
 )
 
-__all__ = ["VERSION", "NOTES", "build", "answer", "describe", "rebuild", "run_session", "GENERATOR"]
+__all__ = ["VERSION", "POOLED_VERSION", "version_of", "per_basis", "estimation_bases", "NOTES", "build", "answer", "describe", "rebuild", "run_session", "GENERATOR"]

@@ -56,6 +56,9 @@ class FamilyGenerator:
             with a family name of its own still gets circuit vectors).
         accepts: optional extra test; a spec of the family that the
             generator cannot serve returns a reason string.
+        version_of: optional spec → version, for a generator whose newer
+            version changes the output of some specs only; the others keep
+            the older version and their bytes (see :meth:`version_for`).
     """
 
     families: tuple[str, ...]
@@ -67,6 +70,11 @@ class FamilyGenerator:
     output_order: tuple[str, ...] = ()
     spec_types: tuple[type, ...] = ()
     accepts: Callable[[Protocol], str | None] = field(default=lambda spec: None)
+    version_of: Callable[[Protocol], str] | None = None
+
+    def version_for(self, spec: Protocol) -> str:
+        """The version written in (and seeding) ``spec``'s file."""
+        return self.version if self.version_of is None else self.version_of(spec)
 
 
 class NoGeneratorError(UnknownNameError):
