@@ -35,7 +35,7 @@ from qproto.spec.protocol import Property, Protocol
 
 from .algebra import decide, parse_exact
 from .registry import checker, validator
-from .verdict import inconclusive, proved, refuted
+from .verdict import bounded, inconclusive, proved, refuted
 
 #: Rational sample points in [0, 1] for refutations (exact, then replayed).
 _SAMPLES = tuple(sp.Rational(k, 8) for k in (6, 7, 3, 5, 4, 2, 1, 8, 0))
@@ -659,9 +659,13 @@ def relay_knowledge(spec: Protocol, prop: Property, options: Mapping[str, Any]):
                            f"(view {list(view)}: {cn[0]} runs with K = 0, {cn[1]} with K = 1)",
                            counterexample={"hops": n, "party": "Eve", "view": list(view), "runs": list(example.values())},
                            replay=_replay_views(spec, n, "Eve", example), knowledge=table)
-    return proved(
+    # Exhaustive for chain lengths up to max_hops only: a bound on the chain,
+    # not a proof for every length, so the verdict says bounded.
+    return bounded(
         f"for 1..{max_hops} hops: Alice, Bob and every relay learn K (each relay must be trusted); "
         "the eavesdropper's view is independent of K (perfect secrecy)",
+        max_hops,
+        bound_of="hops in the chain",
         knowledge=table,
         trust_assumption="every relay node holds K in the clear",
         method="exhaustive over all key bits (K, k_1..k_n) ∈ {0,1}^(n+1); XOR acts bitwise and key bits are "

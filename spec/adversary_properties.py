@@ -48,7 +48,9 @@ _COMMON = (
     Property(
         id="mitm-authenticated",
         statement="With the authenticated classical channel (pre-shared key, Wegman–Carter tags) a man-in-the-middle is "
-        "detected except with probability 1/p per forged message, and no key is used before authentication.",
+        "detected except with probability 1/p per forged message, and no key is used before authentication.  "
+        "Established exhaustively for the tag family over GF(p) with the p in args (every key, message and "
+        "substitution), not for every field size.",
         engine="adversary", check="adversary.mitm-authenticated", args={"prime": 13}, reference=WEGMAN_CARTER_1981,
     ),
     Property(

@@ -88,6 +88,7 @@ _PROPS = (
         engine="algebra",
         check="relay.knowledge",
         args={"max_hops": 4, "learners": "all-nodes", "eavesdropper": "nothing"},
+        requires="bounded",
         reference=SHANNON_1949.cite,
     ),
 )
