@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Hashable, Mapping, Sequence
 
 import sympy as sp
 
@@ -246,7 +246,7 @@ def intercept_resend(fraction: Any = 1, px: Any = sp.Rational(1, 2), py: Any = 0
     if z.is_number and z < 0:
         raise ParameterError(f"px={px} and py={py} must sum to at most 1 (Z gets the rest)")
     bases = [(b, w, BASES[b]) for b, w in (("Z", z), ("X", x), ("Y", y)) if not (w.is_number and w == 0)]
-    branches = [("none", [[[sp.sqrt(1 - f), 0], [0, sp.sqrt(1 - f)]]])]
+    branches: list[tuple[Hashable, Sequence[Any]]] = [("none", [[[sp.sqrt(1 - f), 0], [0, sp.sqrt(1 - f)]]])]
     branches += measure_resend("intercept-resend", f, bases)
     syms = {n: s for n, s in (("fraction", f), ("px", x), ("py", y)) if isinstance(s, sp.Symbol)}
     return Instrument(f"intercept-resend(fraction={f}, px={x}, py={y})", branches, symbols=syms, check=not syms)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import sympy as sp
@@ -21,7 +21,7 @@ _BELL = {
 BELL_NAMES = tuple(_BELL)
 
 
-def bell(name: str, registers: tuple[str, str]) -> State:
+def bell(name: str, registers: Sequence[str]) -> State:
     """One of the four Bell states, exact: ``bell("phi+", ("a", "b"))`` is
     (|00⟩ + |11⟩)/√2."""
     key = name.lower().replace("plus", "+").replace("minus", "-").replace("_", "")
@@ -30,7 +30,7 @@ def bell(name: str, registers: tuple[str, str]) -> State:
     return State(_BELL[key], registers, (2, 2), "ket")
 
 
-def werner(fidelity: Any, registers: tuple[str, str]) -> State:
+def werner(fidelity: Any, registers: Sequence[str]) -> State:
     """The Werner state of fidelity F with |Φ+⟩:
     ρ = F |Φ+⟩⟨Φ+| + (1 − F)/3 (I − |Φ+⟩⟨Φ+|).  F may be a symbol."""
     if isinstance(fidelity, (int, float)) and not 0 <= fidelity <= 1:

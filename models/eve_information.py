@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Sequence, cast
 
 import numpy as np
 import sympy as sp
@@ -70,7 +70,7 @@ def binary_entropy(p: Any) -> Any:
     return float(-(p * math.log2(p) + (1 - p) * math.log2(1 - p)))
 
 
-def shannon_entropy(probabilities: Sequence[float]) -> float:
+def shannon_entropy(probabilities: Sequence[float] | np.ndarray) -> float:
     """H(p) in bits of a (possibly unnormalised-by-rounding) distribution."""
     p = np.asarray(probabilities, dtype=float).ravel()
     p = p[p > EIGEN_TOLERANCE]
@@ -132,7 +132,7 @@ def holevo_information(weighted_states: Sequence[np.ndarray]) -> float:
     total = sum(weights)
     if total <= EIGEN_TOLERANCE:
         return 0.0
-    avg = sum(states) / total
+    avg = cast(np.ndarray, sum(states) / total)  # states is not empty: total > 0
     chi = von_neumann_entropy(avg)
     for s, w in zip(states, weights):
         if w > EIGEN_TOLERANCE:

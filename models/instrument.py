@@ -182,6 +182,7 @@ class Instrument:
                 big = np.kron(eye, k) if before > 1 else k
                 term = big @ rho @ _dagger(big)
                 acc = term if acc is None else acc + term
+            assert acc is not None  # every branch has a Kraus operator (checked in __init__)
             out[b.record] = _clean(acc)
         return out
 
@@ -292,8 +293,8 @@ def measure_resend(
     ``(label, outcome)``.  Helper for attack factories."""
     out: list[tuple[Hashable, list[np.ndarray]]] = []
     for label, prob, vecs in bases:
-        for k, v in enumerate(vecs):
-            v = as_array(v)
+        for k, raw in enumerate(vecs):
+            v = as_array(raw)
             proj = np.multiply.outer(v, np.conj(v))
             amp = sp.sqrt(sp.sympify(weight) * sp.sympify(prob)) if v.dtype == object else np.sqrt(float(weight) * float(prob))
             m = expand_array(proj * amp) if v.dtype == object else proj * amp

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
-from typing import Any, Sequence
+from typing import Any, Sequence, cast
 
 import numpy as np
 import sympy as sp
@@ -138,7 +138,7 @@ def numeric_pair_fidelity(kind: str, wait: float, coherence_time: float, initial
         raise ParameterError(f"memory kind={kind!r} must be one of {', '.join(MEMORY_KINDS)}")
     for pos in range(stored):
         lift = [np.kron(k, i2) if pos == 0 else np.kron(i2, k) for k in ks]
-        rho = sum(k @ rho @ k.conj().T for k in lift)
+        rho = cast(np.ndarray, sum(k @ rho @ k.conj().T for k in lift))  # lift is never empty
     return float(np.real(phi @ rho @ phi))
 
 

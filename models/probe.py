@@ -22,7 +22,7 @@ I(A:E) = f·(1 − h(cos²(π/8))) ≈ 0.399 f instead of f/2.
 from __future__ import annotations
 
 import itertools
-from typing import Any, Sequence
+from typing import Any, Hashable, Sequence
 
 import numpy as np
 import sympy as sp
@@ -92,7 +92,7 @@ def intercept_resend_basis(fraction: Any = 1, theta: Any = sp.Rational(1, 4), ph
         v0 = tuple(sp.nsimplify(sp.simplify(x)) if not x.free_symbols else x for x in map(sp.sympify, v0))
         v1 = tuple(sp.nsimplify(sp.simplify(x)) if not x.free_symbols else x for x in map(sp.sympify, v1))
     keep = sp.sqrt(1 - f) if exact else np.sqrt(1 - f)
-    branches = [("none", [[[keep, 0], [0, keep]]])]
+    branches: list[tuple[Hashable, Sequence[Any]]] = [("none", [[[keep, 0], [0, keep]]])]
     branches += measure_resend("intercept-resend-basis", f, [("B", 1, (v0, v1))])
     syms = {"fraction": f} if isinstance(f, sp.Symbol) else {}
     return Instrument(f"intercept-resend-basis(fraction={fraction}, theta={theta}π, phi={phi}π)", branches,

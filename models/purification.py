@@ -48,6 +48,7 @@ def bell_diagonal(coeffs: Sequence[Any], registers: tuple[str, str]) -> State:
     for c, name in zip(coeffs, DEJMPS_ORDER):
         m = bell(name, registers).to_density().data * c
         total = m if total is None else total + m
+    assert total is not None  # coeffs is not empty (four Bell weights)
     return State(np.vectorize(sp.expand, otypes=[object])(total) if total.dtype == object else total,
                  registers, (2, 2), "density", check=False)
 

@@ -438,6 +438,7 @@ def eve_information(spec: Any, instrument: Instrument | None = None) -> Any:
     joint: dict[tuple[Any, int], Any] = {}
     for r in rows:
         view = (r.record, r.announcement, r.setting, r.choice if isinstance(spec, EntanglementQKD) else r.basis)
+        assert r.alice_bit is not None  # a kept row carries its key bits
         joint[(view, r.alice_bit)] = joint.get((view, r.alice_bit), 0) + r.probability / kept
     if exact:
         joint = {k: sp.simplify(v) for k, v in joint.items()}

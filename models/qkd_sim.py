@@ -418,6 +418,8 @@ def _simulate_bitpacked(spec, rounds, seed, rng, attack, noise, sf, th, keep, pr
         alpha = bernoulli_words(rng, qa_x, n)
         beta = bernoulli_words(rng, qb_x, n)
         # Eve: intercept with prob f, measure in X with prob px; wrong basis → a coin
+        e: np.ndarray | None
+        gamma: np.ndarray | None
         if f:
             e = bernoulli_words(rng, f, n)
             gamma = bernoulli_words(rng, px, n)

@@ -186,7 +186,9 @@ def fire(system: TransitionSystem, state: Mapping[str, Any], transition: Checked
     return nxt
 
 
-def _checked(system: TransitionSystem, t: CheckedTransition | str) -> CheckedTransition:
+def _checked(system: TransitionSystem, t: CheckedTransition | str | None) -> CheckedTransition:
+    # ``t`` may be a name read from a JSON trace (possibly missing, so None):
+    # anything that is not a known transition name raises SpecError.
     if isinstance(t, CheckedTransition):
         return t
     for ct in system.checked_transitions:
@@ -314,8 +316,7 @@ def to_json_value(value: Any) -> Any:
 
 def from_json_value(var: Var | Type, value: Any) -> Any:
     t = var.type if isinstance(var, Var) else var
-    size = var.size if isinstance(var, Var) else None
-    if size is not None:
+    if isinstance(var, Var) and var.size is not None:
         if not isinstance(value, list):
             raise EvaluationError(f"{var.name} should be a list, got {value!r}")
         return tuple(from_json_value(t, v) for v in value)

@@ -32,7 +32,7 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, TypeGuard, cast
 
 import numpy as np
 import sympy as sp
@@ -49,6 +49,9 @@ from qproto.spec.qkd import EntanglementQKD, PrepareMeasureQKD
 
 from .registry import checker
 from .verdict import Status, inconclusive, proved, refuted, tested
+
+#: The specs this engine models (any other family is rejected with SpecError).
+QKDSpec = PrepareMeasureQKD | EntanglementQKD
 
 #: Cases per fuzzed property when the user gives no ``--budget``: small, so a
 #: bare ``qproto verify`` stays CI-friendly; campaigns pass ``--budget``.
@@ -122,7 +125,7 @@ def _num(x: Any) -> float:
     return float(sp.N(sp.sympify(x)))
 
 
-def _sample_in_key(spec: Protocol) -> float:
+def _sample_in_key(spec: QKDSpec) -> float:
     for p in spec.parameters:
         if p.name == "sample_in_key" and p.default:
             return _num(spec.sample_fraction)
@@ -138,7 +141,7 @@ def _model(spec: Protocol):
     raise SpecError(f"{spec.name}: the adversary engine needs a QKD spec (family qkd-pm or qkd-eb), got family {spec.family!r}")
 
 
-def claimed_rate(spec: Protocol, qber: float, chsh: float | None = None,
+def claimed_rate(spec: QKDSpec, qber: float, chsh: float | None = None,
                  per_basis: Mapping[str, float] | None = None) -> float | None:
     """The protocol's own key-rate formula (the first of ``key_rates``) at
     the observed statistics; None when the spec names none.  The
@@ -172,7 +175,7 @@ def _chsh_operator(spec: EntanglementQKD) -> np.ndarray:
     x = np.array([[0.0, 1.0], [1.0, 0.0]])
     A = {s.name: np.cos(_num(s.angle)) * z + np.sin(_num(s.angle)) * x for s in spec.alice_settings}
     B = {s.name: np.cos(_num(s.angle)) * z + np.sin(_num(s.angle)) * x for s in spec.bob_settings}
-    return sum(sgn * np.kron(A[a], B[b]) for a, b, sgn in spec.chsh)
+    return cast(np.ndarray, sum(sgn * np.kron(A[a], B[b]) for a, b, sgn in spec.chsh))  # a CHSH spec has terms
 
 
 @lru_cache(maxsize=32)
@@ -195,7 +198,7 @@ def chsh_value(spec: EntanglementQKD, instrument: Instrument) -> float:
     return total
 
 
-def _per_basis(spec: Protocol) -> bool:
+def _per_basis(spec: Protocol) -> TypeGuard[PrepareMeasureQKD]:
     return isinstance(spec, PrepareMeasureQKD) and getattr(spec, "estimation", "pooled") == "per-basis"
 
 
@@ -211,7 +214,7 @@ def qber_by_basis(ens: Any) -> dict[str, float]:
     return {a: e[a] / w[a] for a in w if w[a] > 0}
 
 
-def figures(spec: Protocol, instrument: Instrument, acceptance: bool = True) -> dict[str, Any]:
+def figures(spec: QKDSpec, instrument: Instrument, acceptance: bool = True) -> dict[str, Any]:
     """Every figure the properties use, for one attack (numeric).
 
     ``accepted``: the asymptotic estimate passes (QBER ≤ abort threshold —
@@ -221,7 +224,7 @@ def figures(spec: Protocol, instrument: Instrument, acceptance: bool = True) -> 
     disclosed sample as known to Eve when the spec puts it into the key.
     """
     ens = sifted_ensemble(_model(spec), instrument)
-    f = ens.figures()
+    f: dict[str, Any] = ens.figures()
     s_known = _sample_in_key(spec)
     if s_known:
         f["holevo_ae"] = s_known + (1 - s_known) * f["holevo_ae"]
@@ -239,11 +242,13 @@ def figures(spec: Protocol, instrument: Instrument, acceptance: bool = True) -> 
         f["qber_per_basis"] = per_basis
     if _per_basis(spec):
         # every basis the spec can announce must have sifted rounds and pass
+        assert per_basis is not None  # per-basis estimation is a prepare-and-measure spec
         full = {b: per_basis.get(b) for b in spec.basis_probabilities}
         accepted = _qkd.accepts(spec, f["qber"], full, TOLERANCE)
     else:
         accepted = f["qber"] <= _num(spec.abort_threshold) + TOLERANCE
     if chsh is not None:
+        assert isinstance(spec, EntanglementQKD)  # only a Bell-test spec measured S above
         accepted = accepted and abs(chsh) > _num(spec.chsh_threshold) + TOLERANCE
     f["accepted"] = bool(accepted)
     f["claimed_rate"] = claimed_rate(spec, f["qber"], chsh, per_basis)
@@ -251,7 +256,7 @@ def figures(spec: Protocol, instrument: Instrument, acceptance: bool = True) -> 
 
 
 def _rounded(f: Mapping[str, Any]) -> dict[str, Any]:
-    out = {}
+    out: dict[str, Any] = {}
     for k, v in f.items():
         if isinstance(v, float):
             out[k] = round(v, 9)
@@ -432,7 +437,7 @@ def _replay(spec: Protocol, case: AttackCase, seed: int, budget: int, prop: Prop
     }
 
 
-def _confirm(spec: Protocol, case: AttackCase) -> dict[str, Any]:
+def _confirm(spec: QKDSpec, case: AttackCase) -> dict[str, Any]:
     """Re-derive the counterexample's figures from the catalogue's own
     parse of its label (exact instrument evaluated numerically): the replay."""
     inst = case.exact_instrument()
@@ -451,7 +456,7 @@ def basis_targeted_attacks(spec: Protocol) -> tuple[AttackCase, ...]:
     return tuple(AttackCase(label("intercept-resend", fraction=1, **params[b])) for b in spec.basis_probabilities if b in params)
 
 
-def _fuzzed(spec: Protocol, prop: Property, options: Mapping[str, Any], strategy, check, what: str,
+def _fuzzed(spec: QKDSpec, prop: Property, options: Mapping[str, Any], strategy, check, what: str,
             replay_check: Callable[[dict[str, Any]], bool] | None = None,
             first: tuple[AttackCase, ...] = ()) -> tuple[Status, dict[str, Any]]:
     """Check the deterministic cases ``first``, then fuzz ``strategy``."""
@@ -468,7 +473,7 @@ def _fuzzed(spec: Protocol, prop: Property, options: Mapping[str, Any], strategy
     if found is None:
         extra = f" (and the {len(first)} basis-targeted intercept-resend attacks)" if first else ""
         return tested(f"no counterexample among {cases} generated attacks{extra}: {what}", cases, seed, budget=budget)
-    case: AttackCase = found["case"]
+    case = found["case"]
     replayed = _confirm(spec, case)
     info = {k: v for k, v in found.items() if k != "case"}
     if replay_check is not None and not replay_check(replayed):
@@ -523,7 +528,7 @@ def _abort_count(sample: int, threshold: Fraction) -> int:
     return math.floor(threshold * sample) + 1
 
 
-def _sample_size(spec: Protocol, prop: Property) -> tuple[int, int]:
+def _sample_size(spec: QKDSpec, prop: Property) -> tuple[int, int]:
     sifted = int(prop.args.get("sifted_bits", 10_000))
     return sifted, max(1, round(sifted * _num(spec.sample_fraction)))
 
@@ -537,9 +542,10 @@ def _short_fraction(x: Fraction) -> dict[str, Any]:
 
 
 # -- checkers -------------------------------------------------------------------------
-def _qkd_spec(spec: Protocol) -> None:
+def _qkd_spec(spec: Protocol) -> QKDSpec:
     if not isinstance(spec, (PrepareMeasureQKD, EntanglementQKD)):
         raise SpecError(f"{spec.name}: adversary properties need a QKD spec, got family {spec.family!r}")
+    return spec
 
 
 @checker("adversary.intercept-resend-family")
@@ -547,7 +553,7 @@ def check_intercept_resend_family(spec: Protocol, prop: Property, options: Mappi
     """For every interception fraction f: QBER(f) = f·QBER(1) and Eve's
     information I(f) = f·I(1), with QBER(1) > 0 — an intercept-resend that
     gains information is always seen, in proportion (SymPy, exact)."""
-    _qkd_spec(spec)
+    spec = _qkd_spec(spec)
     attack = _attacks.parse_attack(prop.args.get("attack", "intercept-resend:fraction=1"))
     inst, syms = attack.symbolic("fraction")
     f = syms["fraction"]
@@ -586,7 +592,7 @@ def check_information_disturbance(spec: Protocol, prop: Property, options: Mappi
     """An attack that gives Eve information raises the QBER: over fuzzed
     attacks, χ(A:E) > δ implies QBER > 0.  ``hypothesis.target`` maximises
     χ(A:E) − QBER (the most information for the least disturbance)."""
-    _qkd_spec(spec)
+    spec = _qkd_spec(spec)
     delta = float(prop.args.get("information", 1e-6))
     floor = float(prop.args.get("qber_floor", 1e-9))
 
@@ -608,7 +614,7 @@ def check_soundness_key_rate(spec: Protocol, prop: Property, options: Mapping[st
     positive Devetak–Winter rate I(A:B) − χ(A:E), and the protocol's own
     key-rate formula never exceeds it — privacy amplification removes at
     least Eve's information."""
-    _qkd_spec(spec)
+    spec = _qkd_spec(spec)
 
     def check(case: AttackCase):
         f = figures(spec, case.instrument())
@@ -649,7 +655,7 @@ def check_soundness_abort(spec: Protocol, prop: Property, options: Mapping[str, 
     non-decreasing in the error rate (d/dp P[X ≥ k] = n·C(n−1, k−1)
     p^{k−1}(1−p)^{n−k} ≥ 0, and the hypergeometric analogue by coupling),
     so the boundary value bounds every attack above it."""
-    _qkd_spec(spec)
+    spec = _qkd_spec(spec)
     sifted, n = _sample_size(spec, prop)
     t = _fraction(spec.abort_threshold)
     margin = _fraction(prop.args.get("margin", "3/100"))
@@ -691,7 +697,7 @@ def check_completeness(spec: Protocol, prop: Property, options: Mapping[str, Any
     QBER ≤ t − margin the protocol aborts with probability ≤ 1 − min_finish
     (exact binomial tail, monotone in the QBER) and the key rate there is
     positive, so error correction leaves identical keys."""
-    _qkd_spec(spec)
+    spec = _qkd_spec(spec)
     q0 = _qkd.qber(spec, None)
     if not (isinstance(q0, sp.Basic) and sp.simplify(q0) == 0):
         return refuted(
@@ -740,7 +746,7 @@ def check_denial_of_service(spec: Protocol, prop: Property, options: Mapping[str
     """"Eve cannot force an abort" — false by design: intercepting every
     qubit drives the QBER above any useful threshold, and the exact
     binomial tail gives the abort probability.  Declared a limitation."""
-    _qkd_spec(spec)
+    spec = _qkd_spec(spec)
     sifted, n = _sample_size(spec, prop)
     t = _fraction(spec.abort_threshold)
     candidates = prop.args.get("attacks", ("intercept-resend:fraction=1", "pauli-probe:py=1"))
@@ -1042,7 +1048,7 @@ def check_fuchs_peres_exact(spec: Protocol, prop: Property, options: Mapping[str
     )
 
 
-def information_disturbance_curve(spec: Protocol, attack: str, parameter: str, values: Any) -> list[dict[str, float]]:
+def information_disturbance_curve(spec: QKDSpec, attack: str, parameter: str, values: Any) -> list[dict[str, float]]:
     """Points (parameter, QBER, I(A:B), I(A:E), χ(A:E)) of a catalogued
     attack family on a protocol, e.g. ``("fuchs-peres", "disturbance",
     np.linspace(0, 0.5, 51))``: the information–disturbance curve."""

@@ -273,7 +273,7 @@ def qber_formula(spec: Any, prop: Property, options: Mapping[str, Any]) -> tuple
 def threshold_check(spec: Any, prop: Property, options: Mapping[str, Any]) -> tuple[Status, dict[str, Any]]:
     if not spec.key_rates:
         return refuted("the spec names no key-rate formula (key_rates=())")
-    results = []
+    results: list[dict[str, Any]] = []
     published = {p.quantity: p for p in spec.published}
     for name in spec.key_rates:
         th = threshold(name)
@@ -315,7 +315,7 @@ def _derive(spec: Any, quantity: str, conditions: Mapping[str, str]) -> Any:
 def published_values(spec: Any, prop: Property, options: Mapping[str, Any]) -> tuple[Status, dict[str, Any]]:
     if not spec.published:
         return refuted("the spec cites no published value to compare with")
-    out = []
+    out: list[dict[str, Any]] = []
     for pub in spec.published:
         derived = _derive(spec, pub.quantity, pub.conditions)
         want = parse_exact(pub.value)
@@ -350,7 +350,7 @@ def chsh_check(spec: Any, prop: Property, options: Mapping[str, Any]) -> tuple[S
     derived = model.chsh(spec, inst)
     expected = parse_exact(prop.args["expected"], **syms)
     diff = sp.simplify(derived - expected)
-    ev = {"derived": exact_json(derived), "expected": str(expected)}
+    ev: dict[str, Any] = {"derived": exact_json(derived), "expected": str(expected)}
     if diff == 0:
         extra = ""
         if not syms:

@@ -635,7 +635,7 @@ def relay_knowledge(spec: Protocol, prop: Property, options: Mapping[str, Any]):
                 counts[r.key] += 1
                 runs.setdefault(party, {}).setdefault(view, {})[r.key] = {"K": r.key, "link_keys": list(r.link_keys),
                                                                              "public": list(r.public)}
-        row = {"hops": n, "learns": [], "learns_nothing": [], "partial": []}
+        row: dict[str, Any] = {"hops": n, "learns": [], "learns_nothing": [], "partial": []}
         for party, views in seen.items():
             if all(min(cn) == 0 for cn in views.values()):
                 row["learns"].append(party)

@@ -51,7 +51,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Sequence, cast
 
 import z3
 
@@ -253,7 +253,8 @@ class Encoding:
                     import itertools
 
                     cases = []
-                    for combo in itertools.product(*values):
+                    # total <= 64 means every choice is finite (a real one counts 10**9)
+                    for combo in itertools.product(*cast(list[list[Any]], values)):
                         subst = [(loc[c.name], _lit(c.type, v)) for c, v in zip(t.choose, combo)]
                         cases.append(z3.substitute(f, *subst))
                     f = z3.Or(*cases)
@@ -339,7 +340,8 @@ class Encoding:
                 if op == "/":
                     return _to_real(a) / _to_real(b)
                 if op == "**":
-                    n = e.right.value  # type: ignore[union-attr]
+                    assert isinstance(e.right, Const)  # resolve() admits only a constant exponent
+                    n = e.right.value
                     out = z3.IntVal(1) if not z3.is_real(a) else z3.RealVal(1)
                     for _ in range(n):
                         out = out * a
@@ -670,6 +672,7 @@ def _undecided(out: Outcome, what: str, limits: Limits, goals: Sequence[tuple[st
     if out.status == "inconclusive":
         return inconclusive(out.reason, rlimit=limits.rlimit, checks=out.checks)
     why = out.reason or f"k-induction did not close up to k={limits.max_k}"
+    assert out.bound is not None  # a bounded outcome always records its depth
     return bounded(
         f"{what} holds on every run of up to {out.bound} steps (BMC); {why}, so this is not a proof for longer runs",
         bound=out.bound,

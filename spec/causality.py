@@ -12,6 +12,8 @@ X^x Z^z it carries relative to |ψ⟩.
 
 from __future__ import annotations
 
+from typing import Any
+
 from .protocol import Channel, Party, Property
 from .teleportation import BENNETT_1993
 from .transition import Invariant, Reading, Transition, TransitionSystem, boolean, enum
@@ -63,7 +65,7 @@ _INVARIANTS = (
 
 
 def causality(name: str, flaw: str | None = None, **changes) -> TransitionSystem:
-    fields = dict(summary="Teleportation with separately delivered classical bits: Bob corrects only after both arrive.")
+    fields: dict[str, Any] = dict(summary="Teleportation with separately delivered classical bits: Bob corrects only after both arrive.")
     fields.update(changes)
     return TransitionSystem(
         name=name,

@@ -13,6 +13,8 @@ halves of the forward (client → server) and backward batches, so that
 
 from __future__ import annotations
 
+from typing import Any
+
 from .protocol import Channel, Party, Property
 from .retransmission import YU_LAI_ZHOU
 from .transition import Invariant, Reading, Transition, TransitionSystem, boolean, enum
@@ -129,7 +131,7 @@ _STRENGTHEN = ("handshake-consistent",)
 
 
 def handshake(name: str, flaw: str | None = None, **changes) -> TransitionSystem:
-    fields = dict(
+    fields: dict[str, Any] = dict(
         summary="qTCP's quantum three-way handshake: SYN / SYN-ACK / ACK, each direction certified by EPR pairs.",
         flawed=None,
     )

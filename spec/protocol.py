@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Self, Sequence
 
 from .errors import ParameterError, SpecError
 
@@ -254,7 +254,7 @@ class Protocol:
     def defaults(self) -> dict[str, Any]:
         return {p.name: p.default for p in self.parameters}
 
-    def variant(self, name: str, **changes: Any) -> "Protocol":
+    def variant(self, name: str, **changes: Any) -> Self:
         """A copy of this spec under a new name with some fields replaced.
 
         ``properties`` may be given in full, or ``drop_properties`` (ids) and

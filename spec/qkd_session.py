@@ -17,6 +17,8 @@ whatever the estimate says.
 
 from __future__ import annotations
 
+from typing import Any
+
 from .protocol import Channel, Party, Property, Reference
 from .transition import Invariant, Reading, Transition, TransitionSystem, boolean, enum, integer
 
@@ -134,7 +136,7 @@ _S = ("session-consistent",)
 
 
 def session(name: str, flaw: str | None = None, **changes) -> TransitionSystem:
-    fields = dict(summary="A QKD session's control flow (transmit, sift, estimate, reconcile, amplify, release) and "
+    fields: dict[str, Any] = dict(summary="A QKD session's control flow (transmit, sift, estimate, reconcile, amplify, release) and "
                   "one-time-pad use of the key.")
     fields.update(changes)
     return TransitionSystem(

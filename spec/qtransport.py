@@ -12,6 +12,8 @@ both sides release its qubits.
 
 from __future__ import annotations
 
+from typing import Any
+
 from .protocol import Channel, Party, Property
 from .retransmission import YU_LAI_ZHOU
 from .transition import Invariant, Reading, Transition, TransitionSystem, boolean, enum, integer
@@ -113,7 +115,7 @@ _QTCP_PROPS = (
 
 
 def qtcp(name: str, flaw: str | None = None, **changes) -> TransitionSystem:
-    fields = dict(summary="qTCP two-stage transfer: stage 1, pseudo-ACK with window, stage 2, ACK; failures release qubits.")
+    fields: dict[str, Any] = dict(summary="qTCP two-stage transfer: stage 1, pseudo-ACK with window, stage 2, ACK; failures release qubits.")
     fields.update(changes)
     return TransitionSystem(
         name=name,
@@ -209,7 +211,7 @@ _QUDP_PROPS = (
 
 
 def qudp(name: str, flaw: str | None = None, **changes) -> TransitionSystem:
-    fields = dict(summary="qUDP checksum path: measure the quantum checksum, accept on zero, discard and release otherwise.")
+    fields: dict[str, Any] = dict(summary="qUDP checksum path: measure the quantum checksum, accept on zero, discard and release otherwise.")
     fields.update(changes)
     return TransitionSystem(
         name=name,

@@ -130,6 +130,7 @@ def _transitions(flaw: str | None) -> tuple[Transition, ...]:
         Transition(name="give_up3", party="Alice", guard="s_phase == WAIT3 and fwd == EMPTY and bwd == EMPTY",
                    update={"s_phase": "GAVE_UP"}, text="no ACK for the reserve share: the payload is lost"),
     )
+    receiver: tuple[Transition, ...]
     if no_seq:
         receiver = (
             Transition(name="recv_first", party="Bob", guard="fwd == SHARE and bwd == EMPTY and r_held == 0",

@@ -20,6 +20,8 @@ resend), on top of 10 steps without loss — derived in the module text of
 
 from __future__ import annotations
 
+from typing import Any
+
 from .protocol import Channel, Parameter, Party, Property
 from .retransmission import CLEVE_GOTTESMAN_LO, YU_LAI_ZHOU
 from .transition import Invariant, Reading, Transition, TransitionSystem, boolean, enum, integer
@@ -179,7 +181,7 @@ _S = ("recursive-consistent",)
 
 
 def recursive(name: str, flaw: str | None = None, max_losses: int = 3, **changes) -> TransitionSystem:
-    fields = dict(summary="Quantum retransmission with the ((2,3)) scheme applied recursively (two levels): "
+    fields: dict[str, Any] = dict(summary="Quantum retransmission with the ((2,3)) scheme applied recursively (two levels): "
                   "any three losses leave the payload recoverable.")
     fields.update(changes)
     bound = delivery_bound(max_losses)

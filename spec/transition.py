@@ -438,17 +438,17 @@ def _from_ast(node: ast.AST, text: str, groups: Mapping[str, Expr] = {}) -> Expr
             return _from_ast(node.operand, text, groups)
         raise bad("that unary operator")
     if isinstance(node, ast.BinOp):
-        op = _ARITH.get(type(node.op))
-        if op is None:
+        arith = _ARITH.get(type(node.op))
+        if arith is None:
             raise bad(f"operator {type(node.op).__name__}")
-        return Binary(op, _from_ast(node.left, text, groups), _from_ast(node.right, text, groups))
+        return Binary(arith, _from_ast(node.left, text, groups), _from_ast(node.right, text, groups))
     if isinstance(node, ast.Compare):
         left = _from_ast(node.left, text, groups)
         parts = []
-        for op, comp in zip(node.ops, node.comparators):
-            sym = _CMP.get(type(op))
+        for cmp_op, comp in zip(node.ops, node.comparators):
+            sym = _CMP.get(type(cmp_op))
             if sym is None:
-                raise bad(f"comparison {type(op).__name__}")
+                raise bad(f"comparison {type(cmp_op).__name__}")
             right = _from_ast(comp, text, groups)
             parts.append(Binary(sym, left, right))
             left = right
@@ -824,7 +824,7 @@ class TransitionSystem(Protocol):
                 if c.name in {v.name for v in self.variables}:
                     raise SpecError(f"{where}: choice {c.name} shadows a state variable")
             guard = self.expr(t.guard, where=f"{where} guard", locals_=t.choose)
-            ups = []
+            ups: list[tuple[str, Expr | None, Any]] = []
             seen: set[str] = set()
             for target, value in t.update.items():
                 var, index = self._target(target, where, t.choose)
@@ -881,7 +881,7 @@ class TransitionSystem(Protocol):
     def checked_init(self) -> tuple[tuple[tuple[str, Any], ...], Expr]:
         """((variable, value-expr or tuple of them), ...) and the extra
         initial constraint."""
-        out = []
+        out: list[tuple[str, Any]] = []
         for name, value in self.init.items():
             var = self.variable(name)
             where = f"{self.name} init {name!r}"

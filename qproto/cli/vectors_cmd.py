@@ -140,5 +140,6 @@ def run_check(args) -> int:
         line = f"{report.algorithm}: {len(report.outcomes)} tests, {c['pass']} passed, {c['fail']} failed, {c['error']} errors"
         if first is not None:
             line += f"; first failure tc {first.tcId}: {first.field or first.kind}"
+        assert out is not None  # not --json, so a console was made
         out.print(escape(line), markup=True)
     return report.exit_code

@@ -108,7 +108,7 @@ def rebuild(model: Mapping[str, Any], name: str = "vector-circuit") -> CircuitPr
         cls = getattr(circuit_spec, entry["kind"], None)
         if cls is None or not isinstance(cls, type) or not issubclass(cls, circuit_spec.Step):
             raise SpecError(f"circuit model: unknown step kind {entry['kind']!r}")
-        kwargs = {}
+        kwargs: dict[str, Any] = {}
         for f in dataclasses.fields(cls):
             if f.name in entry:
                 v = entry[f.name]

@@ -77,6 +77,7 @@ def _outputs(net: Network, source: str, target: str, threshold: Fraction, max_ro
     if r.status == "none":
         return {"status": "none", "path": None, "rounds": None, "expectedRawPairs": None, "fidelity": None}, "invalid"
     p = r.plan
+    assert p is not None  # a "found" route always carries its plan
     return {"status": "found", "path": list(p.path), "rounds": list(p.rounds),
             "expectedRawPairs": values.number(sp.Rational(p.cost.numerator, p.cost.denominator)),
             "fidelity": float(f"{p.fidelity:.12g}")}, "valid"
@@ -88,8 +89,8 @@ def build(spec: Protocol, rng: np.random.Generator, count: int) -> list[dict[str
     thr = Fraction(spec.threshold)
     requests = [(src, dst, thr, "the spec's request", ["SpecThreshold"]),
                 (dst, src, thr, "the spec's request, reversed", ["ReversedPath", "SpecThreshold"])]
-    for t in ("1/2", "4/5", "9/10", "19/20", "49/50", "999/1000"):
-        requests.append((src, dst, Fraction(t), f"threshold {t}", ["ThresholdSweep"]))
+    for t_text in ("1/2", "4/5", "9/10", "19/20", "49/50", "999/1000"):
+        requests.append((src, dst, Fraction(t_text), f"threshold {t_text}", ["ThresholdSweep"]))
     for _ in range(count):
         t = Fraction(500 + randomness.below(rng, 500), 1000)
         requests.append((src, dst, t, f"threshold {t}", ["RandomThreshold"]))

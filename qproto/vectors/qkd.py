@@ -233,6 +233,7 @@ class _Session:
         eve_k = None
         if eve_basis != "-":
             outs = tuple(STATES[n] for n in BASIS_STATES[eve_basis])
+            assert eve_u is not None  # Eve measured this round, so the session records her draw
             eve_k = _pick(_born(v, outs), eve_u)
             v = _vec(outs[eve_k])
         return _apply(pauli, v), eve_k
@@ -311,7 +312,7 @@ def run_session(sess: _Session, inputs: Mapping[str, Any], threshold: Fraction) 
     errors = sum(ka[j] != kb[j] for j in sample)
     qber = Fraction(errors, len(sample)) if sample else None
     abort = qber is None or qber > threshold
-    by_basis = None
+    by_basis: dict[str, dict[str, Any]] | None = None
     if per_basis(sess.spec):
         by_basis = {}
         for b in estimation_bases(sess.spec):
@@ -351,7 +352,7 @@ def _random_session(sess: _Session, rng: np.random.Generator, rounds: int, attac
     set_w = [(m.name, _frac(m.probability)) for m in spec.measurements]
     frac = _frac(spec.sample_fraction)
     signals, anns, settings, bob_u, mask, noise = [], [], [], [], [], []
-    eve = {"intercept": [], "bases": [], "draws": []}
+    eve: dict[str, list[Any]] = {"intercept": [], "bases": [], "draws": []}
     for _ in range(rounds):
         s = _weighted(rng, sig_w)
         signals.append(s)

@@ -182,7 +182,7 @@ def replay(system: TransitionSystem, initial: Mapping[str, Any], steps: Sequence
     why = tsm.initial_ok(system, state)
     if why is not None:
         return {"states": [], "rejectedStep": 0, "enabledAtEnd": []}, "invalid"
-    states = []
+    states: list[dict[str, Any]] = []
     names = {t.name for t in system.checked_transitions}
     for i, step in enumerate(steps):
         tname = step["transition"]
@@ -214,7 +214,7 @@ def _coverage_runs(system: TransitionSystem, init: Mapping[str, Any]) -> list[tu
     parent: dict[tuple, tuple | None] = {_key(system, init): None}
     found: dict[tuple[str, Any], list] = {}
     order: list[tuple[str, Any]] = []
-    frontier = deque([(init, [])])
+    frontier: deque[tuple[Mapping[str, Any], list[tuple[str, Any]]]] = deque([(init, [])])
     while frontier and len(parent) < BFS_LIMIT and len(found) < MAX_COVERAGE:
         state, path = frontier.popleft()
         for name, ch, nxt in tsm.successors(system, state):
@@ -255,7 +255,9 @@ def _disabled_step(system: TransitionSystem, rng: np.random.Generator, state: Ma
 def _state_after(system: TransitionSystem, init: Mapping[str, Any], path: Sequence) -> dict:
     state = dict(init)
     for name, ch in path:
-        state = tsm.fire(system, state, name, ch)
+        nxt = tsm.fire(system, state, name, ch)
+        assert nxt is not None  # path is a run of successors: every step is enabled
+        state = nxt
     return state
 
 
