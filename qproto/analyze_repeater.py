@@ -22,35 +22,8 @@ from typing import Any
 import sympy as sp
 
 from qproto.analyze import Analyzer, register_analyzer
-from qproto.cli.common import _argtype, nonnegative_int, positive_int, probability
-from qproto.spec.errors import ParameterError
+from qproto.cli.common import nonnegative_float, nonnegative_int, positive_float, positive_int, probability
 from qproto.spec.protocol import Protocol
-
-
-def _nonnegative_float(name: str):
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise ParameterError(f"{name}={text!r} must be a number ≥ 0") from None
-        if not value >= 0 or math.isnan(value):
-            raise ParameterError(f"{name}={value} must be ≥ 0")
-        return value
-
-    return _argtype(name, parse)
-
-
-def _positive_float(name: str):
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise ParameterError(f"{name}={text!r} must be a number > 0") from None
-        if not value > 0:
-            raise ParameterError(f"{name}={value} must be > 0")
-        return value
-
-    return _argtype(name, parse)
 
 
 def add_arguments(p: Any) -> None:
@@ -59,8 +32,8 @@ def add_arguments(p: Any) -> None:
     g.add_argument("--segments", type=positive_int("segments"), help="segments of a repeater chain / hops of a relay")
     g.add_argument("--fidelity", type=probability("fidelity"), help="fidelity F of each elementary pair")
     g.add_argument("--purify", type=nonnegative_int("purify"), metavar="ROUNDS", help="BBPSSW rounds per segment")
-    g.add_argument("--wait", type=_nonnegative_float("wait"), metavar="SECONDS", help="storage time in memory")
-    g.add_argument("--coherence-time", type=_positive_float("coherence-time"), metavar="SECONDS", help="memory coherence time T")
+    g.add_argument("--wait", type=nonnegative_float("wait"), metavar="SECONDS", help="storage time in memory")
+    g.add_argument("--coherence-time", type=positive_float("coherence-time"), metavar="SECONDS", help="memory coherence time T")
     g.add_argument("--memory", choices=("depolarizing", "dephasing"), help="memory noise model")
     g.add_argument("--network", metavar="FILE", help="network description (JSON) for fidelity-routing")
     g.add_argument("--from-node", metavar="NODE", help="routing source node")

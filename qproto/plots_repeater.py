@@ -15,18 +15,17 @@ import math
 from fractions import Fraction
 from typing import Any
 
-from qproto.cli.common import nonnegative_int, positive_int, probability
+from qproto.cli.common import nonnegative_float, nonnegative_int, positive_float, positive_int, probability
 from qproto.plots import PlotKind, register_plot
 
-from .analyze_repeater import _nonnegative_float, _positive_float
 
 
 def _hops_args(p: Any) -> None:
     p.add_argument("--fidelity", type=probability("fidelity"), default=0.95, help="elementary pair fidelity (default 0.95)")
     p.add_argument("--segments", type=positive_int("segments"), default=16, help="largest number of hops (default 16)")
     p.add_argument("--purify", type=nonnegative_int("purify"), default=2, help="largest BBPSSW rounds per segment (default 2)")
-    p.add_argument("--wait", type=_nonnegative_float("wait"), default=0.0, help="memory wait per segment in seconds (default 0)")
-    p.add_argument("--coherence-time", type=_positive_float("coherence-time"), default=1.0, help="memory T in seconds (default 1)")
+    p.add_argument("--wait", type=nonnegative_float("wait"), default=0.0, help="memory wait per segment in seconds (default 0)")
+    p.add_argument("--coherence-time", type=positive_float("coherence-time"), default=1.0, help="memory T in seconds (default 1)")
     p.add_argument("--threshold", type=probability("threshold"), default=None, help="draw a fidelity threshold line")
 
 
@@ -64,8 +63,8 @@ def _draw_hops(args: Any, fig: Any) -> None:
 
 
 def _memory_args(p: Any) -> None:
-    p.add_argument("--coherence-time", type=_positive_float("coherence-time"), default=1.0, help="memory T in seconds (default 1)")
-    p.add_argument("--wait", type=_positive_float("wait"), default=None, help="largest wait in seconds (default 2T)")
+    p.add_argument("--coherence-time", type=positive_float("coherence-time"), default=1.0, help="memory T in seconds (default 1)")
+    p.add_argument("--wait", type=positive_float("wait"), default=None, help="largest wait in seconds (default 2T)")
     p.add_argument("--fidelity", type=probability("fidelity"), default=1.0, help="initial pair fidelity (default 1)")
 
 

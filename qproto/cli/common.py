@@ -35,11 +35,19 @@ def _argtype(name: str, fn):
 
 
 def positive_int(name: str):
-    return _argtype(name, _positive_int(name))
+    return _argtype(name, _at_least_zero(name, int, strict=True))
 
 
 def nonnegative_int(name: str):
-    return _argtype(name, _nonnegative_int(name))
+    return _argtype(name, _at_least_zero(name, int, strict=False))
+
+
+def positive_float(name: str):
+    return _argtype(name, _at_least_zero(name, float, strict=True))
+
+
+def nonnegative_float(name: str):
+    return _argtype(name, _at_least_zero(name, float, strict=False))
 
 
 def probability(name: str):
@@ -57,27 +65,19 @@ def probability(name: str):
     return _argtype(name, parse)
 
 
-def _positive_int(name: str):
-    def parse(text: str) -> int:
+def _at_least_zero(name: str, convert, strict: bool):
+    """Parse ``convert(text)`` and require it > 0 (``strict``) or ≥ 0;
+    NaN fails both comparisons and is refused."""
+    op = ">" if strict else "≥"
+    what = "an integer" if convert is int else f"a number {op} 0"
+
+    def parse(text: str):
         try:
-            value = int(text)
+            value = convert(text)
         except ValueError:
-            raise ParameterError(f"{name}={text!r} must be an integer") from None
-        if value <= 0:
-            raise ParameterError(f"{name}={value} must be > 0")
-        return value
-
-    return parse
-
-
-def _nonnegative_int(name: str):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise ParameterError(f"{name}={text!r} must be an integer") from None
-        if value < 0:
-            raise ParameterError(f"{name}={value} must be ≥ 0")
+            raise ParameterError(f"{name}={text!r} must be {what}") from None
+        if not (value > 0 if strict else value >= 0):
+            raise ParameterError(f"{name}={value} must be {op} 0")
         return value
 
     return parse
