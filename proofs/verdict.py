@@ -102,6 +102,13 @@ def inconclusive(reason: str, **evidence: Any) -> tuple[Status, dict[str, Any]]:
     return Status.INCONCLUSIVE, {"summary": reason, "reason": reason, **evidence}
 
 
+def vacuous(reason: str, **evidence: Any) -> tuple[Status, dict[str, Any]]:
+    """A property over an empty set (no initial state, no sifted round, no
+    accepted attack, no published value) is never proved: it is an ``error``
+    verdict that says why, with ``evidence["vacuous"] = True``."""
+    return Status.ERROR, {"summary": f"vacuous: {reason}", "reason": reason, "vacuous": True, **evidence}
+
+
 def bounded(summary: str, bound: int, **evidence: Any) -> tuple[Status, dict[str, Any]]:
     return Status.BOUNDED, {"summary": summary, "bound": bound, **evidence}
 
@@ -110,4 +117,4 @@ def tested(summary: str, cases: int, seed: Any, **evidence: Any) -> tuple[Status
     return Status.TESTED, {"summary": summary, "cases": cases, "seed": seed, **evidence}
 
 
-__all__ = ["Status", "Verdict", "SATISFIES", "proved", "refuted", "inconclusive", "bounded", "tested"]
+__all__ = ["Status", "Verdict", "SATISFIES", "proved", "refuted", "inconclusive", "vacuous", "bounded", "tested"]
