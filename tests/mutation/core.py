@@ -170,3 +170,37 @@ def campaign(
             run_mutant(mutant, module.ground_truth, options or {}, report)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def family_stream(name: str, module: Any, seed: int) -> Iterator[Mutant]:
+    """The deterministic mutant stream of one family for ``seed``."""
+    return module.mutants(np.random.default_rng([seed, sum(map(ord, name))]))
+
+
+def run_slice(name: str, module: Any, seed: int, share: int, worker: int, workers: int,
+              options: dict[str, Any] | None = None) -> Report:
+    """Mutants ``worker, worker + workers, ...`` of the first ``share`` of one
+    family's stream: the same mutants, whatever the number of workers."""
+    report = Report()
+    t0 = time.perf_counter()
+    for i, mutant in zip(range(share), family_stream(name, module, seed)):
+        if i % workers == worker:
+            run_mutant(mutant, module.ground_truth, options or {}, report)
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def merge(reports: list[Report]) -> Report:
+    out = Report()
+    for r in reports:
+        for key in ("generated", "rejected", "killed", "equivalent", "survived", "compared", "uncovered"):
+            setattr(out, key, getattr(out, key) + getattr(r, key))
+        out.disagreements += r.disagreements
+        out.missing_counterexamples += r.missing_counterexamples
+        out.errors += r.errors
+        for fam, counts in r.by_family.items():
+            mine = out.by_family.setdefault(fam, {k: 0 for k in counts})
+            for k, v in counts.items():
+                mine[k] = mine.get(k, 0) + v
+        out.seconds = max(out.seconds, r.seconds)
+    return out
