@@ -4,6 +4,7 @@ maximally mixed — for a symbolic payload, modulo its normalisation."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any, Mapping
 
 import sympy as sp
@@ -58,6 +59,19 @@ def check_pair_decodes(spec: Protocol, prop: Property, options: Mapping[str, Any
     syms, c = model.payload_symbols(scheme.dim)
     state = model.encode(scheme)
     target = model.payload(scheme).to_density().matrix()
+    # The claim is about *every* set of `threshold` shares: a set with no
+    # decoder is not covered, so proving the decoders given would claim more
+    # than was checked (found by the mutation campaign).
+    names = model.share_names(scheme)
+    covered = {frozenset(d.shares) for d in scheme.decoders}
+    for subset in itertools.combinations(range(scheme.shares), scheme.threshold):
+        if frozenset(subset) not in covered:
+            missing = [names[i] for i in subset]
+            return refuted(
+                f"shares {missing} have no decoder in the spec: the claim that every {scheme.threshold} shares "
+                "decode is not shown for them",
+                counterexample={"shares": missing, "decoders_given": [[names[i] for i in d.shares] for d in scheme.decoders]},
+            )
     per_pair = []
     for d in scheme.decoders:
         out, reg = model.decode(scheme, d, state)

@@ -1,5 +1,6 @@
 """Mutants of the repeater-physics specs (purification, swapping chains,
-quantum memory, the ((2,3)) secret-sharing code) and their ground truth.
+quantum memory, the ((2,3)) secret-sharing code, the trusted relay) and
+their ground truth.
 
 The ground truth never calls ``qproto.proofs`` nor the ``qproto.models``
 code the checkers use: circuits run on a small density-matrix simulator
@@ -440,6 +441,75 @@ def truth_secret_sharing(spec: Any, prop: Any) -> Truth:
 
 
 # ---------------------------------------------------------------------------
+# trusted relay (XOR of one-bit keys, written out here)
+# ---------------------------------------------------------------------------
+
+
+def _xor(values: dict[str, int], terms: tuple[str, ...]) -> int:
+    out = 0
+    for t in terms:
+        out ^= values[t]
+    return out
+
+
+def relay_run(spec: Any, key: int, links: tuple[int, ...]) -> tuple[list[int], int]:
+    public = [_xor({"K": key, "k_out": links[0]}, spec.encrypt)]
+    for i in range(1, len(links)):
+        public.append(_xor({"c_in": public[-1], "k_in": links[i - 1], "k_out": links[i]}, spec.relay))
+    return public, _xor({"c_in": public[-1], "k_in": links[-1]}, spec.decrypt)
+
+
+def truth_relay(spec: Any, prop: Any) -> Truth:
+    if prop.check == "relay.keys-agree":
+        # XOR acts bit by bit, so one-bit keys decide every width; the chain
+        # maps are linear over GF(2), so their behaviour repeats within a few
+        # hops: ten hops cover it.
+        for n in range(1, 11):
+            for bits in itertools.product((0, 1), repeat=n + 1):
+                if relay_run(spec, bits[0], bits[1:])[1] != bits[0]:
+                    return Truth.VIOLATED
+        return Truth.HOLDS
+    if prop.check == "relay.knowledge":
+        for n in range(1, int(prop.args.get("max_hops", 4)) + 1):
+            nodes = ["Alice"] + [f"R{i}" for i in range(1, n)] + ["Bob"]
+            views: dict[str, dict[tuple[int, ...], set[int]]] = {}
+            for bits in itertools.product((0, 1), repeat=n + 1):
+                key, links = bits[0], bits[1:]
+                public, _ = relay_run(spec, key, links)
+                views.setdefault("Eve", {}).setdefault(tuple(public), set()).add(key)
+                for i, node in enumerate(nodes):
+                    own = tuple(links[j] for j in (i - 1, i) if 0 <= j < n)
+                    view = own + tuple(public) + ((key,) if node == "Alice" else ())
+                    views.setdefault(node, {}).setdefault(view, set()).add(key)
+            if any(len(keys) > 1 for node in nodes for keys in views[node].values()):
+                return Truth.VIOLATED  # some node cannot determine K
+            # Eve learns nothing: each of her views occurs as often with K = 0 as with K = 1.
+            counts: dict[tuple[int, ...], list[int]] = {}
+            for bits in itertools.product((0, 1), repeat=n + 1):
+                public, _ = relay_run(spec, bits[0], bits[1:])
+                counts.setdefault(tuple(public), [0, 0])[bits[0]] += 1
+            if any(c[0] != c[1] for c in counts.values()):
+                return Truth.VIOLATED
+        return Truth.HOLDS
+    return Truth.UNKNOWN
+
+
+def _relay_mutant(spec: Any, rng: np.random.Generator) -> Mutant:
+    def subset(options: tuple[str, ...]) -> tuple[str, ...]:
+        while True:
+            pick = tuple(o for o in options if rng.random() < 0.5)
+            if pick:
+                return pick
+
+    rule = str(rng.choice(["encrypt", "relay", "decrypt", "all"]))
+    allowed = {"encrypt": ("K", "k_out"), "relay": ("c_in", "k_in", "k_out"), "decrypt": ("c_in", "k_in")}
+    rules = list(allowed) if rule == "all" else [rule]
+    changes = {r: subset(allowed[r]) for r in rules}
+    return _make(spec, "physics", f"rewrite-{rule}", ", ".join(f"{k}={'⊕'.join(v)}" for k, v in changes.items()),
+                 **changes)
+
+
+# ---------------------------------------------------------------------------
 # the interface
 # ---------------------------------------------------------------------------
 
@@ -455,6 +525,8 @@ TRUTHS: dict[str, Callable[[Any, Any], Truth]] = {
     "memory.storage-fidelity": truth_memory,
     "secret-sharing.pair-decodes": truth_secret_sharing,
     "secret-sharing.single-share-hides": truth_secret_sharing,
+    "relay.keys-agree": truth_relay,
+    "relay.knowledge": truth_relay,
 }
 
 
@@ -509,8 +581,8 @@ def _make(spec: Any, family: str, operator: str, description: str, **changes: An
 
         validate(m)
     except QprotoError as exc:
-        return Mutant(family, spec.name, operator, description, None, str(exc))
-    return Mutant(family, spec.name, operator, description, m)
+        return Mutant(spec.family, spec.name, operator, description, None, str(exc))
+    return Mutant(spec.family, spec.name, operator, description, m)
 
 
 def _purification_mutants(spec: Any, rng: np.random.Generator) -> Mutant:
@@ -613,6 +685,7 @@ MAKERS: dict[str, Callable[[Any, np.random.Generator], Mutant]] = {
     "quantum-memory-dephasing": _memory_mutant,
     "repeater-chain": _chain_mutant,
     "qss-2-3": _sharing_mutant,
+    "trusted-relay-qkd": _relay_mutant,
 }
 
 

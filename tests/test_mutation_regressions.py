@@ -1,0 +1,14 @@
+"""Cases the mutation campaign found, kept as regression tests."""
+
+from __future__ import annotations
+
+from qproto.proofs.runner import verify
+from qproto.spec.catalogue import find
+
+
+def test_secret_sharing_with_a_pair_left_undecoded_is_not_proved() -> None:
+    base = find("qss-2-3")
+    partial = base.variant("qss-2-3-two-decoders", decoders=base.decoders[:2])
+    (v,) = verify(partial, properties=["any-two-shares-decode"])
+    assert v.status.value == "refuted"
+    assert v.evidence["counterexample"]["shares"] == ["s1", "s3"]
