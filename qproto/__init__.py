@@ -43,13 +43,67 @@ if TYPE_CHECKING:  # pragma: no cover
     from qproto.spec.protocol import Protocol
 
 
+#: Options a checker reads; anything else is a typo and is refused, so a
+#: misspelt ``budjet=`` cannot silently run the default campaign.
+VERIFY_OPTIONS = ("bound", "budget", "max_k", "progress", "rlimit", "seed", "timeout")
+
+
+def _did_you_mean(word: str, choices: "list[str] | tuple[str, ...]") -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f"; did you mean {close[0]!r}?" if close else f"; expected one of {', '.join(sorted(choices))}"
+
+
+def _names(what: str, value: Any, known: "list[str] | tuple[str, ...]") -> "list[str] | None":
+    """``None`` or a list of known names; a bare string (which would iterate
+    as letters and select nothing) or an unknown name is an error."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        raise ParameterError(f"{what}={value!r} must be a list of names, not a string; write {what}=[{value!r}]")
+    try:
+        names = list(value)
+    except TypeError:
+        raise ParameterError(f"{what}={value!r} must be a list of names, got {type(value).__name__}") from None
+    for n in names:
+        if not isinstance(n, str):
+            raise ParameterError(f"{what} holds {n!r} ({type(n).__name__}); expected names (str)")
+        if n not in known:
+            raise UnknownNameError(f"{what}: unknown name {n!r}{_did_you_mean(n, known)}")
+    if not names:
+        raise ParameterError(f"{what}=[] selects nothing; pass None for all")
+    return names
+
+
 def verify(spec: "Protocol | str", engines: Any = None, properties: Any = None, **options: Any) -> "list[Verdict]":
     """Check every property of ``spec`` (a Protocol, a catalogue name, a
-    ``path.py`` or ``module:ATTR``) and return the verdicts."""
+    ``path.py`` or ``module:ATTR``) and return the verdicts.
+
+    ``engines`` and ``properties`` are lists of names (``["algebra"]``,
+    ``["completeness"]``); ``options`` are the checkers' settings
+    (``budget``, ``seed``, ``bound``, ``max_k``, ``rlimit``, ``timeout``,
+    ``progress``).  A string where a list is due, an unknown engine,
+    property or option raises :class:`QprotoError` naming it — a selection
+    that checks nothing never passes silently.
+    """
     from qproto.loader import resolve
     from qproto.proofs.runner import verify as _verify
+    from qproto.spec.protocol import ENGINES
 
-    return _verify(resolve(spec) if isinstance(spec, str) else spec, engines, properties, options)
+    for key in options:
+        if key not in VERIFY_OPTIONS:
+            raise ParameterError(f"unknown option {key}={options[key]!r}{_did_you_mean(key, VERIFY_OPTIONS)}")
+    target = resolve(spec) if isinstance(spec, str) else spec
+    wanted_engines = _names("engines", engines, ENGINES)
+    wanted = _names("properties", properties, [p.id for p in target.properties])
+    verdicts = _verify(target, wanted_engines, wanted, options)
+    if not verdicts:
+        raise ParameterError(
+            f"{target.name}: the selection engines={wanted_engines} properties={wanted} matches no property; "
+            "nothing would be checked"
+        )
+    return verdicts
 
 
 def find(name: str) -> "Protocol":

@@ -3,25 +3,71 @@
 Downstream suites get fixtures without importing anything:
 
 - ``qproto_verify``: call it with a spec (or name) and it asserts every
-  property reached the status its spec asks for, returning the verdicts;
-- ``qproto_catalogue``: the sound protocol catalogue.
-
-Hypothesis strategies live in :mod:`qproto.strategies`.
+  property reached the status its spec asks for — or, with
+  ``expect="refuted"``, that the spec is caught — returning the verdicts;
+- ``qproto_catalogue``: the sound protocol catalogue;
+- ``qproto_attack_strategies``: qproto's Hypothesis strategies.
 """
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
+
+#: What ``expect=`` may say: ``ok`` (every property reaches its required
+#: strength) or ``refuted`` (a known-flawed variant: at least one property
+#: is refuted with a counterexample, and nothing errors).
+EXPECTATIONS = ("ok", "refuted")
+
+
+def _command(v: Any) -> str:
+    return f"qproto verify {v.protocol} --property {v.property}"
+
+
+def _describe(v: Any) -> str:
+    lines = [f"{v.protocol} / {v.property}: {v.status.value} (required: {'limitation' if v.limitation else v.required})",
+             f"  statement: {v.statement}", f"  evidence: {v.summary}"]
+    if "counterexample" in v.evidence:
+        lines.append("  counterexample: " + json.dumps(v.evidence["counterexample"], default=str)[:2000])
+    lines.append(f"  reproduce: {_command(v)}")
+    return "\n".join(lines)
 
 
 @pytest.fixture
 def qproto_verify():
+    """Verify a spec and fail the test unless it behaves as expected.
+
+    Call ``qproto_verify(spec, expect="ok", engines=None, properties=None,
+    **options)``: ``spec`` is a Protocol, a catalogue name, a ``path.py``
+    or ``module:ATTR``; ``engines``/``properties`` are lists of names;
+    ``options`` are the checkers' settings (``budget``, ``seed``, ``bound``,
+    ``max_k``, ``rlimit``, ``timeout``).  With ``expect="ok"`` every
+    selected property must reach the strength its spec requires; with
+    ``expect="refuted"`` at least one must be refuted with a
+    counterexample (a regression suite of known-flawed variants).  A
+    failure prints each offending verdict with its counterexample and the
+    ``qproto verify`` command that reproduces it.  Returns the verdicts.
+    """
     import qproto
 
-    def check(spec, **kwargs):
+    def check(spec: Any, expect: str = "ok", **kwargs: Any) -> list:
+        if expect not in EXPECTATIONS:
+            raise qproto.ParameterError(f"expect={expect!r} must be one of {', '.join(EXPECTATIONS)}")
         verdicts = qproto.verify(spec, **kwargs)
-        bad = [f"{v.protocol}/{v.property}: {v.status.value} — {v.summary}" for v in verdicts if not v.ok]
-        assert not bad, "qproto properties not satisfied:\n" + "\n".join(bad)
+        if expect == "ok":
+            bad = [_describe(v) for v in verdicts if not v.ok]
+            if bad:
+                pytest.fail("qproto properties not satisfied:\n" + "\n".join(bad), pytrace=False)
+        else:
+            caught = [v for v in verdicts if v.status.value == "refuted" and "counterexample" in v.evidence]
+            errors = [_describe(v) for v in verdicts if v.status.value == "error"]
+            if errors:
+                pytest.fail("qproto checkers failed:\n" + "\n".join(errors), pytrace=False)
+            if not caught:
+                shown = "\n".join(_describe(v) for v in verdicts)
+                pytest.fail(f"expected a refutation, but no property was refuted:\n{shown}", pytrace=False)
         return verdicts
 
     return check
@@ -29,6 +75,7 @@ def qproto_verify():
 
 @pytest.fixture
 def qproto_catalogue():
+    """The sound protocol catalogue (a tuple of Protocol specs)."""
     import qproto
 
     return qproto.catalogue()
@@ -41,3 +88,85 @@ def qproto_attack_strategies():
     from qproto import strategies
 
     return strategies
+
+
+# ---------------------------------------------------------------------------
+# `pytest --qproto SPECS`: one test item per property of every spec
+# ---------------------------------------------------------------------------
+
+
+def pytest_addoption(parser: Any) -> None:
+    group = parser.getgroup("qproto")
+    group.addoption(
+        "--qproto", action="append", default=[], metavar="SPECS",
+        help="verify the specs in SPECS (a path.py, module:ATTR or catalogue name): one test item per property; "
+        "a spec with `flawed=` set must be refuted instead (one item for the spec).  May be repeated.",
+    )
+    group.addoption("--qproto-budget", type=int, default=None, metavar="N",
+                    help="adversary cases per property for --qproto items (default: the checkers' own)")
+
+
+class QprotoItem(pytest.Item):
+    """One property of one spec (or, for a flawed spec, the whole spec)."""
+
+    def __init__(self, *, spec: Any, prop: str | None, options: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.spec = spec
+        self.prop = prop
+        self.options = options
+
+    def runtest(self) -> None:
+        import qproto
+
+        props = [self.prop] if self.prop else None
+        verdicts = qproto.verify(self.spec, properties=props, **self.options)
+        if self.prop is None:  # a declared-flawed spec must be caught
+            caught = [v for v in verdicts if v.status.value in ("refuted", "limitation") and "counterexample" in v.evidence
+                      and not v.limitation]
+            if not caught:
+                raise QprotoFailure(
+                    f"{self.spec.name} is declared flawed ({self.spec.flawed}) but no property was refuted:\n"
+                    + "\n".join(_describe(v) for v in verdicts))
+            return
+        bad = [v for v in verdicts if not v.ok]
+        if bad:
+            raise QprotoFailure("\n".join(_describe(v) for v in bad))
+
+    def repr_failure(self, excinfo: Any, style: Any = None) -> str:
+        if isinstance(excinfo.value, QprotoFailure):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Any, int, str]:
+        return self.path, 0, f"qproto: {self.name}"
+
+
+class QprotoFailure(Exception):
+    """A property that did not reach its required strength (shown with its
+    counterexample and the command that reproduces it)."""
+
+
+def pytest_collection_modifyitems(session: Any, config: Any, items: list) -> None:
+    targets = config.getoption("qproto", default=[])
+    if not targets:
+        return
+    from qproto import QprotoError
+    from qproto.loader import resolve_many
+
+    options: dict[str, Any] = {}
+    budget = config.getoption("qproto_budget", default=None)
+    if budget is not None:
+        options["budget"] = budget
+    for target in targets:
+        try:
+            specs = resolve_many(target)
+        except QprotoError as exc:  # a bad --qproto argument is a usage error, not a crash
+            raise pytest.UsageError(f"--qproto {target}: {exc}") from None
+        for spec in specs:
+            if getattr(spec, "flawed", None):
+                items.append(QprotoItem.from_parent(session, name=f"{spec.name}[expect-refuted]", spec=spec, prop=None,
+                                                    options=options))
+                continue
+            for prop in spec.properties:
+                items.append(QprotoItem.from_parent(session, name=f"{spec.name}::{prop.id}", spec=spec, prop=prop.id,
+                                                    options=options))

@@ -10,9 +10,40 @@ def test_fixture_verifies_a_sound_spec(qproto_verify):
     assert [v.status.value for v in verdicts] == ["proved"]
 
 
-def test_fixture_fails_on_a_flawed_spec(qproto_verify):
-    with pytest.raises(AssertionError, match="superdense-coding-no-hadamard/decodes-both-bits: refuted"):
+def test_fixture_fails_on_a_flawed_spec_with_the_counterexample_and_command(qproto_verify):
+    with pytest.raises(pytest.fail.Exception) as info:
         qproto_verify("superdense-coding-no-hadamard")
+    text = str(info.value)
+    assert "superdense-coding-no-hadamard / decodes-both-bits: refuted" in text
+    assert "counterexample:" in text
+    assert "reproduce: qproto verify superdense-coding-no-hadamard --property decodes-both-bits" in text
+
+
+def test_expect_refuted_passes_on_a_flawed_spec_and_fails_on_a_sound_one(qproto_verify):
+    verdicts = qproto_verify("superdense-coding-no-hadamard", expect="refuted")
+    assert any(v.status.value == "refuted" for v in verdicts)
+    with pytest.raises(pytest.fail.Exception, match="expected a refutation"):
+        qproto_verify("superdense-coding", expect="refuted")
+
+
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"properties": "decodes-both-bits"}, "must be a list of names, not a string"),
+        ({"properties": ["decodes-both-bit"]}, "did you mean 'decodes-both-bits'"),
+        ({"engines": ["algebr"]}, "did you mean 'algebra'"),
+        ({"engines": "algebra"}, "not a string"),
+        ({"budjet": 3}, "did you mean 'budget'"),
+        ({"maxk": 3}, "did you mean 'max_k'"),
+        ({"engines": ["statemachine"]}, "matches no property"),
+        ({"expect": "fine"}, "expect='fine' must be one of"),
+    ],
+)
+def test_the_api_refuses_a_selection_that_would_check_nothing(qproto_verify, kwargs, fragment):
+    import qproto
+
+    with pytest.raises(qproto.QprotoError, match=fragment.replace("(", r"\(")):
+        qproto_verify("superdense-coding", **kwargs)
 
 
 def test_catalogue_fixture(qproto_catalogue):
@@ -28,3 +59,41 @@ def test_plugin_works_in_a_downstream_suite(pytester):
     )
     result = pytester.runpytest_subprocess()  # the plugin loads from its entry point, as downstream
     result.assert_outcomes(passed=1)
+
+
+def test_qproto_option_makes_one_item_per_property_and_expects_declared_flaws(pytester):
+    specs = pytester.makepyfile(
+        specs="""
+        from qproto.spec.superdense import SUPERDENSE, SUPERDENSE_NO_HADAMARD
+
+        MINE = SUPERDENSE.variant("my-superdense")
+        KNOWN_BAD = SUPERDENSE_NO_HADAMARD.variant("my-broken-superdense")
+        PROTOCOLS = (MINE, KNOWN_BAD)
+        """
+    )
+    result = pytester.runpytest("--qproto", str(specs), "-v")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*my-superdense::decodes-both-bits PASSED*", "*my-broken-superdense?expect-refuted? PASSED*"])
+
+
+def test_qproto_item_failure_shows_counterexample_and_command(pytester):
+    specs = pytester.makepyfile(
+        specs="""
+        import dataclasses
+        from qproto.spec.superdense import SUPERDENSE_NO_HADAMARD
+
+        # the flaw is not declared: the property item must fail and say why
+        SILENT = dataclasses.replace(SUPERDENSE_NO_HADAMARD, name="silently-broken", flawed=None)
+        PROTOCOLS = (SILENT,)
+        """
+    )
+    result = pytester.runpytest("--qproto", str(specs))
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*silently-broken / decodes-both-bits: refuted*", "*counterexample:*",
+                                 "*reproduce: qproto verify silently-broken --property decodes-both-bits*"])
+
+
+def test_qproto_option_with_a_bad_file_is_a_usage_error(pytester):
+    result = pytester.runpytest("--qproto", "no/such/file.py")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--qproto no/such/file.py:*"])
