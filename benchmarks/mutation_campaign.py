@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from tests.mutation import core  # noqa: E402
 
 #: Share of the mutants per family in the full run; QKD mutants cost the most.
-DEFAULT_SHARES = {"circuit": 700, "transition": 700, "qkd": 600, "physics": 300}
+DEFAULT_SHARES = {"circuit": 700, "transition": 700, "qkd": 600, "physics": 300, "network": 100}
 
 
 def _module(name: str):
@@ -44,7 +44,7 @@ def _work(args: tuple[str, int, int, int, int, dict]) -> core.Report:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--families", default=",".join(DEFAULT_SHARES))
-    p.add_argument("--count", type=int, default=None, help="total mutants (default: the full shares, 2,300)")
+    p.add_argument("--count", type=int, default=None, help="total mutants (default: the full shares, 2,400)")
     p.add_argument("--seed", type=int, default=2026)
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     p.add_argument("--budget", type=int, default=10, help="adversary cases per property (default 10)")

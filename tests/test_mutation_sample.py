@@ -12,7 +12,7 @@ import pytest
 from tests.mutation import core
 
 #: Mutants per family in CI (>= 200 in all); the full campaign runs > 2,000.
-CI_SAMPLE = {"circuit": 90, "transition": 70, "qkd": 20, "physics": 30}
+CI_SAMPLE = {"circuit": 90, "transition": 70, "qkd": 20, "physics": 30, "network": 8}
 
 
 @pytest.mark.parametrize("family", sorted(CI_SAMPLE))
