@@ -1,0 +1,71 @@
+"""OpenQASM 3 export and import of circuit protocols (qproto/qasm.py)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from qproto.proofs.runner import verify
+from qproto.qasm import export_qasm, import_qasm
+from qproto.spec import catalogue
+from qproto.spec.circuit import CircuitProtocol
+from qproto.spec.errors import LoadError, SpecError
+
+
+def _circuits() -> list[CircuitProtocol]:
+    return [s for s in (*catalogue.protocols(), *catalogue.flawed()) if type(s) is CircuitProtocol]
+
+
+@pytest.mark.parametrize("spec", _circuits(), ids=lambda s: s.name)
+def test_every_circuit_protocol_round_trips_to_an_equal_spec(spec: CircuitProtocol) -> None:
+    assert import_qasm(export_qasm(spec)) == spec
+
+
+def test_imported_teleportation_is_proved() -> None:
+    spec = import_qasm(export_qasm(catalogue.find("teleportation")))
+    verdicts = verify(spec, properties=["correction-restores-input", "outcomes-uniform", "no-signalling"])
+    assert [v.status.value for v in verdicts] == ["proved"] * 3
+
+
+def test_a_flawed_program_is_refuted_as_written() -> None:
+    # swap the bits that control Bob's corrections in the program text
+    text = export_qasm(catalogue.find("teleportation"))
+    text = text.replace("if (m2 == 1) { x b; }", "if (m1 == 1) { x b; }", 1).replace(
+        "if (m1 == 1) { z b; }", "if (m2 == 1) { z b; }", 1)
+    spec = import_qasm(text)
+    (v,) = verify(spec, properties=["correction-restores-input"])
+    assert v.status.value == "refuted"
+    assert "counterexample" in v.evidence or "witness" in v.evidence
+
+
+def test_the_prepare_block_is_simulated_not_trusted() -> None:
+    text = export_qasm(catalogue.find("teleportation")).replace("cx a, b;\npragma qproto.end", "cx a, b;\nx b;\npragma qproto.end")
+    spec = import_qasm(text)
+    assert spec.steps[1].state == "bell:psi+"
+    (v,) = verify(spec, properties=["correction-restores-input"])
+    assert v.status.value == "refuted"
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("OPENQASM 3.0;\nqubit q;\n", "no 'pragma qproto.spec' line"),
+        ("pragma qproto.spec {not json\n", "is not JSON"),
+        ('pragma qproto.spec {"name": "x"}\nqubit[3] q;\n', "qubit arrays are not supported"),
+        ('pragma qproto.spec {"name": "x"}\nqubit q;\nu3(1,2,3) q;\n', "is not a supported statement"),
+        ('pragma qproto.spec {"name": "x"}\nqubit a;\nqubit b;\npragma qproto.prepare A a b\nh a;\n', "not closed"),
+        ('pragma qproto.spec {"name": "x"}\nqubit a;\nqubit b;\npragma qproto.prepare A a b\nh a;\nh b;\npragma qproto.end\n',
+         "neither a Bell pair nor a basis state"),
+        ('pragma qproto.spec {"name": "x", "registers": [{"name": "q", "owner": "A"}]}\n', "not declared as qubits"),
+    ],
+)
+def test_bad_programs_give_one_line_errors(text: str, fragment: str) -> None:
+    with pytest.raises(LoadError, match=re.escape(fragment)) as info:
+        import_qasm(text)
+    assert "\n" not in str(info.value)
+
+
+def test_what_openqasm_cannot_say_is_refused_on_export() -> None:
+    with pytest.raises(SpecError, match="OpenQASM export covers plain circuit protocols"):
+        export_qasm(catalogue.find("bbpssw"))
