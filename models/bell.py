@@ -7,8 +7,9 @@ from typing import Any, Sequence
 import numpy as np
 import sympy as sp
 
-from qproto.spec.errors import ParameterError, UnknownNameError
+from qproto.spec.errors import DimensionError, UnknownNameError
 
+from . import exact as _exact
 from .state import State
 
 _r = sp.sqrt(2) / 2
@@ -30,18 +31,35 @@ def bell(name: str, registers: Sequence[str]) -> State:
     return State(_BELL[key], registers, (2, 2), "ket")
 
 
-def werner(fidelity: Any, registers: Sequence[str]) -> State:
-    """The Werner state of fidelity F with |Φ+⟩:
-    ρ = F |Φ+⟩⟨Φ+| + (1 − F)/3 (I − |Φ+⟩⟨Φ+|).  F may be a symbol."""
-    if isinstance(fidelity, (int, float)) and not 0 <= fidelity <= 1:
-        raise ParameterError(f"werner: fidelity={fidelity!r} must lie in [0, 1]")
-    F = sp.sympify(fidelity) if not isinstance(fidelity, float) else sp.Float(fidelity)
-    phi = np.array(_BELL["phi+"], dtype=object)
-    proj = np.outer(phi, phi)
+def werner(fidelity: Any, registers: Sequence[str], centre: str | State = "phi+") -> State:
+    """The Werner (isotropic) state of fidelity F with a pure two-qubit state
+    |ψ⟩, by default |Φ+⟩: ρ = F |ψ⟩⟨ψ| + (1 − F)/3 (I − |ψ⟩⟨ψ|).
+
+    ``centre`` is a Bell-state name or a normalised two-qubit ket: a circuit
+    whose source prepares |Ψ+⟩ is made noisy around |Ψ+⟩, not |Φ+⟩.  F may be
+    a symbol; any concrete F (Fraction included) must lie in [0, 1].  A float F
+    gives a numeric (complex128) state, compared with a float tolerance.
+    """
+    F = _exact.unit_interval("werner", "fidelity", fidelity)
+    psi = _centre_vector(centre)
+    if isinstance(F, float):
+        v = np.array([complex(sp.N(x, 17)) for x in psi])
+        proj = np.outer(v, v.conj())
+        rho_num = F * proj + (1 - F) / 3 * (np.eye(4) - proj)
+        return State(rho_num, registers, (2, 2), "density")
+    proj = np.outer(psi, np.vectorize(sp.conjugate, otypes=[object])(psi))
     eye = np.eye(4, dtype=int).astype(object)
     rho = F * proj + (1 - F) / 3 * (eye - proj)
     rho = np.vectorize(sp.expand, otypes=[object])(rho)
     return State(rho, registers, (2, 2), "density")
+
+
+def _centre_vector(centre: str | State) -> np.ndarray:
+    if isinstance(centre, State):
+        if centre.kind != "ket" or centre.size != 4:
+            raise DimensionError(f"werner: centre must be a two-qubit ket, got a {centre.kind} of dimension {centre.size}")
+        return np.array(centre.vector(), dtype=object)
+    return np.array(bell(centre, ("_a", "_b")).vector(), dtype=object)
 
 
 __all__ = ["bell", "werner", "BELL_NAMES"]

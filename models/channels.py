@@ -93,9 +93,8 @@ def _real_sqrt_conjugates(e: Any) -> Any:
 
 
 def _probability(name: str, p: Any) -> Any:
-    if isinstance(p, (int, float)) and not 0 <= p <= 1:
-        raise ParameterError(f"{name}: p={p!r} must lie in [0, 1]")
-    return sp.sympify(p) if not isinstance(p, float) else p
+    # exact comparison for every kind of number: a Fraction(3, 2) is out of range too
+    return _exact.unit_interval(name, "p", p)
 
 
 def depolarizing(p: Any) -> KrausChannel:

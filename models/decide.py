@@ -143,6 +143,8 @@ class Decision:
     digits: int = 0
     points_tried: int = 0
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: the point exactly as the caller gave it (SymPy keys and values)
+    assignment: Mapping[Any, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def proved_zero(self) -> bool:
@@ -344,7 +346,7 @@ def _numeric_search(
                 if nonzero is False:
                     found = Decision(
                         "nonzero", road_numeric, point={str(k): sp.sstr(v) for k, v in point.items()},
-                        value=shown, digits=digits, points_tried=tried,
+                        value=shown, digits=digits, points_tried=tried, assignment=dict(point),
                     )
                     return found, tried, zeros, ""
                 if shown:

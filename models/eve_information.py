@@ -216,6 +216,8 @@ def key_model(spec: Any) -> KeyModel:
     basis), Bob's measurements with theirs, and the spec's sifting rule
     (``basis-match`` or ``unambiguous``), as documented in
     :mod:`qproto.spec.qkd`."""
+    from .qkd import alice_public, announcements, bob_public  # one definition of what the spec makes public
+
     by_name = {s.name: s for s in spec.signals}
     vec = {s.name: sp.Matrix([sp.sympify(a) for a in s.amplitudes]) for s in spec.signals}
     preps: list[Preparation] = []
@@ -223,14 +225,10 @@ def key_model(spec: Any) -> KeyModel:
         pb = sp.sympify(spec.basis_probabilities.get(s.basis, 0))
         n_in_basis = sum(1 for t in spec.signals if t.basis == s.basis)
         p = pb / n_in_basis
-        if spec.sifting == "unambiguous" and s.announce:
-            for cand in s.announce:
-                preps.append(Preparation(vec[s.name], p / len(s.announce), ",".join(sorted(cand)), s.bit))
-        elif spec.sifting == "unambiguous":
-            cand = sorted(t.name for t in spec.signals if t.basis == s.basis)
-            preps.append(Preparation(vec[s.name], p, ",".join(cand), s.bit))
-        else:
-            preps.append(Preparation(vec[s.name], p, s.basis, s.bit))
+        publics = [alice_public(spec, s.basis, cand) for cand in announcements(spec)[s.name]]
+        for pub in dict.fromkeys(publics):
+            share = sp.Rational(publics.count(pub), len(publics))
+            preps.append(Preparation(vec[s.name], p * share, pub, s.bit))
     dets: list[Detection] = []
     meta: list[tuple[str, Any]] = []  # (measurement name, outcome)
     for m in spec.measurements:
@@ -244,12 +242,12 @@ def key_model(spec: Any) -> KeyModel:
         for i, (mname, o) in enumerate(meta):
             if spec.sifting == "basis-match":
                 if mname == pub and o.bit is not None:
-                    rule[(pub, i)] = (int(o.bit), mname)
+                    rule[(pub, i)] = (int(o.bit), bob_public(spec, mname))
             else:
                 v = sp.Matrix([sp.sympify(a) for a in o.vector])
                 bits = {by_name[c].bit for c in pub.split(",") if sp.simplify(abs((v.H * vec[c])[0])) != 0}
                 if len(bits) == 1:
-                    rule[(pub, i)] = (bits.pop(), "conclusive")
+                    rule[(pub, i)] = (bits.pop(), bob_public(spec, mname))
     return KeyModel(spec.name, tuple(preps), tuple(dets), rule)
 
 

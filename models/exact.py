@@ -11,10 +11,16 @@ real points are Zariski-dense in the complex variety.
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal
+from fractions import Fraction
 from functools import lru_cache
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
+import numpy as np
 import sympy as sp
+
+from qproto.spec.errors import ParameterError
 
 
 def amplitude_symbols(names: str = "alpha beta") -> tuple[tuple[sp.Symbol, ...], sp.Expr]:
@@ -90,6 +96,34 @@ def is_zero(expr: sp.Expr, constraints: Sequence[sp.Expr] = ()) -> bool | None:
     return None
 
 
+def unit_interval(owner: str, name: str, value: Any) -> Any:
+    """``value`` checked to lie in [0, 1]: any concrete number (int, float,
+    Fraction, Decimal, NumPy or SymPy number, or a string SymPy reads) is
+    compared exactly; an expression with free symbols passes unchecked.
+    Floats come back as floats (numeric models), the rest as SymPy.
+
+    >>> unit_interval("werner", "fidelity", Fraction(1, 2))
+    1/2
+    """
+    if isinstance(value, bool) or value is None:
+        raise ParameterError(f"{owner}: {name}={value!r} must be a number in [0, 1]")
+    if isinstance(value, (float, np.floating)):
+        if not math.isfinite(value) or not 0 <= value <= 1:
+            raise ParameterError(f"{owner}: {name}={value!r} must lie in [0, 1]")
+        return float(value)
+    try:
+        v = sp.sympify(value if not isinstance(value, (Fraction, Decimal)) else sp.Rational(str(value)))
+    except (sp.SympifyError, TypeError, ValueError) as exc:
+        raise ParameterError(f"{owner}: {name}={value!r} must be a number in [0, 1]") from exc
+    if v.free_symbols:
+        return v
+    if not v.is_number or v.is_real is False or v.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        raise ParameterError(f"{owner}: {name}={value!r} must be a real number in [0, 1]")
+    if (v < 0) == sp.true or (v > 1) == sp.true:
+        raise ParameterError(f"{owner}: {name}={value!r} must lie in [0, 1]")
+    return v
+
+
 def free_symbols(exprs: Iterable[sp.Expr]) -> set[sp.Symbol]:
     out: set[sp.Symbol] = set()
     for e in exprs:
@@ -111,4 +145,4 @@ def exact_json(value: sp.Expr | int | float) -> dict[str, object]:
     return out
 
 
-__all__ = ["amplitude_symbols", "reduce", "is_zero", "free_symbols", "exact_json"]
+__all__ = ["amplitude_symbols", "reduce", "is_zero", "unit_interval", "free_symbols", "exact_json"]

@@ -110,6 +110,9 @@ class Instrument:
         self.branches: tuple[InstrumentBranch, ...] = tuple(out)
         self.constraints = tuple(sp.sympify(c) for c in constraints)
         self.symbols: dict[str, sp.Symbol] = dict(symbols or {})
+        #: how trace preservation was decided ("exact", 50-digit numerics, or
+        #: "not checked" when built with check=False)
+        self.trace_check = "not checked"
         if check:
             self.check_trace_preserving()
 
@@ -128,23 +131,39 @@ class Instrument:
         return _exact.free_symbols(e for b in self.branches for k in b.kraus for e in k.flat)
 
     def check_trace_preserving(self) -> None:
+        """Σ K†K = I, decided entry by entry with a three-valued check
+        (:func:`decide_zero`): exactly zero, zero to 50 digits (an exact
+        simplification that SymPy cannot finish is not read as "false"),
+        non-zero, or undecided.  Only a decided non-zero entry is a defect;
+        an undecided symbolic entry is reported as such.  The road that
+        decided is kept in :attr:`trace_check`."""
         total = sum(np.conj(k.T) @ k for b in self.branches for k in b.kraus)
         eye = np.eye(2, dtype=int)
         if self.exact:
             total = np.vectorize(_real_sqrt_conjugates, otypes=[object])(total)
+            roads = set()
             for i in range(2):
                 for j in range(2):
-                    if _exact.is_zero(total[i, j] - eye[i, j], self.constraints) is not True:
+                    verdict, road = decide_zero(total[i, j] - eye[i, j], self.constraints)
+                    roads.add(road)
+                    if verdict is False:
                         raise NotCPTPError(
                             f"instrument {self.name} is not trace preserving: (Σ K†K)[{i},{j}] = "
-                            f"{sp.simplify(total[i, j])}, expected {eye[i, j]}; fix the Kraus operators"
+                            f"{_short(total[i, j])}, expected {eye[i, j]}; fix the Kraus operators"
                         )
+                    if verdict is None:
+                        raise NotCPTPError(
+                            f"instrument {self.name}: cannot decide whether (Σ K†K)[{i},{j}] = {_short(total[i, j])} "
+                            f"equals {eye[i, j]} ({road}); give the parameters exact values or build it numerically"
+                        )
+            self.trace_check = "exact" if roads == {"exact"} else NUMERIC_ROAD
         else:
             err = float(np.max(np.abs(total - eye)))
             if err > NUMERIC_TOLERANCE:
                 raise NotCPTPError(
                     f"instrument {self.name} is not trace preserving: max |Σ K†K − I| = {err:.3g}; fix the Kraus operators"
                 )
+            self.trace_check = f"numeric (complex128, tolerance {NUMERIC_TOLERANCE:g})"
 
     # -- views -------------------------------------------------------------
     def _signal_blocks(self, k: np.ndarray) -> list[np.ndarray]:
@@ -225,9 +244,14 @@ class Instrument:
         pairs ``(mine, other's)`` and ancillas are kept side by side (mine
         first).  Used to put line noise after an attack."""
         d1, d2 = self.ancilla_dim, other.ancilla_dim
+        first, second = self, other
+        if self.exact != other.exact:
+            # a numeric factor makes the whole line numeric: complex128 entries
+            # inside an "exact" (object) array would pass for SymPy values
+            first, second = self.numeric(), other.numeric()
         branches = []
-        for b1 in self.branches:
-            for b2 in other.branches:
+        for b1 in first.branches:
+            for b2 in second.branches:
                 ks = []
                 for k1 in b1.kraus:
                     for k2 in b2.kraus:
@@ -246,6 +270,49 @@ class Instrument:
     def __repr__(self) -> str:
         kind = "exact" if self.exact else "numeric"
         return f"Instrument({self.name!r}, records={list(self.records)!r}, ancilla_dim={self.ancilla_dim}, {kind})"
+
+
+#: The evidence string when an exact entry was decided by high-precision numerics.
+NUMERIC_ROAD = "numeric: zero to 50 digits (certified evalf); SymPy could not reduce it exactly in the budget"
+
+#: Seconds of exact simplification allowed per entry before the numeric road decides.
+EXACT_BUDGET = 1.0
+
+
+def decide_zero(expr: Any, constraints: Sequence[sp.Expr] = ()) -> tuple[bool | None, str]:
+    """Three-valued zero test of one entry: (True, road) when ``expr`` is
+    zero, (False, road) when it is not, (None, reason) when neither could be
+    decided.
+
+    Exact first (expansion and reduction modulo ``constraints``); then the
+    shared :func:`qproto.models.decide.decide_zero` (cheap exact steps,
+    certified 50-digit numerics, ``simplify`` under a budget of
+    :data:`EXACT_BUDGET` s).  A number that is zero to 50 digits but not
+    reduced exactly counts as zero on the numeric road, and the road says
+    so; an undecided SymPy simplification is never read as "non-zero"."""
+    from .decide import decide_zero as shared_decide
+
+    e = _exact.reduce(sp.sympify(expr), constraints)
+    if e == 0:
+        return True, "exact"
+    if e.free_symbols and constraints:
+        z = _exact.is_zero(e, ())
+        return (z, "exact") if z is not None else (None, "SymPy could not reduce a symbolic entry under the constraints")
+    d = shared_decide(e, digits=50, timeout=EXACT_BUDGET)
+    if d.kind == "exact_zero":
+        return True, "exact"
+    if d.kind == "nonzero":
+        where = f" at {dict(d.point)}" if d.point else ""
+        return False, f"{d.road}: value {d.value}{where}"
+    if d.kind == "numeric_zero" and not e.free_symbols:
+        return True, NUMERIC_ROAD
+    return None, d.reason or "undecided"
+
+
+def _short(e: Any) -> str:
+    """An entry as a short string: its value to 15 digits when it is a number."""
+    e = sp.sympify(e)
+    return str(sp.N(e, 15)) if e.is_number else str(e)
 
 
 def _dagger(m: np.ndarray) -> np.ndarray:
@@ -302,4 +369,4 @@ def measure_resend(
     return out
 
 
-__all__ = ["Instrument", "InstrumentBranch", "from_channel", "identity", "measure_resend"]
+__all__ = ["Instrument", "InstrumentBranch", "from_channel", "identity", "measure_resend", "decide_zero", "NUMERIC_ROAD"]

@@ -53,6 +53,9 @@ class KeyRate:
     text: str
     reference: str
     domain_high: sp.Expr = sp.Rational(1, 2)  # the formula is meaningful on [0, domain_high]
+    #: the security regime the formula's reference proves it in (attack class,
+    #: asymptotic or finite, post-processing, devices): what a rate claims
+    regime: str = ""
 
     def __call__(self, qber: Any) -> Any:
         """The rate at ``qber`` (a float, an array, or an exact value)."""
@@ -78,18 +81,24 @@ KEY_RATES: dict[str, KeyRate] = {
             1 - 2 * binary_entropy(Q),
             "1 − 2h(Q)",
             "P. W. Shor, J. Preskill, Phys. Rev. Lett. 85, 441 (2000)",
+            regime="asymptotic (infinite key); general (coherent) attacks; one-way post-processing; "
+            "trusted qubit source and measurement, no side channels",
         ),
         KeyRate(
             "csiszar-korner-individual",
             binary_entropy(sp.Rational(1, 2) + sp.sqrt(Q * (1 - Q))) - binary_entropy(Q),
             "h(1/2 + √(Q(1−Q))) − h(Q)  [= 1 − h(Q) − I_E, optimal individual attack]",
             "I. Csiszár, J. Körner, IEEE Trans. Inf. Theory 24, 339 (1978); C. A. Fuchs et al., Phys. Rev. A 56, 1163 (1997)",
+            regime="asymptotic; individual attacks only (Eve measures each probe separately); one-way post-processing; "
+            "trusted devices",
         ),
         KeyRate(
             "six-state-lo",
             1 + 3 * Q / 2 * sp.log(Q / 2, 2) + (1 - 3 * Q / 2) * sp.log(1 - 3 * Q / 2, 2),
             "1 + (3Q/2) log₂(Q/2) + (1 − 3Q/2) log₂(1 − 3Q/2)",
-            "H.-K. Lo, Quantum Inf. Comput. 1, 81 (2001), arXiv:quant-ph/0102138",
+            "H.-K. Lo, Quantum Inf. Comput. 1, 81 (2001), arXiv:quant-ph/0102138; zero at 12.619 % "
+            "(G. Kato, K. Tamaki, arXiv:1008.4663; Sci. Rep. 6, 30044 (2016))",
+            regime="asymptotic; general (coherent) attacks; one-way post-processing; trusted qubit devices",
         ),
         KeyRate(
             "di-chsh-acin",
@@ -97,6 +106,8 @@ KEY_RATES: dict[str, KeyRate] = {
             "1 − h(Q) − h((1 + √((S/2)² − 1))/2), S = 2√2(1 − 2Q)",
             "A. Acín et al., Phys. Rev. Lett. 98, 230501 (2007)",
             domain_high=(1 - 1 / sp.sqrt(2)) / 2,  # S ≥ 2 needed for the square root
+            regime="asymptotic; collective attacks; one-way post-processing; untrusted devices (device-independent); "
+            "this form assumes S = 2√2(1 − 2Q) — with a measured S use di_rate",
         ),
     )
 }

@@ -112,11 +112,28 @@ class WernerMap:
     bell: tuple[sp.Expr, ...]  # output Bell coefficients (DEJMPS order), normalised
 
 
+def prepared_bell(spec: Any, pair: tuple[str, str]) -> str:
+    """The Bell state the spec's own source prepares on ``pair`` (the centre
+    of its Werner copy and the target of the kept pair); |Φ+⟩ when the pair
+    is not prepared as a Bell state."""
+    from qproto.spec.circuit import Prepare
+
+    for step in spec.steps:
+        if isinstance(step, Prepare) and tuple(step.registers) == tuple(pair):
+            kind, _, name = step.state.partition(":")
+            if kind == "bell" and name in DEJMPS_ORDER:
+                return name
+    return "phi+"
+
+
 def derive_werner_map(spec: Any) -> WernerMap:
-    """Run ``spec`` on two Werner pairs of symbolic fidelity F."""
-    res = run_round(spec, [werner(F, tuple(p)) for p in spec.pairs])
+    """Run ``spec`` on two Werner pairs of symbolic fidelity F, each centred
+    on the Bell state the spec prepares on it; F' is the kept pair's
+    fidelity with the Bell state prepared on it."""
+    res = run_round(spec, [werner(F, tuple(p), centre=prepared_bell(spec, tuple(p))) for p in spec.pairs])
     coeffs = [sp.factor(sp.cancel(c / res.success)) for c in bell_coefficients(res.kept)]
-    return WernerMap(coeffs[0], res.success, tuple(coeffs))
+    target = DEJMPS_ORDER.index(prepared_bell(spec, tuple(spec.pairs[0])))
+    return WernerMap(coeffs[target], res.success, tuple(coeffs))
 
 
 def derive_bell_diagonal_map(spec: Any) -> tuple[tuple[sp.Expr, ...], sp.Expr]:

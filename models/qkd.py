@@ -414,17 +414,98 @@ def outcome_distribution(spec: Any, instrument: Instrument | None = None) -> dic
     return out
 
 
-def _h(ps: Sequence[Any], exact: bool) -> Any:
-    if exact:
-        return -_sum([p * sp.log(p, 2) for p in ps if p != 0])
-    return -sum(p * np.log2(p) for p in ps if p > 0)
+def alice_public(spec: PrepareMeasureQKD, basis: str, announcement: tuple[str, ...]) -> str:
+    """What Alice makes public about a prepare-and-measure round, as the
+    spec's sifting rule requires: her basis label under ``basis-match``
+    (Bob compares it with his setting), the candidate set she announced
+    under ``unambiguous`` (B92 announces one fixed set, i.e. nothing about
+    the signal; SARG04 a pair).  Under ``unambiguous`` sifting the basis of
+    a signal is a private label and is never announced."""
+    if spec.sifting == "basis-match":
+        return basis
+    return ",".join(sorted(announcement))
+
+
+def bob_public(spec: PrepareMeasureQKD, setting: str) -> str:
+    """What Bob makes public about a kept round: his setting under
+    ``basis-match``; under ``unambiguous`` only that his result was
+    conclusive (his setting would tell Eve the bit)."""
+    return setting if spec.sifting == "basis-match" else "conclusive"
+
+
+def public_view(spec: Any, row: Row) -> tuple[Any, ...]:
+    """What Eve knows of a kept round besides her own record: the
+    announcements the spec's sifting makes public (entanglement family:
+    both settings)."""
+    if isinstance(spec, EntanglementQKD):
+        return (row.choice, row.setting)
+    return (alice_public(spec, row.basis, row.announcement), bob_public(spec, row.setting))
+
+
+def _exact_probability(p: Any) -> Any:
+    """A kept-row probability in a canonical exact form, cheaply (no
+    ``simplify``: its cost has no bound)."""
+    e = sp.expand(p)
+    return e if e.is_Rational else sp.radsimp(e)
+
+
+def _log2_rational(q: sp.Rational) -> tuple[sp.Rational, dict[int, sp.Rational]]:
+    """log₂ q = k + Σ_p c_p log₂ p over the odd primes p of q: an exact
+    canonical form (the integer part k collects the powers of 2)."""
+    out: dict[int, sp.Rational] = {}
+    whole = sp.Integer(0)
+    for part, sign in ((q.p, 1), (q.q, -1)):
+        for prime, mult in sp.factorint(part).items():
+            if prime == 2:
+                whole += sign * mult
+            else:
+                out[prime] = out.get(prime, sp.Integer(0)) + sign * mult
+    return whole, out
+
+
+def _entropy_exact(ps: Sequence[sp.Rational]) -> sp.Expr:
+    """H(p) in bits of rational probabilities, exactly: a rational plus a
+    rational combination of log₂ of odd primes (each coefficient collected,
+    so equal entropies give equal expressions)."""
+    whole = sp.Integer(0)
+    coeff: dict[int, sp.Rational] = {}
+    for p in ps:
+        if p == 0:
+            continue
+        k, rest = _log2_rational(p)
+        whole -= p * k
+        for prime, c in rest.items():
+            coeff[prime] = coeff.get(prime, sp.Integer(0)) - p * c
+    return whole + sum((c * sp.log(prime) / sp.log(2) for prime, c in sorted(coeff.items()) if c != 0), sp.Integer(0))
+
+
+def _entropy_numeric(ps: Sequence[Any], digits: int = 50) -> float:
+    """H(p) in bits, evaluated with ``digits`` digits (mpmath) and rounded."""
+    import mpmath
+
+    with mpmath.workdps(digits):
+        total = mpmath.mpf(0)
+        for p in ps:
+            v = mpmath.mpf(sp.N(p, digits)) if isinstance(p, sp.Basic) else mpmath.mpf(p)
+            if v > 0:
+                total -= v * mpmath.log(v, 2)
+        return float(total)
 
 
 def eve_information(spec: Any, instrument: Instrument | None = None) -> Any:
-    """I(A : E) in bits per sifted bit, where A is Alice's sifted bit and E
-    Eve's view: her record, Alice's announcement and Bob's setting.  Defined
-    when the instrument keeps no ancilla (Eve's record is classical);
-    otherwise None (a quantum memory needs the Holevo quantity)."""
+    """I(A : E | P) in bits per sifted bit, where A is Alice's sifted bit,
+    E Eve's classical record and P what the spec makes public
+    (:func:`public_view`: Alice's basis and Bob's setting under basis-match
+    sifting; Alice's candidate set and "conclusive" under unambiguous
+    sifting; both settings in the entanglement family).  Conditioned on P
+    as I(A:B | P) and χ(A:E | P) are, so the three compare (the one-way
+    rates are differences of them).  Defined when the
+    instrument keeps no ancilla (Eve's record is classical); otherwise None
+    (a quantum memory needs the Holevo quantity).
+
+    Exact (a rational plus rational multiples of log₂ of primes) when every
+    joint probability is rational; otherwise a float evaluated with 50-digit
+    arithmetic (mpmath).  None for symbolic probabilities."""
     inst = _line(instrument)
     if inst.ancilla_dim != 1:
         return None
@@ -432,23 +513,38 @@ def eve_information(spec: Any, instrument: Instrument | None = None) -> Any:
     exact = inst.exact
     if exact and any(isinstance(r.probability, sp.Basic) and r.probability.free_symbols for r in rows):
         return None  # symbolic mutual information is not worth its expression
-    kept = _sum([r.probability for r in rows])
-    if exact:
-        kept = sp.simplify(kept)
-    joint: dict[tuple[Any, int], Any] = {}
+    joint: dict[tuple[Hashable, tuple[Any, ...], int], Any] = {}
     for r in rows:
-        view = (r.record, r.announcement, r.setting, r.choice if isinstance(spec, EntanglementQKD) else r.basis)
         assert r.alice_bit is not None  # a kept row carries its key bits
-        joint[(view, r.alice_bit)] = joint.get((view, r.alice_bit), 0) + r.probability / kept
+        key = (r.record, public_view(spec, r), r.alice_bit)
+        joint[key] = joint.get(key, 0) + r.probability
     if exact:
-        joint = {k: sp.simplify(v) for k, v in joint.items()}
-    pa: dict[int, Any] = {}
-    pv: dict[Any, Any] = {}
-    for (view, a), p in joint.items():
-        pa[a] = pa.get(a, 0) + p
-        pv[view] = pv.get(view, 0) + p
-    info = _h(list(pa.values()), exact) + _h(list(pv.values()), exact) - _h(list(joint.values()), exact)
-    return sp.simplify(info) if exact else float(info)
+        joint = {k: _exact_probability(v) for k, v in joint.items()}
+    kept = _sum(list(joint.values()))
+    if (sp.sympify(kept) == 0) if exact else kept <= 0:
+        return None  # no sifted round: nothing to know
+    joint = {k: (_exact_probability(v / kept) if exact else v / kept) for k, v in joint.items()}
+    # I(A : R | P) = H(A, P) + H(R, P) − H(A, R, P) − H(P)
+    marginals: list[dict[Any, Any]] = [{}, {}, {}]
+    for (rec, pub, a), p in joint.items():
+        for m, key in zip(marginals, ((a, pub), (rec, pub), pub)):
+            m[key] = m.get(key, 0) + p
+    parts = [list(m.values()) for m in marginals] + [list(joint.values())]
+    signs = (1, 1, -1, -1)  # H(A,P), H(R,P), H(P), H(A,R,P)
+    if exact and all(sp.sympify(p).is_Rational for part in parts for p in part):
+        return sp.expand(sum((sg * _entropy_exact([sp.Rational(p) for p in part]) for sg, part in zip(signs, parts)),
+                             sp.Integer(0)))
+    if exact:
+        hs = [_entropy_numeric(part) for part in parts]
+    else:
+        hs = [float(_h(part, False)) for part in parts]
+    return max(0.0, sum(sg * h for sg, h in zip(signs, hs)))
+
+
+def _h(ps: Sequence[Any], exact: bool) -> Any:
+    if exact:
+        return -_sum([p * sp.log(p, 2) for p in ps if p != 0])
+    return -sum(p * np.log2(p) for p in ps if p > 0)
 
 
 def lambdified(
@@ -475,5 +571,8 @@ __all__ = [
     "correlator",
     "chsh",
     "eve_information",
+    "alice_public",
+    "bob_public",
+    "public_view",
     "lambdified",
 ]

@@ -159,7 +159,15 @@ class State:
     def check_normalised(self) -> None:
         what = "norm ⟨ψ|ψ⟩" if self.kind == "ket" else "trace"
         n = self.norm2()
-        if self.exact:
+        if self.exact and isinstance(n, sp.Basic) and n.is_number and n.has(sp.Float):
+            # SymPy Floats (e.g. a float parameter in an exact formula) carry
+            # rounding error: compare with the numeric tolerance, not exactly
+            if abs(complex(sp.N(n, 30)) - 1) > NUMERIC_TOLERANCE:
+                raise NotNormalisedError(
+                    f"state on {list(self.registers)} has {what} = {sp.N(n, 12)}, expected 1 within "
+                    f"{NUMERIC_TOLERANCE}; normalise the amplitudes"
+                )
+        elif self.exact:
             ok = _exact.is_zero(n - 1, self.constraints)
             if ok is not True:
                 hint = "" if ok is False else " (could not be established; add a constraint on the symbols)"

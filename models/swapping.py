@@ -48,17 +48,38 @@ def averaged_end_state(spec: CircuitProtocol, ends: tuple[str, str], overrides: 
     return State(total, ends, (2, 2), "density", check=False)
 
 
-def werner_overrides(pairs: Sequence[tuple[str, str]], fidelities: Sequence[Any]) -> dict:
-    return {tuple(p): werner(f, tuple(p)) for p, f in zip(pairs, fidelities)}
+def prepared_pair(spec: CircuitProtocol, pair: tuple[str, str]) -> State | str:
+    """The pure state ``spec`` prepares on ``pair`` (the centre of its noisy
+    copy); ``"phi+"`` when no single step prepares exactly that pair."""
+    from qproto.spec.circuit import Prepare
+
+    for step in spec.steps:
+        if isinstance(step, Prepare) and tuple(step.registers) == tuple(pair):
+            state = _circuit.prepared_state(step)
+            if state.kind == "ket" and state.size == 4:
+                return state
+    return "phi+"
 
 
-def derive_werner_swap(spec: CircuitProtocol, pairs: Sequence[tuple[str, str]], ends: tuple[str, str]) -> tuple[sp.Expr, State]:
-    """Swap Werner states of symbolic fidelities F1, F2 through ``spec``.
+def werner_overrides(pairs: Sequence[tuple[str, str]], fidelities: Sequence[Any],
+                     spec: CircuitProtocol | None = None) -> dict:
+    """Werner copies of the pairs, each centred on the state ``spec``
+    prepares on it (|Φ+⟩ when no spec is given)."""
+    return {
+        tuple(p): werner(f, tuple(p), centre=prepared_pair(spec, tuple(p)) if spec is not None else "phi+")
+        for p, f in zip(pairs, fidelities)
+    }
 
-    Returns ``(F', ρ_out)``: the end state's fidelity with |Φ+⟩ (squared
-    convention) and the averaged end state itself."""
-    rho = averaged_end_state(spec, ends, werner_overrides(pairs, (F1, F2)))
-    f_out = sp.factor(sp.expand(fidelity(bell("phi+", ends), rho)))
+
+def derive_werner_swap(spec: CircuitProtocol, pairs: Sequence[tuple[str, str]], ends: tuple[str, str],
+                       target: str = "phi+") -> tuple[sp.Expr, State]:
+    """Swap Werner states of symbolic fidelities F1, F2 through ``spec``;
+    each input is centred on the pair the spec itself prepares.
+
+    Returns ``(F', ρ_out)``: the end state's fidelity with the Bell state
+    ``target`` (squared convention) and the averaged end state itself."""
+    rho = averaged_end_state(spec, ends, werner_overrides(pairs, (F1, F2), spec))
+    f_out = sp.factor(sp.expand(fidelity(bell(target, ends), rho)))
     return f_out, rho
 
 
@@ -117,6 +138,7 @@ __all__ = [
     "branch_end_states",
     "averaged_end_state",
     "werner_overrides",
+    "prepared_pair",
     "derive_werner_swap",
     "werner_swap_map",
     "werner_parameter",

@@ -122,6 +122,11 @@ def _fmt(v: float) -> str:
 
 # -- figures of an attack on a protocol --------------------------------------------
 def _num(x: Any) -> float:
+    return _num_cached(x) if isinstance(x, (str, int)) else float(sp.N(sp.sympify(x)))
+
+
+@lru_cache(maxsize=1024)
+def _num_cached(x: str | int) -> float:
     return float(sp.N(sp.sympify(x)))
 
 
@@ -135,10 +140,25 @@ def _sample_in_key(spec: QKDSpec) -> float:
 @lru_cache(maxsize=64)
 def _model(spec: Protocol):
     if isinstance(spec, EntanglementQKD):
-        return key_model_entangled(spec)
+        return _numeric_model(key_model_entangled(spec))
     if isinstance(spec, PrepareMeasureQKD):
-        return key_model(spec)
+        return _numeric_model(key_model(spec))
     raise SpecError(f"{spec.name}: the adversary engine needs a QKD spec (family qkd-pm or qkd-eb), got family {spec.family!r}")
+
+
+def _numeric_model(model: Any) -> Any:
+    """The same key model with its states, probabilities and POVM elements
+    evaluated to NumPy once (the sifted ensemble is then built per attack
+    without re-evaluating SymPy expressions: the search calls it thousands
+    of times)."""
+    import dataclasses
+
+    from qproto.models.eve_information import _numeric
+
+    preps = tuple(dataclasses.replace(p, state=_numeric(p.state), probability=float(sp.re(sp.N(p.probability))))
+                  for p in model.preparations)
+    dets = tuple(dataclasses.replace(d, element=_numeric(d.element)) for d in model.detections)
+    return dataclasses.replace(model, preparations=preps, detections=dets)
 
 
 def claimed_rate(spec: QKDSpec, qber: float, chsh: float | None = None,
@@ -198,6 +218,14 @@ def chsh_value(spec: EntanglementQKD, instrument: Instrument) -> float:
     return total
 
 
+def accepts_on_di_rate(spec: Protocol) -> bool:
+    """A Bell-test spec whose rate is the device-independent one (Acín et
+    al. 2007) accepts only where that rate, at the *measured* (Q, S), is
+    positive: |S| > 2 alone does not leave a key (e.g. Q 0.0555 with
+    S −2.20 gives −0.15)."""
+    return isinstance(spec, EntanglementQKD) and bool(spec.chsh) and bool(spec.key_rates) and spec.key_rates[0] == "di-chsh-acin"
+
+
 def _per_basis(spec: Protocol) -> TypeGuard[PrepareMeasureQKD]:
     return isinstance(spec, PrepareMeasureQKD) and getattr(spec, "estimation", "pooled") == "per-basis"
 
@@ -250,8 +278,10 @@ def figures(spec: QKDSpec, instrument: Instrument, acceptance: bool = True) -> d
     if chsh is not None:
         assert isinstance(spec, EntanglementQKD)  # only a Bell-test spec measured S above
         accepted = accepted and abs(chsh) > _num(spec.chsh_threshold) + TOLERANCE
-    f["accepted"] = bool(accepted)
     f["claimed_rate"] = claimed_rate(spec, f["qber"], chsh, per_basis)
+    if chsh is not None and accepts_on_di_rate(spec):
+        accepted = accepted and f["claimed_rate"] is not None and f["claimed_rate"] > 0
+    f["accepted"] = bool(accepted)
     return f
 
 
@@ -548,8 +578,64 @@ def _qkd_spec(spec: Protocol) -> QKDSpec:
     return spec
 
 
+def _error_weight(spec: QKDSpec, theta: float, phi: float) -> tuple[float, float]:
+    """(errors, sifted weight) per round when Eve measures every qubit in the
+    basis with Bloch angles (π·theta, π·phi) and resends what she read."""
+    ens = sifted_ensemble(_model(spec), AttackCase(label("intercept-resend-basis", fraction=1, theta=theta, phi=phi)).instrument())
+    return ens.qber * ens.sift_probability, ens.sift_probability
+
+
+#: Bloch directions as (theta, phi) in units of π: z, x, y, (x+z)/√2, (y+z)/√2, (x+y)/√2.
+_AXES = {"z": (0.0, 0.0), "x": (0.5, 0.0), "y": (0.5, 0.5), "xz": (0.25, 0.0), "yz": (0.25, 0.5), "xy": (0.5, 0.25)}
+
+
+def intercept_resend_error_form(spec: QKDSpec) -> np.ndarray:
+    """The 3×3 matrix G with errors(n) = nᵀ G n for Eve measuring along the
+    Bloch direction n and resending: her channel ρ ↦ ½ρ + ½(n·σ)ρ(n·σ) is
+    a quadratic form in n (|n| = 1), so six directions determine it."""
+    e = {k: _error_weight(spec, *v)[0] for k, v in _AXES.items()}
+    g = np.diag([e["x"], e["y"], e["z"]])
+    for (i, j), k in {(0, 2): "xz", (1, 2): "yz", (0, 1): "xy"}.items():
+        g[i, j] = g[j, i] = e[k] - (g[i, i] + g[j, j]) / 2
+    return g
+
+
 @checker("adversary.intercept-resend-family")
 def check_intercept_resend_family(spec: Protocol, prop: Property, options: Mapping[str, Any]) -> tuple[Status, dict[str, Any]]:
+    """Every intercept-resend raises the QBER: Eve intercepts any fraction
+    f ∈ (0, 1] and measures each intercepted qubit in *any* basis (any
+    distribution over Bloch directions n), resending what she read.  The
+    sifted error weight is f·E_μ[nᵀGn] with G the 3×3 form of
+    :func:`intercept_resend_error_form`, so every such attack raises the
+    QBER iff λ_min(G) > 0; an eigenvector of a zero eigenvalue is the
+    undetected attack.  The random-basis family named in ``args["attack"]``
+    is also checked exactly in f (SymPy, Sturm)."""
+    spec = _qkd_spec(spec)
+    g = intercept_resend_error_form(spec)
+    w, v = np.linalg.eigh(g)
+    ev: dict[str, Any] = {"error_form": np.round(g, 12).tolist(), "error_form_eigenvalues": np.round(w, 12).tolist()}
+    if w[0] <= 1e-9:
+        n = v[:, 0] * (1 if v[2, 0] >= 0 else -1)
+        theta = math.acos(max(-1.0, min(1.0, n[2]))) / math.pi
+        phi = (math.atan2(n[1], n[0]) / math.pi) % 2
+        atk = label("intercept-resend-basis", fraction=1, theta=round(theta, 6), phi=round(phi, 6))
+        replayed = _confirm(spec, AttackCase(atk))
+        return refuted(
+            f"Eve intercepting every qubit in the basis along n = ({n[0]:.4f}, {n[1]:.4f}, {n[2]:.4f}) induces QBER "
+            f"{replayed['qber']:.3g} while reading every signal: not every intercept-resend raises the QBER",
+            counterexample={"attack": atk, "figures": replayed},
+            replay={"analyze": f"qproto analyze {spec.name} --attack {atk}"}, **ev)
+    status, family = _intercept_resend_fraction_family(spec, prop, options)
+    if status is not Status.PROVED:
+        return status, {**family, **ev}
+    return proved(
+        f"every intercept-resend (any fraction f ∈ (0, 1], Eve measuring in any basis or any mixture of bases) raises the "
+        f"sifted errors to f·E[nᵀGn] ≥ f·λ_min(G) with λ_min(G) = {w[0]:.6g} > 0 (the error weight is a quadratic form in "
+        f"Eve's Bloch direction; 3×3 eigenvalue in floating point, margin ≫ 1e-12); random-basis family exactly: "
+        + family["summary"], **{k: v for k, v in family.items() if k != "summary"}, **ev)
+
+
+def _intercept_resend_fraction_family(spec: Protocol, prop: Property, options: Mapping[str, Any]) -> tuple[Status, dict[str, Any]]:
     """For every interception fraction f: QBER(f) = f·QBER(1) and Eve's
     information I(f) = f·I(1), with QBER(1) > 0 — an intercept-resend that
     gains information is always seen, in proportion (SymPy, exact)."""
@@ -609,94 +695,180 @@ def check_information_disturbance(spec: Protocol, prop: Property, options: Mappi
 
 @checker("adversary.soundness-key-rate")
 def check_soundness_key_rate(spec: Protocol, prop: Property, options: Mapping[str, Any]) -> tuple[Status, dict[str, Any]]:
-    """Below the threshold the key is secret: every attack the protocol
-    accepts (asymptotic estimate ≤ threshold, Bell test passed) leaves a
-    positive Devetak–Winter rate I(A:B) − χ(A:E), and the protocol's own
-    key-rate formula never exceeds it — privacy amplification removes at
-    least Eve's information."""
+    """Below the threshold the key is secret against the catalogue's
+    attacks: a worst-case attack search (:mod:`qproto.proofs.attack_search`:
+    Hypothesis ``target`` over every catalogue attack's full parameter
+    domain, then Nelder–Mead from the best cases) minimises the key slack —
+    I(A:B) − χ(A:E), the spec's own rate, and their gap — over the attacks
+    the spec accepts (its threshold, per basis where it estimates per
+    basis, its Bell test, its DI rate).  A violation is refuted with its
+    replayable label; none found is ``tested`` (N evaluations, seed), never
+    proved.  The basis-targeted intercept-resends are checked first."""
+    from .attack_search import key_slack, worst_case_attack
+
     spec = _qkd_spec(spec)
-
-    def check(case: AttackCase):
+    budget, seed = _budget(options), _seed(options)
+    first = basis_targeted_attacks(spec)
+    for case in first:
         f = figures(spec, case.instrument())
-        dw, r = f["devetak_winter_rate"], f["claimed_rate"]
-        if not f["accepted"]:
-            return True, None, {}
-        if dw <= TOLERANCE:
-            per = f.get("qber_per_basis") or {}
-            by = (" (per basis: " + ", ".join(f"{b} {v:.4g}" for b, v in per.items()) + f"; estimation {spec.estimation})"
-                  if isinstance(spec, PrepareMeasureQKD) and len(per) > 1 else "")
-            return False, -dw, {"case": case, "why": (
-                f"the protocol accepts QBER {f['qber']:.4g}{by} (threshold {spec.abort_threshold}) although Eve's Holevo "
-                f"information {f['holevo_ae']:.4g} ≥ I(A:B) = {f['info_ab']:.4g}: no secret key is possible")}
-        if r is not None and r > 0 and r > dw + 1e-7:
-            return False, r - dw, {"case": case, "why": (
-                f"the key-rate formula {spec.key_rates[0]} claims {r:.4g} secret bits per sifted bit at QBER {f['qber']:.4g}, "
-                f"but Eve's information leaves only I(A:B) − χ(A:E) = {dw:.4g}: privacy amplification removes too little")}
-        return True, (r if r is not None else 0) - dw, {}
+        if f["accepted"] and key_slack(f) < 0:
+            return _key_rate_refutation(spec, prop, case, f, seed, budget, len(first))
+    result = worst_case_attack(spec, budget, seed, progress=options.get("progress"))
+    cases = result.evaluations + len(first)
+    if result.violation is not None:
+        ev = result.violation
+        return _key_rate_refutation(spec, prop, AttackCase(ev.label), ev.figures, seed, budget, cases)
+    best = result.best
+    rate_note = (f"and the claimed rate {spec.key_rates[0]} never exceeded it nor went negative" if spec.key_rates
+                 else "(the spec names no key rate: only I(A:B) − χ(A:E) > 0 is checked)")
+    evidence: dict[str, Any] = {"budget": budget, "search": "hypothesis target + Nelder-Mead over every catalogue attack",
+                                "families": sorted(result.per_attack)}
+    if best is not None:
+        evidence["least_slack_attack"] = {"attack": best.label, "slack": round(best.slack, 9),
+                                          "figures": _rounded({k: best.figures[k] for k in ("qber", "info_ab", "holevo_ae", "claimed_rate", "devetak_winter_rate")})}
+    else:
+        return inconclusive(f"the search found no accepted attack among {cases} evaluations: nothing was checked", cases=cases, seed=seed)
+    return tested(
+        f"worst-case search over {len(result.per_attack)} catalogue attack families ({cases} evaluations): every accepted attack "
+        f"left I(A:B) − χ(A:E) > 0 {rate_note}; least slack {best.slack:.4g} at {best.label} (collective attacks with the "
+        "catalogue's probes, asymptotic, trusted devices)",
+        cases, seed, **evidence,
+    )
 
-    def replays(r: dict[str, Any]) -> bool:
-        if not r["accepted"]:
-            return False
-        return r["devetak_winter_rate"] <= 1e-7 or (r["claimed_rate"] is not None and r["claimed_rate"] > r["devetak_winter_rate"] + 1e-8)
 
-    return _fuzzed(spec, prop, options, attacks_and_probes(_num(spec.abort_threshold)), check,
-                   "every accepted attack left I(A:B) − χ(A:E) > 0 and at least the claimed key rate", replays,
-                   first=basis_targeted_attacks(spec))
+def _key_rate_refutation(spec: QKDSpec, prop: Property, case: AttackCase, f: Mapping[str, Any], seed: int, budget: int,
+                         cases: int) -> tuple[Status, dict[str, Any]]:
+    replayed = _confirm(spec, case)
+    from .attack_search import key_slack
+
+    if not (replayed["accepted"] and key_slack(replayed) < 0):
+        return inconclusive(f"the search's attack {case.label} did not replay on the exact instrument (numeric edge case)",
+                            counterexample={"attack": case.label}, replayed=replayed, cases=cases, seed=seed)
+    dw, r = replayed["devetak_winter_rate"], replayed["claimed_rate"]
+    if dw <= 1e-7:
+        why = (f"the protocol accepts QBER {replayed['qber']:.5g} (threshold {spec.abort_threshold}) although χ(A:E) = "
+               f"{replayed['holevo_ae']:.4g} ≥ I(A:B) = {replayed['info_ab']:.4g}: no secret key is possible")
+    elif r is not None and r < 0:
+        why = f"the protocol accepts QBER {replayed['qber']:.5g} where its own rate {spec.key_rates[0]} is {r:.4g} < 0"
+    else:
+        why = (f"the key-rate formula {spec.key_rates[0]} claims {r:.4g} at QBER {replayed['qber']:.5g}, but this attack leaves "
+               f"only I(A:B) − χ(A:E) = {dw:.4g}")
+    return refuted(f"{why} — attack {case.label}", counterexample={"attack": case.label, "figures": replayed},
+                   replay=_replay(spec, case, seed, budget, prop), cases=cases, seed=seed)
+
+
+def sample_sizes(spec: QKDSpec, sifted: int) -> dict[str, tuple[int, int]]:
+    """Sifted and sample bits per estimated group: ``{"pooled": (N, n)}``,
+    or for per-basis estimation each basis' share of the ``sifted`` bits
+    (from the spec's own sifting table: P(sifted, Alice's basis b) /
+    P(sifted)) and its sample (share × sample fraction), rounded."""
+    s = _num(spec.sample_fraction)
+    if not _per_basis(spec):
+        return {"pooled": (sifted, max(1, round(sifted * s)))}
+    rows = [r for r in _qkd.table(spec, None) if r.kept]
+    total = sum(_num(r.probability) for r in rows)
+    out = {}
+    for b in spec.basis_probabilities:
+        share = sum(_num(r.probability) for r in rows if r.basis == b) / total if total else 0.0
+        nb = round(sifted * share)
+        out[b] = (nb, round(nb * s))
+    return out
+
+
+def _tail_value(t: Any) -> float:
+    return t.value
 
 
 @checker("adversary.soundness-abort")
 def check_soundness_abort(spec: Protocol, prop: Property, options: Mapping[str, Any]) -> tuple[Status, dict[str, Any]]:
-    """Above the threshold the protocol aborts: with n sample bits and
-    threshold t, every attack inducing QBER ≥ t + margin is caught with
-    probability ≥ the claimed ``min_abort``.  Exact binomial tail at
-    p = t + margin (individual attacks: independent errors), and the
-    hypergeometric tail for any attack with that error fraction in the
-    sifted key (sampling without replacement); both tails are
-    non-decreasing in the error rate (d/dp P[X ≥ k] = n·C(n−1, k−1)
-    p^{k−1}(1−p)^{n−k} ≥ 0, and the hypergeometric analogue by coupling),
-    so the boundary value bounds every attack above it."""
+    """With ``sifted_bits`` sifted bits, sample fraction s and threshold t,
+    every attack whose QBER is ≥ t + margin (in any one basis, under
+    per-basis estimation, whose sample is that basis' share of the sifted
+    bits) is caught with probability ≥ ``min_abort``: binomial tail
+    (independent errors) and hypergeometric tail (any attack with that error
+    fraction, sampling without replacement) at t + margin, both
+    non-decreasing in the error rate; computed in log space
+    (:mod:`qproto.proofs.abort_statistics`, relative accuracy 1e-12).  The
+    evidence also gives P(accept) at QBER t + 1/n — what the statement does
+    *not* cover."""
+    from .abort_statistics import binomial_tail, hypergeometric_tail
+
     spec = _qkd_spec(spec)
-    sifted, n = _sample_size(spec, prop)
+    sifted = int(prop.args.get("sifted_bits", 10_000))
     t = _fraction(spec.abort_threshold)
     margin = _fraction(prop.args.get("margin", "3/100"))
     claim = _fraction(prop.args.get("min_abort", "999/1000"))
-    k = _abort_count(n, t)
     p = t + margin
-    binom = binomial_upper_tail(n, p, k)
-    errors = math.ceil(p * sifted)
-    hyper = hypergeometric_upper_tail(sifted, errors, n, k)
-    ok = binom >= claim and hyper >= claim
-    ev = dict(sample_size=n, sifted_bits=sifted, threshold=_json_fraction(t), margin=_json_fraction(margin),
-              abort_if_errors_at_least=k, claimed_min_abort=_json_fraction(claim),
-              binomial_abort_probability=_short_fraction(binom), hypergeometric_abort_probability=_short_fraction(hyper))
-    per = ""
-    if _per_basis(spec):
-        # each basis is estimated on its own sample: the counts apply per basis, and an attack
-        # pushing any one basis to t + margin is caught at least as often as that basis' sample catches it
-        ev["estimation"] = "per-basis"
-        ev["bases"] = list(spec.basis_probabilities)
-        per = f" in any one basis (per-basis estimation: {sifted} sifted and {n} sample bits in each basis)"
-    if not ok:
+    groups = sample_sizes(spec, sifted)
+    per: dict[str, Any] = {}
+    worst = None
+    for g, (nsift, n) in groups.items():
+        if n < 1:
+            return inconclusive(f"{g}: {nsift} sifted and no sample bits out of {sifted}: nothing is estimated", sample_sizes=groups)
+        k = _abort_count(n, t)
+        binom = binomial_tail(n, p, k).value
+        hyper = hypergeometric_tail(nsift, math.ceil(p * nsift), n, k).value if nsift >= n else binom
+        just_above = 1 - binomial_tail(n, min(Fraction(1), t + Fraction(1, n)), k).value
+        per[g] = {"sifted_bits": nsift, "sample_bits": n, "abort_if_errors_at_least": k,
+                  "binomial_abort_probability": binom, "hypergeometric_abort_probability": hyper,
+                  "accept_probability_just_above_threshold": just_above}
+        caught = min(binom, hyper)
+        if worst is None or caught < worst[1]:
+            worst = (g, caught)
+    assert worst is not None
+    ev = dict(sifted_bits=sifted, threshold=_json_fraction(t), margin=_json_fraction(margin),
+              claimed_min_abort=_json_fraction(claim), groups=per, estimation="per-basis" if _per_basis(spec) else "pooled",
+              tail_method="log-space, relative accuracy 1e-12")
+    g, caught = worst
+    if abs(caught - float(claim)) < 1e-9:
+        return inconclusive(f"the abort probability {caught:.12g} equals the claim to within the tail accuracy", **ev)
+    if caught < float(claim):
+        noise = ""
+        with contextlib.suppress(SpecError, ValueError, TypeError):
+            dp, _ = _depolarizing_for_qber(spec, p)
+            noise = f"depolarizing={float(dp):.12g}"
         return refuted(
-            f"with {n} sample bits an attack at QBER {float(p):.4g} escapes the abort with probability "
-            f"{1 - float(min(binom, hyper)):.3g} > {1 - float(claim):.3g}",
-            counterexample={"attack": label("intercept-resend", fraction=float(min(Fraction(1), 4 * p))), "qber": float(p)}, **ev,
-        )
+            f"{g}: with {per[g]['sample_bits']} sample bits ({per[g]['sifted_bits']} sifted) an attack at QBER {float(p):.4g} "
+            f"escapes the abort with probability {1 - caught:.4g} > {1 - float(claim):.3g}",
+            counterexample={"qber": float(p), "group": g, "sample_bits": per[g]["sample_bits"],
+                            "escape_probability": 1 - caught, "noise": noise,
+                            "analyze": f"qproto analyze {spec.name} --noise {noise}" if noise else ""}, **ev)
+    where = " in any one basis (per-basis estimation)" if _per_basis(spec) else ""
+    sizes = ", ".join(f"{g}: {v['sample_bits']} of {v['sifted_bits']}" for g, v in per.items())
     return proved(
-        f"every attack with QBER ≥ {float(p):.4g}{per} is aborted with probability ≥ {float(min(binom, hyper)):.6f} "
-        f"≥ {float(claim)} ({n} sample bits of {sifted}; exact binomial and hypergeometric tails, monotone in the QBER)",
-        **ev,
-    )
+        f"every attack with QBER ≥ {float(p):.4g}{where} is aborted with probability ≥ {caught:.6f} ≥ {float(claim)} "
+        f"(sample bits {sizes}; binomial and hypergeometric tails, monotone in the QBER); no claim between the threshold "
+        f"and threshold + margin", **ev)
+
+
+def _noise_figures(spec: QKDSpec, q: Fraction) -> dict[str, Any]:
+    """The honest line at pooled QBER q: the depolarizing noise producing
+    it (exact), the per-basis QBERs and, for a Bell-test spec, the CHSH
+    value of the spec's own source and settings under that noise."""
+    p, _ = _depolarizing_for_qber(spec, q)
+    inst = _attacks.parse_attack(f"depolarizing:p={p}").instrument()
+    out: dict[str, Any] = {"depolarizing_p": p, "per_basis": None, "chsh": None}
+    if isinstance(spec, PrepareMeasureQKD):
+        out["per_basis"] = {b: _num(v) for b, v in _qkd.qber_per_basis(spec, inst).items()}
+    if isinstance(spec, EntanglementQKD) and spec.chsh:
+        out["chsh"] = _num(sp.simplify(_qkd.chsh(spec, inst)))
+    return out
 
 
 @checker("adversary.completeness")
 def check_completeness(spec: Protocol, prop: Property, options: Mapping[str, Any]) -> tuple[Status, dict[str, Any]]:
-    """With no eavesdropper the honest parties finish with identical keys:
-    on a noiseless line the sifted bits agree exactly (QBER = 0, SymPy), so
-    the estimate never exceeds the threshold; under depolarizing noise with
-    QBER ≤ t − margin the protocol aborts with probability ≤ 1 − min_finish
-    (exact binomial tail, monotone in the QBER) and the key rate there is
-    positive, so error correction leaves identical keys."""
+    """With no eavesdropper the honest parties finish: on a noiseless line
+    the sifted bits agree exactly (QBER = 0, SymPy) and the spec's own Bell
+    test (its source and settings) passes; under depolarizing noise at
+    QBER t − margin each estimated group (every basis under per-basis
+    estimation, with its real share of the sample) aborts with the
+    log-space binomial tail, the Bell test is evaluated at the S the spec's
+    own settings give under that noise, and — when the statement claims a
+    key (``args["key_rate"]``, default True) — the spec's own rate at those
+    statistics must be positive; a spec that names no rate cannot back that
+    claim (inconclusive)."""
+    from .abort_statistics import binomial_tail
+
     spec = _qkd_spec(spec)
     q0 = _qkd.qber(spec, None)
     if not (isinstance(q0, sp.Basic) and sp.simplify(q0) == 0):
@@ -706,39 +878,66 @@ def check_completeness(spec: Protocol, prop: Property, options: Mapping[str, Any
             counterexample={"attack": "none", "qber": {"exact": sp.sstr(q0), "value": _num(q0)}},
             replay={"analyze": f"qproto analyze {spec.name}", "fuzz": f"qproto fuzz {spec.name}"},
         )
-    sifted, n = _sample_size(spec, prop)
+    bell = isinstance(spec, EntanglementQKD) and bool(spec.chsh)
+    if bell:
+        assert isinstance(spec, EntanglementQKD)
+        s0 = sp.simplify(_qkd.chsh(spec, None))
+        if not abs(_num(s0)) > _num(spec.chsh_threshold):
+            return refuted(
+                f"with no eavesdropper and no noise the spec's own Bell test gives S = {s0}, |S| ≤ {spec.chsh_threshold}: "
+                "honest parties always abort", counterexample={"attack": "none", "chsh": {"exact": sp.sstr(s0), "value": _num(s0)}},
+                replay={"analyze": f"qproto analyze {spec.name}"})
+    sifted = int(prop.args.get("sifted_bits", 10_000))
     t = _fraction(spec.abort_threshold)
     margin = _fraction(prop.args.get("margin", "3/100"))
     claim = _fraction(prop.args.get("min_finish", "99/100"))
+    wants_rate = bool(prop.args.get("key_rate", True))
     q = t - margin
     if q <= 0:
         return inconclusive(f"threshold {t} leaves no noise margin of {margin}")
-    k = _abort_count(n, t)
-    abort = binomial_upper_tail(n, q, k)
-    bases = list(spec.basis_probabilities) if _per_basis(spec) else []
-    if bases:
-        # per-basis estimation: depolarizing noise gives every basis QBER q; each basis' sample
-        # (n bits each) is tested independently and the protocol finishes only if all pass
-        abort = 1 - (1 - abort) ** len(bases)
-    rate = claimed_rate(spec, float(q), 2 * math.sqrt(2) * (1 - 2 * float(q)) if isinstance(spec, EntanglementQKD) and spec.chsh else None,
-                        {b: float(q) for b in bases} or None)
-    ev = dict(noise_free_qber={"exact": "0", "value": 0.0}, sample_size=n, noisy_qber=_json_fraction(q),
-              abort_probability_at_noise=_short_fraction(abort), claimed_min_finish=_json_fraction(claim),
-              key_rate_at_noise=None if rate is None else round(rate, 9))
-    if bases:
-        ev["estimation"] = "per-basis"
-        ev["sample_size_per_basis"] = n
-    if 1 - abort < claim:
-        return refuted(f"honest noise at QBER {float(q):.4g} (below the threshold) aborts with probability {float(abort):.3g}",
-                       counterexample={"attack": "none", "noise_qber": float(q)}, **ev)
+    try:
+        noise = _noise_figures(spec, q)
+    except SpecError as exc:
+        return inconclusive(str(exc))
+    groups = sample_sizes(spec, sifted)
+    finish = 1.0
+    per: dict[str, Any] = {}
+    for g, (nsift, n) in groups.items():
+        qg = Fraction(noise["per_basis"][g]).limit_denominator(10**12) if g != "pooled" else q
+        k = _abort_count(n, t)
+        ab = binomial_tail(n, qg, k).value if n >= 1 else 0.0
+        per[g] = {"sifted_bits": nsift, "sample_bits": n, "qber": float(qg), "abort_probability": ab}
+        finish *= 1 - ab
+    abort = 1 - finish
+    chsh = noise["chsh"]
+    rate = claimed_rate(spec, float(q), chsh, noise["per_basis"] if _per_basis(spec) else None)
+    line = f"depolarizing={float(noise['depolarizing_p']):.12g}"
+    ev: dict[str, Any] = dict(noise_free_qber={"exact": "0", "value": 0.0}, noisy_qber=_json_fraction(q), noise=line,
+                              groups=per, abort_probability_at_noise=abort, claimed_min_finish=_json_fraction(claim),
+                              key_rate_at_noise=None if rate is None else round(rate, 9),
+                              chsh_at_noise=None if chsh is None else round(chsh, 9))
+    cex = {"attack": "none", "noise": line, "noise_qber": float(q), "analyze": f"qproto analyze {spec.name} --noise {line}"}
+    if bell and chsh is not None and not abs(chsh) > _num(spec.chsh_threshold):
+        return refuted(f"honest noise at QBER {float(q):.4g}: the spec's own Bell test gives S = {chsh:.4g}, "
+                       f"|S| ≤ {spec.chsh_threshold}: honest parties abort", counterexample={**cex, "chsh": chsh}, **ev)
+    if 1 - abort < float(claim):
+        worst = max(per, key=lambda g: per[g]["abort_probability"])
+        return refuted(f"honest noise at QBER {float(q):.4g} (below the threshold) aborts with probability {abort:.4g} "
+                       f"(group {worst}: {per[worst]['sample_bits']} sample bits)",
+                       counterexample={**cex, "abort_probability": abort}, **ev)
+    if wants_rate and rate is None:
+        return inconclusive(
+            f"finishes with probability ≥ {1 - abort:.6f} at QBER {float(q):.4g}, but {spec.name} names no key rate, so the "
+            "claimed positive key rate has nothing behind it (a certified numerical rate is needed)", **ev)
     if rate is not None and rate <= 0:
-        return refuted(f"honest noise at QBER {float(q):.4g} passes the estimate but the key rate {rate:.4g} ≤ 0: no key",
-                       counterexample={"attack": "none", "noise_qber": float(q)}, **ev)
+        return refuted(f"honest noise at QBER {float(q):.4g} passes the estimate but the spec's rate {spec.key_rates[0]} is "
+                       f"{rate:.4g} ≤ 0 there: no key", counterexample={**cex, "key_rate": rate}, **ev)
+    sizes = ", ".join(f"{g}: {v['sample_bits']}" for g, v in per.items())
+    rate_text = f"; the spec's rate {spec.key_rates[0]} there is {rate:.4g} > 0" if rate is not None else " (no key-rate claim)"
+    bell_text = f"; its Bell test gives |S| = {abs(chsh):.4g} > {spec.chsh_threshold}" if chsh is not None else ""
     return proved(
-        f"noiseless: QBER = 0 exactly, sifted keys identical; noise at QBER ≤ {float(q):.4g}: finishes with probability "
-        f"≥ {1 - float(abort):.6f} and positive key rate",
-        **ev,
-    )
+        f"noiseless: QBER = 0 exactly, sifted keys identical; depolarizing noise at QBER {float(q):.4g}: finishes with "
+        f"probability ≥ {1 - abort:.6f} (sample bits {sizes}){bell_text}{rate_text}", **ev)
 
 
 @checker("adversary.denial-of-service")
@@ -1016,7 +1215,7 @@ def check_fuchs_peres_exact(spec: Protocol, prop: Property, options: Mapping[str
         raise SpecError(f"{spec.name}: fuchs-peres-exact needs a prepare-and-measure spec")
     inst, a, b = cloning.fuchs_peres_polynomial()
     constraint = [a**2 + b**2 - 1]
-    model = _model(spec)
+    model = key_model(spec)  # exact (SymPy) states: the numeric _model would lose the identity
     per_basis = {}
     # the optimal individual attack is stated for the Z–X plane: check the listed bases the spec uses
     bases = [b for b in prop.args.get("bases", ("Z", "X")) if b in spec.basis_probabilities]
@@ -1060,3 +1259,97 @@ def information_disturbance_curve(spec: QKDSpec, attack: str, parameter: str, va
         f = figures(spec, case.instrument(), acceptance=False)
         out.append({parameter: float(v), "qber": f["qber"], "info_ab": f["info_ab"], "info_ae": f["info_ae"], "holevo_ae": f["holevo_ae"]})
     return out
+
+
+# -- the abort threshold against the rate the spec relies on (issue 10, item 4) -------
+def _depolarizing_for_qber(spec: QKDSpec, qber: Fraction) -> tuple[sp.Expr, sp.Expr]:
+    """The depolarizing strength p whose honest QBER is ``qber`` for this
+    spec, exactly: the spec's QBER under depolarizing noise is derived with
+    p symbolic and solved (it is p·QBER(1) for every Bell-diagonal or BB84-
+    like spec; a rational function otherwise).  Returns (p, QBER(p))."""
+    inst, syms = _attacks.parse_attack("depolarizing:p=1").symbolic("p")
+    p = syms["p"]
+    q_of_p = sp.simplify(_qkd.qber(spec, inst))
+    sols = [s for s in sp.solve(sp.Eq(q_of_p, sp.Rational(qber.numerator, qber.denominator)), p) if s.is_real and 0 <= s <= 1]
+    if not sols:
+        raise SpecError(f"{spec.name}: no depolarizing noise p in [0, 1] gives QBER {qber} (QBER(p) = {q_of_p})")
+    return min(sols), q_of_p
+
+
+def _rate_at(spec: QKDSpec, t: Fraction) -> tuple[Any, dict[str, Any]]:
+    """The spec's own rate at the abort threshold, as an mpmath number (50
+    digits), with what it was evaluated at.  For a Bell-test spec on the DI
+    rate: at the QBER t and the CHSH value S that the spec's own source and
+    settings give under the depolarizing noise producing QBER t."""
+    import mpmath
+
+    from qproto.models.keyrate import Q, key_rate
+
+    name = spec.key_rates[0]
+    with mpmath.workdps(50):
+        tq = mpmath.mpf(t.numerator) / t.denominator
+        if name == "di-chsh-acin" and isinstance(spec, EntanglementQKD) and spec.chsh:
+            p, _ = _depolarizing_for_qber(spec, t)
+            inst = _attacks.parse_attack(f"depolarizing:p={p}").instrument()
+            s_exact = sp.nsimplify(sp.simplify(_qkd.chsh(spec, inst)))
+            s = abs(mpmath.mpf(str(sp.N(s_exact, 60))))
+            at = {"qber": _json_fraction(t), "depolarizing_p": str(p), "chsh": {"exact": sp.sstr(s_exact), "value": float(s)}}
+            if s <= 2:
+                return mpmath.mpf(-1), {**at, "note": "|S| ≤ 2 at the threshold: no device-independent key"}
+            h = lambda x: -x * mpmath.log(x, 2) - (1 - x) * mpmath.log(1 - x, 2)  # noqa: E731
+            return 1 - h(tq) - h((1 + mpmath.sqrt((s / 2) ** 2 - 1)) / 2), at
+        expr = key_rate(name).expr
+        return mpmath.mpf(str(sp.N(expr.subs(Q, sp.Rational(t.numerator, t.denominator)), 60))), {"qber": _json_fraction(t)}
+
+
+@checker("adversary.threshold-below-rate-zero")
+def check_threshold_below_rate_zero(spec: Protocol, prop: Property, options: Mapping[str, Any]) -> tuple[Status, dict[str, Any]]:
+    """Seed-free: the abort threshold t lies below the zero of the key rate
+    the spec relies on (its first ``key_rates`` entry): the rate at t is
+    evaluated at 50 digits (mpmath) and, for the one-QBER formulas, the
+    zero is certified by interval arithmetic
+    (:func:`qproto.models.keyrate.threshold`).  A spec with a Bell test and
+    the DI rate is evaluated at the QBER t and the S its own source and
+    settings give under the depolarizing noise that produces QBER t.  A
+    spec that names no rate is inconclusive: there is nothing to compare."""
+    import mpmath
+
+    from qproto.models.keyrate import threshold
+
+    spec = _qkd_spec(spec)
+    t = _fraction(spec.abort_threshold)
+    if not spec.key_rates:
+        return inconclusive(
+            f"{spec.name} names no key rate, so its abort threshold {spec.abort_threshold} cannot be compared with one; "
+            "a certified numerical rate (issue 12) is needed", abort_threshold=_json_fraction(t))
+    name = spec.key_rates[0]
+    r, at = _rate_at(spec, t)
+    ev: dict[str, Any] = {"rate": name, "abort_threshold": _json_fraction(t), "rate_at_threshold": {"value": float(r), "digits": 50}, "at": at}
+    zero = None
+    if name != "di-chsh-acin":
+        th = threshold(name)
+        zero = {"value": th.value, "interval": [th.low, th.high], "certified": th.certified, "reason": th.reason}
+        ev["rate_zero"] = zero
+    if abs(r) < mpmath.mpf(10) ** -40:
+        return inconclusive(f"the rate {name} at the threshold {t} is {mpmath.nstr(r, 5)}: zero to 40 digits, sign undecided", **ev)
+    if r < 0:
+        noise = ""
+        try:
+            p, _ = _depolarizing_for_qber(spec, t)
+            noise = f"qproto analyze {spec.name} --noise depolarizing={float(p):.12g}"
+        except SpecError:
+            pass
+        return refuted(
+            f"the abort threshold {float(t):.6g} lies above the zero of the spec's own rate {name}"
+            + (f" ({zero['value']:.8g})" if zero else "") + f": the rate at the threshold is {mpmath.nstr(r, 8)} < 0, "
+            "so the protocol accepts statistics from which no key can be distilled",
+            counterexample={"qber": float(t), "rate": name, "rate_at_threshold": float(r), "analyze": noise, **at}, **ev)
+    if zero is not None and not (zero["certified"] and float(t) < zero["interval"][0]):
+        return inconclusive(f"the rate {name} is {mpmath.nstr(r, 8)} > 0 at the threshold but its zero is not certified below: "
+                            f"{zero['reason']}", **ev)
+    scope = (f"the rate decreases in Q on [0, {zero['interval'][1]:.10g}] and its zero lies in [{zero['interval'][0]:.10g}, "
+             f"{zero['interval'][1]:.10g}] (interval arithmetic)" if zero else
+             "under depolarizing noise Q grows and |S| falls linearly in p, and the DI rate decreases in Q and increases in |S|")
+    return proved(
+        f"abort threshold {float(t):.6g} < the zero of {name}: the rate at the threshold is {mpmath.nstr(r, 10)} > 0 "
+        f"(50 digits); {scope} (asymptotic rate; the regime is the rate's own)", **ev)

@@ -17,6 +17,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import sympy as sp
 
 from qproto.models import exact as _exact
+from qproto.models.decide import DEFAULT_TIMEOUT, decide_zero
 
 #: Rational points (α, β) on the unit sphere |α|²+|β|² = 1, from Pythagorean
 #: quadruples a²+b²+c²+d² = n²: exact witnesses for refutations.
@@ -40,46 +41,63 @@ RATIONAL_UNIT: tuple[sp.Expr, ...] = tuple(sp.Rational(k, 7) for k in range(8))
 
 @dataclass
 class Outcome:
-    """What the engine established for a set of residuals."""
+    """What the engine established for a set of residuals.
+
+    ``road`` says how: ``exact`` (every residual reduced to zero, or a
+    non-zero value found exactly) or ``numeric-50-digits`` (a certified
+    non-zero value at a witness).  ``numeric_zero`` lists residuals that are
+    zero to 50 digits at every witness but were not proved: evidence only,
+    and the status stays ``inconclusive``.
+    """
 
     status: str  # proved | refuted | inconclusive
     undecided: list[sp.Expr] = field(default_factory=list)
     witness: dict[str, Any] | None = None
     value: Any = None
+    road: str = "exact"
+    reason: str = ""
+    numeric_zero: list[sp.Expr] = field(default_factory=list)
 
 
 def decide(
     residuals: Iterable[Any],
     constraints: Sequence[sp.Expr] = (),
     witnesses: Sequence[Mapping[sp.Symbol, Any]] = (),
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> Outcome:
     """Prove that every residual vanishes under ``constraints``, or find a
     witness (an assignment from ``witnesses``) where one does not.
 
     ``witnesses`` must satisfy the constraints; values are exact, so a
-    non-zero residual at a witness is a genuine counterexample.
+    non-zero residual at a witness is a genuine counterexample.  A residual
+    SymPy cannot decide goes to :func:`qproto.models.decide.decide_zero`
+    (certified 50-digit numerics at the witnesses, then a time-limited
+    ``simplify``): undecided is never read as false.
     """
-    undecided = []
+    undecided: list[sp.Expr] = []
+    numeric: list[sp.Expr] = []
+    reasons: list[str] = []
     for r in residuals:
         red = _exact.reduce(r, constraints)
         if red == 0:
             continue
-        if red.is_number:
-            if _exact.is_zero(red) is False:
-                return Outcome("refuted", [red], {}, red)
-            if _exact.is_zero(red) is True:
-                continue
-        elif _exact.is_zero(red) is True:
+        d = decide_zero(red, points=list(witnesses) if not red.is_number else None, timeout=timeout)
+        if d.kind == "exact_zero":
             continue
+        if d.kind == "nonzero":
+            witness = dict(d.assignment or {})
+            if red.is_number or not witness:
+                return Outcome("refuted", [red], {}, red, road=d.road)
+            value = red.subs(witness, simultaneous=True)
+            return Outcome("refuted", [red], {str(k): v for k, v in witness.items()}, value, road=d.road)
+        if d.kind == "numeric_zero":
+            numeric.append(red)
+        reasons.append(d.reason)
         undecided.append(red)
     if not undecided:
         return Outcome("proved")
-    for w in witnesses:
-        for red in undecided:
-            v = red.subs(w, simultaneous=True)
-            if v.is_number and _exact.is_zero(v) is False:
-                return Outcome("refuted", undecided, {str(k): v for k, v in w.items()}, v)
-    return Outcome("inconclusive", undecided)
+    return Outcome("inconclusive", undecided, road="numeric-50-digits" if numeric else "none",
+                   reason=reasons[0] if reasons else "", numeric_zero=numeric)
 
 
 def qubit_witnesses(alpha: sp.Symbol, beta: sp.Symbol) -> list[dict[sp.Symbol, sp.Expr]]:

@@ -31,6 +31,7 @@ CHECKER_MODULES = [
     "qproto.proofs.repeater",
     "qproto.proofs.statemachine",
     "qproto.proofs.secret_sharing",
+    "qproto.proofs.keyrate",
 ]
 _loaded = False
 

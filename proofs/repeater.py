@@ -33,6 +33,8 @@ from qproto.spec.catalogue import find
 from qproto.spec.errors import SpecError
 from qproto.spec.protocol import Property, Protocol
 
+from qproto.models.decide import DEFAULT_TIMEOUT as DECIDE_TIMEOUT, Decision, decide_zero
+
 from .algebra import decide, parse_exact
 from .registry import checker, validator
 from .verdict import bounded, inconclusive, proved, refuted
@@ -48,20 +50,14 @@ def _args(prop: Property, *names: str) -> list[Any]:
     return [prop.args[n] for n in names]
 
 
-def _find_witness(residual: sp.Expr, symbols: Sequence[sp.Symbol]) -> dict[sp.Symbol, sp.Expr] | None:
-    """A rational point (each symbol from :data:`_SAMPLES`) where
-    ``residual`` is a defined non-zero number."""
+def _decide_at_samples(residual: sp.Expr, symbols: Sequence[sp.Symbol], options: Mapping[str, Any]) -> Decision:
+    """Three-valued: exact zero, a non-zero value at a rational sample point
+    (its ``assignment`` is the counterexample), or undecided — never
+    "SymPy could not simplify, so false"."""
     import itertools
 
-    for vals in itertools.product(_SAMPLES, repeat=len(symbols)):
-        point = dict(zip(symbols, vals))
-        try:
-            v = sp.simplify(residual.subs(point))
-        except (ZeroDivisionError, ValueError):
-            continue
-        if v.is_number and v.is_finite and v != 0:
-            return point
-    return None
+    points = [dict(zip(symbols, vals)) for vals in itertools.product(_SAMPLES, repeat=len(symbols))][:81]
+    return decide_zero(residual, points=points, timeout=options.get("decide_timeout", DECIDE_TIMEOUT))
 
 
 def _sstr(point: Mapping[Any, Any]) -> dict[str, str]:
@@ -129,40 +125,57 @@ def _replay_swap(spec: Protocol, ends: tuple[str, ...], record: dict[str, int], 
 
 @checker("repeater.swap-werner")
 def swap_werner(spec: Protocol, prop: Property, options: Mapping[str, Any]):
+    """Runs the spec's circuit on Werner copies of the pairs it prepares
+    (each centred on the spec's own prepared state, never a catalogue
+    |Φ+⟩), sums the corrected branches and compares the end state with the
+    Werner state of the claimed fidelity around ``args["bell"]`` (|Φ+⟩ by
+    default), entry by entry."""
     pairs, ends, expected = _args(prop, "pairs", "ends", "expected")
+    target = prop.args.get("bell", "phi+")
     pairs = tuple(tuple(p) for p in pairs)
     ends = tuple(ends)
-    f_out, rho = sw.derive_werner_swap(spec, pairs, ends)  # type: ignore[arg-type]
+    f_out, rho = sw.derive_werner_swap(spec, pairs, ends, target)  # type: ignore[arg-type]
     expect = parse_exact(expected, F1=sw.F1, F2=sw.F2)
-    closure = decide((rho.matrix() - werner(f_out, ends).matrix()).flat)
     evidence = {
         "derived": exact_json(f_out),
         "expected": exact_json(expect),
-        "werner_closure": closure.status,
-        "method": "circuit run on werner(F1) ⊗ werner(F2), branches corrected and summed; fidelity ⟨Φ+|ρ|Φ+⟩",
+        "method": f"circuit run on werner(F1) ⊗ werner(F2) centred on the prepared pairs, branches corrected "
+        f"and summed; compared entry by entry with the Werner state of the claimed fidelity around |{target}⟩",
     }
-    res = decide([f_out - expect])
-    if res.status == "proved" and closure.status == "proved":
-        return proved(f"swapping Werner pairs gives a Werner pair of fidelity {sp.sstr(f_out)}", **evidence)
-    if res.status != "proved":
-        point = _find_witness(f_out - expect, (sw.F1, sw.F2))
-        if point is not None:
+    claim = werner(expect, ends, centre=target).matrix()
+    residuals = list((rho.matrix() - claim).flat)
+    points = [{sw.F1: a, sw.F2: b} for a, b in _WERNER_POINTS]
+    for r in residuals:
+        d = decide_zero(r, points=points, timeout=options.get("decide_timeout", DECIDE_TIMEOUT))
+        if d.kind == "exact_zero":
+            continue
+        if d.kind == "nonzero" and d.assignment:
+            point = dict(d.assignment)
             return refuted(
-                f"derived fidelity {sp.sstr(f_out)} differs from the expected {expected}",
-                counterexample={**_sstr(point), "derived": sp.sstr(f_out.subs(point)), "expected": sp.sstr(expect.subs(point))},
-                replay=_replay_werner_swap(spec, pairs, ends, point),
+                f"the swapped pair is not the Werner pair of fidelity {expected} around |{target}⟩ "
+                f"(derived fidelity {sp.sstr(f_out)})",
+                counterexample={**_sstr(point), "derived": sp.sstr(f_out.subs(point)),
+                                "expected": sp.sstr(expect.subs(point))},
+                replay=_replay_werner_swap(spec, pairs, ends, point, target),
+                decision=d.to_json(),
                 **evidence,
             )
-        return inconclusive("could not decide derived == expected", **evidence)
-    return refuted("the swapped state is not of Werner form", **evidence)
+        return inconclusive(f"could not decide the swapped state: {d.reason}", decision=d.to_json(), **evidence)
+    evidence["werner_closure"] = "proved"  # every entry equals the claimed Werner state's
+    return proved(f"swapping Werner pairs gives a Werner pair (around |{target}⟩) of fidelity {sp.sstr(f_out)}",
+                  **evidence)
 
 
-def _replay_werner_swap(spec: Protocol, pairs: Any, ends: Any, point: Mapping[sp.Symbol, Any]) -> dict[str, Any]:
+_WERNER_POINTS = [(sp.Rational(a), sp.Rational(b)) for a, b in (("3/10", "9/10"), ("3/4", "3/5"), ("1", "1/2"), ("0", "1"), ("1/3", "1/7"))]
+
+
+def _replay_werner_swap(spec: Protocol, pairs: Any, ends: Any, point: Mapping[sp.Symbol, Any], target: str = "phi+") -> dict[str, Any]:
     f1, f2 = float(point[sw.F1]), float(point[sw.F2])
-    ov = {tuple(p): werner(f, tuple(p)).numeric() for p, f in zip(pairs, (f1, f2))}
+    ov = {tuple(p): werner(f, tuple(p), centre=sw.prepared_pair(spec, tuple(p))).numeric()  # type: ignore[arg-type]
+          for p, f in zip(pairs, (f1, f2))}
     rho = sw.averaged_end_state(spec, ends, ov, numeric=True)  # type: ignore[arg-type]
     return {"replayed": True, "backend": "numeric", "F1": f1, "F2": f2,
-            "fidelity": round(float(fidelity(bell("phi+", ends).numeric(), rho)), 12)}
+            "fidelity": round(float(fidelity(bell(target, ends).numeric(), rho)), 12)}
 
 
 # ---------------------------------------------------------------------------
@@ -181,10 +194,16 @@ def chain_closed_form(spec: Protocol, prop: Property, options: Mapping[str, Any]
 
     swap = _swap_spec(spec)
     f_map, rho = sw.derive_werner_swap(swap, SWAP_PAIRS, SWAP_ENDS)  # type: ignore[arg-type]
-    closure = decide((rho.matrix() - werner(f_map, SWAP_ENDS).matrix()).flat)
-    if closure.status != "proved":
-        return refuted(f"the swap of {swap.name} does not map Werner pairs to a Werner pair; "
-                       "the chain does not compose", lemma="werner-closure", status=closure.status)
+    for r in (rho.matrix() - werner(f_map, SWAP_ENDS).matrix()).flat:
+        d = _decide_at_samples(r, (sw.F1, sw.F2), options)
+        if d.kind == "exact_zero":
+            continue
+        if d.kind == "nonzero" and d.assignment:
+            return refuted(f"the swap of {swap.name} does not map Werner pairs to a Werner pair; "
+                           "the chain does not compose", lemma="werner-closure",
+                           counterexample={**_sstr(d.assignment), "entry_residual": d.value},
+                           replay=_replay_werner_swap(swap, SWAP_PAIRS, SWAP_ENDS, d.assignment))
+        return inconclusive(f"could not decide the Werner-closure lemma: {d.reason}", lemma="werner-closure")
     n, F, W = sw.N, sw.F, sw.W
     G = parse_exact(closed, F=F, n=n)
     base = sp.simplify(G.subs(n, 1) - F)
@@ -224,14 +243,24 @@ def chain_decreases(spec: Protocol, prop: Property, options: Mapping[str, Any]):
     # one more segment maps G ↦ F'(G, F); in Werner form (G − 1/4) ↦ r·(G − 1/4)
     ratio = sp.simplify((f_map.subs({sw.F1: G, sw.F2: F}, simultaneous=True) - sp.Rational(1, 4)) / (G - sp.Rational(1, 4)))
     if ratio.has(G):
-        return refuted("adding a segment does not scale the Werner parameter", ratio=sp.sstr(ratio))
+        return inconclusive("adding a segment does not scale the Werner parameter by a constant: "
+                            "this proof method does not apply", ratio=sp.sstr(ratio))
     domain = sp.Interval.open(sp.Rational(1, 4), 1)
     contracting = _exact_set(ratio > 0, F, sp.Interval(0, 1)).intersect(_exact_set(ratio < 1, F, sp.Interval(0, 1)))
     evidence = {"ratio": sp.sstr(ratio), "contracting_for": sp.sstr(contracting)}
     if domain.is_subset(contracting):
         return proved(f"each segment multiplies G − 1/4 by {sp.sstr(ratio)} ∈ (0, 1) for F ∈ (1/4, 1): "
                       "the chain fidelity decreases strictly and tends to 1/4", **evidence)
-    return refuted("the chain fidelity does not decrease on (1/4, 1)", **evidence)
+    # a genuine counterexample: equal segments of fidelity F0 whose two-segment chain is not below F0
+    f0 = _pick(_exact_set(ratio >= 1, F, domain))
+    if f0 is None:
+        return inconclusive("the Werner parameter does not contract into (0, 1) on all of (1/4, 1), "
+                            "but no point where the chain fails to decrease was found", **evidence)
+    two = sp.nsimplify(sp.expand(f_map.subs({sw.F1: f0, sw.F2: f0}, simultaneous=True)))
+    return refuted("the chain fidelity does not decrease on (1/4, 1)",
+                   counterexample={"F": sp.sstr(f0), "two_segment_fidelity": sp.sstr(two)},
+                   replay=_replay_werner_swap(_swap_spec(spec), SWAP_PAIRS, SWAP_ENDS, {sw.F1: f0, sw.F2: f0}),
+                   **evidence)
 
 
 # ---------------------------------------------------------------------------
@@ -244,9 +273,11 @@ def _werner_map(spec: Protocol) -> pur.WernerMap:
 
 
 def _replay_round(spec: Protocol, f: float) -> dict[str, Any]:
-    """Numeric run of the round on werner(f) ⊗ werner(f)."""
-    res = pur.run_round(spec, [werner(f, tuple(p)).numeric() for p in spec.pairs], numeric=True)  # type: ignore[attr-defined]
-    fid = float(np.real(fidelity(bell("phi+", res.kept.registers).numeric(), res.kept))) / float(res.success)
+    """Numeric run of the round on werner(f) ⊗ werner(f), centred on the prepared pairs."""
+    pairs = [tuple(p) for p in spec.pairs]  # type: ignore[attr-defined]
+    res = pur.run_round(spec, [werner(float(f), p, centre=pur.prepared_bell(spec, p)).numeric() for p in pairs], numeric=True)
+    target = bell(pur.prepared_bell(spec, pairs[0]), res.kept.registers).numeric()
+    fid = float(np.real(fidelity(target, res.kept))) / float(res.success)
     return {"replayed": True, "backend": "numeric", "F": f, "output_fidelity": round(fid, 12),
             "success_probability": round(float(res.success), 12)}
 
@@ -267,9 +298,13 @@ def werner_round(spec: Protocol, prop: Property, options: Mapping[str, Any]):
     for what, got, want in (("fidelity", m.fidelity, want_f), ("success probability", m.success, want_p)):
         diff = sp.cancel(sp.together(got - want))
         if diff != 0:
-            point = _find_witness(diff, (F,))
-            if point is None:
-                return inconclusive(f"could not decide the derived {what} against the expected one", **evidence)
+            d = _decide_at_samples(diff, (F,), options)
+            if d.kind == "exact_zero":
+                continue
+            point = dict(d.assignment or {}) if d.kind == "nonzero" else None
+            if not point:
+                return inconclusive(f"could not decide the derived {what} against the expected one: {d.reason}",
+                                    decision=d.to_json(), **evidence)
             return refuted(
                 f"derived {what} {sp.sstr(got)} differs from the expected {sp.sstr(sp.factor(want))}",
                 counterexample={"F": sp.sstr(point[F]), "derived": sp.sstr(got.subs(point)), "expected": sp.sstr(want.subs(point))},
@@ -301,14 +336,15 @@ def improves_iff(spec: Protocol, prop: Property, options: Mapping[str, Any]):
     if better == expected:
         return proved(f"on {sp.sstr(domain)}: F' > F exactly for F ∈ {sp.sstr(better)} (F' − F = {sp.sstr(gain)})", **evidence)
     witness = _pick(sp.SymmetricDifference(better, expected).intersect(domain))
-    ce = {}
-    if witness is not None:
-        ce = {"F": sp.sstr(witness), "F_out": sp.sstr(sp.simplify(m.fidelity.subs(F, witness))),
-              "improves": bool(sp.simplify(m.fidelity.subs(F, witness) - witness) > 0)}
+    if witness is None:
+        return inconclusive(f"one round improves exactly on {sp.sstr(better)}, not on {sp.sstr(expected)}, "
+                            "but no rational point in the difference was found", **evidence)
+    ce = {"F": sp.sstr(witness), "F_out": sp.sstr(sp.simplify(m.fidelity.subs(F, witness))),
+          "improves": bool(sp.simplify(m.fidelity.subs(F, witness) - witness) > 0)}
     return refuted(
         f"one round improves exactly on {sp.sstr(better)}, not on {sp.sstr(expected)}",
         counterexample=ce,
-        replay=_replay_round(spec, float(witness)) if witness is not None else {"replayed": False},
+        replay=_replay_round(spec, float(witness)),
         **evidence,
     )
 
@@ -338,10 +374,22 @@ def fixed_points(spec: Protocol, prop: Property, options: Mapping[str, Any]):
     climbs = _exact_set(m.fidelity > F, F, upper).intersect(_exact_set(m.fidelity < 1, F, upper))
     evidence = {"fixed_points": sp.sstr(fixed), "expected": sp.sstr(want), "increasing_and_below_1_on": sp.sstr(climbs),
                 "method": "solveset of F'(F) = F on [0, 1]; exact set where F < F'(F) < 1"}
+    def at(x: sp.Expr) -> dict[str, Any]:
+        return {"F": sp.sstr(x), "F_out": sp.sstr(sp.nsimplify(sp.simplify(m.fidelity.subs(F, x))))}
+
     if fixed != want:
-        return refuted(f"fixed points on [0, 1] are {sp.sstr(fixed)}, not {sp.sstr(want)}", **evidence)
+        odd = _pick(sp.SymmetricDifference(fixed, want).intersect(unit)) if isinstance(fixed, sp.Set) else None
+        if odd is None:
+            return inconclusive(f"fixed points on [0, 1] are {sp.sstr(fixed)}, not {sp.sstr(want)}, "
+                                "and no point to show was found", **evidence)
+        return refuted(f"fixed points on [0, 1] are {sp.sstr(fixed)}, not {sp.sstr(want)}",
+                       counterexample=at(odd), replay=_replay_round(spec, float(odd)), **evidence)
     if climbs != upper:
-        return refuted(f"the iterates do not climb monotonically on (1/2, 1): F < F' < 1 only on {sp.sstr(climbs)}", **evidence)
+        odd = _pick(sp.Complement(upper, climbs))
+        if odd is None:
+            return inconclusive(f"F < F' < 1 holds on {sp.sstr(climbs)} only, and no point to show was found", **evidence)
+        return refuted(f"the iterates do not climb monotonically on (1/2, 1): F < F' < 1 only on {sp.sstr(climbs)}",
+                       counterexample=at(odd), replay=_replay_round(spec, float(odd)), **evidence)
     return proved(
         f"fixed points {sp.sstr(fixed)}; on (1/2, 1) the iterates increase and stay below 1, so they converge "
         "to the only fixed point above 1/2, namely 1",
@@ -366,12 +414,23 @@ def bell_diagonal_round(spec: Protocol, prop: Property, options: Mapping[str, An
     if all(r == 0 for r in residuals):
         return proved("the derived DEJMPS map equals Deutsch et al.'s recurrence for all A, B, C, D", **evidence)
     for i, r in enumerate(residuals):
-        if r != 0:
-            point = _find_witness(r, (A, B, C, D))
-            label = pur.DEJMPS_ORDER[i] if i < 4 else "success"
-            return refuted(f"the derived coefficient for {label} differs from the published one",
-                           counterexample=_sstr(point) if point else {}, **evidence)
-    return inconclusive("undecided", **evidence)  # pragma: no cover
+        if r == 0:
+            continue
+        label = pur.DEJMPS_ORDER[i] if i < 4 else "success"
+        d = _decide_at_samples(r, (A, B, C, D), options)
+        if d.kind == "exact_zero":
+            continue
+        if d.kind != "nonzero" or not d.assignment:
+            return inconclusive(f"could not decide the coefficient for {label}: {d.reason}", decision=d.to_json(), **evidence)
+        point = dict(d.assignment)
+        got = coeffs[i] if i < 4 else success
+        wanted = want[i] if i < 4 else want_p
+        return refuted(f"the derived coefficient for {label} differs from the published one",
+                       counterexample={**_sstr(point), "coefficient": label,
+                                       "derived": sp.sstr(sp.simplify(got.subs(point))),
+                                       "expected": sp.sstr(sp.simplify(wanted.subs(point)))},
+                       **evidence)
+    return proved("the derived DEJMPS map equals Deutsch et al.'s recurrence for all A, B, C, D", **evidence)
 
 
 # ---------------------------------------------------------------------------
@@ -390,7 +449,12 @@ def memory_pair_fidelity(spec: Protocol, prop: Property, options: Mapping[str, A
                 "method": f"{kind} Kraus channel applied to {stored} half(s) of |Φ+⟩, then ⟨Φ+|ρ|Φ+⟩"}
     if sp.expand(got - want) == 0:
         return proved(f"F(t) = {sp.sstr(got)} with η = exp(−t/T)", **evidence)
-    point = _find_witness(got - want, (eta,))
+    d = _decide_at_samples(got - want, (eta,), options)
+    if d.kind == "exact_zero":
+        return proved(f"F(t) = {sp.sstr(got)} with η = exp(−t/T)", **evidence)
+    if d.kind != "nonzero" or not d.assignment:
+        return inconclusive(f"could not decide derived F(t) = {sp.sstr(got)} against {expected}: {d.reason}", **evidence)
+    point = dict(d.assignment)
     return refuted(f"derived F(t) = {sp.sstr(got)} differs from {expected}",
                    counterexample={**_sstr(point or {}), "derived": sp.sstr(got.subs(point or {})),
                                    "numeric": memory_model.numeric_pair_fidelity(kind, -float(sp.log(point[eta])) if point and point[eta] > 0 else 0.0, 1.0, stored=int(stored))},
@@ -405,7 +469,13 @@ def memory_markovian(spec: Protocol, prop: Property, options: Mapping[str, Any])
     if res.status == "proved":
         return proved(f"E(η2)∘E(η1) = E(η1·η2) for the {kind} memory: exp(−t1/T)·exp(−t2/T) = exp(−(t1+t2)/T)",
                       method="Kraus channels composed on half of |Φ+⟩ with symbols η1, η2; 16 entries reduced to 0")
-    return refuted(f"the {kind} memory is not Markovian in η", residuals=[sp.sstr(r) for r in residuals if r != 0][:4])
+    for r in residuals:
+        d = decide_zero(r, timeout=options.get("decide_timeout", DECIDE_TIMEOUT))
+        if d.kind == "nonzero" and d.point is not None:
+            return refuted(f"the {kind} memory is not Markovian in η", counterexample={**d.point, "entry_residual": d.value},
+                           residuals=[sp.sstr(x) for x in residuals if x != 0][:4])
+    return inconclusive(f"could not decide that the {kind} memory composes: {res.reason}",
+                        residuals=[sp.sstr(x) for x in residuals if x != 0][:4])
 
 
 @checker("memory.storage-fidelity")
@@ -418,7 +488,14 @@ def memory_storage_fidelity(spec: Protocol, prop: Property, options: Mapping[str
     evidence: dict[str, Any] = {"derived": exact_json(avg), "expected": exact_json(want),
                                 "method": "exact average of ⟨ψ|E(ψ)|ψ⟩ over the six Pauli eigenstates (a 2-design)"}
     if sp.expand(avg - want) != 0:
-        return refuted(f"derived average storage fidelity {sp.sstr(avg)} differs from {expected}", **evidence)
+        d = _decide_at_samples(avg - want, (eta,), options)
+        if d.kind == "nonzero" and d.assignment:
+            point = dict(d.assignment)
+            return refuted(f"derived average storage fidelity {sp.sstr(avg)} differs from {expected}",
+                           counterexample={**_sstr(point), "derived": sp.sstr(avg.subs(point)), "expected": sp.sstr(want.subs(point))},
+                           **evidence)
+        if d.kind != "exact_zero":
+            return inconclusive(f"could not decide {sp.sstr(avg)} = {expected}: {d.reason}", **evidence)
     f_pub = parse_exact(published)
     sols = [s for s in sp.solve(sp.Eq(avg, f_pub), eta) if s.is_positive and s <= 1]
     if len(sols) != 1:
@@ -435,7 +512,9 @@ def memory_storage_fidelity(spec: Protocol, prop: Property, options: Mapping[str
     if sp.simplify(pair - parse_exact(pair_expected)) == 0:
         return proved(f"storage fidelity {sp.sstr(avg)}; {published} implies η = {sp.sstr(eta_pub)} "
                       f"(t/T = {float(-sp.log(eta_pub)):.5f}) and a stored Bell pair of fidelity {sp.sstr(pair)}", **evidence)
-    return refuted(f"the review's {published} implies a pair fidelity {sp.sstr(pair)}, not {pair_expected}", **evidence)
+    return refuted(f"the review's {published} implies a pair fidelity {sp.sstr(pair)}, not {pair_expected}",
+                   counterexample={"storage_fidelity": published, "eta": sp.sstr(eta_pub), "pair_fidelity": sp.sstr(pair),
+                                   "pair_expected": str(pair_expected)}, **evidence)
 
 
 
@@ -468,7 +547,9 @@ def link_budget(spec: Protocol, prop: Property, options: Mapping[str, Any]):
                 "free_space_slope": sp.sstr(slope), "links": rows,
                 "method": "SymPy identities for the loss models; every link of the network evaluated"}
     if additive != 0 or reference != sp.Rational(1, 100) or not (slope.could_extract_minus_sign()):
-        return refuted("a loss model identity fails", **evidence)
+        return refuted("a loss model identity fails",
+                       counterexample={"fibre_losses_add_residual": sp.sstr(additive), "fibre_100km_at_0.2dB": sp.sstr(reference),
+                                       "free_space_slope": sp.sstr(slope)}, **evidence)
     if bad:
         return refuted(f"{len(bad)} link(s) have transmittance outside (0, 1]", counterexample=bad[0], **evidence)
     return proved(f"fibre losses add in dB (100 km at 0.2 dB/km → 1/100), free-space geometric loss decreases "
@@ -506,7 +587,8 @@ def route_meets_threshold(spec: Protocol, prop: Property, options: Mapping[str, 
         res = _route(spec)
         if res.status == "none":
             return refuted(f"no plan with at most {res.max_rounds} rounds per link reaches F_th = {spec.threshold}",  # type: ignore[attr-defined]
-                           candidates=res.candidates)
+                           counterexample={"threshold": str(spec.threshold), "max_rounds": res.max_rounds,  # type: ignore[attr-defined]
+                                           "plans_searched": res.candidates}, candidates=res.candidates)
         if res.plan is None or res.interval is None:
             return inconclusive("the search could not decide every plan", undecided=[p.to_json() for p in res.undecided[:5]])
         plan, (lo, hi), fig = res.plan, res.interval, res.figures
@@ -536,7 +618,9 @@ def route_cheapest(spec: Protocol, prop: Property, options: Mapping[str, Any]):
         "fidelity interval shown to lie below F_th",
     }
     if res.status == "none":
-        return refuted(f"no plan in the space meets F_th = {spec.threshold}", **evidence)  # type: ignore[attr-defined]
+        return refuted(f"no plan in the space meets F_th = {spec.threshold}",  # type: ignore[attr-defined]
+                       counterexample={"threshold": str(spec.threshold), "max_rounds": res.max_rounds,  # type: ignore[attr-defined]
+                                       "plans_searched": res.candidates}, **evidence)
     if res.status != "found" or res.plan is None:
         return inconclusive("some plan's fidelity interval straddles F_th",
                             undecided=[p.to_json() for p in res.undecided[:5]], **evidence)
@@ -729,9 +813,15 @@ def sync_decay(spec: Protocol, prop: Property, options: Mapping[str, Any]):
                 "method": f"{kind} Kraus channel on both halves of werner({variable}), with η² = {param}"}
     if sp.expand(update - derived) == 0:
         return proved(f"the {transition} update of {variable} is the derived memory map {sp.sstr(derived)}", **evidence)
-    point = _find_witness(update - derived, (f,))
+    d = _decide_at_samples(update - derived, (f,), options)
+    if d.kind == "exact_zero":
+        return proved(f"the {transition} update of {variable} is the derived memory map {sp.sstr(derived)}", **evidence)
+    if d.kind != "nonzero" or not d.assignment:
+        return inconclusive(f"could not decide the {transition} update against the derived map: {d.reason}", **evidence)
+    point = dict(d.assignment)
     return refuted(f"the {transition} update {sp.sstr(update)} is not the derived memory map {sp.sstr(derived)}",
-                   counterexample=_sstr(point or {}), **evidence)
+                   counterexample={**_sstr(point), "update": sp.sstr(update.subs(point)), "derived": sp.sstr(derived.subs(point))},
+                   **evidence)
 
 
 @checker("repeater.sync-swap")
@@ -744,5 +834,12 @@ def sync_swap(spec: Protocol, prop: Property, options: Mapping[str, Any]):
                 "method": "entanglement-swapping circuit run on werner(F1) ⊗ werner(F2)"}
     if sp.expand(update - derived) == 0:
         return proved(f"the {transition} update of {variable} is the derived swap map", **evidence)
-    point = _find_witness(update - derived, (a, b))
-    return refuted(f"the {transition} update {sp.sstr(update)} is not the derived swap map", counterexample=_sstr(point or {}), **evidence)
+    d = _decide_at_samples(update - derived, (a, b), options)
+    if d.kind == "exact_zero":
+        return proved(f"the {transition} update of {variable} is the derived swap map", **evidence)
+    if d.kind != "nonzero" or not d.assignment:
+        return inconclusive(f"could not decide the {transition} update against the derived swap map: {d.reason}", **evidence)
+    point = dict(d.assignment)
+    return refuted(f"the {transition} update {sp.sstr(update)} is not the derived swap map",
+                   counterexample={**_sstr(point), "update": sp.sstr(update.subs(point)), "derived": sp.sstr(derived.subs(point))},
+                   **evidence)

@@ -1,15 +1,61 @@
-"""Running every property of a spec through its checker."""
+"""Running every property of a spec through its checker.
+
+Each property runs under a wall-clock budget, ``options["timeout"]`` seconds
+(default :data:`DEFAULT_TIMEOUT` = 120 s; ``qproto verify --timeout``; 0 or
+None turns it off).  On expiry the property's verdict is ``inconclusive``
+with the reason "timeout after N s" and the run goes on with the next
+property.  The budget interrupts pure-Python work (SymPy) with SIGALRM, so it
+is enforced only in the main thread; elsewhere the checker runs to its end
+and the verdict's evidence says ``"budget": "not enforced off the main
+thread"``.  ``options["timeout"]`` and ``options["rlimit"]`` are also read by
+the Z3 engine, which sets its own solver limits from them.
+"""
 
 from __future__ import annotations
 
 import time
 from typing import Any, Iterable, Mapping
 
-from qproto.spec.errors import QprotoError
+from qproto.spec.errors import ParameterError, QprotoError
 from qproto.spec.protocol import Protocol
 
+from qproto.models.decide import BudgetExpired, can_interrupt, time_budget
+
 from .registry import get_checker, get_validator
-from .verdict import Status, Verdict
+from .verdict import Status, Verdict, inconclusive
+
+#: Seconds one property may take before its verdict is ``inconclusive``.
+DEFAULT_TIMEOUT = 120.0
+
+
+def _timeout(options: Mapping[str, Any]) -> float | None:
+    value = options.get("timeout", DEFAULT_TIMEOUT)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or value < 0:
+        raise ParameterError(f"timeout={value!r}: expected a number of seconds >= 0 (0 = no limit)")
+    return float(value) or None
+
+
+def run_checker(fn: Any, spec: Protocol, prop: Any, options: dict[str, Any]) -> tuple[Status, dict[str, Any]]:
+    """One checker under the property budget: a QprotoError it raises (a
+    spec-level problem found while checking, e.g. no sifted rounds) is that
+    property's ``error`` verdict; a budget expiry is ``inconclusive``."""
+    seconds = _timeout(options)
+    try:
+        with time_budget(seconds) as mine:
+            status, evidence = fn(spec, prop, options)
+    except BudgetExpired as exc:
+        if exc.budget is not mine:
+            raise
+        return inconclusive(f"timeout after {seconds:g} s", timeout=seconds)
+    except QprotoError as exc:
+        return Status.ERROR, {"summary": str(exc), "exception": type(exc).__name__}
+    except Exception as exc:  # a checker bug must show, not pass
+        return Status.ERROR, {"summary": f"{type(exc).__name__}: {exc}", "exception": type(exc).__name__}
+    if seconds is not None and not mine.enforced:
+        evidence = {**evidence, "budget": "not enforced off the main thread"}
+    return status, evidence
 
 
 def validate(spec: Protocol) -> None:
@@ -29,13 +75,17 @@ def verify(
     """Check every property of ``spec`` (optionally only some engines or
     property ids) and return one :class:`Verdict` per property.
 
-    Bad input in the spec raises :class:`QprotoError`; a checker that fails
-    for another reason yields an ``error`` verdict, never a silent pass.
+    Bad input in the spec raises :class:`QprotoError` (validation, before
+    any checker runs, and bad options); once checking starts, whatever one
+    checker raises becomes that property's ``error`` verdict and the run goes
+    on, and a checker over budget is ``inconclusive``: never a silent pass.
     """
     validate(spec)
+    _timeout(options or {})
     engines = set(engines) if engines else None
     wanted = set(properties) if properties else None
     options = dict(options or {})
+    options.setdefault("timeout", DEFAULT_TIMEOUT)  # the Z3 engine reads it too
     options["_cache"] = {}  # shared by this spec's checkers, dropped afterwards
     out = []
     for prop in spec.properties:
@@ -45,12 +95,7 @@ def verify(
             continue
         fn = get_checker(prop.check)
         t0 = time.perf_counter()
-        try:
-            status, evidence = fn(spec, prop, options)
-        except QprotoError:
-            raise
-        except Exception as exc:  # a checker bug must show, not pass
-            status, evidence = Status.ERROR, {"summary": f"{type(exc).__name__}: {exc}", "exception": type(exc).__name__}
+        status, evidence = run_checker(fn, spec, prop, options)
         seconds = time.perf_counter() - t0
         if prop.limitation and status is Status.REFUTED:
             status = Status.LIMITATION
@@ -71,4 +116,4 @@ def verify(
     return out
 
 
-__all__ = ["verify", "validate"]
+__all__ = ["verify", "validate", "run_checker", "DEFAULT_TIMEOUT", "can_interrupt"]

@@ -49,6 +49,25 @@ def _witnesses(dim: int):
     return out
 
 
+def _payload_point(o: Any, dim: int) -> dict[str, str]:
+    """The witness payload of a refutation; a residual that is a non-zero
+    constant fails for every payload, so the first witness serves."""
+    point = o.witness or {str(k): v for k, v in _witnesses(dim)[0].items()}
+    return {k: sp.sstr(v) for k, v in point.items() if "conjugate" not in k}
+
+
+def _replay_at(m: Any, point: Mapping[str, str], dim: int) -> dict[str, Any]:
+    """The matrix at the witness payload, evaluated exactly: the replay."""
+    syms, _ = model.payload_symbols(dim)
+    sub = {}
+    for s_ in syms:
+        v = sp.sympify(point[str(s_)])
+        sub[s_] = v
+        sub[sp.conjugate(s_)] = sp.conjugate(v)
+    at = sp.Matrix(m.tolist()).applyfunc(lambda e: sp.nsimplify(sp.expand(sp.sympify(e).xreplace(sub))))
+    return {"replayed": True, "backend": "exact", "matrix_at_witness": _matrix_json(at)}
+
+
 def _matrix_json(m) -> list[list[str]]:
     return [[sp.sstr(sp.factor(x)) for x in row] for row in m.tolist()]
 
@@ -81,9 +100,11 @@ def check_pair_decodes(spec: Protocol, prop: Property, options: Mapping[str, Any
         names = model.share_names(scheme)
         pair = [names[i] for i in d.shares]
         if o.status == "refuted":
+            point = _payload_point(o, scheme.dim)
             return refuted(
                 f"shares {pair} do not decode the payload: the register {reg} differs from |ψ⟩⟨ψ|",
-                counterexample={k: sp.sstr(v) for k, v in (o.witness or {}).items() if "conjugate" not in k},
+                counterexample=point,
+                replay=_replay_at(rho, point, scheme.dim),
                 residual=_exact.exact_json(o.value) if o.value is not None else None,
                 pair=pair,
             )
@@ -121,9 +142,11 @@ def check_single_share_hides(spec: Protocol, prop: Property, options: Mapping[st
                      for i in range(scheme.dim) for j in range(scheme.dim)]
         o = decide(residuals, [c], _witnesses(scheme.dim))
         if o.status == "refuted":
+            point = _payload_point(o, scheme.dim)
             return refuted(
                 f"share {name} is not maximally mixed: it reveals information about the payload",
-                counterexample={k: sp.sstr(v) for k, v in (o.witness or {}).items() if "conjugate" not in k},
+                counterexample=point,
+                replay=_replay_at(rho, point, scheme.dim),
                 residual=_exact.exact_json(o.value) if o.value is not None else None,
                 share=name,
                 reduced_state=_matrix_json(sp.Matrix(rho.tolist()).applyfunc(lambda e: _exact.reduce(e, [c]))),

@@ -43,7 +43,19 @@ Properties (``Property.check``):
   is enabled in every reachable state outside ``except``.
 
 Options (from the CLI): ``bound`` (BMC depth when induction does not
-close), ``max_k``, ``rlimit``.
+close), ``max_k``, ``rlimit`` (Z3's deterministic resource limit per
+check) and ``timeout`` (wall-clock seconds per property: every solver check
+gets Z3's ``timeout`` parameter, in ms, set to what is left of 90 % of the
+budget; expiry is ``inconclusive`` with ``reason_unknown()``).
+
+Non-vacuity: before any proof the engine checks that Init ∧ domains is
+satisfiable; if not, every verdict is ``error`` (vacuous).  A proved verdict
+carries ``evidence["non_vacuity"]`` (an initial state; for a response
+property a run reaching its trigger, and a trigger that no run reaches makes
+the claim vacuous unless ``allow_vacuous`` says why that is intended; for an
+invariant ``A implies B`` a run reaching A, else a warning).  A false
+auxiliary invariant that is dropped, or a progress measure that does not
+decrease, is listed in ``evidence["warnings"]``.
 """
 
 from __future__ import annotations
@@ -75,13 +87,16 @@ from qproto.spec.transition import (
 )
 
 from .registry import checker, validator
-from .verdict import Status, bounded, inconclusive, proved, refuted
+from .verdict import Status, bounded, inconclusive, proved, refuted, vacuous
 
 #: Defaults: BMC depth when induction fails, the largest k tried, and the
 #: per-check resource limit (deterministic, unlike a wall-clock timeout).
 DEFAULT_BOUND = 20
 DEFAULT_MAX_K = 12
 DEFAULT_RLIMIT = 20_000_000
+#: Share of the per-property wall-clock budget (``options["timeout"]``) that
+#: Z3's solver timeouts may use; the runner's own interrupt comes at 100 %.
+TIMEOUT_SHARE = 0.9
 
 
 class Unknown(Exception):
@@ -434,33 +449,65 @@ def _to_real(x: Any) -> Any:
 
 @dataclass
 class Limits:
+    """The budget of one property: BMC depth, the largest k, Z3's
+    deterministic ``rlimit`` per check and an optional wall-clock
+    ``timeout`` (seconds) for the whole property, counted from creation."""
+
     bound: int = DEFAULT_BOUND
     max_k: int = DEFAULT_MAX_K
     rlimit: int = DEFAULT_RLIMIT
+    timeout: float | None = None
+    deadline: float | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.timeout is not None and self.deadline is None:
+            # the runner interrupts the whole checker at `timeout` (SIGALRM);
+            # Z3 is told to stop a little earlier, so that the verdict carries
+            # Z3's own reason_unknown() and the depth reached
+            self.deadline = time.monotonic() + TIMEOUT_SHARE * self.timeout
 
     @classmethod
     def from_options(cls, prop_args: Mapping[str, Any], options: Mapping[str, Any]) -> "Limits":
+        timeout = options.get("timeout") or prop_args.get("timeout")
         return cls(
             bound=int(options.get("bound") or prop_args.get("bound") or DEFAULT_BOUND),
             max_k=int(options.get("max_k") or prop_args.get("max_k") or DEFAULT_MAX_K),
             rlimit=int(options.get("rlimit") or prop_args.get("rlimit") or DEFAULT_RLIMIT),
+            timeout=float(timeout) if timeout else None,
         )
 
+    def describe(self) -> str:
+        """The limits as the reason of an inconclusive verdict states them."""
+        return f"rlimit={self.rlimit} per check" + (f", timeout={self.timeout:g} s per property" if self.timeout else "")
 
-def _solver(rlimit: int) -> z3.Solver:
+
+def _solver(limits: Limits) -> z3.Solver:
     s = z3.Solver()
-    s.set("rlimit", rlimit)
+    s.set("rlimit", limits.rlimit)
+    # the wall-clock limit is re-armed before every check with what is left
+    # of the property's budget (see _check); the solver stores the deadline
+    s.qproto_deadline = limits.deadline  # type: ignore[attr-defined]
     return s
 
 
 def _check(s: z3.Solver, *assumptions: Any) -> bool:
-    """sat → True, unsat → False, unknown → :class:`Unknown`."""
+    """sat → True, unsat → False, unknown (including an expired wall-clock
+    budget) → :class:`Unknown` with Z3's ``reason_unknown()``."""
+    deadline = getattr(s, "qproto_deadline", None)
+    if deadline is not None:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise Unknown("timeout: the per-property wall-clock budget expired")
+        s.set("timeout", max(1, int(left * 1000)))
     r = s.check(*assumptions)
     if r == z3.sat:
         return True
     if r == z3.unsat:
         return False
-    raise Unknown(s.reason_unknown())
+    reason = s.reason_unknown()
+    if deadline is not None and time.monotonic() >= deadline:
+        reason = f"wall-clock timeout; Z3: {reason}"
+    raise Unknown(reason)
 
 
 @dataclass
@@ -469,13 +516,13 @@ class BMC:
     step by step, each goal is checked under its own assumption literal."""
 
     enc: Encoding
-    rlimit: int
+    limits: Limits
     solver: z3.Solver = field(init=False)
     depth: int = field(init=False, default=0)
     checks: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
-        self.solver = _solver(self.rlimit)
+        self.solver = _solver(self.limits)
         self.solver.add(self.enc.init())
 
     def extend_to(self, depth: int) -> None:
@@ -502,13 +549,13 @@ class Induction:
 
     enc: Encoding
     prop_at: Any
-    rlimit: int
+    limits: Limits
     solver: z3.Solver = field(init=False)
     k: int = field(init=False, default=0)
     checks: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
-        self.solver = _solver(self.rlimit)
+        self.solver = _solver(self.limits)
         self.solver.add(self.enc.domain(0))
 
     def step(self) -> bool:
@@ -567,8 +614,8 @@ def prove_invariant(
     def conj(enc: Encoding) -> Any:
         return lambda i: z3.And(*[f for _, f in parts(enc, i)])
 
-    bmc = BMC(base, limits.rlimit)
-    ind = Induction(step, conj(step), limits.rlimit)
+    bmc = BMC(base, limits)
+    ind = Induction(step, conj(step), limits)
     depth = 0
     step_unknown = ""
     try:
@@ -597,7 +644,7 @@ def prove_invariant(
             depth += 1
     except Unknown as exc:
         return Outcome("inconclusive", reason=f"Z3 returned unknown ({exc.args[0]}) at depth {depth} "
-                       f"(rlimit={limits.rlimit} per check)", bound=depth - 1 if depth else None,
+                       f"({limits.describe()})", bound=depth - 1 if depth else None,
                        checks=bmc.checks + ind.checks, seconds=time.perf_counter() - t0)
     return Outcome("bounded", bound=depth, k=ind.k or None, reason=step_unknown,
                    checks=bmc.checks + ind.checks, seconds=time.perf_counter() - t0)
@@ -607,7 +654,7 @@ def find_run(system: TransitionSystem, target: Expr, limits: Limits) -> Outcome:
     """The shortest run (by depth) to a state satisfying ``target``."""
     t0 = time.perf_counter()
     enc = Encoding(system, "r.")
-    bmc = BMC(enc, limits.rlimit)
+    bmc = BMC(enc, limits)
     try:
         for depth in range(limits.bound + 1):
             model = bmc.find(lambda i: enc.expr(target, i), depth)
@@ -615,7 +662,7 @@ def find_run(system: TransitionSystem, target: Expr, limits: Limits) -> Outcome:
                 return Outcome("reached", trace=enc.decode(model, depth), bound=depth, checks=bmc.checks,
                                seconds=time.perf_counter() - t0)
     except Unknown as exc:
-        return Outcome("inconclusive", reason=f"Z3 returned unknown ({exc.args[0]}) (rlimit={limits.rlimit} per check)",
+        return Outcome("inconclusive", reason=f"Z3 returned unknown ({exc.args[0]}) ({limits.describe()})",
                        checks=bmc.checks, seconds=time.perf_counter() - t0)
     return Outcome("bounded", bound=limits.bound, checks=bmc.checks, seconds=time.perf_counter() - t0)
 
@@ -645,6 +692,7 @@ def _certificate(system: TransitionSystem, out: Outcome, goals: Sequence[tuple[s
         "inductive": " and ".join(f"({g})" for _, g in goals),
         "strengthened_with": [n for n, _ in goals[1:]],
         "rlimit": limits.rlimit,
+        "timeout": limits.timeout,
         "checks": out.checks,
         "z3": z3.get_version_string(),
     }
@@ -661,6 +709,7 @@ def _refutation(system: TransitionSystem, out: Outcome, replay: interp.Replay, w
         }
     return refuted(
         f"{what}: counterexample of {len(out.trace) - 1} steps, replayed on the Python interpreter",
+        counterexample=out.trace,
         trace=out.trace,
         replay=replay.to_json(),
         depth=len(out.trace) - 1,
@@ -670,7 +719,7 @@ def _refutation(system: TransitionSystem, out: Outcome, replay: interp.Replay, w
 
 def _undecided(out: Outcome, what: str, limits: Limits, goals: Sequence[tuple[str, Any]]):
     if out.status == "inconclusive":
-        return inconclusive(out.reason, rlimit=limits.rlimit, checks=out.checks)
+        return inconclusive(out.reason, rlimit=limits.rlimit, timeout=limits.timeout, checks=out.checks)
     why = out.reason or f"k-induction did not close up to k={limits.max_k}"
     assert out.bound is not None  # a bounded outcome always records its depth
     return bounded(
@@ -682,39 +731,138 @@ def _undecided(out: Outcome, what: str, limits: Limits, goals: Sequence[tuple[st
     )
 
 
+# ---------------------------------------------------------------------------
+# non-vacuity: a property over an empty set of states is never proved
+
+
+def _initial_state(system: TransitionSystem, limits: Limits, options: Mapping[str, Any]) -> tuple[str, Any]:
+    """Whether Init ∧ domains is satisfiable, before any proof: ("ok", one
+    initial state as JSON), ("empty", reason) or ("unknown", reason).
+    Cached per spec for one run (``options["_cache"]``)."""
+    cache = options.get("_cache")
+    key = ("statemachine.initial-state", system.name, id(system))
+    if isinstance(cache, dict) and key in cache:
+        return cast(tuple[str, Any], cache[key])
+    enc = Encoding(system, "i.")
+    solver = _solver(limits)
+    solver.add(enc.init())
+    try:
+        if _check(solver):
+            answer: tuple[str, Any] = ("ok", enc.decode(solver.model(), 0)[0]["state"])
+        else:
+            answer = ("empty", "the initial states are empty: the init values, the initial constraint "
+                      f"({system.initially}) and the variable domains contradict each other, so every claim "
+                      "about the runs would hold vacuously")
+    except Unknown as exc:
+        answer = ("unknown", f"Z3 returned unknown ({exc.args[0]}) while checking that an initial state exists "
+                  f"({limits.describe()})")
+    if isinstance(cache, dict):
+        cache[key] = answer
+    return answer
+
+
+def _precheck(system: TransitionSystem, limits: Limits, options: Mapping[str, Any]) -> tuple[Any, Any]:
+    """(verdict to return at once, None) when there is no initial state (or
+    Z3 cannot tell), else (None, the witness initial state)."""
+    status, detail = _initial_state(system, limits, options)
+    if status == "empty":
+        return vacuous(detail, initially=str(system.initially)), None
+    if status == "unknown":
+        return inconclusive(detail, rlimit=limits.rlimit, timeout=limits.timeout), None
+    return None, detail
+
+
+def _with(verdict: tuple[Status, dict[str, Any]], **extra: Any) -> tuple[Status, dict[str, Any]]:
+    """The verdict with extra evidence; ``warnings`` lists are joined."""
+    st, ev = verdict
+    ev = dict(ev)
+    warnings = list(ev.get("warnings", [])) + list(extra.pop("warnings", []))
+    ev.update({k: v for k, v in extra.items() if v is not None})
+    if warnings:
+        ev["warnings"] = warnings
+    return st, ev
+
+
+def _dropped_lemma_warning(lemma: str | None, trace: list[dict[str, Any]] | None) -> str:
+    steps = f"a run of {len(trace) - 1} steps" if trace else "a run"
+    return (f"auxiliary invariant {lemma!r} is false ({steps} violates it) and was dropped: "
+            "the verdict does not rely on it; fix or remove it in the spec")
+
+
+def _antecedent(expr: Expr) -> Expr | None:
+    """The left side of a top-level ``A implies B`` (where vacuity hides)."""
+    return expr.left if isinstance(expr, Binary) and expr.op == "implies" else None
+
+
+def _antecedent_witness(system: TransitionSystem, antecedent: Expr, limits: Limits) -> dict[str, Any]:
+    """A short run reaching ``antecedent`` (BMC up to the bound): evidence
+    that an implication invariant is not vacuous, or a warning that it may be."""
+    probe = Limits(bound=limits.bound, max_k=limits.max_k, rlimit=limits.rlimit, timeout=limits.timeout,
+                   deadline=limits.deadline)
+    out = find_run(system, antecedent, probe)
+    if out.status == "reached":
+        return {"antecedent_reached": {"state": str(antecedent), "steps": len(out.trace or []) - 1}}
+    why = out.reason if out.status == "inconclusive" else f"no run of up to {out.bound} steps reaches it"
+    return {"warnings": [f"the invariant's premise {antecedent} may never hold ({why}): "
+                         "the invariant may hold vacuously"]}
+
+
+def _after_reachability(system: TransitionSystem, after: Expr, limits: Limits) -> Outcome:
+    """Decide whether a response property's trigger ``after`` is reachable:
+    refuted (a run reaches it), proved (it is unreachable), or neither."""
+    probe = Limits(bound=limits.bound, max_k=limits.max_k, rlimit=limits.rlimit, timeout=limits.timeout,
+                   deadline=limits.deadline)
+    return prove_invariant(system, [(f"never {after}", Unary("not", after))], probe)
+
+
+# ---------------------------------------------------------------------------
+# checkers
+
+
 @checker("statemachine.invariant")
 def check_invariant(spec: Protocol, prop: Property, options: Mapping[str, Any]):
+    """Claims: the expression holds in every reachable state.  Derived from
+    the spec alone (its init, transitions, domains, the named lemmas, which
+    are checked, never trusted)."""
     system = _system(spec)
     text = prop.args["invariant"]
     main = (str(text), system.expr(text, where=f"{system.name} property {prop.id!r}"))
     goals = _goals(system, prop, main)
     limits = Limits.from_options(prop.args, options)
+    early, initial = _precheck(system, limits, options)
+    if early is not None:
+        return early
     out = prove_invariant(system, goals, limits)
-    if out.status == "proved":
-        return proved(f"invariant holds on every run: {out.k}-inductive" + (
-            f" together with {', '.join(n for n, _ in goals[1:])}" if len(goals) > 1 else ""),
-            certificate=_certificate(system, out, goals, limits))
+    note: dict[str, Any] = {}
+    if out.status == "refuted" and out.failed != main[0]:
+        # the spec's lemma is false: decide the property on its own
+        note = {"false_lemma": out.failed, "lemma_counterexample": out.trace,
+                "warnings": [_dropped_lemma_warning(out.failed, out.trace)]}
+        goals = [main]
+        out = prove_invariant(system, goals, limits)
     if out.status == "refuted":
-        if out.failed != main[0]:
-            # the spec's lemma is false: decide the property on its own
-            lemma, lemma_trace = out.failed, out.trace
-            out = prove_invariant(system, [main], limits)
-            note = {"false_lemma": lemma, "lemma_counterexample": lemma_trace}
-            if out.status == "proved":
-                st, ev = proved(f"invariant holds on every run: {out.k}-inductive on its own (the spec's auxiliary "
-                                f"invariant {lemma!r} is false and was dropped)",
-                                certificate=_certificate(system, out, [main], limits))
-                return st, {**ev, **note}
-            if out.status != "refuted":
-                st, ev = _undecided(out, f"invariant {text}", limits, [main])
-                return st, {**ev, **note}
         replay = interp.replay_invariant_violation(system, out.trace or [], main[1])
-        return _refutation(system, out, replay, f"invariant {text} fails", limits)
-    return _undecided(out, f"invariant {text}", limits, goals)
+        return _with(_refutation(system, out, replay, f"invariant {text} fails", limits), **note)
+    if out.status != "proved":
+        return _with(_undecided(out, f"invariant {text}", limits, goals), **note)
+    lemmas = [n for n, _ in goals[1:]]
+    dropped = f" (the spec's auxiliary invariant {note['false_lemma']!r} is false and was dropped)" if note else ""
+    verdict = proved(f"invariant holds on every run: {out.k}-inductive"
+                     + (f" together with {', '.join(lemmas)}" if lemmas else "") + dropped,
+                     certificate=_certificate(system, out, goals, limits))
+    premise = _antecedent(main[1])
+    witness = _antecedent_witness(system, premise, limits) if premise is not None else {}
+    warnings = list(note.pop("warnings", [])) + list(witness.get("warnings", []))
+    return _with(verdict, non_vacuity={"initial_state": initial, **witness.get("antecedent_reached", {})},
+                 warnings=warnings, **note)
 
 
 @checker("statemachine.response")
 def check_response(spec: Protocol, prop: Property, options: Mapping[str, Any]):
+    """Claims: on every run, whenever ``after`` holds, ``holds`` holds within
+    ``within`` steps (a deadlock stutters).  A trigger that no run reaches
+    makes the claim vacuous: an error verdict, unless the spec allows it
+    with ``allow_vacuous``."""
     system = _system(spec)
     after = system.expr(prop.args["after"], where=f"{system.name} property {prop.id!r} after")
     holds = system.expr(prop.args["holds"], where=f"{system.name} property {prop.id!r} holds")
@@ -726,7 +874,11 @@ def check_response(spec: Protocol, prop: Property, options: Mapping[str, Any]):
     name = f"within {within} steps after {after}, {holds}"
     extra = [(name, lambda enc, i: enc.state(i)["pending"] < within)]
     limits = Limits.from_options(prop.args, options)
+    early, initial = _precheck(system, limits, options)
+    if early is not None:
+        return early
     note: dict[str, Any] = {}
+    verdict = None
     if "progress" in prop.args:
         # a ranking function R (worst-case steps still needed) turns the
         # monitor's bound into a 1- or 2-inductive claim: pending + R <= within
@@ -737,30 +889,56 @@ def check_response(spec: Protocol, prop: Property, options: Mapping[str, Any]):
             w, r = enc.state(i)["pending"], enc.expr(rank, i)
             return z3.Implies(w >= 0, z3.And(w + r <= within, r >= 1))
 
-        quick = Limits(bound=0, max_k=limits.max_k, rlimit=limits.rlimit)
+        quick = Limits(bound=0, max_k=limits.max_k, rlimit=limits.rlimit, timeout=limits.timeout, deadline=limits.deadline)
         out = prove_invariant(system, goals, quick, monitors=[mon], extra_goals=extra + [(pname, progress)], stutter=True)
         shown = [(name, f"pending < {within}"), (pname, pname)] + [(n, g) for n, g in goals]
         if out.status == "proved":
-            st, ev = _response_verdict(system, out, name, shown, limits, after, holds, within)
-            ev["certificate"]["progress_measure"] = str(rank)
-            return st, ev
-        if out.status == "refuted" and out.failed == name:
-            st, ev = _response_verdict(system, out, name, shown, limits, after, holds, within)
-            return st, ev
-        note = {"progress_measure_not_inductive": str(rank), "progress_attempt": out.status}
-    # a violation needs a run of within+1 states, and the monitor's bound is
-    # at best (within+1)-inductive: search at least that far
-    limits.bound = max(limits.bound, within + 1)
-    limits.max_k = max(limits.max_k, within + 2)
-    out = prove_invariant(system, goals, limits, monitors=[mon], extra_goals=extra, stutter=True)
-    shown = [(name, f"pending < {within}")] + [(n, g) for n, g in goals]
-    if out.status == "refuted" and out.failed != name:
-        # the spec's lemma is false: decide the property on its own
-        note = {**note, "false_lemma": out.failed, "lemma_counterexample": out.trace}
-        out = prove_invariant(system, [], limits, monitors=[mon], extra_goals=extra, stutter=True)
-        shown = shown[:1]
-    st, ev = _response_verdict(system, out, name, shown, limits, after, holds, within)
-    return st, {**ev, **note}
+            verdict = _response_verdict(system, out, name, shown, limits, after, holds, within)
+            verdict[1]["certificate"]["progress_measure"] = str(rank)
+        elif out.status == "refuted" and out.failed == name:
+            return _response_verdict(system, out, name, shown, limits, after, holds, within)
+        else:
+            note = {"progress_measure_not_inductive": str(rank), "progress_attempt": out.status,
+                    "warnings": [f"progress measure {rank} is not a ranking function here ({out.status}"
+                                 + (f": {out.failed}" if out.failed else "") + "); it was dropped"]}
+    if verdict is None:
+        # a violation needs a run of within+1 states, and the monitor's bound is
+        # at best (within+1)-inductive: search at least that far
+        limits.bound = max(limits.bound, within + 1)
+        limits.max_k = max(limits.max_k, within + 2)
+        out = prove_invariant(system, goals, limits, monitors=[mon], extra_goals=extra, stutter=True)
+        shown = [(name, f"pending < {within}")] + [(n, g) for n, g in goals]
+        if out.status == "refuted" and out.failed != name:
+            # the spec's lemma is false: decide the property on its own
+            warnings = note.get("warnings", []) + [_dropped_lemma_warning(out.failed, out.trace)]
+            note = {**note, "false_lemma": out.failed, "lemma_counterexample": out.trace, "warnings": warnings}
+            out = prove_invariant(system, [], limits, monitors=[mon], extra_goals=extra, stutter=True)
+            shown = shown[:1]
+        verdict = _response_verdict(system, out, name, shown, limits, after, holds, within)
+    if verdict[0] not in (Status.PROVED, Status.BOUNDED):
+        return _with(verdict, **note)
+    return _with(_response_non_vacuity(system, prop, verdict, after, limits, initial), **note)
+
+
+def _response_non_vacuity(system: TransitionSystem, prop: Property, verdict: tuple[Status, dict[str, Any]],
+                          after: Expr, limits: Limits, initial: Any) -> tuple[Status, dict[str, Any]]:
+    """A proved (or bounded) response claim is only as good as its trigger:
+    show a run that reaches ``after``; if none can, the claim is vacuous."""
+    reach = _after_reachability(system, after, limits)
+    if reach.status == "refuted":
+        return _with(verdict, non_vacuity={"initial_state": initial, "after_reached": str(after),
+                                           "steps": len(reach.trace or []) - 1, "witness": reach.trace})
+    if reach.status == "proved":
+        reason = (f"no reachable state satisfies the trigger {after} (proved: 'not ({after})' is "
+                  f"{reach.k}-inductive), so 'after {after}, ...' constrains no run")
+        allowed = prop.args.get("allow_vacuous")
+        if allowed:
+            return _with(verdict, non_vacuity={"initial_state": initial, "after_reachable": False},
+                         warnings=[f"holds vacuously (allowed by the spec: {allowed}): {reason}"])
+        return vacuous(reason, after=str(after), initial_state=initial)
+    why = reach.reason or f"no run of up to {reach.bound} steps reaches it"
+    return _with(verdict, non_vacuity={"initial_state": initial, "after_reachable": None},
+                 warnings=[f"the trigger {after} was not shown reachable ({why}): the claim may hold vacuously"])
 
 
 def _response_verdict(system, out, name, shown, limits, after, holds, within):
@@ -776,12 +954,17 @@ def _response_verdict(system, out, name, shown, limits, after, holds, within):
 
 @checker("statemachine.reachable")
 def check_reachable(spec: Protocol, prop: Property, options: Mapping[str, Any]):
+    """Claims: some run reaches the state (a replayed witness).  Not finding
+    one within the bound is inconclusive, never a refutation."""
     system = _system(spec)
     target = system.expr(prop.args["state"], where=f"{system.name} property {prop.id!r}")
     limits = Limits.from_options(prop.args, options)
     # a witness search is not weakened by a small --bound: the spec's own
     # depth (or the default) is the floor
     limits.bound = max(limits.bound, int(prop.args.get("bound") or DEFAULT_BOUND))
+    early, _ = _precheck(system, limits, options)
+    if early is not None:
+        return early
     out = find_run(system, target, limits)
     if out.status == "reached":
         replay = interp.replay_reaches(system, out.trace or [], target)
@@ -790,33 +973,38 @@ def check_reachable(spec: Protocol, prop: Property, options: Mapping[str, Any]):
         return proved(f"reachable (non-vacuity): a run of {len(out.trace or []) - 1} steps reaches {target}, "
                       "replayed on the interpreter", witness=out.trace, replay=replay.to_json())
     if out.status == "inconclusive":
-        return inconclusive(out.reason, rlimit=limits.rlimit)
+        return inconclusive(out.reason, rlimit=limits.rlimit, timeout=limits.timeout)
     return inconclusive(f"no run of up to {out.bound} steps reaches {target}", bound=out.bound)
 
 
 @checker("statemachine.deadlock-free")
 def check_deadlock_free(spec: Protocol, prop: Property, options: Mapping[str, Any]):
+    """Claims: in every reachable state outside ``except`` some transition
+    is enabled (with some choice, into the domain)."""
     system = _system(spec)
     final = system.expr(prop.args.get("except", "False"), where=f"{system.name} property {prop.id!r} except")
     goals = _goals(system, prop, None)
     name = "some transition is enabled" + ("" if prop.args.get("except") in (None, "False") else f" unless {final}")
     extra = [(name, lambda enc, i: z3.Or(enc.expr(final, i), enc.enabled(i)))]
     limits = Limits.from_options(prop.args, options)
+    early, initial = _precheck(system, limits, options)
+    if early is not None:
+        return early
     out = prove_invariant(system, goals, limits, extra_goals=extra)
     shown = [(name, name)] + list(goals)
     note: dict[str, Any] = {}
     if out.status == "refuted" and out.failed != name:
-        note = {"false_lemma": out.failed, "lemma_counterexample": out.trace}
+        note = {"false_lemma": out.failed, "lemma_counterexample": out.trace,
+                "warnings": [_dropped_lemma_warning(out.failed, out.trace)]}
         out = prove_invariant(system, [], limits, extra_goals=extra)
         shown = shown[:1]
     if out.status == "proved":
-        st, ev = proved(f"{name} in every reachable state ({out.k}-induction)", certificate=_certificate(system, out, shown, limits))
-    elif out.status == "refuted":
+        verdict = proved(f"{name} in every reachable state ({out.k}-induction)", certificate=_certificate(system, out, shown, limits))
+        return _with(verdict, non_vacuity={"initial_state": initial}, **note)
+    if out.status == "refuted":
         replay = interp.replay_deadlock(system, out.trace or [])
-        st, ev = _refutation(system, out, replay, "deadlock", limits)
-    else:
-        st, ev = _undecided(out, name, limits, shown)
-    return st, {**ev, **note}
+        return _with(_refutation(system, out, replay, "deadlock", limits), **note)
+    return _with(_undecided(out, name, limits, shown), **note)
 
 
 @validator("transition")

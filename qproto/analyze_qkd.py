@@ -21,6 +21,7 @@ from qproto.analyze import Analyzer, register_analyzer
 from qproto.cli.common import positive_int
 from qproto.models import qkd as model
 from qproto.models.attacks import Attack, attacks, line, parse_attack
+from qproto.models.decide import BudgetExpired, time_budget
 from qproto.models.exact import exact_json
 from qproto.models.keyrate import PER_BASIS_REFERENCE, PER_BASIS_TEXT, di_rate, key_rate, threshold
 from qproto.models.qkd_sim import abort_probability, abort_probability_per_basis
@@ -61,10 +62,48 @@ def _formulas(spec: Any) -> dict[str, str]:
     return out
 
 
+#: Seconds the exact (SymPy) analysis of one line may take before the same
+#: figures are computed numerically (complex128) from the same instrument.
+EXACT_BUDGET = 5.0
+
+
 def analyze(spec: Any, args: Any) -> dict[str, Any]:
+    """Every figure of ``spec`` under the attack and noise in ``args``:
+    exact (SymPy) when that finishes within :data:`EXACT_BUDGET` seconds,
+    else numeric from the same instrument; ``doc["arithmetic"]`` says which,
+    and ``doc["instrument_check"]`` how trace preservation was decided."""
     attack = parse_attack(args.attack, kind="attack") if getattr(args, "attack", None) else None
     noise = parse_attack(args.noise, kind="noise") if getattr(args, "noise", None) else None
     inst = line(attack, noise)
+    arithmetic: dict[str, Any] = {"mode": "exact" if inst.exact else "numeric",
+                                  "text": "SymPy, exact" if inst.exact else "complex128: the instrument is numeric"}
+    doc: dict[str, Any] | None = None
+    if inst.exact and _transcendental(inst):
+        arithmetic = {"mode": "numeric", "text": "complex128: the instrument's entries hold trigonometric values SymPy "
+                      "cannot reduce to radicals, so the exact figures would not simplify; evaluated numerically"}
+    elif inst.exact:
+        try:
+            with time_budget(EXACT_BUDGET) as mine:
+                doc = _analyze(spec, args, inst, attack, noise)
+        except BudgetExpired as exc:
+            if exc.budget is not mine:
+                raise
+            arithmetic = {"mode": "numeric", "text": f"complex128: the exact analysis took over {EXACT_BUDGET:g} s "
+                          "(SymPy could not simplify the exact figures in time), so the same instrument was evaluated numerically"}
+    if doc is None:
+        doc = _analyze(spec, args, inst.numeric(), attack, noise)
+    doc["arithmetic"] = arithmetic
+    doc["instrument_check"] = {"trace_preserving": inst.trace_check}
+    return doc
+
+
+def _transcendental(inst: Any) -> bool:
+    """Whether an exact instrument's entries keep unevaluated trigonometric
+    or exponential functions (an angle such as 37π/200)."""
+    return any(sp.sympify(e).has(sp.cos, sp.sin, sp.exp) for b in inst.branches for k in b.kraus for e in k.flat)
+
+
+def _analyze(spec: Any, args: Any, inst: Any, attack: Attack | None, noise: Attack | None) -> dict[str, Any]:
     q = model.qber(spec, inst)
     sift = model.sift_probability(spec, inst)
     doc: dict[str, Any] = {
@@ -81,7 +120,8 @@ def analyze(spec: Any, args: Any) -> dict[str, Any]:
     }
     info = model.eve_information(spec, inst) if attack is not None else sp.Integer(0)
     doc["eve_information"] = _ej(info)
-    doc["eve_information_measure"] = "Shannon I(A:E): Alice's sifted bit vs Eve's classical record and the public announcements"
+    doc["eve_information_measure"] = ("Shannon I(A:E | P): Alice's sifted bit vs Eve's classical record, given what the "
+                                      "spec announces (basis under basis-match sifting; candidate set and \"conclusive\" under unambiguous)")
     if attack is not None:
         eve = _eve_figures(spec, inst)
         if eve is not None:
@@ -164,8 +204,20 @@ def analyze(spec: Any, args: Any) -> dict[str, Any]:
                                            spec.sample_fraction, spec.abort_threshold),
                 "method": "exact binomial sum: n ~ Bin(N, sift·s) disclosed bits, errors ~ Bin(n, QBER)",
             }
-    doc["formulas"] = dict(_formulas(spec))
+    doc["formulas"] = _formulas_within_budget(spec)
     return doc
+
+
+def _formulas_within_budget(spec: Any) -> dict[str, str]:
+    """The symbolic formulas, or a note when SymPy cannot finish them in
+    :data:`EXACT_BUDGET` seconds (a designer's alphabet with awkward angles)."""
+    try:
+        with time_budget(EXACT_BUDGET) as mine:
+            return dict(_formulas(spec))
+    except BudgetExpired as exc:
+        if exc.budget is not mine:
+            raise
+        return {"note": f"symbolic formulas not derived: SymPy took over {EXACT_BUDGET:g} s"}
 
 
 def _eve_figures(spec: Any, inst: Any) -> dict[str, Any] | None:
@@ -207,6 +259,8 @@ def render(doc: dict[str, Any], console: Any) -> None:
     def show(v: Any) -> str:
         if v is None:
             return "—"
+        if "exact" in v and len(v["exact"]) > 48 and isinstance(v.get("value"), float):
+            return f"{v['value']:.6g}  (exact form in --json)"
         if "exact" in v:
             val = v.get("value")
             return f"{v['exact']}" + (f"  ≈ {val:.6g}" if isinstance(val, float) and v["exact"] != str(val) else "")
@@ -241,6 +295,8 @@ def render(doc: dict[str, Any], console: Any) -> None:
         t.add_row(f"P(abort) for N={est.get('rounds')}", f"{est['abort_probability']['value']:.6g}")
     for k, v in doc["formulas"].items():
         t.add_row(k, escape(v))
+    t.add_row("arithmetic", escape(doc["arithmetic"]["text"]))
+    t.add_row("trace preservation", escape(doc["instrument_check"]["trace_preserving"]))
     console.print(t)
 
 

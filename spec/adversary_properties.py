@@ -27,23 +27,37 @@ ACIN_2007 = "A. Acín et al., Device-independent security of quantum cryptograph
 _COMMON = (
     Property(
         id="soundness-abort",
-        statement="Above the threshold the protocol aborts: with the sample of 10 000 sifted bits, every attack "
-        "inducing QBER ≥ threshold + 5 % is caught with probability ≥ 0.999 (exact binomial and hypergeometric tails).",
+        statement="Finite sample, any attack (errors at a given rate in the sifted key): with 10 000 sifted bits and the "
+        "spec's sample fraction, every attack inducing QBER ≥ threshold + 5 % (in any one basis, with that basis' real "
+        "share of the sample, where the spec estimates per basis) is caught with probability ≥ 0.999 (binomial and "
+        "hypergeometric tails in log space).  No claim is made between the threshold and threshold + 5 %: just above the "
+        "threshold the protocol accepts with probability about 1/2 (given in the evidence).",
         engine="adversary", check="adversary.soundness-abort",
         args={"sifted_bits": 10_000, "margin": "1/20", "min_abort": "999/1000"},
     ),
     Property(
         id="completeness",
-        statement="With no eavesdropper, honest parties finish with identical keys: a noiseless line gives QBER 0 exactly, "
-        "and noise 3 % below the threshold lets them finish with probability ≥ 0.99 and a positive key rate.",
+        statement="With no eavesdropper, honest parties finish: a noiseless line gives QBER 0 exactly (and passes the "
+        "spec's own Bell test, if any); depolarizing noise 3 % below the threshold lets them finish with probability "
+        "≥ 0.99 (finite sample of 10 000 sifted bits, per basis where the spec estimates per basis) with the spec's own "
+        "asymptotic key rate positive at those statistics.",
         engine="adversary", check="adversary.completeness",
         args={"sifted_bits": 10_000, "margin": "3/100", "min_finish": "99/100"},
     ),
     Property(
         id="soundness-key-rate",
-        statement="Below the threshold the key is secret: every attack the protocol accepts leaves I(A:B) − χ(A:E) > 0, "
-        "and the protocol's key-rate formula never exceeds it (privacy amplification removes at least Eve's information).",
+        statement="Asymptotic, collective attacks from the catalogue (intercept-resend in any basis, Breidbart, "
+        "Fuchs–Peres, universal cloner, Pauli and general qubit-ancilla entangling probes), trusted devices, one-way "
+        "post-processing: every attack the protocol accepts leaves I(A:B) − χ(A:E) > 0 (Devetak–Winter), and the "
+        "spec's own key-rate formula is non-negative there and never exceeds it.  Checked by a worst-case attack search "
+        "(tested, not proved).",
         engine="adversary", check="adversary.soundness-key-rate", requires="tested", reference=DEVETAK_WINTER_2005,
+    ),
+    Property(
+        id="threshold-below-rate-zero",
+        statement="The abort threshold lies below the zero of the asymptotic key rate the spec relies on (its first key-rate "
+        "formula, at the statistics of depolarizing noise; exact to 50 digits, the zero certified by interval arithmetic).",
+        engine="adversary", check="adversary.threshold-below-rate-zero",
     ),
     Property(
         id="mitm-authenticated",
@@ -68,18 +82,38 @@ _COMMON = (
     ),
 )
 
+#: Completeness for a spec that names no key rate (B92, SARG04): the finish
+#: probability only — a positive key rate would need a rate to stand on.
+COMPLETENESS_WITHOUT_RATE = Property(
+    id="completeness",
+    statement="With no eavesdropper, honest parties finish: a noiseless line gives QBER 0 exactly, and depolarizing noise "
+    "3 % below the threshold lets them finish with probability ≥ 0.99 (finite sample of 10 000 sifted bits).  No key-rate "
+    "claim: the spec names no proven rate.",
+    engine="adversary", check="adversary.completeness",
+    args={"sifted_bits": 10_000, "margin": "3/100", "min_finish": "99/100", "key_rate": False},
+)
+
+
+def without_rate(props: tuple[Property, ...]) -> tuple[Property, ...]:
+    """``props`` with the completeness claim that needs no key rate."""
+    return tuple(COMPLETENESS_WITHOUT_RATE if p.id == "completeness" else p for p in props)
+
+
 #: For prepare-and-measure protocols (BB84, B92, six-state, SARG04, ...).
 ADVERSARY_PROPERTIES_PM: tuple[Property, ...] = (
     Property(
         id="intercept-resend-detected",
-        statement="Every intercept-resend attack raises the QBER: QBER(f) > 0 for every intercepted fraction f in (0, 1] "
-        "(exact in f; for BB84 QBER(f) = f/4).",
+        statement="Every intercept-resend attack raises the QBER: Eve intercepting any fraction f in (0, 1] of the qubits, "
+        "measuring each in any basis (or any random mixture of bases) and resending what she read, induces a sifted QBER "
+        "> 0 (the error weight is a quadratic form in her Bloch direction: its least eigenvalue is positive); the "
+        "random-basis family is checked exactly in f (for BB84 QBER(f) = f/4).",
         engine="adversary", check="adversary.intercept-resend-family",
     ),
     Property(
         id="information-disturbance",
-        statement="An attack that gives Eve information raises the QBER: no fuzzed attack (catalogue, Fuchs–Peres, "
-        "cloners, general entangling probes) gives χ(A:E) > 1e-6 at QBER 0.",
+        statement="An attack that gives Eve information raises the QBER (collective attacks from the catalogue, trusted "
+        "devices): no fuzzed attack (catalogue, Fuchs–Peres, cloners, general qubit-ancilla entangling probes) gives "
+        "χ(A:E) > 1e-6 at QBER 0.",
         engine="adversary", check="adversary.information-disturbance", requires="tested", reference=FUCHS_1997,
     ),
 ) + _COMMON
@@ -88,7 +122,8 @@ ADVERSARY_PROPERTIES_PM: tuple[Property, ...] = (
 ADVERSARY_PROPERTIES_EB: tuple[Property, ...] = (
     Property(
         id="information-disturbance",
-        statement="An attack on Bob's half that gives Eve information raises the QBER (fuzzed catalogue attacks and probes).",
+        statement="An attack on Bob's half that gives Eve information raises the QBER (fuzzed catalogue attacks and "
+        "qubit-ancilla probes on Bob's half only; trusted source and devices).",
         engine="adversary", check="adversary.information-disturbance", requires="tested", reference=FUCHS_1997,
     ),
 ) + _COMMON
@@ -97,7 +132,8 @@ ADVERSARY_PROPERTIES_EB: tuple[Property, ...] = (
 BELL_TEST_PROPERTIES: tuple[Property, ...] = (
     Property(
         id="entanglement-breaking-chsh",
-        statement="Any measure-and-resend attack on Bob's half breaks the entanglement, and then |S| ≤ 2.",
+        statement="Any measure-and-resend attack on Bob's half breaks the entanglement, and then |S| ≤ 2 (fuzzed over "
+        "Eve's measurement basis and the two states she resends).",
         engine="adversary", check="adversary.chsh-entanglement-breaking", requires="tested", reference=CHSH_1969,
     ),
     Property(
@@ -129,4 +165,4 @@ PNS_PROPERTIES: tuple[Property, ...] = (
     ),
 )
 
-__all__ = ["BB84_ATTACK_PROPERTIES", "ADVERSARY_PROPERTIES_PM", "ADVERSARY_PROPERTIES_EB", "BELL_TEST_PROPERTIES", "PNS_PROPERTIES"]
+__all__ = ["COMPLETENESS_WITHOUT_RATE", "without_rate", "BB84_ATTACK_PROPERTIES", "ADVERSARY_PROPERTIES_PM", "ADVERSARY_PROPERTIES_EB", "BELL_TEST_PROPERTIES", "PNS_PROPERTIES"]

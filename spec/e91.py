@@ -34,6 +34,10 @@ BBM_1992 = Reference(
     doi="10.1103/PhysRevLett.68.557",
 )
 
+_DECIDE_DI = Step(party="Bob", action="decide",
+                  text="abort unless the device-independent key rate of Acín et al. (2007) at the measured QBER and CHSH value "
+                  "is positive (|S| > 2 alone is not enough), and the QBER is below the abort threshold")
+
 EB_STEPS = (
     Step(party="Source", action="prepare", text="the source prepares an entangled pair and sends one qubit to each party"),
     Step(party="Alice", action="measure", text="Alice picks a setting and measures her qubit"),
@@ -51,7 +55,7 @@ E91 = EntanglementQKD(
     version="1",
     summary="Singlet pairs, three settings each (Ekert's angles); the CHSH test certifies the key pairs.",
     references=(EKERT_1991, ACIN_2007, TSIRELSON_1980),
-    steps=EB_STEPS,
+    steps=EB_STEPS[:-1] + (_DECIDE_DI,),
     parameters=(
         Parameter(name="sample_fraction", default=0.1, low=0, high=1, open_low=True, text="share of key bits disclosed"),
         Parameter(name="abort_threshold", default=0.071, low=0, high=0.5, open_high=True, text="abort above this QBER"),

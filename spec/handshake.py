@@ -55,6 +55,7 @@ READINGS = (
 def _transitions(flaw: str | None) -> tuple[Transition, ...]:
     ignore_test = flaw == "ignores-failed-test"
     leak = flaw == "leaks-pairs"
+    no_fin = flaw == "close-without-fin"
     return (
         Transition(name="open", party="client", guard="c_state == CLOSED and msg == NONE",
                    update={"c_state": "SYN_SENT", "c_fwd": True, "fwd_test": "UNTESTED", "bwd_test": "UNTESTED", "msg": "SYN"},
@@ -82,7 +83,9 @@ def _transitions(flaw: str | None) -> tuple[Transition, ...]:
                    update={"s_state": "LISTEN", "s_fwd": False, "s_bwd": False, "msg": "NONE"},
                    text="RST: release both batches' halves, back to LISTEN"),
         Transition(name="close", party="client", guard="c_state == ESTABLISHED and msg == NONE",
-                   update={"c_state": "FIN_WAIT", "msg": "FIN"}, text="the client closes: FIN"),
+                   update={"c_state": "CLOSED", "c_fwd": False, "c_bwd": False} if no_fin else {"c_state": "FIN_WAIT", "msg": "FIN"},
+                   text="the client closes: " + ("(wrongly) releases its halves and drops the connection without FIN"
+                                                 if no_fin else "FIN")),
         Transition(name="server_close", party="server", guard="s_state == ESTABLISHED and msg == FIN",
                    update={"s_state": "LISTEN", "msg": "FINACK"} if leak else
                    {"s_state": "LISTEN", "s_fwd": False, "s_bwd": False, "msg": "FINACK"},
@@ -101,6 +104,9 @@ _INVARIANTS = (
               expr="(fwd_test == FAIL or bwd_test == FAIL) implies (c_state != ESTABLISHED and s_state != ESTABLISHED "
                    "and c_state != FIN_WAIT)",
               text="after a failed test in this attempt, neither side is (or was) ESTABLISHED"),
+    Invariant(name="no-half-open",
+              expr="s_state == ESTABLISHED implies (c_state == ESTABLISHED or c_state == FIN_WAIT)",
+              text="both ends agree: the server never holds a connection the client has dropped"),
     Invariant(name="closed-holds-no-pairs",
               expr="(c_state == CLOSED implies not (c_fwd or c_bwd)) and (s_state == LISTEN implies not (s_fwd or s_bwd))",
               text="termination (and abort) releases every EPR pair a side held"),
@@ -174,6 +180,10 @@ def handshake(name: str, flaw: str | None = None, **changes) -> TransitionSystem
                      statement="Termination (FIN or RST) releases every EPR pair: a CLOSED client and a LISTENing "
                      "server hold none.",
                      args={"invariant": "closed-holds-no-pairs", "strengthen": _STRENGTHEN}),
+            Property(id="no-half-open-connection", engine="statemachine", check="statemachine.invariant",
+                     statement="Both ends agree: whenever the server is ESTABLISHED, the client is ESTABLISHED or "
+                     "closing with FIN (no half-open connection holding the server's EPR halves).",
+                     args={"invariant": "no-half-open", "strengthen": _STRENGTHEN}),
             Property(id="deadlock-free", engine="statemachine", check="statemachine.deadlock-free",
                      statement="Some move is always possible (the handshake never hangs).",
                      args={"strengthen": _STRENGTHEN}),
@@ -203,5 +213,12 @@ HANDSHAKE_LEAKS_PAIRS = handshake(
     variant_of="quantum-three-way-handshake",
 )
 
+HANDSHAKE_CLOSE_WITHOUT_FIN = handshake(
+    "quantum-handshake-close-without-fin",
+    flaw="close-without-fin",
+    flawed="the client drops the connection without FIN: the server stays ESTABLISHED on a half-open connection",
+    variant_of="quantum-three-way-handshake",
+)
+
 PROTOCOLS = (HANDSHAKE,)
-FLAWED = (HANDSHAKE_IGNORES_TEST, HANDSHAKE_LEAKS_PAIRS)
+FLAWED = (HANDSHAKE_IGNORES_TEST, HANDSHAKE_LEAKS_PAIRS, HANDSHAKE_CLOSE_WITHOUT_FIN)

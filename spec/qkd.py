@@ -287,13 +287,15 @@ SHOR_PRESKILL_2000 = Reference(
     cite="P. W. Shor, J. Preskill, Simple proof of security of the BB84 quantum key distribution protocol, "
     "Phys. Rev. Lett. 85, 441 (2000)",
     doi="10.1103/PhysRevLett.85.441",
-    note="asymptotic rate 1 − 2h(Q), positive below Q ≈ 11%",
+    note="asymptotic rate 1 − 2h(Q) against general (coherent) attacks, one-way post-processing, trusted qubit "
+    "devices; positive below Q ≈ 11.0028 %",
 )
 FUCHS_1997 = Reference(
     cite="C. A. Fuchs, N. Gisin, R. B. Griffiths, C.-S. Niu, A. Peres, Optimal eavesdropping in quantum "
     "cryptography. I. Information bound and optimal strategy, Phys. Rev. A 56, 1163 (1997)",
     doi="10.1103/PhysRevA.56.1163",
-    note="optimal individual attack on BB84; with Csiszár–Körner one-way rate positive below (2 − √2)/4 ≈ 14.6%",
+    note="optimal individual attack on BB84 (individual attacks only, asymptotic, trusted devices); with the "
+    "Csiszár–Körner one-way rate positive below (2 − √2)/4 ≈ 14.6%",
 )
 CSISZAR_KORNER_1978 = Reference(
     cite="I. Csiszár, J. Körner, Broadcast channels with confidential messages, IEEE Trans. Inf. Theory 24, 339 (1978)",
@@ -303,13 +305,21 @@ LO_2001 = Reference(
     cite="H.-K. Lo, Proof of unconditional security of six-state quantum key distribution scheme, "
     "Quantum Inf. Comput. 1, 81 (2001)",
     arxiv="quant-ph/0102138",
-    note="one-way rate 1 + (3Q/2) log2(Q/2) + (1 − 3Q/2) log2(1 − 3Q/2), positive below Q ≈ 12.6%",
+    note="asymptotic one-way rate 1 + (3Q/2) log2(Q/2) + (1 − 3Q/2) log2(1 − 3Q/2) against general attacks, trusted "
+    "qubit devices; the abstract quotes a 12.7 % threshold, the zero of this formula is 12.619 % (KATO_TAMAKI_2010)",
+)
+KATO_TAMAKI_2010 = Reference(
+    cite="G. Kato, K. Tamaki, Security of six-state quantum key distribution protocol with threshold detectors, "
+    "arXiv:1008.4663 (2010); Sci. Rep. 6, 30044 (2016)",
+    doi="10.1038/srep30044",
+    note="the qubit-based six-state one-way threshold (the zero of Lo's rate) is 12.619 %; 12.611 % with threshold detectors",
 )
 ACIN_2007 = Reference(
     cite="A. Acín, N. Brunner, N. Gisin, S. Massar, S. Pironio, V. Scarani, Device-independent security of "
     "quantum cryptography against collective attacks, Phys. Rev. Lett. 98, 230501 (2007)",
     doi="10.1103/PhysRevLett.98.230501",
-    note="rate 1 − h(Q) − h((1 + √((S/2)² − 1))/2); with S = 2√2(1 − 2Q) positive below Q ≈ 7.1%",
+    note="rate 1 − h(Q) − h((1 + √((S/2)² − 1))/2) against collective attacks, asymptotic, one-way post-processing, "
+    "untrusted (device-independent) devices; with S = 2√2(1 − 2Q) positive below Q ≈ 7.1%",
 )
 CHSH_1969 = Reference(
     cite="J. F. Clauser, M. A. Horne, A. Shimony, R. A. Holt, Proposed experiment to test local hidden-variable "
@@ -333,19 +343,21 @@ BENNETT_1992_EXPERIMENT = Reference(
 PUBLISHED_THRESHOLDS: dict[str, PublishedValue] = {
     "shor-preskill": PublishedValue(
         quantity="threshold:shor-preskill", value="0.110", tolerance="0.0005", reference=SHOR_PRESKILL_2000,
-        text="BB84 is secure below 11% QBER",
+        text="asymptotic, general attacks, one-way post-processing, trusted devices: rate 1 − 2h(Q) positive below 11% QBER",
     ),
     "csiszar-korner-individual": PublishedValue(
         quantity="threshold:csiszar-korner-individual", value="(2 - sqrt(2))/4", tolerance="1e-9",
-        reference=FUCHS_1997, text="individual attacks: positive rate below (2 − √2)/4 ≈ 14.6%",
+        reference=FUCHS_1997, text="individual attacks only, asymptotic, one-way: positive rate below (2 − √2)/4 ≈ 14.6%",
     ),
     "six-state-lo": PublishedValue(
-        quantity="threshold:six-state-lo", value="0.126", tolerance="0.0005", reference=LO_2001,
-        text="six-state one-way threshold ≈ 12.6%",
+        quantity="threshold:six-state-lo", value="0.12619", tolerance="0.000005", reference=KATO_TAMAKI_2010,
+        text="asymptotic, general attacks, one-way post-processing, trusted qubit devices: Lo's six-state rate vanishes "
+        "at 12.619 % (Lo 2001's abstract rounds it to 12.7 %)",
     ),
     "di-chsh-acin": PublishedValue(
         quantity="threshold:di-chsh-acin", value="0.071", tolerance="0.0005", reference=ACIN_2007,
-        text="device-independent rate positive below 7.1% QBER",
+        text="device-independent, collective attacks, asymptotic, one-way: rate positive below 7.1% QBER when "
+        "S = 2√2(1 − 2Q)",
     ),
 }
 
@@ -359,8 +371,10 @@ def published_thresholds(*rates: str) -> tuple[PublishedValue, ...]:
 #: Shared by both families: the key rate's zero is the threshold.
 THRESHOLD_PROPERTY = Property(
     id="threshold-where-rate-vanishes",
-    statement="Each key-rate formula is positive below its threshold QBER and vanishes there "
-    "(solved to 1e-9), and the threshold agrees with the published value.",
+    statement="Each key-rate formula the spec names (asymptotic, one-way post-processing; attack class and device "
+    "assumptions as in its reference) is positive below its threshold QBER and vanishes there (certified to 1e-9), "
+    "and the threshold agrees with the published value. A statement about the formula as a function of the QBER, "
+    "not a security proof of the protocol.",
     engine="algebra", check="qkd.threshold",
 )
 
@@ -384,13 +398,15 @@ def pm_properties(*, ir_qber: str, depolarizing_qber: str, reference: str = "", 
         ),
         Property(
             id="intercept-resend-qber",
-            statement=f"Under intercept-resend of a fraction f of the qubits (Eve in Z or X), QBER = {ir_qber} for all f in [0, 1].",
+            statement=f"Under intercept-resend of a fraction f of the qubits (Eve measures in Z or X with probability 1/2 "
+            f"each and resends what she read; expected value, no noise), QBER = {ir_qber} for all f in [0, 1].",
             engine="algebra", check="qkd.qber-formula",
             args={"attack": "intercept-resend", "symbol": "fraction", "expected": ir_qber},
         ),
         Property(
             id="depolarizing-qber",
-            statement=f"Under depolarizing noise p, QBER = {depolarizing_qber} for all p in [0, 1].",
+            statement=f"Under depolarizing noise p and no eavesdropper, QBER = {depolarizing_qber} for all p in [0, 1] "
+            "(expected value).",
             engine="algebra", check="qkd.qber-formula",
             args={"noise": "depolarizing", "symbol": "p", "expected": depolarizing_qber},
         ),
@@ -424,7 +440,8 @@ def eb_properties(*, depolarizing_qber: str, chsh: str | None, reference: str = 
         ),
         Property(
             id="depolarizing-qber",
-            statement=f"Under depolarizing noise p on Bob's qubit, QBER = {depolarizing_qber} for all p in [0, 1].",
+            statement=f"Under depolarizing noise p on Bob's qubit and no eavesdropper, QBER = {depolarizing_qber} for "
+            "all p in [0, 1] (expected value).",
             engine="algebra", check="qkd.qber-formula",
             args={"noise": "depolarizing", "symbol": "p", "expected": depolarizing_qber},
         ),
@@ -445,7 +462,8 @@ def eb_properties(*, depolarizing_qber: str, chsh: str | None, reference: str = 
             Property(
                 id="chsh-measure-resend-local",
                 statement="Every measure-and-resend attack on Bob's qubit (any measurement direction, any POVM, any "
-                "resent states) leaves |S| ≤ 2, so the Bell test detects it.",
+                "resent states; an entanglement-breaking individual attack) leaves |S| ≤ 2 in expectation, so the "
+                "asymptotic Bell test detects it.",
                 engine="algebra", check="qkd.chsh-measure-resend", reference=CHSH_1969.cite,
             ),
         ]
@@ -464,7 +482,8 @@ def eb_properties(*, depolarizing_qber: str, chsh: str | None, reference: str = 
 ESTIMATE_SEES_INTERCEPT_RESEND = Property(
     id="estimate-sees-intercept-resend",
     statement="Every intercept-resend in the Z–X plane (fraction f, Eve in X with probability px, else Z) raises the "
-    "error rate the abort rule reads (pooled QBER, or the largest per-basis QBER) to at least f/4, for all f, px in [0, 1].",
+    "expected error rate the abort rule reads (pooled QBER, or the largest per-basis QBER; asymptotic, no sampling "
+    "fluctuation) to at least f/4, for all f, px in [0, 1].",
     engine="algebra", check="qkd.estimate-sees-intercept-resend", args={"slope": "1/4"},
     reference="H.-K. Lo, H. F. Chau, M. Ardehali, J. Cryptology 18, 133 (2005), doi:10.1007/s00145-004-0142-y",
 )

@@ -65,6 +65,9 @@ def _transitions(flaw: str | None) -> tuple[Transition, ...]:
     early = flaw == "release-before-estimate"
     sample_in_key = flaw == "sample-in-key"
     reuse = flaw == "reuses-key"
+    discarded_in_key = flaw == "discarded-in-key"
+    amplify_from = ("(role[i] == KEPT or role[i] == SAMPLE)" if sample_in_key else
+                    "(role[i] == KEPT or role[i] == DISCARDED)" if discarded_in_key else "role[i] == KEPT")
     i = integer("i", 0, POSITIONS - 1, text="a raw position")
     return (
         Transition(name="transmit", party="Alice", guard="phase == TRANSMIT", update={"phase": "SIFT"},
@@ -72,7 +75,7 @@ def _transitions(flaw: str | None) -> tuple[Transition, ...]:
         Transition(name="sift_keep", party="Alice", guard="phase == SIFT and role[i] == RAW", choose=(i,),
                    update={"role[i]": "KEPT"}, text="bases agree at position i: keep it"),
         Transition(name="sift_drop", party="Alice", guard="phase == SIFT and role[i] == RAW", choose=(i,),
-                   update={"role[i]": "DISCARDED"}, text="bases differ at position i: discard it"),
+                   update={"role[i]": "DISCARDED", "dropped[i]": True}, text="bases differ at position i: discard it"),
         Transition(name="end_sift", party="Alice", guard="phase == SIFT and count(role, RAW) == 0",
                    update={"phase": "ESTIMATE"}, text="sifting done"),
         Transition(name="sample", party="Alice", guard="phase == ESTIMATE and role[i] == KEPT", choose=(i,),
@@ -88,9 +91,10 @@ def _transitions(flaw: str | None) -> tuple[Transition, ...]:
         Transition(name="reconcile_fail", party="Alice", guard="phase == RECONCILE",
                    update={"phase": "ABORTED", "was_aborted": True}, text="error correction fails: abort"),
         Transition(name="amplify", party="Alice",
-                   guard="phase == AMPLIFY and " + ("(role[i] == KEPT or role[i] == SAMPLE)" if sample_in_key else "role[i] == KEPT"),
+                   guard="phase == AMPLIFY and " + amplify_from,
                    choose=(i,), update={"role[i]": "KEY"},
-                   text="privacy amplification takes position i into the key" + (" (wrongly, sampled bits too)" if sample_in_key else "")),
+                   text="privacy amplification takes position i into the key" + (" (wrongly, sampled bits too)" if sample_in_key else
+                                                                                  " (wrongly, discarded bits too)" if discarded_in_key else "")),
         Transition(name="release", party="Alice",
                    guard=("phase == ESTIMATE" if early else "phase == AMPLIFY and count(role, KEPT) == 0 and count(role, KEY) >= 1"),
                    update={"phase": "KEY_READY", "key_released": True},
@@ -114,12 +118,15 @@ _INVARIANTS = (
               text="after an abort the session stays aborted and releases nothing"),
     Invariant(name="sample-never-in-key", expr=_all("not (sampled[{i}] and role[{i}] == KEY)"),
               text="a bit revealed for the estimate never enters the key"),
+    Invariant(name="discarded-never-in-key", expr=_all("not (dropped[{i}] and role[{i}] == KEY)"),
+              text="a position whose bases differed (discarded at sifting) never enters the key"),
     Invariant(name="pad-bit-used-once", expr="count(uses, 2) == 0",
               text="no key bit encrypts two message bits"),
     Invariant(name="decrypts-iff-keys-agree", expr="otp_done implies ((decrypted == m_bit) == (ka_bit == kb_bit))",
               text="Bob's decryption equals Alice's message exactly when their key bits agree"),
     Invariant(name="session-consistent",
               expr=_all("(role[{i}] == SAMPLE) == sampled[{i}]") + " and "
+                   + _all("(role[{i}] == DISCARDED) == dropped[{i}]") + " and "
                    + "((phase == TRANSMIT or phase == SIFT) implies (count(role, SAMPLE) == 0 and count(role, KEY) == 0)) and "
                    + f"(phase == TRANSMIT implies count(role, RAW) == {POSITIONS}) and "
                    + "((phase == ESTIMATE or phase == RECONCILE or phase == AMPLIFY or phase == KEY_READY) implies count(role, RAW) == 0) and "
@@ -151,6 +158,7 @@ def session(name: str, flaw: str | None = None, **changes) -> TransitionSystem:
             enum("phase", PHASES, text="the session's phase"),
             enum("role", ROLES, size=POSITIONS, text="what each raw position has become"),
             boolean("sampled", size=POSITIONS, text="(bookkeeping) the position was ever revealed for the estimate"),
+            boolean("dropped", size=POSITIONS, text="(bookkeeping) the position was discarded at sifting"),
             enum("estimate", ("NONE", "PASS", "FAIL"), text="the parameter estimate's verdict"),
             boolean("key_released", text="the key was handed to the application"),
             boolean("was_aborted", text="(bookkeeping) the session aborted at some point"),
@@ -162,7 +170,7 @@ def session(name: str, flaw: str | None = None, **changes) -> TransitionSystem:
             boolean("cipher", text="the ciphertext bit on the classical channel"),
             boolean("decrypted", text="Bob's decryption"),
         ),
-        init={"phase": "TRANSMIT", "role": "RAW", "sampled": False, "estimate": "NONE", "key_released": False,
+        init={"phase": "TRANSMIT", "role": "RAW", "sampled": False, "dropped": False, "estimate": "NONE", "key_released": False,
               "was_aborted": False, "uses": 0, "otp_done": False, "m_bit": False, "ka_bit": False, "kb_bit": False,
               "cipher": False, "decrypted": False},
         transitions=_transitions(flaw),
@@ -178,6 +186,9 @@ def session(name: str, flaw: str | None = None, **changes) -> TransitionSystem:
             Property(id="sample-never-in-key", engine="statemachine", check="statemachine.invariant",
                      statement="Bits revealed for the estimate never enter the key.",
                      args={"invariant": "sample-never-in-key", "strengthen": _S, "bound": BOUND}),
+            Property(id="discarded-never-in-key", engine="statemachine", check="statemachine.invariant",
+                     statement="Positions discarded at sifting (bases differ) never enter the key.",
+                     args={"invariant": "discarded-never-in-key", "strengthen": _S, "bound": BOUND}),
             Property(id="pad-bit-used-once", engine="statemachine", check="statemachine.invariant",
                      statement="One-time pad: no key bit is ever used twice.",
                      args={"invariant": "pad-bit-used-once", "strengthen": _S, "bound": BOUND}, reference=SHANNON_1949.cite),
@@ -207,5 +218,10 @@ QKD_SESSION_REUSES_PAD = session("qkd-session-reuses-pad", flaw="reuses-key",
                                  flawed="the one-time pad reuses key bits: two ciphertexts reveal m1 ⊕ m2",
                                  variant_of="qkd-session")
 
+QKD_SESSION_DISCARDED_IN_KEY = session("qkd-session-discarded-in-key", flaw="discarded-in-key",
+                                       flawed="privacy amplification also takes positions discarded at sifting (bases "
+                                       "differ, uncorrelated bits) into the key",
+                                       variant_of="qkd-session")
+
 PROTOCOLS = (QKD_SESSION,)
-FLAWED = (QKD_SESSION_EARLY_KEY, QKD_SESSION_SAMPLE_IN_KEY, QKD_SESSION_REUSES_PAD)
+FLAWED = (QKD_SESSION_EARLY_KEY, QKD_SESSION_SAMPLE_IN_KEY, QKD_SESSION_REUSES_PAD, QKD_SESSION_DISCARDED_IN_KEY)

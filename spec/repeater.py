@@ -107,11 +107,12 @@ _SWAP_PROPS = (
     ),
     Property(
         id="werner-swap-fidelity",
-        statement="Swapping Werner pairs of fidelities F1, F2 yields a Werner pair (exactly, as a density "
-        "matrix) of fidelity F1F2 + (1 − F1)(1 − F2)/3, derived from the circuit.",
+        statement="Swapping Werner pairs of fidelities F1, F2 (each centred on the pair its source "
+        "prepares) yields a Werner pair around |Φ+⟩ (exactly, as a density matrix) of fidelity "
+        "F1F2 + (1 − F1)(1 − F2)/3, derived from the circuit.",
         engine="algebra",
         check="repeater.swap-werner",
-        args={"pairs": SWAP_PAIRS, "ends": SWAP_ENDS, "expected": "F1*F2 + (1 - F1)*(1 - F2)/3"},
+        args={"pairs": SWAP_PAIRS, "ends": SWAP_ENDS, "expected": "F1*F2 + (1 - F1)*(1 - F2)/3", "bell": "phi+"},
         reference=BRIEGEL_1998.cite,
     ),
 )
@@ -229,7 +230,8 @@ BBPSSW = PurificationProtocol(
     properties=(
         Property(
             id="werner-round",
-            statement="On two Werner pairs of fidelity F, the kept pair has fidelity "
+            statement="On two Werner pairs of fidelity F (centred on the Bell state the sources prepare, "
+            "here |Φ+⟩), the kept pair has fidelity (with that Bell state) "
             "(F² + ((1−F)/3)²)/(F² + 2F(1−F)/3 + 5((1−F)/3)²) and the round succeeds with probability "
             "F² + 2F(1−F)/3 + 5((1−F)/3)², both derived from the circuit.",
             engine="algebra",

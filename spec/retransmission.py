@@ -99,6 +99,7 @@ def _transitions(flaw: str | None) -> tuple[Transition, ...]:
     keep_copy = flaw == "keeps-copy"
     early_release = flaw == "early-release"
     no_seq = flaw == "no-sequence-numbers"
+    optimistic = flaw == "moves-on-without-ack"
     ack_match = "bwd == ACK" if no_seq else "bwd == ACK and bwd_pkt == s_pkt and bwd_idx == {i}"
     sender = (
         Transition(name="encode", party="Alice", guard="s_phase == READY and s_pkt < packets",
@@ -116,9 +117,11 @@ def _transitions(flaw: str | None) -> tuple[Transition, ...]:
                    update={"s_phase": "WAIT2", "a": 0 if early_release else ("a" if keep_copy else "a - 1"),
                            "fwd": "SHARE", "fwd_pkt": "s_pkt", "fwd_idx": 2, "fwd_gen": "s_gen"},
                    text="send share 2" + (", releasing share 3 at once (wrong)" if early_release else ", keep share 3 as the reserve")),
-        Transition(name="ack2", party="Alice", guard="s_phase == WAIT2 and " + ack_match.format(i=2),
+        Transition(name="ack2", party="Alice",
+                   guard="s_phase == WAIT2 and " + ("fwd == EMPTY and bwd == EMPTY" if optimistic else ack_match.format(i=2)),
                    update={"s_phase": "READY", "a": 0, "bwd": "EMPTY", "s_pkt": "s_pkt + 1", "losses": 0},
-                   text="share 2 acknowledged: release share 3, next packet"),
+                   text=("(wrongly) share 2 has left the slot: count it delivered without an ACK" if optimistic else
+                         "share 2 acknowledged: release share 3, next packet")),
         Transition(name="resend_share3", party="Alice", guard="s_phase == WAIT2 and fwd == EMPTY and bwd == EMPTY and a >= 1",
                    update={"s_phase": "WAIT3", "a": "a" if keep_copy else "a - 1", "fwd": "SHARE", "fwd_pkt": "s_pkt", "fwd_idx": 3, "fwd_gen": "s_gen"},
                    text="no ACK for share 2: send the reserve share 3"),
@@ -210,6 +213,8 @@ _INVARIANTS = (
     Invariant(name="payload-never-lost", expr="not (s_phase == GAVE_UP and r_next == s_pkt)",
               text="the payload is never destroyed: the sender never runs out of shares to retransmit while the "
                    "receiver has not decoded the packet"),
+    Invariant(name="acked-only-if-delivered", expr="s_pkt <= r_next",
+              text="the sender moves past a packet (counts it delivered) only once the receiver has delivered it"),
     Invariant(name="exactly-once-in-order", expr="r_ok and r_next <= s_pkt + 1",
               text="every delivery decodes two shares of the packet the receiver expects next, so packets are "
                    "delivered once each and in order"),
@@ -245,6 +250,10 @@ def _properties(max_losses: int, packets: int) -> tuple[Property, ...]:
                  statement="The receiver delivers packets in order and never twice: every delivery decodes two "
                  "shares of the one packet it expects next (with delivers-within-bound, each packet exactly once).",
                  args={"invariant": "exactly-once-in-order", "strengthen": _STRENGTHEN}),
+        Property(id="acked-only-if-delivered", engine="statemachine", check="statemachine.invariant",
+                 statement="The sender counts a packet delivered (moves to the next) only when the receiver has "
+                 "delivered it (acknowledged ⇒ delivered).",
+                 args={"invariant": "acked-only-if-delivered", "strengthen": _STRENGTHEN}),
         Property(id="delivers-within-bound", engine="statemachine", check="statemachine.response",
                  statement=f"With at most L = {max_losses} losses per packet, within {bound} = 6 + 5·L steps after the "
                  "sender has a packet ready, the receiver has delivered it (derivation in the module docstring).",
@@ -357,5 +366,13 @@ RETRANSMISSION_NO_SEQ = retransmission(
     variant_of="quantum-retransmission",
 )
 
+RETRANSMISSION_MOVES_ON = retransmission(
+    "quantum-retransmission-moves-on-without-ack",
+    flaw="moves-on-without-ack",
+    flawed="the sender counts packet delivered as soon as share 2 has left the channel, without its ACK: a lost "
+    "share 2 is counted delivered",
+    variant_of="quantum-retransmission",
+)
+
 PROTOCOLS = (RETRANSMISSION, RETRANSMISSION_TWO_LOSSES)
-FLAWED = (RETRANSMISSION_KEEPS_COPY, RETRANSMISSION_EARLY_RELEASE, RETRANSMISSION_NO_SEQ)
+FLAWED = (RETRANSMISSION_KEEPS_COPY, RETRANSMISSION_EARLY_RELEASE, RETRANSMISSION_NO_SEQ, RETRANSMISSION_MOVES_ON)

@@ -64,6 +64,7 @@ READINGS = (
 
 def _transitions(flaw: str | None) -> tuple[Transition, ...]:
     no_fallback = flaw == "no-fallback"
+    early_done = flaw == "done-on-first-sub-ack"
     ack = "bwd == ACK and bwd_kind == {k} and bwd_idx == {i}"
     return (
         Transition(name="encode", party="Alice", guard="s_phase == READY", update={"s_phase": "HOLD", "a": 3},
@@ -92,7 +93,8 @@ def _transitions(flaw: str | None) -> tuple[Transition, ...]:
                    text="send sub-share 2, keep sub-share 3 as its reserve"),
         Transition(name="done", party="Alice",
                    guard="(s_phase == SUB_WAIT2 and " + ack.format(k="SUB", i=2) + ") or (s_phase == SUB_WAIT3 and "
-                   + ack.format(k="SUB", i=3) + ")",
+                   + ack.format(k="SUB", i=3) + ")"
+                   + (" or (s_phase == SUB_WAIT1 and " + ack.format(k="SUB", i=1) + ")" if early_done else ""),
                    update={"s_phase": "DONE", "bwd": "EMPTY", "a": 0, "sub": 0},
                    text="the receiver has decoded: release everything still held"),
         Transition(name="send_sub3", party="Alice", guard="s_phase == SUB_WAIT2 and fwd == EMPTY and bwd == EMPTY",
@@ -145,6 +147,8 @@ _INVARIANTS = (
     Invariant(name="payload-never-lost", expr="not (s_phase == GAVE_UP and not delivered)",
               text="the sender never runs out of (sub-)shares while the receiver lacks the payload"),
     Invariant(name="delivered-once", expr="deliveries <= 1", text="the packet is delivered exactly once"),
+    Invariant(name="done-only-if-delivered", expr="s_phase == DONE implies delivered",
+              text="the sender releases everything and counts the packet delivered only once the receiver has it"),
     Invariant(name="recursive-consistent",
               expr="(s_phase == READY implies (a == 0 and sub == 0)) and (s_phase == HOLD implies (a == 3 and sub == 0)) "
                    "and (s_phase == WAIT1 implies (a == 2 and sub == 0)) and (s_phase == PHASE2 implies (a == 2 and sub == 0)) "
@@ -227,6 +231,10 @@ def recursive(name: str, flaw: str | None = None, max_losses: int = 3, **changes
             Property(id="delivered-exactly-once", engine="statemachine", check="statemachine.invariant",
                      statement="The packet is delivered at most once (and, by delivers-within-bound, at least once).",
                      args={"invariant": "delivered-once", "strengthen": _S}),
+            Property(id="done-only-if-delivered", engine="statemachine", check="statemachine.invariant",
+                     statement="The sender counts the packet delivered (DONE, every share released) only when the "
+                     "receiver has delivered it.",
+                     args={"invariant": "done-only-if-delivered", "strengthen": _S}),
             Property(id="delivers-within-bound", engine="statemachine", check="statemachine.response",
                      statement=f"With at most L = {max_losses} losses, the receiver delivers within {bound} = 10 + 5·L "
                      "steps of the packet being ready.",
@@ -248,5 +256,11 @@ RETRANSMISSION_RECURSIVE_NO_FALLBACK = recursive(
     "two losses destroy the payload although it holds a share",
     variant_of="quantum-retransmission-recursive")
 
+RETRANSMISSION_RECURSIVE_EARLY_DONE = recursive(
+    "quantum-retransmission-recursive-early-done", flaw="done-on-first-sub-ack",
+    flawed="the sender takes the ACK of sub-share 1 for the end of the transfer and releases everything: the "
+    "receiver never gets the payload",
+    variant_of="quantum-retransmission-recursive")
+
 PROTOCOLS = (RETRANSMISSION_RECURSIVE,)
-FLAWED = (RETRANSMISSION_RECURSIVE_NO_FALLBACK,)
+FLAWED = (RETRANSMISSION_RECURSIVE_NO_FALLBACK, RETRANSMISSION_RECURSIVE_EARLY_DONE)

@@ -892,8 +892,24 @@ class TransitionSystem(Protocol):
                 out.append((name, tuple(self._value(v, var, where, ()) for v in vals)))
             else:
                 out.append((name, self._value(value, var, where, ())))
+        for name, value in out:
+            self._check_initial_domain(self.variable(name), value)
         extra = self.expr(self.initially, where=f"{self.name} initially")
         return tuple(out), extra
+
+    def _check_initial_domain(self, var: Var, value: Any) -> None:
+        """An initial value that is a constant (after parameters are
+        substituted) must lie in its variable's domain: ``x = 5`` for
+        ``integer("x", 0, 3)`` would otherwise make the initial state set
+        empty and every property vacuously true."""
+        values = value if isinstance(value, tuple) else (value,)
+        for k, v in enumerate(values):
+            c = _fold_constant(v)
+            if c is _NOT_CONSTANT or var.type.contains(c):
+                continue
+            at = f"[{k}]" if isinstance(value, tuple) else ""
+            raise SpecError(f"{self.name} init {var.name}{at}={_show(c)}: outside the domain {var.type}; "
+                            f"give an initial value in {var.type}")
 
     def describe(self) -> list[str]:
         """The system as lines of text: a document a reviewer can read."""
@@ -911,6 +927,35 @@ class TransitionSystem(Protocol):
             lines.append("invariants:")
             lines += [f"  {i.name}: {i.expr}" + (f"  — {i.text}" if i.text else "") for i in self.invariants]
         return lines
+
+
+_NOT_CONSTANT = object()
+
+
+def _fold_constant(e: Expr) -> Any:
+    """The value of a resolved expression that reads no variable (its
+    parameters are already constants), or ``_NOT_CONSTANT``.  Exact, like
+    the interpreter; used only to check initial values when a spec is built
+    (the spec layer does not import the models layer)."""
+    if isinstance(e, Const):
+        return e.value
+    if isinstance(e, Unary):
+        a = _fold_constant(e.arg)
+        if a is _NOT_CONSTANT:
+            return a
+        return (not a) if e.op == "not" else -a
+    if isinstance(e, Binary) and e.op in ("+", "-", "*", "/"):
+        a, b = _fold_constant(e.left), _fold_constant(e.right)
+        if a is _NOT_CONSTANT or b is _NOT_CONSTANT or isinstance(a, (bool, str)) or isinstance(b, (bool, str)):
+            return _NOT_CONSTANT
+        if e.op == "/":
+            if b == 0:
+                return _NOT_CONSTANT
+            r = Fraction(a) / Fraction(b)
+        else:
+            r = {"+": a + b, "-": a - b, "*": a * b}[e.op]
+        return int(r) if isinstance(r, Fraction) and r.denominator == 1 else r
+    return _NOT_CONSTANT
 
 
 def _show(v: Any) -> str:

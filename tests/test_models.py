@@ -1,5 +1,8 @@
 """The state algebra: kets, density matrices, gates, channels, exact vs numeric."""
 
+from decimal import Decimal
+from fractions import Fraction
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -11,7 +14,9 @@ from qproto.models import (
     Gate,
     KrausChannel,
     State,
+    amplitude_damping,
     bell,
+    bit_flip,
     dephasing,
     depolarizing,
     fidelity,
@@ -88,10 +93,34 @@ def test_non_cptp_channel_is_refused():
         KrausChannel("odd", [[[1, 0]]])
 
 
-def test_named_channels_are_cptp_for_symbolic_p():
+NAMED_CHANNELS = (depolarizing, dephasing, bit_flip, amplitude_damping)
+
+
+@pytest.mark.parametrize("make", NAMED_CHANNELS, ids=lambda f: f.__name__)
+def test_named_channels_are_cptp_for_symbolic_p(make):
+    # Every named channel is built with check=False: prove Σ K†K = I here,
+    # exactly, for a symbolic parameter in [0, 1].
     p = sp.Symbol("p", nonnegative=True)
-    for ch in (depolarizing(p), dephasing(p)):
-        KrausChannel(ch.name, ch.kraus)  # re-check, exactly
+    ch = make(p)
+    total = sp.zeros(2, 2)
+    for k in ch.kraus:
+        m = sp.Matrix(k.tolist())
+        total += m.H * m
+    # every radicand is a probability in [0, 1] (p, 1 - p, 1 - 3p/4): its square root is real
+    real_roots = lambda e: e.replace(lambda x: isinstance(x, sp.conjugate) and isinstance(x.args[0], sp.Pow),
+                                     lambda x: x.args[0])
+    total = total.applyfunc(lambda e: sp.simplify(real_roots(e.subs(sp.conjugate(p), p))))
+    assert total == sp.eye(2), f"{ch.name}: Σ K†K = {total}"
+    KrausChannel(ch.name, ch.kraus)  # and the constructor's own exact check accepts it
+
+
+@pytest.mark.parametrize("make", NAMED_CHANNELS, ids=lambda f: f.__name__)
+def test_a_broken_named_channel_fails_the_cptp_check(make):
+    # the check above can fail: drop one Kraus operator and it must
+    p = sp.Rational(1, 3)
+    ch = make(p)
+    with pytest.raises(NotCPTPError):
+        KrausChannel(ch.name + "-dropped", ch.kraus[:-1])
 
 
 def test_bell_states_and_partial_trace():
@@ -135,18 +164,27 @@ def test_exact_and_numeric_gates_agree_on_random_states(psi, name):
     assert_consistent(exact, numeric, subs)
 
 
-@given(numeric_qubits("x"), numeric_qubits("y"), st.floats(0, 1))
-def test_exact_and_numeric_channels_and_traces_agree(px, py, p):
-    pair = px.tensor(py).apply(gate("CNOT"), ("x", "y"))
-    psym = sp.Symbol("p")
-    exact_ch = depolarizing(psym)
-    num_ch = KrausChannel("dep", [np.asarray(k.astype(complex) if k.dtype != object else np.vectorize(lambda e: complex(sp.N(e.subs(psym, p))), otypes=[complex])(k)) for k in exact_ch.kraus])
+@given(numeric_qubits("x"), numeric_qubits("y"), st.floats(0, 1), st.sampled_from(NAMED_CHANNELS))
+def test_exact_and_numeric_channels_and_traces_agree(px, py, p, make):
+    # The exact channel on a symbolic two-qubit state, evaluated at the drawn
+    # amplitudes and p, must equal the numeric channel (float p) applied to the
+    # numeric state, entry by entry, and so must the partial traces.
+    a, b, c, d, psym = sp.symbols("a b c d p")
+    exact_pair = State([a, b], ("x",), check=False).tensor(State([c, d], ("y",), check=False))
+    exact_pair = exact_pair.apply(gate("CNOT"), ("x", "y"))
+    exact_out = make(psym).apply(exact_pair, ("y",))
+    pair = px.tensor(py).apply(gate("CNOT").numeric, ("x", "y"))
+    num_ch = make(p)
+    num_ch = KrausChannel("numeric", [np.vectorize(lambda e: complex(sp.N(e)), otypes=[complex])(np.asarray(k, dtype=object))
+                                      for k in num_ch.kraus])
     out = num_ch.apply(pair, ("y",))
+    subs = {a: complex(px.data[0]), b: complex(px.data[1]), c: complex(py.data[0]), d: complex(py.data[1]), psym: p}
+    conj = {sp.conjugate(k): np.conj(v) for k, v in subs.items()}
+    assert_consistent(exact_out, out, {**subs, **conj})
+    assert_consistent(exact_out.reduced(("x",)), out.reduced(("x",)), {**subs, **conj})
     assert abs(out.norm2() - 1) < 1e-9  # trace preserved
-    red = out.reduced(("x",))
-    assert abs(np.trace(red.matrix()) - 1) < 1e-9
     # the channel acting on y does not change x's reduced state (no signalling)
-    assert np.allclose(red.matrix(), pair.reduced(("x",)).matrix(), atol=1e-9)
+    assert np.allclose(out.reduced(("x",)).matrix(), pair.reduced(("x",)).matrix(), atol=1e-9)
 
 
 def test_consistency_checker_catches_a_difference():
@@ -159,3 +197,42 @@ def test_state_repr_and_reorder():
     s = ket("01", ("a", "b")).reorder(("b", "a"))
     assert s.dirac() == "|10⟩"
     assert "registers=('b', 'a')" in repr(s)
+
+
+# --- issue 10 item 19: float tolerance and exact range checks -------------
+
+
+def test_werner_accepts_a_float_fidelity_whose_rounding_breaks_exact_trace():
+    rho = werner(0.16605840102145053, ("a", "b"))
+    assert abs(rho.norm2() - 1) < 1e-12
+    # the squared-convention fidelity with |Φ+⟩ is the parameter itself
+    assert abs(float(np.real(fidelity(bell("phi+", ("a", "b")).numeric(), rho))) - 0.16605840102145053) < 1e-12
+
+
+@pytest.mark.parametrize("bad", [Fraction(3, 2), Fraction(-1, 7), sp.Rational(5, 4), Decimal("1.01"), float("nan"), True])
+def test_out_of_range_fidelities_of_every_number_type_are_refused(bad):
+    from qproto import ParameterError
+
+    with pytest.raises(ParameterError, match="fidelity="):
+        werner(bad, ("a", "b"))
+
+
+@pytest.mark.parametrize("make", NAMED_CHANNELS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("bad", [Fraction(3, 2), sp.Rational(-1, 3), Decimal("2")])
+def test_out_of_range_channel_parameters_of_every_number_type_are_refused(make, bad):
+    from qproto import ParameterError
+
+    with pytest.raises(ParameterError, match="must lie in"):
+        make(bad)
+
+
+def test_in_range_fractions_are_exact():
+    assert werner(Fraction(1, 3), ("a", "b")).matrix()[0, 0] == sp.Rational(5, 18)
+    assert depolarizing(Fraction(1, 2)).kraus[1][0, 1] == sp.sqrt(sp.Rational(1, 8))
+
+
+def test_werner_centred_on_another_bell_state():
+    F = sp.Symbol("F")
+    rho = werner(F, ("a", "b"), centre="psi-")
+    assert sp.simplify(fidelity(bell("psi-", ("a", "b")), rho) - F) == 0
+    assert sp.simplify(fidelity(bell("phi+", ("a", "b")), rho) - (1 - F) / 3) == 0

@@ -55,6 +55,7 @@ def test_repetition_code_is_refuted_with_exact_witnesses():
     hide = v["one-share-reveals-nothing"]
     assert hide.status.value == "refuted"
     assert set(hide.evidence["counterexample"]) == {"alpha", "beta", "gamma"}
+    assert hide.evidence["replay"]["replayed"]
     dec = v["any-two-shares-decode"]
     assert dec.status.value == "refuted"
     # the witness replays numerically: the decoded register is dephased

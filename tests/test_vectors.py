@@ -17,7 +17,7 @@ from hypothesis import given, strategies as st
 
 import qproto
 from qproto.vectors import check, dumps, generate, load, validate
-from qproto.vectors.adapters import PythonAdapter
+from qproto.vectors.adapters import InProcessAdapter
 from qproto.vectors.compare import first_difference
 from qproto.vectors.randomness import below, bits, make_rng, sample_indices
 from qproto.vectors.reference import adapter as reference
@@ -163,7 +163,7 @@ def test_crash_timeout_and_garbage_from_a_python_impl_are_per_test(sdc):
             return {"result": object()}
         return reference(case)
 
-    adapter = PythonAdapter.__new__(PythonAdapter)
+    adapter = InProcessAdapter.__new__(InProcessAdapter)
     adapter.name, adapter.timeout, adapter.fn = "flaky", 0.3, flaky
     report = check(sdc, adapter)
     kinds = {o.tcId: (o.status, o.kind) for o in report.outcomes}

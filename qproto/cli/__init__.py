@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "qproto.cli.fuzz_cmd",
     "qproto.cli.simulate_cmd",
     "qproto.cli.vectors_cmd",
+    "qproto.cli.keyrate_cmd",
 ]
 
 

@@ -13,7 +13,7 @@ from qproto.spec.protocol import ENGINES
 
 from .. import report
 from ..atomic import write_atomic
-from .common import console, nonnegative_int, positive_int
+from .common import console, nonnegative_float, nonnegative_int, positive_int
 
 
 def register(sub) -> None:
@@ -25,6 +25,9 @@ def register(sub) -> None:
     p.add_argument("--bound", type=positive_int("bound"), help="bounded-model-checking depth for the statemachine engine")
     p.add_argument("--budget", type=positive_int("budget"), help="number of generated cases for the adversary engine")
     p.add_argument("--seed", type=nonnegative_int("seed"), help="seed for the adversary engine")
+    p.add_argument("--timeout", type=nonnegative_float("timeout"), metavar="SECONDS",
+                   help="wall-clock budget per property (default 120; 0 = none); on expiry the verdict is inconclusive")
+    p.add_argument("--rlimit", type=positive_int("rlimit"), help="Z3 resource limit per solver check (statemachine engine)")
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
     p.add_argument("--junit-xml", metavar="FILE", help="also write a JUnit XML report to FILE")
     p.set_defaults(func=run)
@@ -38,7 +41,7 @@ def run(args) -> int:
         specs = list(protocols())
     for spec in specs:
         validate(spec)  # every bad spec is reported before any proof runs
-    options = {k: getattr(args, k) for k in ("bound", "budget", "seed") if getattr(args, k) is not None}
+    options = {k: getattr(args, k) for k in ("bound", "budget", "seed", "timeout", "rlimit") if getattr(args, k) is not None}
     t0 = time.perf_counter()
     verdicts = []
     progress = None

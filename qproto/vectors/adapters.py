@@ -22,14 +22,24 @@ import selectors
 import shlex
 import subprocess
 import sys
-import tempfile
 import threading
 import time
+from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from qproto.spec.errors import QprotoError
+from qproto.spec.errors import QprotoError, VectorFileError
+
+from .format import JsonLimitError, loads_bounded, printable
 
 DEFAULT_TIMEOUT = 10.0
+#: Longest answer line read from an implementation (bytes).
+MAX_ANSWER_BYTES = 16 * 1024 * 1024
+#: How much of an implementation's stderr is kept (the tail, bytes).
+STDERR_TAIL_BYTES = 64 * 1024
+#: Seconds a ``--impl`` child may take to import its module.
+STARTUP_TIMEOUT = 60.0
+#: The first line the ``--impl`` runner writes names this protocol.
+RUNNER_PROTOCOL = "qproto-vectors-runner-1"
 
 
 class ImplementationError(QprotoError, ValueError):
@@ -47,8 +57,9 @@ class AdapterFailure(Exception):
 
 
 def _one_line(text: object, limit: int = 200) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    """One clipped line, control characters escaped (it reaches a terminal)."""
+    text = " ".join(str(text)[: limit * 4].split())
+    return printable(text, limit)
 
 
 def _check_response(resp: Any, tc_id: int) -> dict[str, Any]:
@@ -61,39 +72,48 @@ def _check_response(resp: Any, tc_id: int) -> dict[str, Any]:
     return resp
 
 
-class PythonAdapter:
-    """A callable ``function(case) -> response`` named ``module:function``.
+def resolve_callable(target: str) -> Callable[[Mapping[str, Any]], Any]:
+    """The callable named ``module:function`` (imported in this process).
+
+    Raises:
+        ImplementationError: a malformed target, an unknown module or
+            attribute, an import that fails, or not a callable.
+    """
+    modname, sep, attr = target.partition(":")
+    if not sep or not modname or not attr:
+        raise ImplementationError(f"--impl {_one_line(repr(target))} must be MODULE:FUNCTION (e.g. qproto.vectors.reference:adapter)")
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(modname)
+    except ModuleNotFoundError as exc:
+        raise ImplementationError(f"--impl {_one_line(target)}: unknown implementation, no module named {exc.name!r}") from None
+    except BaseException as exc:  # the user's module may raise anything on import (SystemExit included)
+        raise ImplementationError(f"--impl {_one_line(target)}: importing {_one_line(modname)} failed: {type(exc).__name__}: {_one_line(exc)}") from None
+    fn: Any = module
+    for part in attr.split("."):
+        if not hasattr(fn, part):
+            raise ImplementationError(f"--impl {_one_line(target)}: unknown implementation, {_one_line(modname)} has no attribute {_one_line(repr(attr))}")
+        fn = getattr(fn, part)
+    if not callable(fn):
+        raise ImplementationError(f"--impl {_one_line(target)}: {_one_line(attr)} is a {type(fn).__name__}, not a callable")
+    return fn
+
+
+class InProcessAdapter:
+    """A callable run in this process (the Python API: ``check(doc, fn)``
+    with a function object).
 
     Each call runs in a daemon thread so that a hang is cut off at the
-    timeout (the thread is abandoned, the check goes on).
+    timeout (the thread is abandoned, the check goes on).  An
+    implementation that calls ``os._exit`` ends this process too: the CLI
+    runs ``--impl`` in a child process instead (:class:`PythonAdapter`).
     """
 
     def __init__(self, target: str, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.name = target
         self.timeout = timeout
-        self.fn = self._resolve(target)
-
-    @staticmethod
-    def _resolve(target: str) -> Callable[[Mapping[str, Any]], Any]:
-        modname, sep, attr = target.partition(":")
-        if not sep or not modname or not attr:
-            raise ImplementationError(f"--impl {target!r} must be MODULE:FUNCTION (e.g. qproto.vectors.reference:adapter)")
-        if os.getcwd() not in sys.path and "" not in sys.path:
-            sys.path.insert(0, os.getcwd())
-        try:
-            module = importlib.import_module(modname)
-        except ModuleNotFoundError as exc:
-            raise ImplementationError(f"--impl {target}: unknown implementation, no module named {exc.name!r}") from None
-        except BaseException as exc:  # the user's module may raise anything on import
-            raise ImplementationError(f"--impl {target}: importing {modname} failed: {type(exc).__name__}: {_one_line(exc)}") from None
-        fn = module
-        for part in attr.split("."):
-            if not hasattr(fn, part):
-                raise ImplementationError(f"--impl {target}: unknown implementation, {modname} has no attribute {attr!r}")
-            fn = getattr(fn, part)
-        if not callable(fn):
-            raise ImplementationError(f"--impl {target}: {attr} is a {type(fn).__name__}, not a callable")
-        return fn
+        self.fn = resolve_callable(target)
 
     def __call__(self, case: Mapping[str, Any]) -> dict[str, Any]:
         box: dict[str, Any] = {}
@@ -114,13 +134,57 @@ class PythonAdapter:
             raise AdapterFailure("crash", f"raised {type(exc).__name__}: {_one_line(exc)}")
         resp = box.get("resp")
         try:
-            resp = json.loads(json.dumps(resp, allow_nan=False))  # only JSON values count
-        except (TypeError, ValueError) as exc:
+            text = json.dumps(resp, allow_nan=False)  # only JSON values count
+        except (TypeError, ValueError, RecursionError) as exc:
             raise AdapterFailure("garbage", f"answer is not JSON-serialisable: {_one_line(exc)}") from None
+        try:
+            resp = loads_bounded(text, "answer")
+        except VectorFileError as exc:
+            raise AdapterFailure("garbage", _one_line(exc)) from None
         return _check_response(resp, case["tcId"])
 
     def close(self) -> None:
         pass
+
+
+class _StderrTail:
+    """Drains a program's stderr in a thread, keeping only the last
+    :data:`STDERR_TAIL_BYTES` (a program may write gigabytes)."""
+
+    def __init__(self, stream: Any) -> None:
+        self.data = bytearray()
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self._drain, args=(stream,), daemon=True, name="vector-impl-stderr")
+        self.thread.start()
+
+    def _drain(self, stream: Any) -> None:
+        try:
+            while True:
+                chunk = stream.read1(65536) if hasattr(stream, "read1") else stream.read(65536)
+                if not chunk:
+                    break
+                with self.lock:
+                    self.data += chunk
+                    if len(self.data) > STDERR_TAIL_BYTES:
+                        del self.data[: len(self.data) - STDERR_TAIL_BYTES]
+        except (OSError, ValueError):
+            pass
+        finally:
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+    def last_line(self, wait: float = 0.0) -> str:
+        """The last non-empty line written so far (after waiting up to
+        ``wait`` seconds for the program's end of stderr), then forget it."""
+        if wait:
+            self.thread.join(wait)
+        with self.lock:
+            text = self.data.decode("utf-8", "replace")
+            self.data.clear()
+        lines = [line for line in text.splitlines() if line.strip()]
+        return lines[-1] if lines else ""
 
 
 class CommandAdapter:
@@ -128,9 +192,11 @@ class CommandAdapter:
     JSON response per line on stdout (any language).
 
     The program is started once and kept for every test; when it crashes,
-    hangs past the timeout or writes a line that is not JSON, that test is
-    reported and the program restarted for the next one.  Its stderr goes
-    to a temporary file (the last line is quoted in crash reports).
+    hangs past the timeout or writes a line that is not JSON (or longer
+    than :data:`MAX_ANSWER_BYTES`), that test is reported and the program
+    restarted for the next one.  Its stderr is drained as it comes; the
+    last :data:`STDERR_TAIL_BYTES` are kept and their last line is quoted
+    in crash reports.
     """
 
     def __init__(self, command: str, timeout: float = DEFAULT_TIMEOUT) -> None:
@@ -139,25 +205,27 @@ class CommandAdapter:
         try:
             self.argv = shlex.split(command)
         except ValueError as exc:
-            raise ImplementationError(f"--cmd {command!r}: cannot parse the command line ({exc})") from None
+            raise ImplementationError(f"--cmd {_one_line(repr(command))}: cannot parse the command line ({exc})") from None
         if not self.argv:
             raise ImplementationError("--cmd needs a program to run")
         self.proc: subprocess.Popen[bytes] | None = None
-        self.stderr = tempfile.TemporaryFile()
+        self.tail: _StderrTail | None = None
         self._buffer = b""
         self._start()
 
+    def _popen(self) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+
     def _start(self) -> None:
         try:
-            self.proc = subprocess.Popen(
-                self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, bufsize=0
-            )
+            self.proc = self._popen()
         except FileNotFoundError:
-            raise ImplementationError(f"--cmd {self.name!r}: unknown implementation, no program {self.argv[0]!r}") from None
+            raise ImplementationError(f"--cmd {_one_line(repr(self.name))}: unknown implementation, no program {_one_line(repr(self.argv[0]))}") from None
         except PermissionError:
-            raise ImplementationError(f"--cmd {self.name!r}: {self.argv[0]!r} is not executable") from None
+            raise ImplementationError(f"--cmd {_one_line(repr(self.name))}: {_one_line(repr(self.argv[0]))} is not executable") from None
         except OSError as exc:
-            raise ImplementationError(f"--cmd {self.name!r}: cannot start ({exc.strerror})") from None
+            raise ImplementationError(f"--cmd {_one_line(repr(self.name))}: cannot start ({exc.strerror})") from None
+        self.tail = _StderrTail(self.proc.stderr)
         self._buffer = b""
 
     def _stop(self, grace: float = 0.0) -> int | None:
@@ -185,14 +253,10 @@ class CommandAdapter:
             return None
 
     def _last_stderr(self) -> str:
-        try:
-            self.stderr.seek(0)
-            lines = [l for l in self.stderr.read().decode("utf-8", "replace").splitlines() if l.strip()]
-            self.stderr.seek(0)
-            self.stderr.truncate()
-        except OSError:
+        if self.tail is None:
             return ""
-        return f"; stderr: {_one_line(lines[-1])}" if lines else ""
+        line = self.tail.last_line(wait=1.0 if self.proc is None else 0.0)
+        return f"; stderr: {_one_line(line)}" if line else ""
 
     def _fail(self, kind: str, message: str) -> AdapterFailure:
         code = self._stop(grace=1.0 if kind == "crash" else 0.0)
@@ -202,43 +266,60 @@ class CommandAdapter:
             message = f"{message} (exit code {code})"
         return AdapterFailure(kind, message + detail)
 
-    def __call__(self, case: Mapping[str, Any]) -> dict[str, Any]:
-        assert self.proc is not None and self.proc.stdin is not None and self.proc.stdout is not None
-        line = (json.dumps(case, separators=(",", ":"), ensure_ascii=False) + "\n").encode("utf-8")
-        writer_error: list[BaseException] = []
+    def _read_line(self, deadline: float, what: str) -> bytes:
+        """One line from the program's stdout by ``deadline``: at most
+        :data:`MAX_ANSWER_BYTES`, whatever the program writes."""
+        assert self.proc is not None and self.proc.stdout is not None
+        stdout = self.proc.stdout
+        sel = selectors.DefaultSelector()
+        sel.register(stdout, selectors.EVENT_READ)
+        try:
+            while b"\n" not in self._buffer:
+                if len(self._buffer) > MAX_ANSWER_BYTES:
+                    raise self._fail("garbage", f"{what} longer than {MAX_ANSWER_BYTES} bytes without a newline; program restarted")
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise self._fail("timeout", f"no {what} within {self.timeout:g} s (hung?); program restarted")
+                if not sel.select(timeout=left):
+                    continue
+                chunk = os.read(stdout.fileno(), 65536)
+                if not chunk:
+                    raise self._fail("crash", f"program exited without {'answering' if what == 'answer' else 'a ' + what}")
+                self._buffer += chunk
+        finally:
+            sel.close()
+        raw, _, self._buffer = self._buffer.partition(b"\n")
+        if len(raw) > MAX_ANSWER_BYTES:
+            raise self._fail("garbage", f"{what} longer than {MAX_ANSWER_BYTES} bytes; program restarted")
+        return raw
 
+    def _send(self, case: Mapping[str, Any]) -> None:
+        assert self.proc is not None and self.proc.stdin is not None
+        line = (json.dumps(case, separators=(",", ":"), ensure_ascii=False) + "\n").encode("utf-8")
         stdin = self.proc.stdin  # this program's pipe, even if it is restarted meanwhile
 
         def write() -> None:  # a thread, so a program that never reads cannot block us
             try:
                 stdin.write(line)
                 stdin.flush()
-            except Exception as exc:  # noqa: BLE001 - a closed or broken pipe: the reader reports it
-                writer_error.append(exc)
+            except Exception:  # noqa: BLE001 - a closed or broken pipe: the reader reports it
+                pass
 
         threading.Thread(target=write, daemon=True).start()
-        deadline = time.monotonic() + self.timeout
-        stdout = self.proc.stdout
-        sel = selectors.DefaultSelector()
-        sel.register(stdout, selectors.EVENT_READ)
+
+    def _answer(self, raw: bytes) -> Any:
         try:
-            while b"\n" not in self._buffer:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise self._fail("timeout", f"no answer within {self.timeout:g} s (hung?); program restarted")
-                if not sel.select(timeout=left):
-                    continue
-                chunk = os.read(stdout.fileno(), 65536)
-                if not chunk:
-                    raise self._fail("crash", "program exited without answering")
-                self._buffer += chunk
-        finally:
-            sel.close()
-        raw, _, self._buffer = self._buffer.partition(b"\n")
-        try:
-            resp = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise self._fail("garbage", f"answered a line that is not JSON: {_one_line(raw.decode('utf-8', 'replace'), 80)!r}") from None
+            return loads_bounded(raw.decode("utf-8"), "answer")
+        except UnicodeDecodeError:
+            raise self._fail("garbage", f"answered a line that is not UTF-8: {_one_line(ascii(raw[:80]))}") from None
+        except JsonLimitError as exc:
+            raise self._fail("garbage", f"{_one_line(str(exc), 160)}; program restarted") from None
+        except VectorFileError:
+            raise self._fail("garbage", f"answered a line that is not JSON: {_one_line(ascii(raw.decode('utf-8', 'replace')), 80)}") from None
+
+    def __call__(self, case: Mapping[str, Any]) -> dict[str, Any]:
+        self._send(case)
+        resp = self._answer(self._read_line(time.monotonic() + self.timeout, "answer"))
         try:
             return _check_response(resp, case["tcId"])
         except AdapterFailure:
@@ -250,7 +331,69 @@ class CommandAdapter:
 
     def close(self) -> None:
         self._stop()
-        self.stderr.close()
+
+
+class PythonAdapter(CommandAdapter):
+    """A callable ``function(case) -> response`` named ``module:function``,
+    run in a child process (``python -m qproto.vectors.runner``) that
+    speaks the ``--cmd`` line protocol.
+
+    In a child, an implementation that calls ``os._exit``, segfaults,
+    exhausts memory or hangs is one failed test (the child is restarted),
+    never a silent pass of the whole check.  The child first reports
+    whether the callable could be imported: if not, :class:`ImplementationError`
+    (exit 2) before any test runs.
+    """
+
+    def __init__(self, target: str, timeout: float = DEFAULT_TIMEOUT) -> None:
+        modname, sep, attr = target.partition(":")
+        if not sep or not modname or not attr:
+            raise ImplementationError(f"--impl {_one_line(repr(target))} must be MODULE:FUNCTION (e.g. qproto.vectors.reference:adapter)")
+        self.target = target
+        super().__init__(shlex.join([sys.executable, "-m", "qproto.vectors.runner", target]), timeout)
+        self.name = target
+
+    def _popen(self) -> subprocess.Popen[bytes]:
+        env = dict(os.environ)
+        # the child imports the same qproto as this process, and the user's
+        # module from the current folder (as an in-process import would)
+        root = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (os.getcwd(), root, env.get("PYTHONPATH", "")) if p)
+        return subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0, env=env)
+
+    def _start(self) -> None:
+        super()._start()
+        try:
+            raw = self._read_line(time.monotonic() + max(STARTUP_TIMEOUT, self.timeout), "start-up line")
+        except AdapterFailure as exc:  # it died or hung while importing
+            self._stop()
+            raise ImplementationError(f"--impl {_one_line(self.target)}: the implementation did not start: {exc.message}") from None
+        try:
+            hello = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            hello = None
+        if not isinstance(hello, dict) or hello.get("runner") != RUNNER_PROTOCOL:
+            self._stop()
+            raise ImplementationError(f"--impl {_one_line(self.target)}: the child process did not start the runner "
+                                      f"(got {_one_line(ascii(raw[:80]))})")
+        if not hello.get("ready"):
+            self._stop()
+            raise ImplementationError(_one_line(hello.get("error", f"--impl {self.target}: cannot be imported"), 300))
+
+    def _fail(self, kind: str, message: str) -> AdapterFailure:
+        try:
+            return super()._fail(kind, message)
+        except ImplementationError as exc:  # the restart failed: this test fails, the next ones will too
+            return AdapterFailure(kind, f"{message}; restart failed: {exc}")
+
+    def __call__(self, case: Mapping[str, Any]) -> dict[str, Any]:
+        if self.proc is None:  # a restart failed earlier
+            self._start()
+        resp = super().__call__(case)
+        failure = resp.get("runnerFailure") if isinstance(resp, dict) else None
+        if isinstance(failure, dict):  # the runner caught what the callable did
+            raise AdapterFailure(str(failure.get("kind", "crash")), _one_line(failure.get("message", "")))
+        return resp
 
 
 def make_adapter(impl: str | None = None, cmd: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> PythonAdapter | CommandAdapter:
@@ -260,4 +403,5 @@ def make_adapter(impl: str | None = None, cmd: str | None = None, timeout: float
     return PythonAdapter(impl, timeout) if impl is not None else CommandAdapter(cmd, timeout)  # type: ignore[arg-type]
 
 
-__all__ = ["DEFAULT_TIMEOUT", "ImplementationError", "AdapterFailure", "PythonAdapter", "CommandAdapter", "make_adapter"]
+__all__ = ["DEFAULT_TIMEOUT", "MAX_ANSWER_BYTES", "STDERR_TAIL_BYTES", "STARTUP_TIMEOUT", "RUNNER_PROTOCOL", "ImplementationError",
+           "AdapterFailure", "resolve_callable", "InProcessAdapter", "PythonAdapter", "CommandAdapter", "make_adapter"]

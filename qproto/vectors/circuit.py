@@ -28,10 +28,10 @@ from qproto.models import circuit as circuit_model
 from qproto.models.state import State, qubit
 from qproto.spec import circuit as circuit_spec
 from qproto.spec.circuit import CircuitProtocol, Measure, Prepare
-from qproto.spec.errors import SpecError
+from qproto.spec.errors import SpecError, VectorFileError
 from qproto.spec.protocol import Party, Protocol
 
-from . import randomness, values
+from . import expr, randomness, values
 from .registry import FamilyGenerator, family_generator
 
 VERSION = "circuit-1"
@@ -100,6 +100,19 @@ def describe(spec: CircuitProtocol) -> dict[str, Any]:
     }
 
 
+#: Step fields that hold numbers or expressions (amplitudes, gate
+#: parameters and matrices, Kraus operators).
+_NUMERIC_FIELDS = ("amplitudes", "params", "matrix", "kraus")
+#: Largest joint dimension of a circuit's registers the reference adapter runs.
+MAX_DIM = 1024
+
+
+def _dim(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 2 <= value <= MAX_DIM:
+        raise VectorFileError(f"circuit model: register dim={values._short(value)} must be an integer in [2, {MAX_DIM}]")
+    return value
+
+
 def rebuild(model: Mapping[str, Any], name: str = "vector-circuit") -> CircuitProtocol:
     """A :class:`CircuitProtocol` from a group ``model`` (the inverse of
     :func:`describe`), so the reference adapter runs exactly what the file says."""
@@ -112,9 +125,18 @@ def rebuild(model: Mapping[str, Any], name: str = "vector-circuit") -> CircuitPr
         for f in dataclasses.fields(cls):
             if f.name in entry:
                 v = entry[f.name]
-                kwargs[f.name] = tuple(tuple(r) if isinstance(r, list) else r for r in v) if isinstance(v, list) else v
+                if f.name in _NUMERIC_FIELDS and v is not None:
+                    # the models sympify these later: hand on only text our grammar built
+                    kwargs[f.name] = expr.safe_tree(v, f"model.steps[{len(steps)}].{f.name}")
+                else:
+                    kwargs[f.name] = tuple(tuple(r) if isinstance(r, list) else r for r in v) if isinstance(v, list) else v
         steps.append(cls(**kwargs))
-    registers = tuple(circuit_spec.Register(name=r["name"], owner=r["owner"], dim=int(r.get("dim", 2))) for r in model["registers"])
+    registers = tuple(circuit_spec.Register(name=r["name"], owner=r["owner"], dim=_dim(r.get("dim", 2))) for r in model["registers"])
+    total = 1
+    for r in registers:
+        total *= r.dim
+        if total > MAX_DIM:
+            raise VectorFileError(f"circuit model: registers of total dimension over {MAX_DIM} (the limit)")
     return CircuitProtocol(
         name=name,
         parties=tuple(Party(str(p)) for p in model.get("parties", ())),

@@ -24,9 +24,10 @@ import sympy as sp
 
 from qproto.models import routing
 from qproto.spec.network import FidelityRouting, Link, Network, Node
+from qproto.spec.errors import VectorFileError
 from qproto.spec.protocol import Protocol
 
-from . import randomness, values
+from . import expr, randomness, values
 from .registry import FamilyGenerator, family_generator
 
 VERSION = "network-1"
@@ -62,7 +63,15 @@ def describe(net: Network) -> dict[str, Any]:
             "links": [_clean(dataclasses.asdict(link)) for link in net.links]}
 
 
+#: Largest network (nodes, links) and purification rounds the reference
+#: adapter routes from a file.
+MAX_NODES, MAX_LINKS, MAX_ROUNDS = 200, 1000, 16
+
+
 def rebuild(model: Mapping[str, Any]) -> Network:
+    if len(model["nodes"]) > MAX_NODES or len(model["links"]) > MAX_LINKS:
+        raise VectorFileError(f"network model: more than {MAX_NODES} nodes or {MAX_LINKS} links (the limits)")
+
     def unclean(d):
         return {k: (float(v) if isinstance(v, str) and v in ("inf", "-inf", "nan") else v) for k, v in d.items()}
 
@@ -116,7 +125,10 @@ def build(spec: Protocol, rng: np.random.Generator, count: int) -> list[dict[str
 def answer(case: Mapping[str, Any]) -> dict[str, Any]:
     net = rebuild(case["model"])
     i = case["inputs"]
-    res = _outputs(net, i["source"], i["target"], Fraction(i["threshold"]["exact"]), int(case["parameters"]["maxRounds"]))
+    rounds = case["parameters"]["maxRounds"]
+    if isinstance(rounds, bool) or not isinstance(rounds, int) or not 0 <= rounds <= MAX_ROUNDS:
+        raise VectorFileError(f"parameters.maxRounds={values._short(rounds)} must be an integer in [0, {MAX_ROUNDS}]")
+    res = _outputs(net, i["source"], i["target"], expr.to_fraction(i["threshold"]["exact"]), int(case["parameters"]["maxRounds"]))
     if res is None:
         return {"error": "the search could not decide this threshold"}
     out, result = res

@@ -65,7 +65,7 @@ from qproto.spec.errors import SpecError
 from qproto.spec.protocol import Protocol
 from qproto.spec.qkd import BASIS_STATES, STATES, Measurement, Outcome, PrepareMeasureQKD, Signal
 
-from . import randomness, values
+from . import expr, randomness, values
 from .registry import FamilyGenerator, family_generator
 
 VERSION = "qkd-pm-2"
@@ -158,18 +158,24 @@ def describe(spec: PrepareMeasureQKD) -> dict[str, Any]:
 
 
 def rebuild(model: Mapping[str, Any], name: str = "vector-qkd") -> PrepareMeasureQKD:
+    """The spec a group ``model`` describes.  Every number in it is read
+    with the fixed grammar of :mod:`qproto.vectors.expr` first (the spec's
+    models sympify strings; a file's strings must never reach sympify)."""
+    safe = expr.safe_text
     return PrepareMeasureQKD(
         name=name,
         signals=tuple(
-            Signal(name=s["name"], bit=int(s["bit"]), basis=s["basis"], amplitudes=tuple(s["amplitudes"]),
+            Signal(name=s["name"], bit=int(s["bit"]), basis=s["basis"],
+                   amplitudes=expr.safe_tree(s["amplitudes"], f"model.signals[{k}].amplitudes"),
                    announce=tuple(tuple(a) for a in s.get("announce", ())))
-            for s in model["signals"]
+            for k, s in enumerate(model["signals"])
         ),
-        basis_probabilities=dict(model["basisProbabilities"]),
+        basis_probabilities={b: safe(p, f"model.basisProbabilities.{b}") for b, p in dict(model["basisProbabilities"]).items()},
         measurements=tuple(
-            Measurement(name=m["name"], probability=str(m["probability"]),
-                        outcomes=tuple(Outcome(label=o["label"], vector=tuple(o["vector"]), bit=o.get("bit")) for o in m["outcomes"]))
-            for m in model["measurements"]
+            Measurement(name=m["name"], probability=safe(m["probability"], f"model.measurements[{k}].probability"),
+                        outcomes=tuple(Outcome(label=o["label"], vector=expr.safe_tree(o["vector"], f"model.measurements[{k}].outcomes.vector"),
+                                               bit=o.get("bit")) for o in m["outcomes"]))
+            for k, m in enumerate(model["measurements"])
         ),
         sifting=model["sifting"],
     )
@@ -689,8 +695,8 @@ def answer(case: Mapping[str, Any]) -> dict[str, Any]:
     anns = qkd_model.announcements(spec)
     sig = {s.name: s for s in spec.signals}
     meas = {m.name: m for m in spec.measurements}
-    eve_bases = {b: [_num(v) for v in vs] for b, vs in model["eveBases"].items()}
-    threshold = _frac(case["parameters"]["abortThreshold"]["exact"])
+    eve_bases = {b: [_num(expr.safe_tree(v, f"model.eveBases.{b}")) for v in vs] for b, vs in model["eveBases"].items()}
+    threshold = expr.to_fraction(case["parameters"]["abortThreshold"]["exact"])
     bases = case["parameters"].get("estimationBases") if case["parameters"].get("estimation") == "per-basis" else None
     n = len(inputs["signals"])
     eve = inputs.get("eve")

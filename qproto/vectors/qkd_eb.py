@@ -33,7 +33,7 @@ from qproto.models.gates import gate
 from qproto.spec.protocol import Protocol
 from qproto.spec.qkd import EntanglementQKD, Setting
 
-from . import randomness, values
+from . import expr, randomness, values
 from .qkd import NOISE_P, PAULIS, _draw, _frac, _mid, _parse, _weighted
 from .registry import FamilyGenerator, family_generator
 
@@ -81,18 +81,22 @@ def describe(spec: EntanglementQKD) -> dict[str, Any]:
 
 
 def rebuild(model: Mapping[str, Any], parameters: Mapping[str, Any], name: str = "vector-qkd-eb") -> EntanglementQKD:
-    def settings(rows):
-        return tuple(Setting(name=r["name"], angle=str(r["angle"]), probability=str(r["probability"])) for r in rows)
+    # numbers go through the fixed grammar first: the spec's models sympify them
+    safe = expr.safe_text
+
+    def settings(rows, who: str):
+        return tuple(Setting(name=r["name"], angle=safe(r["angle"], f"model.{who}[{k}].angle"),
+                             probability=safe(r["probability"], f"model.{who}[{k}].probability")) for k, r in enumerate(rows))
 
     return EntanglementQKD(
         name=name,
         source=model["source"],
-        alice_settings=settings(model["aliceSettings"]),
-        bob_settings=settings(model["bobSettings"]),
+        alice_settings=settings(model["aliceSettings"], "aliceSettings"),
+        bob_settings=settings(model["bobSettings"], "bobSettings"),
         key_pairs=tuple((k["alice"], k["bob"]) for k in model["keyPairs"]),
         chsh=tuple((c["alice"], c["bob"], int(c["sign"])) for c in model["chsh"]),
-        chsh_threshold=model["chshThreshold"]["exact"] if model.get("chshThreshold") else "2",
-        abort_threshold=parameters["abortThreshold"]["exact"],
+        chsh_threshold=safe(model["chshThreshold"]["exact"], "model.chshThreshold") if model.get("chshThreshold") else "2",
+        abort_threshold=safe(parameters["abortThreshold"]["exact"], "parameters.abortThreshold"),
     )
 
 

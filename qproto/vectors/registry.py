@@ -59,6 +59,8 @@ class FamilyGenerator:
         version_of: optional spec → version, for a generator whose newer
             version changes the output of some specs only; the others keep
             the older version and their bytes (see :meth:`version_for`).
+        tolerance: the tolerance the generator writes in its groups; a file
+            claiming a looser one for this family is refused on load.
     """
 
     families: tuple[str, ...]
@@ -71,10 +73,15 @@ class FamilyGenerator:
     spec_types: tuple[type, ...] = ()
     accepts: Callable[[Protocol], str | None] = field(default=lambda spec: None)
     version_of: Callable[[Protocol], str] | None = None
+    tolerance: float = 1e-9
 
     def version_for(self, spec: Protocol) -> str:
         """The version written in (and seeding) ``spec``'s file."""
         return self.version if self.version_of is None else self.version_of(spec)
+
+
+#: The loosest tolerance a group of a family without a generator may state.
+MAX_TOLERANCE = 1e-9
 
 
 class NoGeneratorError(UnknownNameError):
@@ -157,4 +164,4 @@ def generator_for(spec: Protocol | str) -> FamilyGenerator:
     return gen
 
 
-__all__ = ["GENERATOR_MODULES", "FamilyGenerator", "NoGeneratorError", "family_generator", "families", "lookup", "generator_for", "has_generator"]
+__all__ = ["GENERATOR_MODULES", "MAX_TOLERANCE", "FamilyGenerator", "NoGeneratorError", "family_generator", "families", "lookup", "generator_for", "has_generator"]

@@ -15,6 +15,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from qproto.models import relay as relay_model
+from qproto.spec.errors import VectorFileError
 from qproto.spec.protocol import Protocol
 from qproto.spec.trusted_relay import TrustedRelay
 
@@ -85,7 +86,14 @@ def build(spec: Protocol, rng: np.random.Generator, count: int) -> list[dict[str
     } for hops, tests in sorted(groups.items())]
 
 
+#: Most links a relay case may chain (the reference adapter's limit).
+MAX_LINKS = 1024
+
+
 def answer(case: Mapping[str, Any]) -> dict[str, Any]:
+    keys = [case["inputs"]["key"], *case["inputs"]["linkKeys"]]
+    if len(keys) > MAX_LINKS or not all(isinstance(k, str) and 0 < len(k) <= 64 for k in keys):
+        raise VectorFileError(f"relay inputs: at most {MAX_LINKS} link keys, each 1 to 64 hex digits")
     links = [int(x, 16) for x in case["inputs"]["linkKeys"]]
     spec = rebuild(case["model"], len(links), case.get("protocol", "vector-relay"))
     out, result = outputs(spec, int(case["inputs"]["key"], 16), links)
@@ -94,7 +102,7 @@ def answer(case: Mapping[str, Any]) -> dict[str, Any]:
 
 GENERATOR = family_generator(
     FamilyGenerator(families=("relay",), version=VERSION, build=build, answer=answer, notes=NOTES, header=HEADER,
-                    output_order=ORDER, spec_types=(TrustedRelay,),
+                    output_order=ORDER, spec_types=(TrustedRelay,), tolerance=0.0,
                     accepts=lambda s: None if isinstance(s, TrustedRelay) else f"expected a TrustedRelay, got {type(s).__name__}")
 )
 

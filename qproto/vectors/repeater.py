@@ -20,6 +20,7 @@ import sympy as sp
 from qproto.models import network as net_model
 from qproto.models import swapping
 from qproto.models.purification import bbpssw_schedule
+from qproto.spec.errors import VectorFileError
 from qproto.spec.protocol import Protocol
 from qproto.spec.repeater import RepeaterChain
 
@@ -96,11 +97,17 @@ def build(spec: Protocol, rng: np.random.Generator, count: int) -> list[dict[str
     } for r, tests in sorted(groups.items())]
 
 
+#: Most BBPSSW rounds per segment the reference adapter runs from a file.
+MAX_ROUNDS = 32
+
+
 def answer(case: Mapping[str, Any]) -> dict[str, Any]:
     """The derived maps evaluated in floating point (Horner on the exact
     coefficients for purification, the swap map in the Werner parameter)."""
     fids = [values.to_complex(f).real for f in case["inputs"]["segmentFidelities"]]
-    rounds = int(case["parameters"]["purificationRounds"])
+    rounds = case["parameters"]["purificationRounds"]
+    if isinstance(rounds, bool) or not isinstance(rounds, int) or not 0 <= rounds <= MAX_ROUNDS:
+        raise VectorFileError(f"parameters.purificationRounds={values._short(rounds)} must be an integer in [0, {MAX_ROUNDS}]")
     sched = bbpssw_schedule()
     segs, after = [], []
     for f in fids:

@@ -20,6 +20,7 @@ import sympy as sp
 
 from qproto.models import secret_sharing as qss
 from qproto.models.state import State
+from qproto.spec.errors import VectorFileError
 from qproto.spec.protocol import Protocol
 from qproto.spec.secret_sharing import Decoder, SecretSharingScheme
 
@@ -54,7 +55,16 @@ def describe(spec: SecretSharingScheme) -> dict[str, Any]:
     }
 
 
+#: Largest joint dimension (dim ** shares) the reference adapter builds from a file.
+MAX_DIM = 1024
+
+
 def rebuild(model: Mapping[str, Any], name: str = "vector-qss") -> SecretSharingScheme:
+    dim, shares = model["dim"], model["shares"]
+    if (isinstance(dim, bool) or isinstance(shares, bool) or not isinstance(dim, int) or not isinstance(shares, int)
+            or not (2 <= dim and 1 <= shares) or dim ** min(shares, 64) > MAX_DIM):
+        raise VectorFileError(f"secret-sharing model: dim={values._short(dim)}, shares={values._short(shares)} "
+                              f"must be integers with dim ** shares <= {MAX_DIM}")
     return SecretSharingScheme(
         name=name, dim=int(model["dim"]), shares=int(model["shares"]), threshold=int(model["threshold"]),
         codewords=tuple(tuple(w) for w in model["codewords"]),

@@ -23,6 +23,7 @@ when the last step is the channel's, ``LossAtStage``.
 
 from __future__ import annotations
 
+import ast
 from collections import deque
 from fractions import Fraction
 from typing import Any, Mapping, Sequence
@@ -31,10 +32,11 @@ import numpy as np
 import sympy as sp
 
 from qproto.models import transition as tsm
+from qproto.spec.errors import VectorFileError
 from qproto.spec.protocol import Parameter, Protocol
 from qproto.spec.transition import Transition, TransitionSystem, Type, Var
 
-from . import randomness, values
+from . import expr, randomness, values
 from .registry import FamilyGenerator, family_generator
 
 VERSION = "transition-1"
@@ -125,14 +127,50 @@ def _type_from(doc: Mapping[str, Any]) -> Type:
         if x is None:
             return None
         if isinstance(x, dict):
-            return Fraction(x["exact"])
+            return expr.to_fraction(x["exact"])
+        if isinstance(x, bool) or not isinstance(x, (int, float)) or not abs(x) <= MAX_BOUND:
+            raise VectorFileError(f"transition model: a domain bound {values._short(x)} must be an integer within ±{MAX_BOUND}")
         return x
 
     return Type(doc["kind"], num(doc.get("low")), num(doc.get("high")), tuple(doc.get("values", ())))
 
 
+#: Largest array variable (``size``) and largest integer domain bound the
+#: reference adapter accepts from a model (choices enumerate domains).
+MAX_SIZE = 1024
+MAX_BOUND = 1 << 16
+#: Largest integer exponent in a model's expressions (``x ** 2``).
+MAX_EXPONENT = 64
+
+
 def _var_from(doc: Mapping[str, Any]) -> Var:
-    return Var(name=doc["name"], type=_type_from(doc["type"]), size=doc.get("size"))
+    size = doc.get("size")
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or not 0 <= size <= MAX_SIZE):
+        raise VectorFileError(f"transition model: variable size={values._short(size)} must be an integer in [0, {MAX_SIZE}]")
+    return Var(name=doc["name"], type=_type_from(doc["type"]), size=size)
+
+
+def _bounded_expression(text: Any, where: str) -> Any:
+    """A model expression whose powers have small literal exponents: the
+    interpreter computes exactly, and ``2 ** 10**9`` would not finish.
+    (The spec's own parser reads the text by walking its syntax tree; it
+    never evaluates Python.)"""
+    if not isinstance(text, str):
+        return text
+    if len(text) > 2000:
+        raise VectorFileError(f"transition model: {where} is {len(text)} characters long; the limit is 2000")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return text  # the spec's parser reports the syntax error with its own message
+    for node in ast.walk(tree):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+            e = node.right
+            if isinstance(e, ast.UnaryOp) and isinstance(e.op, (ast.USub, ast.UAdd)):
+                e = e.operand
+            if not (isinstance(e, ast.Constant) and isinstance(e.value, int) and abs(e.value) <= MAX_EXPONENT):
+                raise VectorFileError(f"transition model: {where}: a power's exponent must be an integer literal of at most {MAX_EXPONENT}")
+    return text
 
 
 def rebuild(model: Mapping[str, Any], name: str = "vector-system") -> TransitionSystem:
@@ -141,19 +179,20 @@ def rebuild(model: Mapping[str, Any], name: str = "vector-system") -> Transition
     for k, v in model.get("parameters", {}).items():
         if isinstance(v, str):
             try:
-                v = Fraction(v)
-            except ValueError:
-                pass  # a symbolic constant stays a string
+                v = expr.to_fraction(v)
+            except expr.ExpressionError:
+                v = _bounded_expression(v, f"parameters.{k}")  # a symbolic constant stays a string
         params.append(Parameter(name=k, default=v))
     return TransitionSystem(
         name=name,
         variables=tuple(_var_from(v) for v in model["variables"]),
         parameters=tuple(params),
-        init=dict(model.get("init", {})),
-        initially=model.get("initially", "True"),
+        init={k: _bounded_expression(v, f"init.{k}") for k, v in dict(model.get("init", {})).items()},
+        initially=_bounded_expression(model.get("initially", "True"), "initially"),
         transitions=tuple(
-            Transition(name=t["name"], party=t.get("party", ""), guard=t.get("guard", "True"),
-                       update=dict(t.get("update", {})), choose=tuple(_var_from(c) for c in t.get("choose", ())))
+            Transition(name=t["name"], party=t.get("party", ""), guard=_bounded_expression(t.get("guard", "True"), f"{t['name']}.guard"),
+                       update={k: _bounded_expression(v, f"{t['name']}.update.{k}") for k, v in dict(t.get("update", {})).items()},
+                       choose=tuple(_var_from(c) for c in t.get("choose", ())))
             for t in model["transitions"]
         ),
     )
@@ -172,13 +211,13 @@ def _choice_from(system: TransitionSystem, tname: str, doc: Mapping[str, Any]) -
     for c in t.choose:
         if c.name in doc:
             v = doc[c.name]
-            out[c.name] = Fraction(v["exact"]) if isinstance(v, dict) else tsm.from_json_value(c, v)
+            out[c.name] = expr.to_fraction(v["exact"]) if isinstance(v, dict) else tsm.from_json_value(c, v)
     return out
 
 
 def replay(system: TransitionSystem, initial: Mapping[str, Any], steps: Sequence[Mapping[str, Any]]) -> tuple[dict[str, Any], str]:
     """Run a schedule on qproto's interpreter: outputs and the verdict."""
-    state = tsm.state_from_json(system, {k: (Fraction(v["exact"]) if isinstance(v, dict) else v) for k, v in initial.items()})
+    state = tsm.state_from_json(system, {k: (expr.to_fraction(v["exact"]) if isinstance(v, dict) else v) for k, v in initial.items()})
     why = tsm.initial_ok(system, state)
     if why is not None:
         return {"states": [], "rejectedStep": 0, "enabledAtEnd": []}, "invalid"

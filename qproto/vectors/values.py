@@ -16,7 +16,8 @@ An implementation may answer with plain numbers, ``[re, im]`` pairs,
 
 from __future__ import annotations
 
-import re
+import math
+import sys
 from functools import lru_cache
 from typing import Any
 
@@ -25,6 +26,8 @@ import sympy as sp
 
 from qproto.models.exact import exact_json
 from qproto.models.state import State
+
+from . import expr as grammar
 
 
 def canonical(expr: Any) -> sp.Expr:
@@ -65,44 +68,47 @@ def state(st: State) -> dict[str, Any]:
 
 
 # -- reading an implementation's answer ---------------------------------------
-_SAFE_EXPR = re.compile(r"^[0-9A-Za-z_+\-*/^(). ]*$")
-_SAFE_NAMES = {"sqrt": sp.sqrt, "I": sp.I, "i": sp.I, "j": sp.I, "pi": sp.pi, "exp": sp.exp, "E": sp.E}
-
-
 def to_complex(x: Any) -> complex:
-    """A number in any accepted encoding as a Python complex.
+    """A number in any accepted encoding as a finite Python complex.
+
+    Strings are read with the fixed grammar of :mod:`qproto.vectors.expr`
+    (never ``eval``/``sympify``: answers and files are untrusted), so the
+    work is bounded whatever arrives.
 
     Raises:
-        ValueError: the value is not a number in an accepted form; the
-            message says what arrived.
+        ValueError: the value is not a finite number in an accepted form;
+            the message says what arrived.
     """
+    value = _to_complex(x, 0)
+    if not (math.isfinite(value.real) and math.isfinite(value.imag)):
+        raise ValueError(f"expected a finite number, got {_short(x)}")
+    return value
+
+
+def _to_complex(x: Any, depth: int) -> complex:
+    if depth > 4:  # {"value": {"value": ...}}: a number is never nested deeply
+        raise ValueError(f"expected a number, got a nested {_short(x)}")
     if isinstance(x, bool) or x is None:
         raise ValueError(f"expected a number, got {x!r}")
     if isinstance(x, (int, float)):
-        return complex(x)
+        try:
+            return complex(x)
+        except OverflowError:
+            raise ValueError("expected a number in double range, got a huge integer") from None
     if isinstance(x, (list, tuple)) and len(x) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in x):
-        return complex(x[0], x[1])
+        return complex(_to_complex(x[0], depth + 1).real, _to_complex(x[1], depth + 1).real)
     if isinstance(x, dict):
         if "value" in x:
-            return to_complex(x["value"])
+            return _to_complex(x["value"], depth + 1)
         if "re" in x:
-            return complex(to_complex(x["re"]).real, to_complex(x.get("im", 0)).real)
+            return complex(_to_complex(x["re"], depth + 1).real, _to_complex(x.get("im", 0), depth + 1).real)
         if "exact" in x:
-            return to_complex(x["exact"])
+            return _to_complex(x["exact"], depth + 1)
     if isinstance(x, str):
-        text = x.strip()
         try:
-            return complex(text.replace(" ", ""))
-        except ValueError:
-            pass
-        if _SAFE_EXPR.match(text) and text:
-            names = set(re.findall(r"[A-Za-z_]+", text))
-            if names <= set(_SAFE_NAMES):
-                try:
-                    value = sp.sympify(text.replace("^", "**"), locals=_SAFE_NAMES)
-                    return complex(sp.N(value))
-                except (sp.SympifyError, TypeError, SyntaxError, ValueError):
-                    pass
+            return grammar.to_complex(x)
+        except grammar.ExpressionError as exc:
+            raise ValueError(str(exc)) from None
     raise ValueError(f"expected a number (float, [re, im], {{'exact', 'value'}} or a numeric string), got {_short(x)}")
 
 
@@ -137,7 +143,14 @@ def _as_list(x: Any, what: str) -> list:
 
 
 def _short(x: Any, limit: int = 60) -> str:
-    text = repr(x)
+    """A clipped, escaped quotation of a value (an answer may be huge or
+    hold control characters)."""
+    if isinstance(x, (list, dict)) and len(x) > limit:  # repr of a huge container is wasted work
+        return f"a {type(x).__name__} of {len(x)} entries"
+    try:
+        text = ascii(x)
+    except ValueError:  # an int beyond Python's digit limit
+        return f"an integer of over {sys.get_int_max_str_digits()} digits"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
