@@ -40,7 +40,8 @@ def _median_seconds(fn: Callable[[], Any], repeat: int) -> float:
 
 def _uncertified(spec: Any, p: float) -> float:
     prob = problem(spec, depolarizing_kraus(p), "bench")
-    sigma, _ = kn._newton_primal(prob, kn.EPSILON, kn.PRIMAL_DELTA)
+    start, _ = kn._start_point(prob, "CLARABEL")
+    sigma, _ = kn._newton_primal(prob, kn.EPSILON, start)
     return kn.objective(sigma, prob.structure.blocks)
 
 

@@ -173,10 +173,16 @@ def get_attack(name: str, kind: str | None = None) -> AttackInfo:
 
 def parse_value(name: str, text: str) -> Any:
     """A parameter value from text: exact rational when it is one
-    (``0.5`` → 1/2, ``1/3``), else ParameterError."""
+    (``0.5`` → 1/2, ``1/3``), else ParameterError.  Text longer than 100
+    characters or a decimal exponent beyond ±400 is refused: ``1e-99999999``
+    would build a hundred-million-digit rational (docs/limits.md)."""
+    import re
+
+    if len(text) > 100 or any(abs(int(e)) > 400 for e in re.findall(r"[eE]\s*([+-]?\d+)", text)):
+        raise ParameterError(f"{name}={text.strip()[:40]!r} is too long or its exponent is outside ±400; give a plain number")
     try:
         value = sp.Rational(text.strip())
-    except (TypeError, ValueError, SyntaxError):
+    except (TypeError, ValueError, SyntaxError, ZeroDivisionError):
         raise ParameterError(f"{name}={text!r} must be a number (like 0.25 or 1/3)") from None
     return value
 
@@ -204,11 +210,15 @@ def parse_attack(text: str, kind: str | None = None) -> Attack:
         name, pairs = text, []
     info = get_attack(name.strip(), kind)
     values = {p.name: p.default for p in info.params}
+    given: set[str] = set()
     for pair in pairs:
         key, eq, val = pair.partition("=")
         key = key.strip()
         if not eq:
             raise ParameterError(f"{info.name}: {pair!r} must be key=value")
+        if key in given:  # the last one must not silently win
+            raise ParameterError(f"{info.name}: {key} is given twice in {text!r}; give each parameter once")
+        given.add(key)
         p = info.param(key)
         try:
             values[key] = p.check(parse_value(key, val))

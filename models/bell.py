@@ -38,15 +38,13 @@ def werner(fidelity: Any, registers: Sequence[str], centre: str | State = "phi+"
     ``centre`` is a Bell-state name or a normalised two-qubit ket: a circuit
     whose source prepares |Ψ+⟩ is made noisy around |Ψ+⟩, not |Φ+⟩.  F may be
     a symbol; any concrete F (Fraction included) must lie in [0, 1].  A float F
-    gives a numeric (complex128) state, compared with a float tolerance.
+    enters as a SymPy Float, and the trace is then checked within the float
+    tolerance (F = 0.16605840102145053 is not rejected for rounding).
     """
     F = _exact.unit_interval("werner", "fidelity", fidelity)
-    psi = _centre_vector(centre)
     if isinstance(F, float):
-        v = np.array([complex(sp.N(x, 17)) for x in psi])
-        proj = np.outer(v, v.conj())
-        rho_num = F * proj + (1 - F) / 3 * (np.eye(4) - proj)
-        return State(rho_num, registers, (2, 2), "density")
+        F = sp.Float(F)  # kept in the exact form; its normalisation is checked with the float tolerance
+    psi = _centre_vector(centre)
     proj = np.outer(psi, np.vectorize(sp.conjugate, otypes=[object])(psi))
     eye = np.eye(4, dtype=int).astype(object)
     rho = F * proj + (1 - F) / 3 * (eye - proj)

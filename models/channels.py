@@ -60,13 +60,21 @@ class KrausChannel:
             # conj(√x) = √x for real x ≥ 0: the named channels' square roots are of
             # probabilities, non-negative on the parameter domain [0, 1].
             total = np.vectorize(_real_sqrt_conjugates, otypes=[object])(total)
+            roads = set()
             for i in range(self.dim):
                 for j in range(self.dim):
-                    if _exact.is_zero(total[i, j] - eye[i, j], self.constraints) is not True:
-                        raise NotCPTPError(
-                            f"channel {self.name} is not trace preserving: (Σ K†K)[{i},{j}] = "
-                            f"{sp.simplify(total[i, j])}, expected {eye[i, j]}; fix the Kraus operators"
-                        )
+                    ok, how = _exact.settle_zero(total[i, j] - eye[i, j], self.constraints)
+                    if ok is True:
+                        roads.add(how)
+                        continue
+                    # a proved non-zero entry, or one SymPy cannot settle: say which
+                    why = f"differs by {how}" if ok is False else f"could not be established ({how})"
+                    raise NotCPTPError(
+                        f"channel {self.name} is not trace preserving: (Σ K†K)[{i},{j}] = "
+                        f"{sp.sstr(total[i, j])}, expected {eye[i, j]} ({why}); fix the Kraus operators"
+                    )
+            #: how Σ K†K = I was established: "exact", or "numeric-50-digits" (evidence, not a proof)
+            self.trace_preserving_road = "exact" if roads <= {"exact"} else "numeric-50-digits"
         else:
             err = float(np.max(np.abs(total - eye)))
             if err > NUMERIC_TOLERANCE:

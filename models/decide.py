@@ -89,6 +89,11 @@ def _arm() -> None:
     signal.setitimer(signal.ITIMER_REAL, max(min(pending) - time.monotonic(), 1e-4))
 
 
+def active_budgets() -> tuple[Budget, ...]:
+    """The budgets currently in force (outermost first)."""
+    return tuple(_stack)
+
+
 def can_interrupt() -> bool:
     """Whether a budget can interrupt running code here (SIGALRM exists and
     this is the main thread)."""
@@ -373,6 +378,7 @@ __all__ = [
     "BudgetExpired",
     "Budget",
     "can_interrupt",
+    "active_budgets",
     "exact_rational",
     "DEFAULT_TIMEOUT",
 ]

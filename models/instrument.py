@@ -258,7 +258,7 @@ class Instrument:
                         ks.append(_compose(k1, d1, k2, d2))
                 branches.append(((b1.record, b2.record), ks))
         syms = {**self.symbols, **other.symbols}
-        return Instrument(
+        out = Instrument(
             f"{self.name} then {other.name}",
             branches,
             d1 * d2,
@@ -266,6 +266,12 @@ class Instrument:
             syms,
             check=False,
         )
+        # a composition of trace-preserving instruments is trace preserving
+        parts = {first.trace_check, second.trace_check}
+        out.trace_check = (
+            parts.pop() if len(parts) == 1 else f"composition of two parts ({first.trace_check}; {second.trace_check})"
+        )
+        return out
 
     def __repr__(self) -> str:
         kind = "exact" if self.exact else "numeric"
@@ -340,7 +346,10 @@ def from_channel(channel: KrausChannel, record: Hashable = "none") -> Instrument
     """A channel on the signal as a one-branch instrument."""
     if channel.dim != 2:
         raise DimensionError(f"channel {channel.name} acts on dimension {channel.dim}; an instrument on the signal needs 2")
-    return Instrument(channel.name, {record: list(channel.kraus)}, 1, channel.constraints, check=False)
+    inst = Instrument(channel.name, {record: list(channel.kraus)}, 1, channel.constraints, check=False)
+    if not inst.free_symbols():
+        inst.check_trace_preserving()  # cheap for a numeric channel; records how it was decided
+    return inst
 
 
 def identity() -> Instrument:

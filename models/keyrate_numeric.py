@@ -33,18 +33,21 @@ Regime: asymptotic; collective attacks (for protocols symmetric under
 permutations of the rounds the same rate holds against coherent attacks,
 Renner, Nat. Phys. 3, 645 (2007); Christandl, König & Renner, PRL 102,
 020504 (2009)); one-way post-processing with direct reconciliation; trusted
-devices; single photons (qubit signals), lossless channel.
+devices; single photons (qubit signals); lossless unless a transmittance
+is given (then Bob's no-click is an observed outcome, never kept; no
+reference pulse).
 
 >>> from qproto.spec.bb84 import BB84
 >>> r = key_rate_numeric(BB84, noise=0.1)        # depolarizing p = 0.1, QBER 5 %
->>> round(r.lower, 4), r.lower <= 1 - 2 * 0.2863969571 <= r.upper
-(0.4272, True)
+>>> round(r.lower, 5), round(r.upper, 5)     # Shor–Preskill: 1 − 2h(0.05) = 0.427206…
+(0.42721, 0.42721)
 """
 
 from __future__ import annotations
 
 import math
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -53,7 +56,7 @@ import numpy as np
 from qproto.spec.errors import ParameterError, QprotoError
 
 from .keyrate_objective import derivatives, gradient, objective, zeta
-from .keyrate_source import KeyRateProblem, attack_kraus, depolarizing_kraus, problem
+from .keyrate_source import KeyRateProblem, attack_kraus, depolarizing_kraus, lossy_depolarizing_kraus, problem
 
 #: ε of the perturbed objective (Winick et al. 2018, Theorem 2).
 EPSILON = 1e-9
@@ -69,6 +72,7 @@ REGIME = (
     "Christandl-König-Renner 2009); one-way post-processing, direct reconciliation; trusted devices; "
     "single photons (qubit signals), lossless"
 )
+REGIME_LOSSY = REGIME.replace("lossless", "lossy line (no click observed, never kept; no reference pulse)")
 
 
 @dataclass(frozen=True)
@@ -135,14 +139,75 @@ def _inner(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.real(np.vdot(a, b)))
 
 
-def _newton_primal(prob: KeyRateProblem, eps: float, delta: float) -> tuple[np.ndarray, int]:
-    """Log-barrier Newton on ρ = ρ₀ + Σ c_k N_k, ρ₀ strictly feasible for
-    the δ-perturbed statistics, with exact derivatives
+#: A start point whose smallest eigenvalue is above this is interior enough.
+INTERIOR = 1e-7
+
+
+def _interior_point(prob: KeyRateProblem, solver: str) -> tuple[np.ndarray, float]:
+    """A feasible state of the true constraint set with the largest smallest
+    eigenvalue t (an SDP): (state, t)."""
+    cp = _cvxpy()
+    st = prob.structure
+    key = id(st)
+    if key not in _CACHE.interior:
+        d = st.dim
+        x = cp.Variable((d, d), hermitian=True)
+        t = cp.Variable()
+        gam = cp.Parameter(len(st.constraints))
+        cons = [x - t * np.eye(d) >> 0] + [cp.real(cp.trace(g @ x)) == gam[i] for i, g in enumerate(st.constraints)]
+        _CACHE.interior[key] = (st, cp.Problem(cp.Maximize(t), cons), x, t, gam)
+    _, pr, x, t, gam = _CACHE.interior[key]
+    gam.value = prob.gamma
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        pr.solve(solver=solver)
+    if x.value is None or t.value is None:
+        return prob.rho, 0.0
+    rho = np.asarray(x.value)
+    rho = (rho + rho.conj().T) / 2
+    # the solver's point is feasible only to its tolerance: project back onto the affine set
+    rho = rho - sum((_inner(g, rho) - gk) * g for g, gk in zip(st.constraints, prob.gamma))
+    return rho, float(np.linalg.eigvalsh(rho).min())
+
+
+def _start_point(prob: KeyRateProblem, solver: str) -> tuple[np.ndarray, float]:
+    """(ρ₀, δ): a strictly feasible start — the physical state, else the
+    most interior feasible state (δ = 0), else the physical state mixed
+    with δ of a full-rank state, strictly feasible for δ-perturbed
+    statistics only (the feasible set has no interior)."""
+    if float(np.linalg.eigvalsh(prob.rho).min()) > INTERIOR:
+        return prob.rho, 0.0
+    if prob.structure.null_space:
+        rho, t = _interior_point(prob, solver)
+        if t > INTERIOR:
+            return rho, 0.0
+    return (1 - PRIMAL_DELTA) * prob.rho + PRIMAL_DELTA * prob.structure.mixed, PRIMAL_DELTA
+
+
+def _descent_step(hess: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """−(H + λI)⁻¹ g with the smallest shift λ ≥ 0 (from a tiny one, ×100)
+    that makes H + λI positive definite: f_ε is convex, so negative
+    curvature is rounding, and a shifted Newton step still descends.
+    Cholesky, not an eigendecomposition: far cheaper on a shared machine."""
+    scale = max(1.0, float(np.abs(np.diag(hess)).max()))
+    shift = 0.0
+    eye = np.eye(hess.shape[0])
+    while shift < 1e6 * scale:
+        try:
+            low = np.linalg.cholesky(hess + shift * eye)
+            return -np.linalg.solve(low.T, np.linalg.solve(low, g))
+        except np.linalg.LinAlgError:
+            shift = 1e-12 * scale if shift == 0 else shift * 100
+    return -g
+
+
+def _newton_primal(prob: KeyRateProblem, eps: float, rho0: np.ndarray) -> tuple[np.ndarray, int]:
+    """Log-barrier Newton on ρ = ρ₀ + Σ c_k N_k from the strictly positive
+    start ρ₀, with exact derivatives
     (:func:`~qproto.models.keyrate_objective.derivatives`).  Returns
     (σ, Newton steps)."""
     st = prob.structure
     blocks = st.blocks
-    rho0 = (1 - delta) * prob.rho + delta * st.mixed
     if not st.null_space:
         return rho0, 0
     null = np.array(st.null_space)
@@ -169,10 +234,7 @@ def _newton_primal(prob: KeyRateProblem, eps: float, delta: float) -> tuple[np.n
             g = g - mu * np.real(np.einsum("kaa,a->k", rot, 1 / w))
             scaled = rot / np.sqrt(w)[None, :, None] / np.sqrt(w)[None, None, :]
             hess = hess + mu * np.real(np.einsum("kab,lab->kl", scaled.conj(), scaled))
-            try:
-                step = -np.linalg.solve(hess + 1e-14 * np.eye(k), g)
-            except np.linalg.LinAlgError:
-                step = -g
+            step = _descent_step(hess, g)
             dec = -float(g @ step)
             if dec < 0:
                 step, dec = -g, float(g @ g)
@@ -197,6 +259,8 @@ class _SDPCache:
     def __init__(self) -> None:
         self.dual: dict[int, Any] = {}
         self.lmo: dict[int, Any] = {}
+        self.interior: dict[int, Any] = {}
+        self.projection: dict[int, Any] = {}
 
 
 _CACHE = _SDPCache()
@@ -273,7 +337,13 @@ def _dual(prob: KeyRateProblem, grad: np.ndarray, eps_prime: float, solver: str)
     emb_c = _real_embed(grad)
     c.value = (emb_c + emb_c.T) / 2
     gam.value = prob.gamma
-    pr.solve(solver=solver)
+    with warnings.catch_warnings():
+        # "solution may be inaccurate": harmless here, the returned y is checked exactly below
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            pr.solve(solver=solver)
+        except cp.error.SolverError:
+            pr.solve(solver="SCS" if solver != "SCS" else "CLARABEL")
     if y.value is None:
         raise QprotoError(f"{st.name}: the dual SDP failed ({pr.status}) with {solver}")
     return np.asarray(y.value, dtype=float), str(pr.status)
@@ -335,6 +405,39 @@ def _feasible_near(prob: KeyRateProblem, sigma: np.ndarray, delta: float) -> np.
     return prob.rho
 
 
+def _projected(prob: KeyRateProblem, sigma: np.ndarray, solver: str) -> np.ndarray | None:
+    """The feasible state nearest to σ in Frobenius norm (an SDP), made
+    exactly positive by clipping; its constraint residual is reported with
+    the upper bound.  None when the solver fails."""
+    cp = _cvxpy()
+    st = prob.structure
+    key = id(st)
+    if key not in _CACHE.projection:
+        d = st.dim
+        x = cp.Variable((d, d), hermitian=True)
+        target = cp.Parameter((d, d), hermitian=True)
+        gam = cp.Parameter(len(st.constraints))
+        cons = [x >> 0] + [cp.real(cp.trace(g @ x)) == gam[i] for i, g in enumerate(st.constraints)]
+        _CACHE.projection[key] = (st, cp.Problem(cp.Minimize(cp.norm(x - target, "fro")), cons), x, target, gam)
+    _, pr, x, target, gam = _CACHE.projection[key]
+    target.value = (sigma + sigma.conj().T) / 2
+    gam.value = prob.gamma
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            pr.solve(solver=solver)
+    except Exception:  # a failed solve only loses this candidate for the upper bound
+        return None
+    if x.value is None:
+        return None
+    w, v = np.linalg.eigh((np.asarray(x.value) + np.asarray(x.value).conj().T) / 2)
+    return (v * np.clip(w, 0, None)) @ v.conj().T
+
+
+#: An upper-bound state may miss the observed values by at most this much.
+UPPER_RESIDUAL = 1e-8
+
+
 def _residual(prob: KeyRateProblem, rho: np.ndarray) -> float:
     return float(max(abs(_inner(g, rho) - gk) for g, gk in zip(prob.structure.constraints, prob.gamma)))
 
@@ -345,13 +448,20 @@ def _matrix_json(m: np.ndarray) -> dict[str, Any]:
 
 # -- the entry points ---------------------------------------------------------------------
 
-def channel_kraus(noise: float | None = None, attack: str | None = None) -> tuple[list[np.ndarray], str]:
-    """Bob's channel: depolarizing ``noise`` p, or a catalogue ``attack`` label."""
+def channel_kraus(noise: float | None = None, attack: str | None = None,
+                  transmittance: float | None = None) -> tuple[list[np.ndarray], str]:
+    """Bob's channel: depolarizing ``noise`` p, or a catalogue ``attack``
+    label; with ``transmittance`` η the photon is first lost with
+    probability 1 − η (Bob then sees no click)."""
     if noise is not None and attack is not None:
         raise ParameterError("give either a depolarizing noise level or an attack, not both")
     if attack is not None:
+        if transmittance is not None:
+            raise ParameterError("transmittance is modelled with depolarizing noise only, not with an attack")
         return attack_kraus(attack), attack
     p = 0.0 if noise is None else float(noise)
+    if transmittance is not None:
+        return lossy_depolarizing_kraus(p, float(transmittance)), f"loss:eta={float(transmittance):g}+depolarizing:p={p:g}"
     return depolarizing_kraus(p), f"depolarizing:p={p:g}"
 
 
@@ -366,23 +476,36 @@ def key_rate_numeric(
     solver: str = "CLARABEL",
     eps: float = EPSILON,
     eps_prime: float = EPSILON_PRIME,
+    observations: str = "full",
+    transmittance: float | None = None,
 ) -> KeyRateResult:
     """The certified bracket [lower, upper] of the asymptotic key rate of
     ``spec`` (bits per sifted bit) when Bob's qubit goes through depolarizing
     noise ``noise`` = p (ρ ↦ (1 − p)ρ + p I/2), a catalogue ``attack``, or
-    the channel with Kraus operators ``kraus``.  ``ec_efficiency`` is f_EC in
-    leak_EC = f_EC h(Q) per sifted bit."""
+    the channel with Kraus operators ``kraus`` (2×2, or 3×3 on qubit ⊕
+    vacuum for a lossy line); ``transmittance`` η adds photon loss before
+    the noise (prepare and measure).  ``ec_efficiency`` is f_EC in
+    leak_EC = f_EC h(Q) per sifted bit.  ``observations``: ``"full"`` (Eve's
+    state reproduces the whole observed table) or ``"qber"`` (only the
+    kept-announcement probabilities and the error rate that parameter
+    estimation reads; see :func:`~qproto.models.keyrate_source.structure`)."""
     t0 = time.perf_counter()
     if kraus is not None:
         ks, label = [np.asarray(k, dtype=complex) for k in kraus], "kraus"
     else:
-        ks, label = channel_kraus(noise, attack)
+        ks, label = channel_kraus(noise, attack, transmittance)
     if ec_efficiency < 1:
         raise ParameterError(f"ec_efficiency={ec_efficiency} must be ≥ 1 (Shannon limit)")
-    prob = problem(spec, ks, label)
+    prob = problem(spec, ks, label, observations)
     if primal == "newton":
-        sigma, iters = _newton_primal(prob, eps, PRIMAL_DELTA)
-        feasible = _feasible_near(prob, sigma, PRIMAL_DELTA)
+        start, delta = _start_point(prob, solver)
+        sigma, iters = _newton_primal(prob, eps, start)
+        feasible = _feasible_near(prob, sigma, delta) if delta else sigma
+        if delta:
+            near = _projected(prob, sigma, solver)
+            if near is not None and _residual(prob, near) <= UPPER_RESIDUAL and \
+                    objective(near, prob.structure.blocks) < objective(feasible, prob.structure.blocks):
+                feasible = near
     elif primal == "frank-wolfe":
         sigma, iters = _frank_wolfe_primal(prob, eps, solver)
         feasible = sigma
@@ -402,7 +525,7 @@ def key_rate_numeric(
     attack_state, f_up = (feasible, f_opt) if f_opt <= f_phys else (prob.rho, f_phys)
     lower_round = cert["bound"] - leak
     upper_round = f_up - leak
-    lower, upper = lower_round / prob.sift, upper_round / prob.sift
+    lower, upper = float(lower_round / prob.sift), float(upper_round / prob.sift)
     cert.update(
         {
             "method": "Winick, Lütkenhaus, Coles, Quantum 2, 77 (2018): linearisation at sigma, dual SDP, ε-perturbation",
@@ -416,9 +539,11 @@ def key_rate_numeric(
             "which reproduces every observed probability",
             "attack_state": _matrix_json(attack_state),
             "attack_state_residual": _residual(prob, attack_state),
+            "transmittance": transmittance,
             "attack_state_min_eigenvalue": float(np.linalg.eigvalsh(attack_state).min()),
             "observed": dict(prob.table),
             "announcements": prob.structure.announcements,
+            "observations": observations,
         }
     )
     return KeyRateResult(
@@ -426,28 +551,31 @@ def key_rate_numeric(
         upper=upper,
         certificate=cert,
         solver=f"primal {primal}; dual SDP cvxpy/{solver}",
-        regime=REGIME,
+        regime=(REGIME if transmittance is None else REGIME_LOSSY)
+        + ("" if observations == "full" else "; constrained by the sift and error rates only"),
         gap=upper - lower,
         iterations=iters,
         seconds=time.perf_counter() - t0,
         qber=prob.qber,
         sift=prob.sift,
         channel=label,
-        per_round=(lower_round, upper_round),
+        per_round=(float(lower_round), float(upper_round)),
     )
 
 
-def certified_threshold(spec: Any, *, tolerance: float = 1e-5, ec_efficiency: float = 1.0) -> tuple[float, float]:
+def certified_threshold(spec: Any, *, tolerance: float = 1e-5, ec_efficiency: float = 1.0, observations: str = "full",
+                        transmittance: float | None = None) -> tuple[float, float]:
     """The depolarizing-noise QBER where the certified rate reaches zero, as
     a bracket (lo, hi): at QBER lo the certified lower bound is > 0, at QBER
     hi the attack-backed upper bound is < 0 (so the rate in this regime is
     positive below lo and its zero lies in [lo, hi]).  Bisection on the
-    noise level p; the QBER is the spec's own pooled sifted QBER at p."""
+    noise level p; the QBER is the spec's own pooled sifted QBER at p.
+    With ``transmittance`` η the line also loses photons (fixed η)."""
     p_lo, p_hi = 0.0, 1.0
-    r0 = key_rate_numeric(spec, noise=p_lo, ec_efficiency=ec_efficiency)
+    r0 = key_rate_numeric(spec, noise=p_lo, ec_efficiency=ec_efficiency, observations=observations, transmittance=transmittance)
     if not r0.lower > 0:
         raise QprotoError(f"{spec.name}: the certified rate is not positive even without noise (lower {r0.lower:.3g})")
-    r1 = key_rate_numeric(spec, noise=p_hi, ec_efficiency=ec_efficiency)
+    r1 = key_rate_numeric(spec, noise=p_hi, ec_efficiency=ec_efficiency, observations=observations, transmittance=transmittance)
     if r1.upper is None or not r1.upper < 0:
         raise QprotoError(f"{spec.name}: the rate is not shown negative at full depolarization (upper {r1.upper})")
     q_lo, q_hi = r0.qber, r1.qber
@@ -455,26 +583,27 @@ def certified_threshold(spec: Any, *, tolerance: float = 1e-5, ec_efficiency: fl
     a, b = p_lo, p_hi
     while q_hi - q_lo > tolerance and b - a > 1e-12:
         mid = (a + b) / 2
-        r = key_rate_numeric(spec, noise=mid, ec_efficiency=ec_efficiency)
+        r = key_rate_numeric(spec, noise=mid, ec_efficiency=ec_efficiency, observations=observations, transmittance=transmittance)
         if r.lower > 0:
             a, q_lo = mid, r.qber
         elif r.upper is not None and r.upper < 0:
             b, q_hi = mid, r.qber
         else:  # undecided band: bisect each side separately
-            q_lo = _bisect_side(spec, a, mid, True, tolerance, ec_efficiency, q_lo)
-            q_hi = _bisect_side(spec, mid, b, False, tolerance, ec_efficiency, q_hi)
+            q_lo = _bisect_side(spec, a, mid, True, tolerance, ec_efficiency, q_lo, observations, transmittance)
+            q_hi = _bisect_side(spec, mid, b, False, tolerance, ec_efficiency, q_hi, observations, transmittance)
             break
     return q_lo, q_hi
 
 
-def _bisect_side(spec: Any, a: float, b: float, lower_side: bool, tolerance: float, ec: float, q_known: float) -> float:
+def _bisect_side(spec: Any, a: float, b: float, lower_side: bool, tolerance: float, ec: float, q_known: float,
+                 observations: str = "full", transmittance: float | None = None) -> float:
     """Lower side: the largest p in [a, b] with certified lower > 0 (a has it).
     Upper side: the smallest p in [a, b] with upper < 0 (b has it)."""
-    q_a = q_known if lower_side else key_rate_numeric(spec, noise=a, ec_efficiency=ec).qber
-    q_b = key_rate_numeric(spec, noise=b, ec_efficiency=ec).qber if lower_side else q_known
+    q_a = q_known if lower_side else key_rate_numeric(spec, noise=a, ec_efficiency=ec, observations=observations, transmittance=transmittance).qber
+    q_b = key_rate_numeric(spec, noise=b, ec_efficiency=ec, observations=observations, transmittance=transmittance).qber if lower_side else q_known
     while q_b - q_a > tolerance / 4 and b - a > 1e-12:
         mid = (a + b) / 2
-        r = key_rate_numeric(spec, noise=mid, ec_efficiency=ec)
+        r = key_rate_numeric(spec, noise=mid, ec_efficiency=ec, observations=observations, transmittance=transmittance)
         ok = r.lower > 0 if lower_side else (r.upper is not None and r.upper < 0)
         if ok == lower_side:
             a, q_a = mid, r.qber
@@ -518,10 +647,10 @@ class IntervalCertificate:
     rate_high: float  # per round, at p_high
 
 
-def _affine_pieces(spec: Any, ec: float) -> tuple[Any, Any]:
+def _affine_pieces(spec: Any, ec: float, observations: str) -> tuple[Any, Any]:
     """(γ(p), leak(p) with its derivative) for depolarizing noise."""
-    p0 = problem(spec, depolarizing_kraus(0.0), "p=0")
-    p1 = problem(spec, depolarizing_kraus(1.0), "p=1")
+    p0 = problem(spec, depolarizing_kraus(0.0), "p=0", observations)
+    p1 = problem(spec, depolarizing_kraus(1.0), "p=1", observations)
     s0, s1 = p0.sift, p1.sift
     e0, e1 = p0.sift * p0.qber, p1.sift * p1.qber
 
@@ -543,13 +672,14 @@ def _affine_pieces(spec: Any, ec: float) -> tuple[Any, Any]:
     return gamma, (leak, sift)
 
 
-def certify_interval(spec: Any, p_low: float, p_high: float, *, ec_efficiency: float = 1.0, max_pieces: int = 64) -> tuple[bool, list[IntervalCertificate]]:
+def certify_interval(spec: Any, p_low: float, p_high: float, *, ec_efficiency: float = 1.0, max_pieces: int = 64,
+                     observations: str = "full") -> tuple[bool, list[IntervalCertificate]]:
     """Whether the certified rate is positive for every depolarizing noise
-    level p in [p_low, p_high] (covering the interval with
+    level p in [p_low, p_high], lossless line (covering the interval with
     :class:`IntervalCertificate` pieces, splitting where one certificate is
     not enough).  Returns (covered, pieces); ``covered`` is False when
     ``max_pieces`` certificates did not suffice."""
-    gamma, (leak, sift) = _affine_pieces(spec, ec_efficiency)
+    gamma, (leak, sift) = _affine_pieces(spec, ec_efficiency, observations)
     todo = [(p_low, p_high)]
     pieces: list[IntervalCertificate] = []
     while todo:
@@ -557,7 +687,7 @@ def certify_interval(spec: Any, p_low: float, p_high: float, *, ec_efficiency: f
         if len(pieces) + len(todo) >= max_pieces:
             return False, pieces
         mid = (a + b) / 2
-        r = key_rate_numeric(spec, noise=mid, ec_efficiency=ec_efficiency)
+        r = key_rate_numeric(spec, noise=mid, ec_efficiency=ec_efficiency, observations=observations)
         c = r.certificate
         y = np.array(c["dual_y"])
         zmax = c["zeta_max"]

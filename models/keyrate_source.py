@@ -36,7 +36,7 @@ and the physical state, which depend on the channel.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Sequence
 
@@ -134,6 +134,7 @@ class KeyBlock:
     kraus: tuple[np.ndarray, ...]  # K_{j,a}: reduced space → C^{r_a}
     error_ops: np.ndarray  # Σ over (Alice a) ⊗ (Bob outcomes with bit ≠ a), reduced space
     kept_op: np.ndarray  # K_j† K_j summed over a, reduced space
+    group: str = ""  # the announced basis (basis-match sifting), for per-basis estimation
 
     @property
     def dim(self) -> int:
@@ -156,6 +157,8 @@ class KeyRateStructure:
     observables: tuple[tuple[str, np.ndarray], ...]  # (label, operator on the full space): the observed table
     mixed: np.ndarray  # a full-rank state of the reduced space with the same ρ_A (perturbation target)
     announcements: str  # what each party announces (for the report)
+    known_ops: tuple[np.ndarray, ...] = ()  # what is known without measuring: ρ_A (prepare and measure), Tr ρ
+    observations: str = "full"
 
 
 @dataclass(frozen=True)
@@ -182,6 +185,27 @@ def depolarizing_kraus(p: float) -> list[np.ndarray]:
     y = np.array([[0, -1j], [1j, 0]], dtype=complex)
     z = np.diag([1, -1]).astype(complex)
     return [np.sqrt(1 - 3 * p / 4) * np.eye(2), np.sqrt(p / 4) * x, np.sqrt(p / 4) * y, np.sqrt(p / 4) * z]
+
+
+def lossy_depolarizing_kraus(p: float, transmittance: float) -> list[np.ndarray]:
+    """On the qubit ⊕ vacuum: the photon is lost with probability
+    1 − η (|ψ⟩ ↦ |v⟩), then the qubit is depolarized with p; the
+    vacuum stays."""
+    if not 0 <= transmittance <= 1:
+        raise ParameterError(f"transmittance={transmittance} must lie in [0, 1]")
+    eta = transmittance
+    loss = [np.diag([np.sqrt(eta), np.sqrt(eta), 1.0]).astype(complex)]
+    for i in range(2):
+        k = np.zeros((3, 3), dtype=complex)
+        k[2, i] = np.sqrt(1 - eta)
+        loss.append(k)
+    dep = []
+    for j, d in enumerate(depolarizing_kraus(p)):
+        k = np.zeros((3, 3), dtype=complex)
+        k[:2, :2] = d
+        k[2, 2] = 1.0 if j == 0 else 0.0
+        dep.append(k)
+    return [d @ l for d in dep for l in loss]
 
 
 def attack_kraus(label: str) -> list[np.ndarray]:
@@ -232,35 +256,46 @@ def _unambiguous_bit(spec: PrepareMeasureQKD, cand: tuple[str, ...], vector: tup
     return bits.pop() if len(bits) == 1 else None
 
 
-def _pm_structure(spec: PrepareMeasureQKD) -> KeyRateStructure:
+def _pm_structure(spec: PrepareMeasureQKD, lossy: bool = False) -> KeyRateStructure:
+    db = 3 if lossy else 2  # Bob's system: the qubit, plus the vacuum |v⟩ = |2⟩ when the line loses photons
+
+    def bket(amplitudes: Sequence[Any]) -> np.ndarray:
+        return np.concatenate([ket(amplitudes), np.zeros(db - 2)])
+
+    clicks = np.diag([1.0, 1.0] + [0.0] * (db - 2)).astype(complex)
+
     sigs = spec.signals
     n = len(sigs)
     count: dict[str, int] = {}
     for s in sigs:
         count[s.basis] = count.get(s.basis, 0) + 1
     px = np.array([_value(spec.basis_probabilities[s.basis]).real / count[s.basis] for s in sigs])
-    phis = [ket(s.amplitudes) for s in sigs]
+    phis = [bket(s.amplitudes) for s in sigs]
     psi = sum(np.sqrt(px[i]) * np.kron(np.eye(n)[i], phis[i]) for i in range(n))
     source = projector(psi)
-    rho_a = np.einsum("ibjb->ij", source.reshape(n, 2, n, 2))
+    rho_a = np.einsum("ibjb->ij", source.reshape(n, db, n, db))
     w, v = np.linalg.eigh(rho_a)
     keep = w > 1e-12
     wa = v[:, keep]  # isometry supp(ρ_A) → C^n
-    lift = np.kron(wa, np.eye(2))
+    lift = np.kron(wa, np.eye(db))
     ra = wa.shape[1]
-    dim = 2 * ra
+    dim = db * ra
 
     red = _Reducer(lift)
 
-    povm = [(m.name, o, _value(m.probability).real * projector(ket(o.vector))) for m in spec.measurements for o in m.outcomes]
+    povm = [(m.name, o.label, _value(m.probability).real * projector(bket(o.vector))) for m in spec.measurements for o in m.outcomes]
+    if lossy:
+        vac = np.zeros((db, db), dtype=complex)
+        vac[2, 2] = 1
+        povm += [(m.name, "no-click", _value(m.probability).real * vac) for m in spec.measurements]
     observables: list[tuple[str, np.ndarray]] = []
     for i, s in enumerate(sigs):
         ex = np.zeros((n, n), dtype=complex)
         ex[i, i] = 1
-        for mname, o, g in povm:
-            observables.append((f"P({s.name}, {mname}, {o.label})", np.kron(ex, g)))
-    ops = [red(o) for _, o in observables]
-    ops += [red(np.kron(h, np.eye(2))) for h in hermitian_basis(n)]  # ρ_A is known
+        for mname, olabel, g in povm:
+            observables.append((f"P({s.name}, {mname}, {olabel})", np.kron(ex, g)))
+    known = [red(np.kron(h, np.eye(db))) for h in hermitian_basis(n)]  # ρ_A is known
+    ops = [red(o) for _, o in observables] + known
     span, null = _orthonormal_span(ops, dim)
 
     anns = _pm_announcements(spec)
@@ -280,20 +315,21 @@ def _pm_structure(spec: PrepareMeasureQKD) -> KeyRateStructure:
                 for i, s in enumerate(sigs):
                     if s.basis == basis and ann in anns[s.name]:
                         alice[s.bit][i, i] += 1 / len(anns[s.name])
-                bob_err = {a: sum((pm * projector(ket(o.vector)) for o in m.outcomes if o.bit != a), np.zeros((2, 2), complex)) for a in (0, 1)}
-                blocks.append(_block(f"alice {'/'.join(ann)} ({basis}), bob {m.name}", alice, pm * np.eye(2), bob_err, red))
+                bob_err = {a: sum((pm * projector(bket(o.vector)) for o in m.outcomes if o.bit != a), np.zeros((db, db), complex)) for a in (0, 1)}
+                blk = _block(f"alice {'/'.join(ann)} ({basis}), bob {m.name}", alice, pm * clicks, bob_err, red)
+                blocks.append(replace(blk, group=basis))
         what = "Alice announces her basis (and candidate set), Bob his measurement; kept when they agree"
     else:
         public_sets = list(dict.fromkeys(a for s in sigs for a in anns[s.name]))
         for ann in public_sets:
-            conclusive = np.zeros((2, 2), dtype=complex)
-            bob_bits: dict[int, np.ndarray] = {0: np.zeros((2, 2), complex), 1: np.zeros((2, 2), complex)}
+            conclusive = np.zeros((db, db), dtype=complex)
+            bob_bits: dict[int, np.ndarray] = {0: np.zeros((db, db), complex), 1: np.zeros((db, db), complex)}
             for m in spec.measurements:
                 pm = _value(m.probability).real
                 for o in m.outcomes:
                     b = _unambiguous_bit(spec, ann, o.vector)
                     if b is not None:
-                        g = pm * projector(ket(o.vector))
+                        g = pm * projector(bket(o.vector))
                         conclusive += g
                         bob_bits[b] += g
             if np.allclose(conclusive, 0):
@@ -308,18 +344,19 @@ def _pm_structure(spec: PrepareMeasureQKD) -> KeyRateStructure:
     if not blocks:
         raise SpecError(f"{spec.name}: no announcement survives sifting, so there is no key to rate")
     # a full-rank state with the same ρ_A: (ρ_A restricted) ⊗ I/2
-    mixed = red(np.kron(rho_a, np.eye(2) / 2))
+    mixed = red(np.kron(rho_a, np.eye(db) / db))
     return KeyRateStructure(
         spec.name, spec.family, dim, lift, tuple(span), tuple(null), tuple(blocks), source, n,
-        tuple(observables), mixed, what,
+        tuple(observables), mixed, what, tuple(known),
     )
 
 
 def _block(label: str, alice: dict[int, np.ndarray], bob: np.ndarray, bob_err: dict[int, np.ndarray], red: "_Reducer") -> KeyBlock:
     sb = _psd_sqrt(bob)
     kraus = []
-    err = 0
-    kept = 0
+    dim = red.lift.shape[1]
+    err = np.zeros((dim, dim), dtype=complex)
+    kept = np.zeros((dim, dim), dtype=complex)
     for a in (0, 1):
         full = np.kron(np.sqrt(alice[a]), sb)
         kr = _compress(full @ red.lift)
@@ -327,7 +364,7 @@ def _block(label: str, alice: dict[int, np.ndarray], bob: np.ndarray, bob_err: d
             kraus.append(kr)
         err = err + red(np.kron(alice[a], bob_err[a]))
         kept = kept + red(np.kron(alice[a], bob))
-    return KeyBlock(label, tuple(kraus), np.asarray(err), np.asarray(kept))
+    return KeyBlock(label, tuple(kraus), err, kept)
 
 
 def _psd_sqrt(m: np.ndarray) -> np.ndarray:
@@ -356,31 +393,32 @@ def _eb_structure(spec: EntanglementQKD) -> KeyRateStructure:
                     )
     ops = [o for _, o in observables] + [np.eye(4, dtype=complex)]
     span, null = _orthonormal_span(ops, 4)
-    blocks = []
-    for x, y in spec.key_pairs:
-        if x not in A or y not in B:
-            raise SpecError(f"{spec.name}: key pair ({x}, {y}) names an unknown setting")
+    blocks: list[KeyBlock] = []
+    for xn, yn in spec.key_pairs:
+        if xn not in A or yn not in B:
+            raise SpecError(f"{spec.name}: key pair ({xn}, {yn}) names an unknown setting")
         # Bob flips his bit when the noiseless correlator is −1
-        corr = sum((1 if a == b else -1) * np.real(np.trace(source @ np.kron(setting_projector(A[x].angle, a), setting_projector(B[y].angle, b))))
+        corr = sum((1 if a == b else -1) * np.real(np.trace(source @ np.kron(setting_projector(A[xn].angle, a), setting_projector(B[yn].angle, b))))
                    for a in (0, 1) for b in (0, 1))
         if abs(abs(corr) - 1) > 1e-9:
-            raise SpecError(f"{spec.name}: key pair ({x}, {y}) has noiseless correlator {corr:.6g}, expected ±1")
+            raise SpecError(f"{spec.name}: key pair ({xn}, {yn}) has noiseless correlator {corr:.6g}, expected ±1")
         flip = 1 if corr < 0 else 0
-        pxy = _value(A[x].probability).real * _value(B[y].probability).real
+        pxy = _value(A[xn].probability).real * _value(B[yn].probability).real
         kraus = []
         err = np.zeros((4, 4), dtype=complex)
         for a in (0, 1):
-            pa = setting_projector(A[x].angle, a)
+            pa = setting_projector(A[xn].angle, a)
             kraus.append(_compress(np.sqrt(pxy) * np.kron(pa, np.eye(2))))
             for b in (0, 1):
                 if (b ^ flip) != a:
-                    err += pxy * np.kron(pa, setting_projector(B[y].angle, b))
-        blocks.append(KeyBlock(f"settings {x}/{y}", tuple(kraus), err, pxy * np.eye(4, dtype=complex)))
+                    err += pxy * np.kron(pa, setting_projector(B[yn].angle, b))
+        blocks.append(KeyBlock(f"settings {xn}/{yn}", tuple(kraus), err, pxy * np.eye(4, dtype=complex)))
     if not blocks:
         raise SpecError(f"{spec.name}: no key_pairs, so there is no key to rate")
     return KeyRateStructure(
         spec.name, spec.family, 4, np.eye(4, dtype=complex), tuple(span), tuple(null), tuple(blocks), source, 2,
         tuple(observables), np.eye(4, dtype=complex) / 4, "both parties announce their settings; key pairs are kept",
+        (np.eye(4, dtype=complex),),
     )
 
 
@@ -392,12 +430,40 @@ class _Reducer:
         return self.lift.conj().T @ op @ self.lift
 
 
+#: What constrains Eve's state: the full observed table, or only what the
+#: protocol's parameter estimation reads (sift per announcement and the
+#: error rate, pooled or per basis as the spec's ``estimation`` says).
+OBSERVATIONS = ("full", "qber")
+
+
 @lru_cache(maxsize=64)
-def structure(spec: Any) -> KeyRateStructure:
-    """The channel-independent part of the key-rate problem of ``spec``."""
+def structure(spec: Any, observations: str = "full", lossy: bool = False) -> KeyRateStructure:
+    """The channel-independent part of the key-rate problem of ``spec``.
+
+    ``observations="full"``: Eve's state must reproduce the full observed
+    table.  ``"qber"``: only what parameter estimation reads — the
+    probability of each kept announcement and the error rate of the sifted
+    key (pooled, or per announced basis when the spec's estimation is
+    ``per-basis``) — plus what is known anyway (ρ_A).  ``lossy``: Bob's
+    system is the qubit plus the vacuum (prepare and measure only); a
+    no-click is an outcome of every measurement, observed and never kept."""
+    if observations not in OBSERVATIONS:
+        raise ParameterError(f"observations={observations!r} must be one of {', '.join(OBSERVATIONS)}")
+    if observations == "qber":
+        full = structure(spec, "full", lossy)
+        ops = list(full.known_ops) + [b.kept_op for b in full.blocks]
+        if getattr(spec, "estimation", "pooled") == "per-basis":
+            for g in dict.fromkeys(b.group for b in full.blocks):
+                ops.append(np.sum([b.error_ops for b in full.blocks if b.group == g], axis=0))
+        else:
+            ops.append(np.sum([b.error_ops for b in full.blocks], axis=0))
+        span, null = _orthonormal_span(ops, full.dim)
+        return replace(full, constraints=tuple(span), null_space=tuple(null), observations="qber")
     if isinstance(spec, PrepareMeasureQKD):
-        return _pm_structure(spec)
+        return _pm_structure(spec, lossy)
     if isinstance(spec, EntanglementQKD):
+        if lossy:
+            raise ParameterError(f"{spec.name}: loss is modelled for prepare-and-measure specs only")
         return _eb_structure(spec)
     raise SpecError(
         f"{getattr(spec, 'name', spec)!r} is not a QKD spec (family {getattr(spec, 'family', None)!r}); "
@@ -405,11 +471,12 @@ def structure(spec: Any) -> KeyRateStructure:
     )
 
 
-def problem(spec: Any, kraus: Sequence[np.ndarray], channel: str) -> KeyRateProblem:
+def problem(spec: Any, kraus: Sequence[np.ndarray], channel: str, observations: str = "full") -> KeyRateProblem:
     """The key-rate problem of ``spec`` when Bob's qubit goes through the
     channel with Kraus operators ``kraus`` (noise, or Bob's marginal of an
     attack): the physical state and every observed probability."""
-    st = structure(spec)
+    lossy = np.asarray(kraus[0]).shape[0] == 3
+    st = structure(spec, observations, lossy)
     full = _apply_on_b(st.source, kraus, st.alice_dim)
     rho = st.lift.conj().T @ full @ st.lift
     rho = (rho + rho.conj().T) / 2
@@ -429,6 +496,7 @@ __all__ = [
     "structure",
     "problem",
     "depolarizing_kraus",
+    "lossy_depolarizing_kraus",
     "attack_kraus",
     "ket",
     "hermitian_basis",

@@ -26,11 +26,12 @@ matrices and the numeric circuit runner, an independent path for the tests.
 
 from __future__ import annotations
 
+import heapq
 import math
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import sympy as sp
 
@@ -70,6 +71,43 @@ def eval_terms(terms: tuple, values: Sequence[Any], arith: Arith) -> Any:
                 term = term * v**k
         total = total + term
     return total
+
+
+_QUARTER = Fraction(1, 4)
+
+
+@lru_cache(maxsize=None)
+def _factored(kind: str) -> bool:
+    """True when the derived map's terms equal its factored Werner form:
+    swap F' = 1/4 + 3/4·w1·w2 (w = (4F − 1)/3), depolarizing storage
+    F' = 1/4 + η(F − 1/4), dephasing F' = 1/4 + (1 + 2η)/3·(F − 1/4)."""
+    third = Fraction(1, 3)
+    if kind == "swap":
+        return dict(swap_terms()) == {(1, 1): 4 * third, (1, 0): -third, (0, 1): -third, (0, 0): third}
+    if kind == "depolarizing":
+        return dict(memory_terms(kind)) == {(1, 1): Fraction(1), (0, 1): -_QUARTER, (0, 0): _QUARTER}
+    return dict(memory_terms(kind)) == {(1, 1): 2 * third, (1, 0): third, (0, 1): -Fraction(1, 6), (0, 0): Fraction(1, 6)}
+
+
+def swap_map(a: Any, b: Any, arith: Arith) -> Any:
+    """The derived swap map F'(a, b).  With intervals it is evaluated in
+    its factored form (each variable once), identical by the check in
+    :func:`_factored`: the expanded polynomial names each fidelity twice,
+    and over hundreds of swaps the interval width blew up to 10^107."""
+    if arith.kind == "interval" and _factored("swap"):
+        q = arith.num(_QUARTER)
+        return q + (a - q) * (b - q) * arith.num(Fraction(4, 3))  # 3/4·w1·w2 with w = (4/3)(F − 1/4)
+    return eval_terms(swap_terms(), (a, b), arith)
+
+
+def memory_map(kind: str, f: Any, eta: Any, arith: Arith) -> Any:
+    """The derived one-half storage map F'(F, η) (factored with intervals,
+    as :func:`swap_map`)."""
+    if arith.kind == "interval" and _factored(kind):
+        q = arith.num(_QUARTER)
+        factor = eta if kind == "depolarizing" else (1 + 2 * eta) / 3
+        return q + factor * (f - q)
+    return eval_terms(memory_terms(kind), (f, eta), arith)
 
 
 @dataclass
@@ -156,34 +194,70 @@ def path_figures(network: Network, path: Sequence[str], rounds: Sequence[int] | 
             if math.isinf(n.coherence_time):
                 continue
             eta = arith.exp(-s.wait / arith.num(n.coherence_time))
-            f = eval_terms(memory_terms(n.memory), (f, eta), arith)
+            f = memory_map(n.memory, f, eta, arith)
         s.stored_fidelity = f
-        end = f if end is None else eval_terms(swap_terms(), (end, f), arith)
+        end = f if end is None else swap_map(end, f, arith)
     return PathFigures(path, rounds, end, 1 / slowest, sum((s.cost for s in segs), Fraction(0)), segs)
 
 
-def simple_paths(network: Network, source: str, target: str, max_hops: int | None = None) -> list[tuple[str, ...]]:
-    """Every simple path from ``source`` to ``target`` (depth-first, sorted)."""
+#: The most simple paths :func:`simple_paths` lists (their number grows
+#: exponentially with the graph; routing does not enumerate them).
+MAX_SIMPLE_PATHS = 100_000
+
+
+def _check_endpoints(network: Network, source: str, target: str) -> None:
     network.node(source)
     network.node(target)
     if source == target:
         raise ParameterError(f"source={source!r} and target={target!r} must differ")
     if not network.connected(source, target):
         raise SpecError(f"network {network.name}: {source} and {target} are disconnected; add a link between their components")
-    out: list[tuple[str, ...]] = []
-    limit = max_hops or len(network.nodes)
 
-    def walk(path: list[str]) -> None:
+
+def paths_in_order(network: Network, source: str, target: str) -> Iterator[tuple[str, ...]]:
+    """Simple paths from ``source`` to ``target`` lazily, in (hops, names)
+    order: a best-first search on partial paths keyed (length, names).
+    Extending a path makes its key larger, so every path comes out after
+    every path with a smaller key.  No recursion: thousands of nodes are fine."""
+    _check_endpoints(network, source, target)
+    heap: list[tuple[int, tuple[str, ...]]] = [(1, (source,))]
+    while heap:
+        n, path = heapq.heappop(heap)
         if path[-1] == target:
-            out.append(tuple(path))
-            return
-        if len(path) > limit:
-            return
+            yield path
+            continue
+        seen = set(path)
         for m in network.neighbours(path[-1]):
-            if m not in path:
-                walk(path + [m])
+            if m not in seen:
+                heapq.heappush(heap, (n + 1, path + (m,)))
 
-    walk([source])
+
+def simple_paths(network: Network, source: str, target: str, max_hops: int | None = None,
+                 limit: int = MAX_SIMPLE_PATHS) -> list[tuple[str, ...]]:
+    """Every simple path from ``source`` to ``target`` (sorted by hops, then
+    names).  More than ``limit`` paths is a :class:`ParameterError`: their
+    number is exponential in the graph (iterative, no recursion limit)."""
+    _check_endpoints(network, source, target)
+    hops = max_hops or len(network.nodes)
+    out: list[tuple[str, ...]] = []
+    stack: list[tuple[str, ...]] = [(source,)]
+    steps = 0
+    while stack:  # depth-first with an explicit stack
+        path = stack.pop()
+        steps += 1
+        if steps > 100 * limit:  # dead ends can be exponential too
+            raise ParameterError(f"listing the simple paths from {source} to {target} in network {network.name} took more "
+                                 f"than {100 * limit} steps; list them on a smaller network (routing does not need them)")
+        if path[-1] == target:
+            out.append(path)
+            if len(out) > limit:
+                raise ParameterError(f"more than {limit} simple paths from {source} to {target} in network {network.name}; "
+                                     "list them on a smaller network (routing does not need them)")
+            continue
+        if len(path) > hops:
+            continue
+        seen = set(path)
+        stack.extend(path + (m,) for m in network.neighbours(path[-1]) if m not in seen)
     return sorted(out, key=lambda p: (len(p), p))
 
 
@@ -234,6 +308,8 @@ __all__ = [
     "swap_terms",
     "memory_terms",
     "eval_terms",
+    "swap_map",
+    "memory_map",
     "SegmentFigures",
     "PathFigures",
     "check_path",
@@ -241,5 +317,7 @@ __all__ = [
     "segment_figures",
     "path_figures",
     "simple_paths",
+    "paths_in_order",
+    "MAX_SIMPLE_PATHS",
     "simulate_path",
 ]

@@ -15,8 +15,9 @@ Entry points take a spec of either family and an instrument:
 - :func:`sift_probability`, :func:`qber`, :func:`qber_per_basis`;
 - :func:`outcome_distribution`: P(Bob's outcome | Alice's choice, Bob's setting);
 - :func:`chsh` and :func:`correlator` (entanglement family);
-- :func:`eve_information`: I(Alice's sifted bit : Eve's view) for an
-  instrument whose record is classical (no ancilla).
+- :func:`eve_information`: I(Alice's sifted bit : Eve's record | what the
+  spec announces, :func:`public_view`) for an instrument whose record is
+  classical (no ancilla).
 
 >>> from qproto.spec.bb84 import BB84
 >>> from qproto.models.attacks import parse_attack
@@ -443,10 +444,9 @@ def public_view(spec: Any, row: Row) -> tuple[Any, ...]:
 
 
 def _exact_probability(p: Any) -> Any:
-    """A kept-row probability in a canonical exact form, cheaply (no
-    ``simplify``: its cost has no bound)."""
-    e = sp.expand(p)
-    return e if e.is_Rational else sp.radsimp(e)
+    """A kept-row probability expanded (no ``simplify`` or ``radsimp``:
+    their cost has no bound); rational probabilities come out Rational."""
+    return sp.expand(p)
 
 
 def _log2_rational(q: sp.Rational) -> tuple[sp.Rational, dict[int, sp.Rational]]:
@@ -523,6 +523,10 @@ def eve_information(spec: Any, instrument: Instrument | None = None) -> Any:
     kept = _sum(list(joint.values()))
     if (sp.sympify(kept) == 0) if exact else kept <= 0:
         return None  # no sifted round: nothing to know
+    if exact and not all(v.is_Rational for v in joint.values()):
+        # irrational weights: 50-digit numerics (an exact entropy of radicals is no clearer)
+        joint = {k: sp.N(v, 60) for k, v in joint.items()}
+        kept = sp.N(kept, 60)
     joint = {k: (_exact_probability(v / kept) if exact else v / kept) for k, v in joint.items()}
     # I(A : R | P) = H(A, P) + H(R, P) − H(A, R, P) − H(P)
     marginals: list[dict[Any, Any]] = [{}, {}, {}]

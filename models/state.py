@@ -168,9 +168,14 @@ class State:
                     f"{NUMERIC_TOLERANCE}; normalise the amplitudes"
                 )
         elif self.exact:
-            ok = _exact.is_zero(n - 1, self.constraints)
+            ok, how = _exact.settle_zero(n - 1, self.constraints)
             if ok is not True:
-                hint = "" if ok is False else " (could not be established; add a constraint on the symbols)"
+                if ok is None:
+                    hint = f" (could not be established: {how}; add a constraint on the symbols)"
+                elif isinstance(n, sp.Basic) and n.free_symbols:
+                    hint = f" (not 1 for every value of its symbols, e.g. {how}; add a constraint on the symbols)"
+                else:
+                    hint = ""
                 raise NotNormalisedError(
                     f"state on {list(self.registers)} has {what} = {n}, expected 1{hint}; "
                     "normalise the amplitudes"

@@ -48,7 +48,7 @@ def averaged_end_state(spec: CircuitProtocol, ends: tuple[str, str], overrides: 
     return State(total, ends, (2, 2), "density", check=False)
 
 
-def prepared_pair(spec: CircuitProtocol, pair: tuple[str, str]) -> State | str:
+def prepared_pair(spec: CircuitProtocol, pair: tuple[str, ...]) -> State | str:
     """The pure state ``spec`` prepares on ``pair`` (the centre of its noisy
     copy); ``"phi+"`` when no single step prepares exactly that pair."""
     from qproto.spec.circuit import Prepare

@@ -46,12 +46,19 @@ class LogTail:
         return 0.0 if self.log10 < -323 else 10.0 ** self.log10
 
     @property
+    def relative_accuracy(self) -> float:
+        """RELATIVE_ACCURACY plus the rounding of ln P to a double."""
+        if not math.isfinite(self.log10):
+            return 0.0
+        return RELATIVE_ACCURACY + 4.5e-16 * abs(self.log10) * math.log(10)
+
+    @property
     def underflow(self) -> bool:
         return self.log10 < -307
 
     def to_json(self) -> dict[str, Any]:
         return {"value": self.value, "log10": self.log10, "scientific": self.mantissa,
-                "relative_accuracy": RELATIVE_ACCURACY, "underflow": self.underflow,
+                "relative_accuracy": self.relative_accuracy, "underflow": self.underflow,
                 "method": "log-space sum of the exact terms: leading term at 40 digits (mpmath), exact term ratios in double precision"}
 
 

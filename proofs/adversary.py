@@ -15,6 +15,12 @@ Hypothesis:
 - fuzzing over general probes and mixtures is **tested**, with the number
   of cases and the seed; ``hypothesis.target`` steers the search toward
   the most information for the least disturbance;
+- ``soundness-key-rate`` runs the worst-case attack search of
+  :mod:`qproto.proofs.attack_search` (every catalogue attack's full
+  domain, then a local optimiser); tails are computed in log space by
+  :mod:`qproto.proofs.abort_statistics`;
+- ``threshold-below-rate-zero`` compares the abort threshold with the zero
+  of the spec's own rate, exactly and without a seed;
 - a failure is **refuted** with the minimal (shrunk) attack: its catalogue
   label (``fuchs-peres:disturbance=0.12``), its figures and the seed, and it
   replays with ``qproto fuzz NAME --seed S`` or ``qproto analyze NAME
@@ -166,7 +172,8 @@ def claimed_rate(spec: QKDSpec, qber: float, chsh: float | None = None,
     """The protocol's own key-rate formula (the first of ``key_rates``) at
     the observed statistics; None when the spec names none.  The
     device-independent rate of Acín et al. is evaluated at the *measured*
-    CHSH value, as the formula requires.  A prepare-and-measure spec with
+    CHSH value, as the formula requires (with no CHSH value it is −1: no
+    device-independent key; never the ideal 2√2(1 − 2Q)).  A prepare-and-measure spec with
     ``estimation="per-basis"`` is given its per-basis QBERs (Alice's basis
     → rate): Shor–Preskill is then Lo–Chau–Ardehali's 1 − h(e_bit) −
     h(e_phase) (:func:`qproto.models.qkd.secret_fraction`)."""
@@ -177,7 +184,9 @@ def claimed_rate(spec: QKDSpec, qber: float, chsh: float | None = None,
         rate = _qkd.secret_fraction(spec, name, qber, dict(per_basis) if per_basis else {spec.key_basis: qber})
         return -1.0 if rate is None else rate
     if name == "di-chsh-acin":
-        s = abs(chsh) if chsh is not None else 2 * math.sqrt(2) * (1 - 2 * qber)
+        if chsh is None:  # no Bell test measured: nothing certifies a device-independent key
+            return -1.0
+        s = abs(chsh)
         if s <= 2:
             return -1.0
         x = (1 + math.sqrt(max(0.0, (s / 2) ** 2 - 1))) / 2
@@ -242,17 +251,23 @@ def qber_by_basis(ens: Any) -> dict[str, float]:
     return {a: e[a] / w[a] for a in w if w[a] > 0}
 
 
-def figures(spec: QKDSpec, instrument: Instrument, acceptance: bool = True) -> dict[str, Any]:
+def figures(spec: QKDSpec, instrument: Instrument, acceptance: bool = True, individual: bool = True) -> dict[str, Any]:
     """Every figure the properties use, for one attack (numeric).
 
     ``accepted``: the asymptotic estimate passes (QBER ≤ abort threshold —
     every per-basis QBER when the spec estimates per basis — and |S| above
     the Bell threshold where the spec has a Bell test).
-    ``devetak_winter_rate`` is I(A:B) − χ(A:E) per sifted bit, counting the
+    With ``individual=False`` Eve's individual information (``info_ae``) is
+    not computed (NaN).  ``devetak_winter_rate`` is I(A:B) − χ(A:E) per sifted bit, counting the
     disclosed sample as known to Eve when the spec puts it into the key.
     """
     ens = sifted_ensemble(_model(spec), instrument)
-    f: dict[str, Any] = ens.figures()
+    if individual:
+        f: dict[str, Any] = ens.figures()
+    else:  # the search needs χ(A:E) only: skip Eve's individual (Helstrom) information
+        i_ab, chi = ens.info_ab, ens.holevo_ae
+        f = {"sift_probability": ens.sift_probability, "qber": ens.qber, "info_ab": i_ab, "info_ae": float("nan"),
+             "holevo_ae": chi, "csiszar_korner_rate": float("nan"), "devetak_winter_rate": i_ab - chi}
     s_known = _sample_in_key(spec)
     if s_known:
         f["holevo_ae"] = s_known + (1 - s_known) * f["holevo_ae"]
@@ -349,8 +364,10 @@ def noise_channels(max_p: float = 1.0):
 
 
 def attacks_near(qber: float, width: float = 0.03):
-    """The optimal individual attacks tuned to just below a QBER (a
-    protocol's abort threshold): where a threshold set too high shows."""
+    """The Fuchs–Peres and cloner attacks tuned to just below a QBER: a
+    convenience strategy for downstream suites.  No checker relies on it:
+    ``soundness-key-rate`` searches every catalogue attack's full domain
+    (:mod:`qproto.proofs.attack_search`)."""
     from hypothesis import strategies as st
 
     lo = max(0.0, qber - width)
@@ -567,10 +584,6 @@ def _json_fraction(x: Fraction) -> dict[str, Any]:
     return {"exact": f"{x.numerator}/{x.denominator}" if x.denominator != 1 else str(x.numerator), "value": float(x)}
 
 
-def _short_fraction(x: Fraction) -> dict[str, Any]:
-    return {"value": float(x), "exact_digits": len(str(x.denominator))}
-
-
 # -- checkers -------------------------------------------------------------------------
 def _qkd_spec(spec: Protocol) -> QKDSpec:
     if not isinstance(spec, (PrepareMeasureQKD, EntanglementQKD)):
@@ -709,10 +722,10 @@ def check_soundness_key_rate(spec: Protocol, prop: Property, options: Mapping[st
     spec = _qkd_spec(spec)
     budget, seed = _budget(options), _seed(options)
     first = basis_targeted_attacks(spec)
-    for case in first:
+    for i, case in enumerate(first):
         f = figures(spec, case.instrument())
-        if f["accepted"] and key_slack(f) < 0:
-            return _key_rate_refutation(spec, prop, case, f, seed, budget, len(first))
+        if f["accepted"] and key_slack(f) < 0:  # found deterministically, before any search
+            return _key_rate_refutation(spec, prop, case, f, seed, budget, i + 1)
     result = worst_case_attack(spec, budget, seed, progress=options.get("progress"))
     cases = result.evaluations + len(first)
     if result.violation is not None:
@@ -746,12 +759,12 @@ def _key_rate_refutation(spec: QKDSpec, prop: Property, case: AttackCase, f: Map
                             counterexample={"attack": case.label}, replayed=replayed, cases=cases, seed=seed)
     dw, r = replayed["devetak_winter_rate"], replayed["claimed_rate"]
     if dw <= 1e-7:
-        why = (f"the protocol accepts QBER {replayed['qber']:.5g} (threshold {spec.abort_threshold}) although χ(A:E) = "
+        why = (f"the protocol accepts QBER {max(0.0, replayed['qber']):.5g} (threshold {spec.abort_threshold}) although χ(A:E) = "
                f"{replayed['holevo_ae']:.4g} ≥ I(A:B) = {replayed['info_ab']:.4g}: no secret key is possible")
     elif r is not None and r < 0:
-        why = f"the protocol accepts QBER {replayed['qber']:.5g} where its own rate {spec.key_rates[0]} is {r:.4g} < 0"
+        why = f"the protocol accepts QBER {max(0.0, replayed['qber']):.5g} where its own rate {spec.key_rates[0]} is {r:.4g} < 0"
     else:
-        why = (f"the key-rate formula {spec.key_rates[0]} claims {r:.4g} at QBER {replayed['qber']:.5g}, but this attack leaves "
+        why = (f"the key-rate formula {spec.key_rates[0]} claims {r:.4g} at QBER {max(0.0, replayed['qber']):.5g}, but this attack leaves "
                f"only I(A:B) − χ(A:E) = {dw:.4g}")
     return refuted(f"{why} — attack {case.label}", counterexample={"attack": case.label, "figures": replayed},
                    replay=_replay(spec, case, seed, budget, prop), cases=cases, seed=seed)
@@ -773,10 +786,6 @@ def sample_sizes(spec: QKDSpec, sifted: int) -> dict[str, tuple[int, int]]:
         nb = round(sifted * share)
         out[b] = (nb, round(nb * s))
     return out
-
-
-def _tail_value(t: Any) -> float:
-    return t.value
 
 
 @checker("adversary.soundness-abort")
@@ -915,11 +924,13 @@ def check_completeness(spec: Protocol, prop: Property, options: Mapping[str, Any
     ev: dict[str, Any] = dict(noise_free_qber={"exact": "0", "value": 0.0}, noisy_qber=_json_fraction(q), noise=line,
                               groups=per, abort_probability_at_noise=abort, claimed_min_finish=_json_fraction(claim),
                               key_rate_at_noise=None if rate is None else round(rate, 9),
-                              chsh_at_noise=None if chsh is None else round(chsh, 9))
+                              chsh_at_noise=None if chsh is None else round(chsh, 9),
+                              estimation="per-basis" if _per_basis(spec) else "pooled")
     cex = {"attack": "none", "noise": line, "noise_qber": float(q), "analyze": f"qproto analyze {spec.name} --noise {line}"}
-    if bell and chsh is not None and not abs(chsh) > _num(spec.chsh_threshold):
+    bell_threshold = getattr(spec, "chsh_threshold", "2")
+    if bell and chsh is not None and not abs(chsh) > _num(bell_threshold):
         return refuted(f"honest noise at QBER {float(q):.4g}: the spec's own Bell test gives S = {chsh:.4g}, "
-                       f"|S| ≤ {spec.chsh_threshold}: honest parties abort", counterexample={**cex, "chsh": chsh}, **ev)
+                       f"|S| ≤ {bell_threshold}: honest parties abort", counterexample={**cex, "chsh": chsh}, **ev)
     if 1 - abort < float(claim):
         worst = max(per, key=lambda g: per[g]["abort_probability"])
         return refuted(f"honest noise at QBER {float(q):.4g} (below the threshold) aborts with probability {abort:.4g} "
@@ -934,7 +945,7 @@ def check_completeness(spec: Protocol, prop: Property, options: Mapping[str, Any
                        f"{rate:.4g} ≤ 0 there: no key", counterexample={**cex, "key_rate": rate}, **ev)
     sizes = ", ".join(f"{g}: {v['sample_bits']}" for g, v in per.items())
     rate_text = f"; the spec's rate {spec.key_rates[0]} there is {rate:.4g} > 0" if rate is not None else " (no key-rate claim)"
-    bell_text = f"; its Bell test gives |S| = {abs(chsh):.4g} > {spec.chsh_threshold}" if chsh is not None else ""
+    bell_text = f"; its Bell test gives |S| = {abs(chsh):.4g} > {bell_threshold}" if chsh is not None else ""
     return proved(
         f"noiseless: QBER = 0 exactly, sifted keys identical; depolarizing noise at QBER {float(q):.4g}: finishes with "
         f"probability ≥ {1 - abort:.6f} (sample bits {sizes}){bell_text}{rate_text}", **ev)
@@ -1029,7 +1040,10 @@ def check_mitm_authenticated(spec: Protocol, prop: Property, options: Mapping[st
     res = forgery_probability(p)
     bound = Fraction(1, p)
     if res["worst_success"] > bound:
-        return refuted(f"a forgery succeeds with probability {res['worst_success']} > 1/{p}", **{k: str(v) for k, v in res.items()})
+        return refuted(f"a forgery succeeds with probability {res['worst_success']} > 1/{p}",
+                       counterexample={"attack": "tag-forgery", "prime": p, "success_probability": str(res["worst_success"]),
+                                       "replay": f"qproto.models.mitm.forgery_probability({p})"},
+                       **{k: str(v) for k, v in res.items()})
     return proved(
         f"exhaustive over GF({p}): every substitution succeeds with probability exactly ≤ 1/{p} "
         f"({res['cases']} cases), and no step uses the key before authentication",
@@ -1195,6 +1209,10 @@ __all__ = [
     "binomial_upper_tail",
     "hypergeometric_upper_tail",
     "information_disturbance_curve",
+    "accepts_on_di_rate",
+    "sample_sizes",
+    "intercept_resend_error_form",
+    "check_threshold_below_rate_zero",
 ]
 
 
@@ -1233,7 +1251,15 @@ def check_fuchs_peres_exact(spec: Protocol, prop: Property, options: Mapping[str
         if q_res != 0 or g_res != 0:
             if (q_res.free_symbols or g_res.free_symbols):
                 return inconclusive(f"basis {basis}: residuals {q_res}, {g_res} not reduced to 0", basis=basis)
-            return refuted(f"basis {basis}: QBER or Eve's guess differs from the published formula", residuals=[str(q_res), str(g_res)])
+            # a concrete disturbance where the published formula fails, evaluated numerically
+            d_val = sp.Rational(1, 10)
+            sub = {a: sp.sqrt(d_val), b: sp.sqrt(1 - d_val)}
+            return refuted(f"basis {basis}: QBER or Eve's guess differs from the published formula",
+                           counterexample={"attack": label("fuchs-peres", disturbance=0.1), "basis": basis,
+                                           "qber_residual_at_D": _num(q_res.subs(sub)),
+                                           "guess_residual_at_D": _num(sp.together(num.subs(sub) / den.subs(sub))),
+                                           "analyze": f"qproto analyze {spec.name} --attack fuchs-peres:disturbance=0.1"},
+                           residuals=[str(q_res), str(g_res)])
         per_basis[basis] = {"qber": "D", "eve_guess": "1/2 + sqrt(D*(1 - D))"}
     x = cloning.FUCHS_PERES_CROSSING
     crossing_ok = sp.simplify(sp.Rational(1, 2) - sp.sqrt(x * (1 - x)) - x) == 0
@@ -1325,7 +1351,7 @@ def check_threshold_below_rate_zero(spec: Protocol, prop: Property, options: Map
     name = spec.key_rates[0]
     r, at = _rate_at(spec, t)
     ev: dict[str, Any] = {"rate": name, "abort_threshold": _json_fraction(t), "rate_at_threshold": {"value": float(r), "digits": 50}, "at": at}
-    zero = None
+    zero: dict[str, Any] | None = None
     if name != "di-chsh-acin":
         th = threshold(name)
         zero = {"value": th.value, "interval": [th.low, th.high], "certified": th.certified, "reason": th.reason}

@@ -26,7 +26,7 @@ from qproto.spec.protocol import Property
 from .algebra import decide, parse_exact, qubit_witnesses
 from qproto.models.decide import DEFAULT_TIMEOUT as DEFAULT_DECIDE_TIMEOUT, decide_zero
 from .registry import checker, validator
-from .verdict import Status, inconclusive, proved, refuted
+from .verdict import Status, inconclusive, proved, refuted, vacuous
 
 
 @validator("circuit")
@@ -119,8 +119,14 @@ def _replay_teleport(spec: CircuitProtocol, inp: str, out: str, record: dict[str
 
 @checker("circuit.output-equals-input")
 def output_equals_input(spec: CircuitProtocol, prop: Property, options: Mapping[str, Any]):
+    """Runs the spec's own steps exactly on the symbolic input α|0⟩ + β|1⟩ and
+    compares every branch's output register with the input as density
+    matrices (global phase ignored), modulo |α|² + |β|² = 1.  Covers every
+    branch of non-zero probability and every normalised input."""
     inp, out = _args(prop, "input", "output")
     trace = exact_trace(spec, options)
+    if not trace.final:
+        return vacuous("no measurement branch has non-zero probability: there is no output to compare")
     target = model.symbolic_input(out)
     branches = []
     for br in trace.final:
@@ -163,6 +169,9 @@ def output_equals_input(spec: CircuitProtocol, prop: Property, options: Mapping[
 
 @checker("circuit.branch-probabilities")
 def branch_probabilities(spec: CircuitProtocol, prop: Property, options: Mapping[str, Any]):
+    """Sums the exact branch probabilities of the named records, for every
+    classical input assignment and every symbolic input state, and compares
+    each outcome with the spec's claimed probability."""
     records, expected = _args(prop, "records", "probability")
     p_expected = parse_exact(expected)
     out = []
@@ -181,7 +190,7 @@ def branch_probabilities(spec: CircuitProtocol, prop: Property, options: Mapping
                 return refuted(
                     f"outcome {dict(zip(records, key))} has probability {sp.sstr(p)}, not {expected}",
                     counterexample={"outcome": dict(zip(records, key)), "input": {k: sp.sstr(v) for k, v in (res.witness or {}).items() if 'conjugate' not in k},
-                                    "probability": sp.sstr(p.subs(res.witness or {}))},
+                                    "probability": sp.sstr(sp.expand(p.subs(res.witness or {}, simultaneous=True)))},
                     outcomes=out,
                 )
             if res.status == "inconclusive":
@@ -191,12 +200,15 @@ def branch_probabilities(spec: CircuitProtocol, prop: Property, options: Mapping
 
 @checker("circuit.reduced-state")
 def reduced_state(spec: CircuitProtocol, prop: Property, options: Mapping[str, Any]):
+    """The register's reduced state, summed over branches, after every step
+    before the first step of the named action, compared exactly with the
+    claimed matrix (dimension from the spec's register), for every input."""
     register, before, equals = _args(prop, "register", "before", "equals")
     trace = exact_trace(spec, options)
     stop = next((s.index for s in trace.steps if s.action == before), None)
     if stop is None:
         raise SpecError(f"property {prop.id!r}: no step with action {before!r} in {spec.name}")
-    dim = 2
+    dim = spec.register(register).dim  # from the spec, not an assumed qubit
     target = sp.Matrix(parse_exact(equals, I=sp.eye(dim))) if "I" in str(equals) else sp.Matrix(parse_exact(equals))
     checked = []
     for step in trace.steps[: stop - 1]:
@@ -210,15 +222,17 @@ def reduced_state(spec: CircuitProtocol, prop: Property, options: Mapping[str, A
         shown = "[" + "; ".join(", ".join(sp.sstr(_exact.reduce(x, constraints)) for x in row) for row in total) + "]"
         checked.append({"after_step": step.index, "step": step.text, "state": shown})
         if res.status == "refuted":
+            point = res.witness or {str(k): v for k, v in qubit_witnesses(model.ALPHA, model.BETA)[0].items()}
             return refuted(
                 f"after step {step.index} ({step.text}) {register}'s state is {shown}, not {equals}",
-                counterexample={"after_step": step.index, "input": {k: sp.sstr(v) for k, v in (res.witness or {}).items() if 'conjugate' not in k}},
+                counterexample={"after_step": step.index, "input": {k: sp.sstr(v) for k, v in point.items() if 'conjugate' not in k}},
+                replay=_replay_reduced(spec, step.index, register, point),
                 checked=checked,
             )
         if res.status == "inconclusive":
             return inconclusive(f"after step {step.index}: could not reduce {register}'s state to {equals}", checked=checked)
     if not checked:
-        raise SpecError(f"property {prop.id!r}: register {register!r} does not exist before the first {before!r} step")
+        return vacuous(f"register {register!r} does not exist before the first {before!r} step: no state to check")
     return proved(
         f"{register}'s reduced state is {equals} after every step before the first '{before}' "
         f"({len(checked)} steps), for every input",
@@ -226,9 +240,31 @@ def reduced_state(spec: CircuitProtocol, prop: Property, options: Mapping[str, A
     )
 
 
+def _replay_reduced(spec: CircuitProtocol, upto: int, register: str, witness: Mapping[str, Any]) -> dict[str, Any]:
+    """The numeric model run to step ``upto`` at the witness input: the
+    register's reduced state summed over branches."""
+    psi = None
+    if any(isinstance(s, Prepare) and s.state == "input" for s in spec.steps):
+        psi = qubit(complex(sp.N(witness["alpha"])), complex(sp.N(witness["beta"])), "q")
+    trace = model.run(spec.variant(spec.name, steps=spec.steps[:upto]), input_state=psi, numeric=True)
+    rho = sum(br.state.reduced((register,)).matrix() for br in trace.final)
+    return {"replayed": True, "backend": "numeric", "after_step": upto,
+            "state": [[[round(x.real, 12), round(x.imag, 12)] for x in row] for row in np.asarray(rho).tolist()],
+            "state_format": "rows of [real, imaginary]"}
+
+
 @checker("circuit.decodes-inputs")
 def decodes_inputs(spec: CircuitProtocol, prop: Property, options: Mapping[str, Any]):
+    """For every assignment of the spec's classical inputs, the exact
+    probability that the named records equal the named inputs must be 1;
+    undecided is inconclusive, never a refutation."""
     inputs, records = _args(prop, "inputs", "records")
+    unknown = [i for i in inputs if i not in spec.inputs]
+    if unknown:
+        raise SpecError(f"property {prop.id!r}: inputs={list(inputs)} expected classical inputs of the spec "
+                        f"{list(spec.inputs)}, got {unknown} undeclared")
+    if not inputs:
+        return vacuous("the property names no input bits: there is no message to decode")
     results = []
     for assign in _assignments(spec):
         trace = exact_trace(spec, options, assign)

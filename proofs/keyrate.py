@@ -23,7 +23,10 @@ error-correction leak concave).  Verdicts:
   the threshold, or cvxpy is not installed).
 
 Property args (all optional): ``qber`` (default: the spec's
-``abort_threshold``), ``ec_efficiency`` (default 1).
+``abort_threshold``), ``ec_efficiency`` (default 1), ``observations``
+(``"full"``, the default: Eve reproduces the whole depolarizing table;
+``"qber"``: only the kept-announcement probabilities and the error rate the
+protocol's estimation reads).
 
 Other checkers call :func:`rate_positive_below` directly.
 """
@@ -49,21 +52,23 @@ from .registry import checker
 from .verdict import Status, inconclusive, proved, refuted, vacuous
 
 
-def rate_positive_below(spec: Any, qber: float, *, ec_efficiency: float = 1.0) -> tuple[Status, dict[str, Any]]:
+def rate_positive_below(spec: Any, qber: float, *, ec_efficiency: float = 1.0, observations: str = "full") -> tuple[Status, dict[str, Any]]:
     """Whether the certified key rate of ``spec`` is positive at every
     depolarizing noise level whose QBER is ≤ ``qber``: (status, evidence)
-    as a checker returns them."""
+    as a checker returns them.  ``observations`` as in
+    :func:`~qproto.models.keyrate_numeric.key_rate_numeric`."""
     t0 = time.perf_counter()
     try:
         p_max = depolarizing_level(spec, qber)
     except QprotoError as exc:
         return vacuous(str(exc))
-    covered, pieces = certify_interval(spec, 0.0, p_max, ec_efficiency=ec_efficiency)
+    covered, pieces = certify_interval(spec, 0.0, p_max, ec_efficiency=ec_efficiency, observations=observations)
     evidence: dict[str, Any] = {
         "regime": REGIME,
         "qber": qber,
         "depolarizing_p": p_max,
         "ec_efficiency": ec_efficiency,
+        "observations": observations,
         "method": "Winick, Lütkenhaus, Coles, Quantum 2, 77 (2018): dual certificates, each affine in the noise level",
         "pieces": [
             {"p_low": c.p_low, "p_high": c.p_high, "p_certificate": c.p_mid,
@@ -78,7 +83,7 @@ def rate_positive_below(spec: Any, qber: float, *, ec_efficiency: float = 1.0) -
             f"(p ∈ [0, {p_max:.6g}], {len(pieces)} dual certificates)",
             **evidence,
         )
-    at = key_rate_numeric(spec, noise=p_max, ec_efficiency=ec_efficiency)
+    at = key_rate_numeric(spec, noise=p_max, ec_efficiency=ec_efficiency, observations=observations)
     evidence["at_threshold"] = at.to_json()
     if at.upper is not None and at.upper < 0:
         return refuted(
@@ -101,8 +106,9 @@ def certified_key_rate(spec: Any, prop: Property, options: Mapping[str, Any]) ->
     qber = prop.args.get("qber", spec.abort_threshold)
     q = float(sp.N(sp.sympify(str(qber), rational=True)))
     ec = float(prop.args.get("ec_efficiency", 1.0))
+    observations = str(prop.args.get("observations", "full"))
     try:
-        return rate_positive_below(spec, q, ec_efficiency=ec)
+        return rate_positive_below(spec, q, ec_efficiency=ec, observations=observations)
     except QprotoError as exc:
         return inconclusive(f"numerical key rate unavailable: {exc}")
 

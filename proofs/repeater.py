@@ -227,7 +227,7 @@ def chain_closed_form(spec: Protocol, prop: Property, options: Mapping[str, Any]
         for fv in (sp.Rational(9, 10), sp.Rational(3, 4)):
             chain = sw.chain_fidelity([fv] * k)
             claim = G.subs({n: k, F: fv})
-            if sp.simplify(chain - claim) != 0:
+            if decide_zero(chain - claim, timeout=options.get("decide_timeout", DECIDE_TIMEOUT)).kind == "nonzero":
                 return refuted(f"for n = {k}, F = {fv} the chain gives {chain}, the closed form {claim}",
                                counterexample={"n": k, "F": sp.sstr(fv), "chain": sp.sstr(chain), "closed_form": sp.sstr(claim)},
                                **evidence)
@@ -509,7 +509,11 @@ def memory_storage_fidelity(spec: Protocol, prop: Property, options: Mapping[str
         "pair_fidelity": exact_json(pair),
         "pair_expected": exact_json(parse_exact(pair_expected)),
     })
-    if sp.simplify(pair - parse_exact(pair_expected)) == 0:
+    settled = decide_zero(pair - parse_exact(pair_expected), timeout=options.get("decide_timeout", DECIDE_TIMEOUT))
+    if settled.kind in ("numeric_zero", "undecided"):
+        return inconclusive(f"could not decide the implied pair fidelity {sp.sstr(pair)} = {pair_expected}: "
+                            f"{settled.reason}", decision=settled.to_json(), **evidence)
+    if settled.kind == "exact_zero":
         return proved(f"storage fidelity {sp.sstr(avg)}; {published} implies η = {sp.sstr(eta_pub)} "
                       f"(t/T = {float(-sp.log(eta_pub)):.5f}) and a stored Bell pair of fidelity {sp.sstr(pair)}", **evidence)
     return refuted(f"the review's {published} implies a pair fidelity {sp.sstr(pair)}, not {pair_expected}",
@@ -614,8 +618,9 @@ def route_cheapest(spec: Protocol, prop: Property, options: Mapping[str, Any]):
         "max_rounds_per_link": res.max_rounds,
         "cheaper_plans_rejected": res.cheaper_rejected,
         "cost": "expected raw link pairs per end-to-end pair (exact rational)",
-        "method": "exhaustive enumeration of simple paths × schedules in exact cost order; every cheaper plan's "
-        "fidelity interval shown to lie below F_th",
+        "method": "best-first search over simple paths × schedules in exact cost order (models.routing); every "
+        "cheaper plan's fidelity interval shown to lie below F_th, or the plan cut by a pruning proved safe",
+        "pruned": {"fidelity_bound": res.pruned, "dominated": res.dominated},
     }
     if res.status == "none":
         return refuted(f"no plan in the space meets F_th = {spec.threshold}",  # type: ignore[attr-defined]
@@ -628,8 +633,9 @@ def route_cheapest(spec: Protocol, prop: Property, options: Mapping[str, Any]):
     evidence["bound_is_not_a_restriction"] = res.unbounded_optimal
     scope = ("over every schedule (more rounds than the bound would cost more)" if res.unbounded_optimal
              else f"within at most {res.max_rounds} rounds per link")
-    return proved(f"cost {float(res.plan.cost):.6g} raw pairs is the least of {res.candidates} plans {scope}: "
-                  f"all {res.cheaper_rejected} cheaper plans proved below F_th", **evidence)
+    return proved(f"cost {float(res.plan.cost):.6g} raw pairs is the least of every plan {scope}: "
+                  f"{res.cheaper_rejected} cheaper plans proved below F_th by intervals, {res.pruned + res.dominated} "
+                  "partial plans cut by the fidelity bound or dominance", **evidence)
 
 
 # ---------------------------------------------------------------------------

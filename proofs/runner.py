@@ -19,7 +19,7 @@ from typing import Any, Iterable, Mapping
 from qproto.spec.errors import ParameterError, QprotoError
 from qproto.spec.protocol import Protocol
 
-from qproto.models.decide import BudgetExpired, can_interrupt, time_budget
+from qproto.models.decide import BudgetExpired, active_budgets, can_interrupt, time_budget
 
 from .registry import get_checker, get_validator
 from .verdict import Status, Verdict, inconclusive
@@ -47,7 +47,10 @@ def run_checker(fn: Any, spec: Protocol, prop: Any, options: dict[str, Any]) -> 
             status, evidence = fn(spec, prop, options)
     except BudgetExpired as exc:
         if exc.budget is not mine:
-            raise
+            if any(exc.budget is b for b in active_budgets()):
+                raise  # an enclosing caller's budget: theirs to report
+            # an inner budget some checker forgot to catch: a checker bug, shown as such
+            return Status.ERROR, {"summary": f"uncaught inner time budget: {exc}", "exception": "BudgetExpired"}
         return inconclusive(f"timeout after {seconds:g} s", timeout=seconds)
     except QprotoError as exc:
         return Status.ERROR, {"summary": str(exc), "exception": type(exc).__name__}

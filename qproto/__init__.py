@@ -45,7 +45,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: Options a checker reads; anything else is a typo and is refused, so a
 #: misspelt ``budjet=`` cannot silently run the default campaign.
-VERIFY_OPTIONS = ("bound", "budget", "max_k", "progress", "rlimit", "seed", "timeout")
+VERIFY_OPTIONS = ("bound", "budget", "decide_timeout", "max_k", "progress", "rlimit", "seed", "timeout")
 
 
 def _did_you_mean(word: str, choices: "list[str] | tuple[str, ...]") -> str:

@@ -94,6 +94,7 @@ def analyze(spec: Any, args: Any) -> dict[str, Any]:
         doc = _analyze(spec, args, inst.numeric(), attack, noise)
     doc["arithmetic"] = arithmetic
     doc["instrument_check"] = {"trace_preserving": inst.trace_check}
+    doc["formulas"] = _formulas_within_budget(spec)  # of the spec alone: its own budget, cached per spec
     return doc
 
 
@@ -171,6 +172,7 @@ def _analyze(spec: Any, args: Any, inst: Any, attack: Attack | None, noise: Atta
             "formula": name,
             "rate": text,
             "reference": ref,
+            "regime": kr.regime,
             "key_rate": None if rate is None else {"value": rate},
             "key_rate_per_round": None if rate is None else {"value": rate * float(sp.N(sift))},
             "threshold": {"value": th.value, "interval": [th.low, th.high], "certified": th.certified},
@@ -204,7 +206,6 @@ def _analyze(spec: Any, args: Any, inst: Any, attack: Attack | None, noise: Atta
                                            spec.sample_fraction, spec.abort_threshold),
                 "method": "exact binomial sum: n ~ Bin(N, sift·s) disclosed bits, errors ~ Bin(n, QBER)",
             }
-    doc["formulas"] = _formulas_within_budget(spec)
     return doc
 
 
@@ -284,6 +285,8 @@ def render(doc: dict[str, Any], console: Any) -> None:
     for r in doc["key_rates"]:
         kr = "—" if r["key_rate"] is None else f"{r['key_rate']['value']:.6g}"
         t.add_row(f"key rate {r['formula']}", f"{kr} per sifted bit  [{escape(r['rate'])}]")
+        if r.get("regime"):
+            t.add_row("  regime", escape(r["regime"]))
         pub = f", published {r['published_threshold']['value']}" if r["published_threshold"] else ""
         t.add_row(f"  threshold", f"{r['threshold']['value']:.10f}{pub}")
     est = doc["estimation"]

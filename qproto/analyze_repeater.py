@@ -22,16 +22,29 @@ from typing import Any
 import sympy as sp
 
 from qproto.analyze import Analyzer, register_analyzer
-from qproto.cli.common import nonnegative_float, nonnegative_int, positive_float, positive_int, probability
+from qproto.cli.common import bounded_int, nonnegative_float, positive_float, probability
+from qproto.spec.errors import ParameterError
 from qproto.spec.protocol import Protocol
+
+#: Bounds on the work an argument can ask for (docs/limits.md).  A chain of
+#: n segments is computed exactly, one row per length: O(n) swaps of
+#: rationals with O(n) digits, about 2 s at n = 1000.  A BBPSSW round about
+#: doubles the digits of the exact fidelity: 12 rounds give rationals of
+#: ~10^4 digits; 20 rounds would need ~10^7.
+MAX_SEGMENTS = 1000
+MAX_PURIFY = 12
+MAX_ROUTING_ROUNDS = 8
+MAX_LISTED_PATHS = 50
 
 
 def add_arguments(p: Any) -> None:
     g = p.add_argument_group("repeaters, purification, memory, networks (repeater-chain, bbpssw, dejmps, "
                              "quantum-memory-*, fidelity-routing, trusted-relay-qkd)")
-    g.add_argument("--segments", type=positive_int("segments"), help="segments of a repeater chain / hops of a relay")
+    g.add_argument("--segments", type=bounded_int("segments", 1, MAX_SEGMENTS, "the chain is computed exactly, row by row"),
+                   help=f"segments of a repeater chain / hops of a relay (at most {MAX_SEGMENTS})")
     g.add_argument("--fidelity", type=probability("fidelity"), help="fidelity F of each elementary pair")
-    g.add_argument("--purify", type=nonnegative_int("purify"), metavar="ROUNDS", help="BBPSSW rounds per segment")
+    g.add_argument("--purify", type=bounded_int("purify", 0, MAX_PURIFY, "each round doubles the digits of the exact fidelity"),
+                   metavar="ROUNDS", help=f"BBPSSW rounds per segment (at most {MAX_PURIFY})")
     g.add_argument("--wait", type=nonnegative_float("wait"), metavar="SECONDS", help="storage time in memory")
     g.add_argument("--coherence-time", type=positive_float("coherence-time"), metavar="SECONDS", help="memory coherence time T")
     g.add_argument("--memory", choices=("depolarizing", "dephasing"), help="memory noise model")
@@ -39,7 +52,8 @@ def add_arguments(p: Any) -> None:
     g.add_argument("--from-node", metavar="NODE", help="routing source node")
     g.add_argument("--to-node", metavar="NODE", help="routing destination node")
     g.add_argument("--target-fidelity", type=probability("target-fidelity"), help="F_th for fidelity-routing")
-    g.add_argument("--max-rounds", type=nonnegative_int("max-rounds"), help="largest BBPSSW rounds per link in the search")
+    g.add_argument("--max-rounds", type=bounded_int("max-rounds", 0, MAX_ROUTING_ROUNDS, "the search space grows as (K+1)^hops"),
+                   help=f"largest BBPSSW rounds per link in the search (at most {MAX_ROUTING_ROUNDS})")
 
 
 def _ej(x: Any) -> dict[str, Any]:
@@ -54,6 +68,17 @@ def _opt(args: Any, name: str, default: Any) -> Any:
 
 
 # ---------------------------------------------------------------------------
+
+
+def _swap_exact(a: Any, b: Any) -> Any:
+    """The derived swap map F'(a, b), exact on rationals, float on floats
+    (its polynomial terms are read off the SymPy derivation once, cached)."""
+    from qproto.models.network import swap_terms
+
+    total = Fraction(0)
+    for (i, j), c in swap_terms():
+        total += c * a**i * b**j
+    return total
 
 
 def analyze_chain(spec: Protocol, args: Any) -> dict[str, Any]:
@@ -72,11 +97,14 @@ def analyze_chain(spec: Protocol, args: Any) -> dict[str, Any]:
     eta = mem.decay(wait, T)
     stored = float(sp.N(mem.werner_decay_map(kind).subs({mem.F0: sp.Rational(f_pur.numerator, f_pur.denominator), mem.ETA: eta})))
     rows = []
+    # one swap per row (the chain of m segments is the chain of m − 1 swapped
+    # with one more, as chain_fidelity folds), not a fresh fold per row: O(n)
+    raw, pur, sto = f, f_pur, stored
     for m in range(1, n + 1):
-        raw = sw.chain_fidelity([f] * m)
+        if m > 1:
+            raw, pur, sto = (_swap_exact(raw, f), _swap_exact(pur, f_pur), float(_swap_exact(sto, stored)))
         rows.append({"segments": m, "fidelity": float(raw), "fidelity_exact": str(raw),
-                     "purified": float(sw.chain_fidelity([f_pur] * m)),
-                     "purified_and_stored": float(sw.chain_fidelity([stored] * m))})
+                     "purified": float(pur), "purified_and_stored": sto})
     closed = sp.Rational(1, 4) + sp.Rational(3, 4) * ((4 * sp.Rational(f.numerator, f.denominator) - 1) / 3) ** n
     return {
         "protocol": spec.name,
@@ -173,7 +201,11 @@ def analyze_network(spec: Protocol, args: Any) -> dict[str, Any]:
     kmax = _opt(args, "max_rounds", spec.max_rounds)  # type: ignore[attr-defined]
     network.node(src)
     network.node(dst)
-    paths = [net.path_figures(network, p).to_json() for p in net.simple_paths(network, src, dst)]
+    try:  # their number is exponential in the graph: list them only when there are few
+        listed = net.simple_paths(network, src, dst, limit=MAX_LISTED_PATHS)
+    except ParameterError:
+        listed = []
+    paths = [net.path_figures(network, p).to_json() for p in listed]
     res = routing.route(network, src, dst, thr_f, kmax)
     out: dict[str, Any] = {
         "protocol": spec.name,
@@ -183,8 +215,12 @@ def analyze_network(spec: Protocol, args: Any) -> dict[str, Any]:
         "target_fidelity": {"exact": str(thr_f), "value": float(thr_f)},
         "max_rounds": kmax,
         "paths_without_purification": paths,
+        "paths_listed": "all" if paths else f"none: more than {MAX_LISTED_PATHS} simple paths",
         "route": {"status": res.status, "plans_searched": res.candidates,
                   "cheaper_plans_rejected": res.cheaper_rejected,
+                  "partial_plans_pruned_by_fidelity_bound": res.pruned,
+                  "partial_plans_dominated": res.dominated,
+                  "labels_popped": res.labels,
                   "optimal_beyond_round_bound": res.unbounded_optimal},
     }
     if res.plan is not None and res.figures is not None:

@@ -18,10 +18,26 @@ from qproto.spec.errors import LoadError, QprotoError
 from qproto.spec.protocol import Protocol
 
 
+def _listed(namespace: dict, key: str, origin: str) -> list[Protocol]:
+    """``PROTOCOLS`` / ``FLAWED``: a tuple or list of Protocol objects, and nothing else."""
+    value = namespace.get(key, ())
+    if isinstance(value, Protocol):
+        value = (value,)
+    if not isinstance(value, (list, tuple)):
+        raise LoadError(f"{origin}: {key} is a {type(value).__name__}; expected a tuple of Protocol objects, "
+                        f"e.g. {key} = (MY_VARIANT,)")
+    for i, item in enumerate(value):
+        if not isinstance(item, Protocol):
+            raise LoadError(f"{origin}: {key}[{i}] is a {type(item).__name__}, not a Protocol; list only specs in {key}")
+    return list(value)
+
+
 def _specs_in(namespace: dict, origin: str) -> list[Protocol]:
-    explicit = namespace.get("PROTOCOLS")
-    if explicit is not None:
-        return list(explicit) + list(namespace.get("FLAWED", ()))
+    if namespace.get("PROTOCOLS") is not None:
+        found = _listed(namespace, "PROTOCOLS", origin) + _listed(namespace, "FLAWED", origin)
+        if not found:
+            raise LoadError(f"{origin}: PROTOCOLS is empty; list at least one Protocol")
+        return found
     from qproto.spec.catalogue import flawed, protocols
 
     shipped = {id(s) for s in protocols() + flawed()}  # imported to build a variant, not defined here
@@ -41,8 +57,14 @@ def _where(exc: BaseException, path: str) -> str:
 def load_file(path: str) -> list[Protocol]:
     """Every Protocol a Python file defines (or its ``PROTOCOLS``)."""
     p = Path(path)
-    if not p.is_file():
+    if p.is_dir():
+        raise LoadError(f"{path}: is a directory, not a Python file")
+    if not p.exists():
         raise LoadError(f"{path}: no such file")
+    if not p.is_file():
+        raise LoadError(f"{path}: not a regular file")
+    if not os.access(p, os.R_OK):
+        raise LoadError(f"{path}: permission denied (make the file readable)")
     name = f"qproto_user_spec_{abs(hash(str(p.resolve())))}"
     spec = importlib.util.spec_from_file_location(name, p)
     if spec is None or spec.loader is None:

@@ -69,7 +69,7 @@ def _evidence_line(v: Verdict) -> str:
         parts.append(f"bound={ev['bound']}")
     if "cases" in ev:
         parts.append(f"cases={ev['cases']} seed={ev.get('seed')}")
-    if "counterexample" in ev:
+    if "counterexample" in ev and "trace" not in ev:  # a state-machine trace is printed as its own table
         parts.append("counterexample: " + json.dumps(ev["counterexample"], ensure_ascii=False, default=str))
     if "replay" in ev and isinstance(ev["replay"], dict):
         parts.append("replay: " + json.dumps(ev["replay"], ensure_ascii=False, default=str))

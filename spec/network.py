@@ -37,6 +37,21 @@ from .errors import LoadError, ParameterError, QprotoError, SpecError, UnknownNa
 from .protocol import Parameter, Party, Property, Protocol, Reference, Step
 
 NODE_KINDS = ("ground", "drone", "satellite")
+
+#: Limits on a network description (docs/limits.md).  Values past them pass
+#: a naive range check but break the model: a 100,000 km fibre has a
+#: transmittance of 10^-2000, which is 0.0 in floating point, so its pair
+#: rate is 0 and every plan through it divides by zero.
+MAX_LINK_LOSS_DB = 1000.0  # transmittance ≥ 10^-100: every figure stays a normal float
+MAX_LENGTH_KM = 1e6
+MAX_ATTEMPT_RATE = 1e15
+MIN_ATTEMPT_RATE = 1e-6
+MIN_EFFICIENCY = 1e-100
+MAX_NODES = 10_000
+MAX_LINKS = 100_000
+MAX_NETWORK_BYTES = 50_000_000
+MAX_NAME_LENGTH = 200
+MAX_COHERENCE_TIME = 1e12  # seconds; beyond, write inf (a larger int would overflow the float maps)
 MEDIA = ("fibre", "free-space")
 MEMORY_KINDS = ("depolarizing", "dephasing")
 
@@ -65,6 +80,12 @@ YIN_2017 = Reference(
     "(2017) (the review's reference 6)",
     doi="10.1126/science.aan3211",
 )
+
+
+def _short(value: Any) -> str:
+    """``repr`` cut to one short line (a hostile file may hold megabytes)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _fraction(name: str, value: Any) -> Fraction:
@@ -97,14 +118,20 @@ class Node:
     memory: str = "depolarizing"
 
     def __post_init__(self) -> None:
-        if not self.name or not isinstance(self.name, str) or any(c.isspace() for c in self.name):
-            raise SpecError(f"node name={self.name!r} must be a non-empty name without spaces")
-        if self.kind not in NODE_KINDS:
+        if not isinstance(self.name, str) or not self.name or any(c.isspace() for c in self.name) \
+                or len(self.name) > MAX_NAME_LENGTH:
+            raise SpecError(f"node name={_short(self.name)} must be a non-empty string without spaces "
+                            f"(at most {MAX_NAME_LENGTH} characters)")
+        if not isinstance(self.kind, str) or self.kind not in NODE_KINDS:
             raise SpecError(f"node {self.name}: kind={self.kind!r} must be one of {', '.join(NODE_KINDS)}")
-        if self.memory not in MEMORY_KINDS:
+        if not isinstance(self.memory, str) or self.memory not in MEMORY_KINDS:
             raise SpecError(f"node {self.name}: memory={self.memory!r} must be one of {', '.join(MEMORY_KINDS)}")
-        if isinstance(self.coherence_time, bool) or not isinstance(self.coherence_time, (int, float)) or not self.coherence_time > 0:
-            raise ParameterError(f"node {self.name}: coherence_time={self.coherence_time!r} must be > 0 seconds (inf for an ideal memory)")
+        t = self.coherence_time
+        if isinstance(t, bool) or not isinstance(t, (int, float)):
+            raise ParameterError(f"node {self.name}: coherence_time={_short(t)} is not a number; give seconds > 0 (or \"inf\")")
+        if (isinstance(t, float) and math.isnan(t)) or not 0 < t <= MAX_COHERENCE_TIME and t != math.inf:
+            raise ParameterError(f"node {self.name}: coherence_time={_short(t)} must lie in (0, {MAX_COHERENCE_TIME:g}] seconds "
+                                 "(inf for an ideal memory)")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -139,25 +166,46 @@ class Link:
     atmosphere_db: float = 3.0
 
     def __post_init__(self) -> None:
+        for end in ("a", "b"):
+            v = getattr(self, end)
+            if not isinstance(v, str) or not v or len(v) > MAX_NAME_LENGTH:
+                raise SpecError(f"link end {end}={_short(v)} must be a node name (a string)")
         where = f"link {self.a}–{self.b}"
-        if self.medium not in MEDIA:
+        if not isinstance(self.medium, str) or self.medium not in MEDIA:
             raise SpecError(f"{where}: medium={self.medium!r} must be one of {', '.join(MEDIA)}")
         if self.a == self.b:
             raise SpecError(f"{where}: a link must join two different nodes")
         checks = (
-            ("length_km", self.length_km, lambda v: v >= 0, "must be ≥ 0"),
+            ("length_km", self.length_km, lambda v: 0 <= v <= MAX_LENGTH_KM, f"must lie in [0, {MAX_LENGTH_KM:g}] km"),
             ("fidelity", self.fidelity, lambda v: 0 <= v <= 1, "must lie in [0, 1]"),
-            ("attempt_rate", self.attempt_rate, lambda v: v > 0, "must be > 0 (attempts per second)"),
-            ("detector_efficiency", self.detector_efficiency, lambda v: 0 < v <= 1, "must lie in (0, 1]"),
-            ("loss_db_per_km", self.loss_db_per_km, lambda v: v >= 0, "must be ≥ 0"),
-            ("divergence_urad", self.divergence_urad, lambda v: v >= 0, "must be ≥ 0"),
-            ("tx_aperture_m", self.tx_aperture_m, lambda v: v >= 0, "must be ≥ 0"),
-            ("rx_aperture_m", self.rx_aperture_m, lambda v: v > 0, "must be > 0"),
-            ("atmosphere_db", self.atmosphere_db, lambda v: v >= 0, "must be ≥ 0"),
+            ("attempt_rate", self.attempt_rate, lambda v: MIN_ATTEMPT_RATE <= v <= MAX_ATTEMPT_RATE,
+             f"must lie in [{MIN_ATTEMPT_RATE:g}, {MAX_ATTEMPT_RATE:g}] attempts per second"),
+            ("detector_efficiency", self.detector_efficiency, lambda v: MIN_EFFICIENCY <= v <= 1, "must lie in (0, 1]"),
+            ("loss_db_per_km", self.loss_db_per_km, lambda v: 0 <= v <= MAX_LINK_LOSS_DB, f"must lie in [0, {MAX_LINK_LOSS_DB:g}]"),
+            ("divergence_urad", self.divergence_urad, lambda v: 0 <= v <= 1e9, "must lie in [0, 1e9]"),
+            ("tx_aperture_m", self.tx_aperture_m, lambda v: 0 <= v <= 1e6, "must lie in [0, 1e6]"),
+            ("rx_aperture_m", self.rx_aperture_m, lambda v: 1e-9 <= v <= 1e6, "must lie in [1e-9, 1e6] m"),
+            ("atmosphere_db", self.atmosphere_db, lambda v: 0 <= v <= MAX_LINK_LOSS_DB, f"must lie in [0, {MAX_LINK_LOSS_DB:g}]"),
         )
         for name, value, ok, text in checks:
-            if isinstance(value, bool) or not isinstance(value, (int, float, Fraction)) or math.isnan(float(value)) or not ok(value):
-                raise ParameterError(f"{where}: {name}={value!r} {text}")
+            if isinstance(value, bool) or not isinstance(value, (int, float, Fraction)):
+                raise ParameterError(f"{where}: {name}={_short(value)} is not a number; {name} {text}")
+            if (isinstance(value, float) and math.isnan(value)) or not ok(value):  # no float(): a 400-digit int overflows
+                raise ParameterError(f"{where}: {name}={_short(value)} {text}")
+        loss = self.loss_db()
+        if not loss <= MAX_LINK_LOSS_DB:
+            raise ParameterError(f"{where}: total loss {loss:.4g} dB is more than {MAX_LINK_LOSS_DB:g} dB (transmittance "
+                                 f"below 10^-{MAX_LINK_LOSS_DB / 10:g}); shorten the link or split it with a repeater")
+
+    def loss_db(self) -> float:
+        """Total loss in dB by the cited models (the same formulas as
+        :mod:`qproto.models.links`, in the log domain so that no value
+        underflows; a test checks that the two agree)."""
+        if self.medium == "fibre":
+            return float(self.loss_db_per_km) * float(self.length_km)
+        beam = float(self.tx_aperture_m) + float(self.divergence_urad) * float(self.length_km) / 1000
+        geometric = 0.0 if beam <= float(self.rx_aperture_m) else 20 * math.log10(beam / float(self.rx_aperture_m))
+        return geometric + float(self.atmosphere_db)
 
     @property
     def ends(self) -> tuple[str, str]:
@@ -176,8 +224,14 @@ class Network:
     links: tuple[Link, ...]
 
     def __post_init__(self) -> None:
+        if len(self.nodes) > MAX_NODES or len(self.links) > MAX_LINKS:
+            raise SpecError(f"network {self.name}: {len(self.nodes)} nodes and {len(self.links)} links; "
+                            f"at most {MAX_NODES} nodes and {MAX_LINKS} links are supported")
         names = [n.name for n in self.nodes]
-        dup = sorted({n for n in names if names.count(n) > 1})
+        counts: dict[str, int] = {}
+        for n in names:
+            counts[n] = counts.get(n, 0) + 1
+        dup = sorted(n for n, c in counts.items() if c > 1)  # O(n), not names.count per name
         if dup:
             raise SpecError(f"network {self.name}: node name(s) {dup} appear twice")
         known = set(names)
@@ -193,24 +247,37 @@ class Network:
                 raise SpecError(f"network {self.name}: two links join {link.a} and {link.b}; keep one")
             seen.add(key)
 
+    def _indices(self) -> tuple[dict[str, Node], dict[frozenset[str], Link], dict[str, list[str]]]:
+        """Lookup tables by name, built once (routing on thousands of nodes
+        asks for neighbours and links millions of times)."""
+        cached = self.__dict__.get("_index")
+        if cached is None:
+            by_name = {n.name: n for n in self.nodes}
+            by_ends = {frozenset(l.ends): l for l in self.links}
+            adj: dict[str, list[str]] = {n.name: [] for n in self.nodes}
+            for l in self.links:
+                adj[l.a].append(l.b)
+                adj[l.b].append(l.a)
+            cached = (by_name, by_ends, {k: sorted(v) for k, v in adj.items()})
+            object.__setattr__(self, "_index", cached)  # a cache on a frozen dataclass; not a field
+        return cached
+
     def node(self, name: str) -> Node:
-        for n in self.nodes:
-            if n.name == name:
-                return n
-        raise UnknownNameError(f"network {self.name} has no node {name!r}; nodes are {sorted(n.name for n in self.nodes)}")
+        n = self._indices()[0].get(name) if isinstance(name, str) else None
+        if n is not None:
+            return n
+        names = sorted(x.name for x in self.nodes)
+        shown = names if len(names) <= 20 else names[:20] + [f"... ({len(names)} in all)"]
+        raise UnknownNameError(f"network {self.name} has no node {_short(name)}; nodes are {shown}")
 
     def link(self, a: str, b: str) -> Link:
-        for link in self.links:
-            if set(link.ends) == {a, b}:
-                return link
+        link = self._indices()[1].get(frozenset((a, b)))
+        if link is not None and a != b:
+            return link
         raise UnknownNameError(f"network {self.name} has no link {a}–{b}")
 
     def neighbours(self, name: str) -> list[str]:
-        out = []
-        for link in self.links:
-            if name in link.ends:
-                out.append(link.b if link.a == name else link.a)
-        return sorted(out)
+        return list(self._indices()[2].get(name, ()))
 
     def connected(self, a: str, b: str) -> bool:
         seen, todo = {a}, [a]
@@ -230,6 +297,9 @@ class Network:
 
 _NODE_FIELDS = {"name", "kind", "coherence_time", "memory"}
 _LINK_FIELDS = {f for f in Link.__dataclass_fields__}
+#: The field names, for the fuzz tests of the reader.
+NODE_FIELDS_FOR_FUZZ = frozenset(_NODE_FIELDS)
+LINK_FIELDS_FOR_FUZZ = frozenset(_LINK_FIELDS)
 
 
 def network_from_json(doc: Any, origin: str = "network") -> Network:
@@ -239,6 +309,12 @@ def network_from_json(doc: Any, origin: str = "network") -> Network:
     for key in ("nodes", "links"):
         if not isinstance(doc.get(key), list):
             raise SpecError(f"{origin}: '{key}' must be a list")
+    if len(doc["nodes"]) > MAX_NODES or len(doc["links"]) > MAX_LINKS:
+        raise SpecError(f"{origin}: {len(doc['nodes'])} nodes and {len(doc['links'])} links; "
+                        f"at most {MAX_NODES} nodes and {MAX_LINKS} links are supported")
+    name = doc.get("name", origin)
+    if not isinstance(name, str) or len(name) > MAX_NAME_LENGTH:
+        raise SpecError(f"{origin}: name={_short(name)} must be a string of at most {MAX_NAME_LENGTH} characters")
     nodes = []
     for i, item in enumerate(doc["nodes"]):
         if not isinstance(item, dict) or "name" not in item:
@@ -247,7 +323,10 @@ def network_from_json(doc: Any, origin: str = "network") -> Network:
         if extra:
             raise SpecError(f"{origin}: nodes[{i}] has unknown field(s) {sorted(extra)}; known: {sorted(_NODE_FIELDS)}")
         item = dict(item)
-        if item.get("coherence_time") in ("inf", "infinity", None) and "coherence_time" in item:
+        t = item.get("coherence_time")
+        if isinstance(t, str) and t.strip().lower() in ("inf", "infinity"):
+            item["coherence_time"] = math.inf
+        elif t is None and "coherence_time" in item:
             item["coherence_time"] = math.inf
         nodes.append(Node(**item))
     links = []
@@ -258,20 +337,41 @@ def network_from_json(doc: Any, origin: str = "network") -> Network:
         if extra:
             raise SpecError(f"{origin}: links[{i}] has unknown field(s) {sorted(extra)}; known: {sorted(_LINK_FIELDS)}")
         links.append(Link(**item))
-    return Network(name=str(doc.get("name", origin)), nodes=tuple(nodes), links=tuple(links))
+    return Network(name=name, nodes=tuple(nodes), links=tuple(links))
 
 
 def load_network(path: str | Path) -> Network:
     """Read a network description from a JSON file."""
     p = Path(path)
-    if not p.is_file():
+    if p.is_dir():
+        raise LoadError(f"{path}: is a directory, not a network file")
+    if not p.exists():
         raise LoadError(f"{path}: no such network file")
     try:
-        doc = json.loads(p.read_text(encoding="utf-8"))
+        with open(p, "rb") as fh:  # read at most the limit (plus one byte to notice more): /dev/zero ends here
+            raw = fh.read(MAX_NETWORK_BYTES + 1)
+    except OSError as exc:
+        raise LoadError(f"{path}: cannot read the network file ({exc.strerror or type(exc).__name__})") from None
+    if len(raw) > MAX_NETWORK_BYTES:
+        raise LoadError(f"{path}: larger than {MAX_NETWORK_BYTES // 1_000_000} MB; a network file is a small JSON document")
+    return parse_network(raw, str(path))
+
+
+def parse_network(raw: bytes | str, origin: str = "network") -> Network:
+    """A :class:`Network` from the bytes of a JSON description; every defect
+    is a :class:`~qproto.QprotoError` naming ``origin`` (the fuzzed reader)."""
+    path = origin
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise LoadError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
     except UnicodeDecodeError:
         raise LoadError(f"{path}: not a UTF-8 text file") from None
+    except RecursionError:
+        raise LoadError(f"{path}: JSON nested too deeply; a network file is a flat list of nodes and links") from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise LoadError(f"{path}: not a usable JSON document ({str(exc).splitlines()[0][:120]})") from None
     try:
         return network_from_json(doc, str(path))
     except QprotoError as exc:
@@ -357,8 +457,8 @@ _ROUTING_PROPS = (
     Property(
         id="route-cheapest",
         statement="No plan (simple path, BBPSSW rounds per link) of smaller expected raw-pair cost meets F_th: "
-        "exhaustive search over simple paths and at most max_rounds rounds per link, each rejection decided "
-        "rigorously; the bound covers every schedule when the optimum costs less than 2^(max_rounds+1) + hops − 1 "
+        "a best-first search over simple paths and at most max_rounds rounds per link in exact cost order, each "
+        "rejection decided rigorously (intervals, or a pruning rule proved safe); the bound covers every schedule when the optimum costs less than 2^(max_rounds+1) + hops − 1 "
         "(a round at least doubles a link's cost).",
         engine="algebra",
         check="network.route-cheapest",

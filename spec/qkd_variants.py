@@ -5,7 +5,7 @@ Each is a few lines over :data:`qproto.spec.bb84.BB84`; no engine code.
 
 from __future__ import annotations
 
-from .adversary_properties import ADVERSARY_PROPERTIES_PM, BB84_ATTACK_PROPERTIES, without_rate
+from .adversary_properties import ADVERSARY_PROPERTIES_PM, FUCHS_PERES_ZX_ONLY, without_rate
 from .bb84 import BB84
 from .protocol import Reference
 from .qkd import (
@@ -57,7 +57,7 @@ SIX_STATE = BB84.variant(
     ),
     properties=pm_properties(ir_qber="fraction/3", depolarizing_qber="p/2", reference=BRUSS_1998.cite)
     + ADVERSARY_PROPERTIES_PM
-    + BB84_ATTACK_PROPERTIES,
+    + (FUCHS_PERES_ZX_ONLY,),
 )
 
 # SARG04: the four BB84 states; the bit is the basis (Z states: 0, X states: 1).

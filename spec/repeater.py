@@ -53,7 +53,8 @@ DEUTSCH_1996 = Reference(
 )
 LIU_2020 = Reference(
     cite="C. Liu et al., On-demand quantum storage of photonic qubits in an on-chip waveguide, Phys. Rev. "
-    "Lett. 125, 260504 (2020): storage fidelity 99.3 ± 0.2 % (the review's reference 13)",
+    "Lett. 125, 260504 (2020): storage fidelity 99.3 ± 0.2 % (the review's reference 13), measured at microsecond storage, not at the "
+    "review's 0.05 s wait",
     doi="10.1103/PhysRevLett.125.260504",
 )
 PU_2021 = Reference(
@@ -413,7 +414,8 @@ def _memory(kind: str, pair: str, avg: str, review_pair: str) -> QuantumMemory:
             Parameter(name="coherence_time", default=1.0, low=0, open_low=True, text="T in seconds"),
             Parameter(name="wait", default=0.05, low=0, text="storage time t in seconds (the review's 0.05 s)"),
             Parameter(name="storage_fidelity", default=0.993, low=0, high=1,
-                      text="average storage fidelity of the memory (Liu et al. 2020: 99.3 %)"),
+                      text="average storage fidelity of the memory (Liu et al. 2020: 99.3 %, measured at microsecond "
+                      "storage, not at the review's 0.05 s wait)"),
         ),
         properties=(
             Property(
@@ -435,7 +437,7 @@ def _memory(kind: str, pair: str, avg: str, review_pair: str) -> QuantumMemory:
             Property(
                 id="storage-fidelity",
                 statement=f"The average storage fidelity of one qubit over input states is {avg} (exact "
-                f"2-design average); the review's 99.3 % then means a stored Bell pair keeps fidelity "
+                f"2-design average); the review's 99.3 % (measured at microsecond storage, Liu et al. 2020 — not at 0.05 s) then means a stored Bell pair keeps fidelity "
                 f"{review_pair}.",
                 engine="algebra",
                 check="memory.storage-fidelity",

@@ -87,8 +87,9 @@ TELEPORTATION = CircuitProtocol(
         ),
         Property(
             id="werner-average-fidelity",
-            statement="With a Werner resource of fidelity F, the average teleportation fidelity over "
-            "input states (Haar measure) is (2F + 1)/3.",
+            statement="With the source's pair replaced by a Werner resource of fidelity F with the state "
+            "it prepares (|Φ+⟩), the average teleportation fidelity over input states (Haar measure, "
+            "squared convention) is (2F + 1)/3.",
             engine="algebra",
             check="circuit.average-fidelity",
             args={"input": "q", "output": "b", "resource": ("a", "b"), "symbol": "F", "expected": "(2*F + 1)/3"},

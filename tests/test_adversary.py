@@ -29,7 +29,9 @@ CARRIED = {
 def test_sound_protocols_have_no_refutation(name):
     spec = find(name)
     assert adversary_spec(spec) is spec  # the catalogue spec carries its adversary properties
-    bad = [(v.property, v.status.value, v.summary) for v in verify(spec, ["adversary"], options={"budget": 15}) if not v.ok]
+    # a spec with no key rate cannot have its threshold compared with one: honestly inconclusive (issue 10, item 4)
+    bad = [(v.property, v.status.value, v.summary) for v in verify(spec, ["adversary"], options={"budget": 15})
+           if not v.ok and not (v.property == "threshold-below-rate-zero" and v.status.value == "inconclusive" and not spec.key_rates)]
     assert not bad, bad
 
 
@@ -189,8 +191,11 @@ def test_refutation_replays_with_the_same_seed_and_via_analyze():
     from qproto.models.attacks import parse_attack
     from qproto.proofs.adversary import figures
 
+    from qproto.proofs.attack_search import key_slack
+
     f = figures(spec, parse_attack(label).instrument().numeric())
-    assert f["accepted"] and f["devetak_winter_rate"] <= 0
+    # no key against this attack, or the spec's own rate negative / above I(A:B) − χ(A:E) where it accepts
+    assert f["accepted"] and key_slack(f) < 0
 
 
 def test_limitations_are_found_not_failed():
@@ -211,7 +216,9 @@ def test_fuzz_cli_refutes_and_shows_the_minimal_attack():
     assert r.code == 1
     doc = r.json()
     bad = [v for v in doc["verdicts"] if v["status"] == "refuted"]
-    assert bad and bad[0]["evidence"]["counterexample"]["attack"].startswith(("fuchs-peres", "universal-cloner", "pauli-probe", "entangling-probe"))
+    from qproto.models.attacks import attacks
+
+    assert bad and bad[0]["evidence"]["counterexample"]["attack"].partition(":")[0] in attacks("attack")
     assert doc["seed"] == 3
     # the evidence's replay command gives the same minimal attack
     again = cli("verify", "bb84-six-state-threshold", "--property", bad[0]["property"], "--seed", "3", "--budget", "20", "--json")

@@ -190,3 +190,189 @@ def test_unnormalised_prepared_state_is_bad_input(tmp_path):
         "BAD = TELEPORTATION.variant('bad', steps=(Prepare(party='Alice', registers=('q',), state='amplitudes', amplitudes=(1, 1)),) + TELEPORTATION.steps[1:])\n"
     )
     assert_bad_input(cli("verify", str(path)), "norm", "expected 1", "normalise")
+
+
+# -- issue 11: output files, signals, determinism ----------------------------
+
+import errno
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+
+
+def _no_temp_files(folder):
+    return not [p for p in os.listdir(folder) if p.endswith(".tmp")]
+
+
+def test_write_atomic_new_file_respects_the_umask(tmp_path):
+    from qproto.atomic import write_atomic
+
+    old = os.umask(0o022)
+    try:
+        write_atomic(tmp_path / "a.txt", "x")
+        os.umask(0o077)
+        write_atomic(tmp_path / "b.txt", "x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "a.txt").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "b.txt").stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o755, 0o600, 0o640])
+def test_write_atomic_keeps_the_mode_of_a_replaced_file(tmp_path, mode):
+    from qproto.atomic import write_atomic
+
+    target = tmp_path / "r.xml"
+    target.write_text("old")
+    target.chmod(mode)
+    write_atomic(target, "new")
+    assert target.read_text() == "new"
+    assert stat.S_IMODE(target.stat().st_mode) == mode
+
+
+@pytest.mark.parametrize("where, err", [
+    ("fsync", errno.ENOSPC), ("fsync", errno.EIO), ("mkstemp", errno.EROFS), ("mkstemp", errno.EACCES), ("replace", errno.EXDEV),
+])
+def test_write_atomic_maps_os_errors_and_leaves_the_old_file(tmp_path, monkeypatch, where, err):
+    import tempfile
+
+    from qproto.atomic import OutputError, write_atomic
+
+    target = tmp_path / "out.json"
+    target.write_text("old")
+
+    def fail(*a, **kw):
+        raise OSError(err, os.strerror(err))
+
+    monkeypatch.setattr({"fsync": os, "mkstemp": tempfile, "replace": os}[where], where, fail)
+    with pytest.raises(OutputError) as info:
+        write_atomic(target, "new")
+    msg = str(info.value)
+    assert str(target) in msg and "\n" not in msg
+    assert target.read_text() == "old"
+    assert _no_temp_files(tmp_path)
+
+
+def test_write_atomic_on_a_full_disk_is_one_line_exit_2(tmp_path, monkeypatch, capsys):
+    from qproto.cli import main
+
+    def full(*a, **kw):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    out = tmp_path / "m.png"
+    assert main(["plot", "memory-wait", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no space left on device" in err and str(out) in err
+    assert not out.exists() and _no_temp_files(tmp_path)
+
+
+def test_read_only_folder_is_one_line_exit_2(tmp_path, monkeypatch, capsys):
+    """As root chmod does not stop a write, so the OS refusal is simulated."""
+    import tempfile
+
+    from qproto.cli import main
+
+    def read_only(*a, **kw):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    out = tmp_path / "r.xml"
+    assert main(["verify", "teleportation", "--property", "outcomes-uniform", "--junit-xml", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "read-only file system" in err
+    assert not out.exists()
+
+
+def test_an_interrupt_during_a_write_removes_the_temporary_file(tmp_path, monkeypatch):
+    from qproto.atomic import write_atomic
+    from qproto.cli import Interrupted
+
+    target = tmp_path / "t.npz"
+    target.write_text("old")
+
+    def interrupted(*a, **kw):
+        raise Interrupted(signal.SIGTERM)
+
+    monkeypatch.setattr(os, "fsync", interrupted)
+    with pytest.raises(Interrupted):
+        write_atomic(target, b"new")
+    assert target.read_text() == "old" and _no_temp_files(tmp_path)
+
+
+def test_sigterm_in_process_takes_the_interrupt_path(monkeypatch, capsys):
+    """The handler main() installs turns SIGTERM into exit 143 (and puts the
+    previous handler back afterwards)."""
+    import qproto.cli.list_cmd as list_cmd
+    from qproto.cli import main
+
+    def send_sigterm(args):
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # the handler raises before this returns
+        return 0
+
+    before = signal.getsignal(signal.SIGTERM)
+    monkeypatch.setattr(list_cmd, "run", send_sigterm)
+    assert main(["list"]) == 143
+    assert capsys.readouterr().err.strip() == "qproto: terminated"
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def _handles_sigterm(pid: int) -> bool:
+    """True once the process has a SIGTERM handler (/proc/PID/status SigCgt)."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("SigCgt:"):
+                    return bool(int(line.split()[1], 16) & (1 << (signal.SIGTERM - 1)))
+    except FileNotFoundError:
+        return False
+    return False
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs /proc to see when the handler is installed")
+def test_sigterm_on_a_real_run_exits_143_and_leaves_no_temporary_file(tmp_path):
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from qproto.cli import main; sys.exit(main())",
+         "simulate", "bb84", "--rounds", str(10**11), "--seed", "1", "--no-progress"],
+        cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(600):  # wait (up to a minute) until main() has installed its handler
+            if _handles_sigterm(proc.pid) or proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 143, err
+    assert err.strip().splitlines() == ["qproto: terminated"]
+    assert _no_temp_files(tmp_path)
+
+
+@pytest.mark.parametrize("kind", ["memory-wait", "repeater-hops"])
+def test_svg_plots_are_byte_identical_from_run_to_run(tmp_path, kind):
+    r1 = cli("plot", kind, "--out", str(tmp_path / "a.svg"))
+    r2 = cli("plot", kind, "--out", str(tmp_path / "b.svg"))
+    assert r1.code == 0 and r2.code == 0, (r1.err, r2.err)
+    a, b = (tmp_path / "a.svg").read_bytes(), (tmp_path / "b.svg").read_bytes()
+    assert a == b
+    assert stat.S_IMODE((tmp_path / "a.svg").stat().st_mode) == 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_writing_to_a_device_never_replaces_it(tmp_path, capsys):
+    """/dev/null is written to, not renamed over (the CLI may run as root)."""
+    from qproto.cli import main
+
+    assert main(["verify", "teleportation", "--property", "outcomes-uniform", "--junit-xml", "/dev/null"]) == 0
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)

@@ -206,7 +206,8 @@ def test_werner_accepts_a_float_fidelity_whose_rounding_breaks_exact_trace():
     rho = werner(0.16605840102145053, ("a", "b"))
     assert abs(rho.norm2() - 1) < 1e-12
     # the squared-convention fidelity with |Φ+⟩ is the parameter itself
-    assert abs(float(np.real(fidelity(bell("phi+", ("a", "b")).numeric(), rho))) - 0.16605840102145053) < 1e-12
+    assert abs(complex(sp.N(fidelity(bell("phi+", ("a", "b")), rho))) - 0.16605840102145053) < 1e-12
+    assert np.allclose(rho.numeric().matrix().trace(), 1)
 
 
 @pytest.mark.parametrize("bad", [Fraction(3, 2), Fraction(-1, 7), sp.Rational(5, 4), Decimal("1.01"), float("nan"), True])
@@ -236,3 +237,18 @@ def test_werner_centred_on_another_bell_state():
     rho = werner(F, ("a", "b"), centre="psi-")
     assert sp.simplify(fidelity(bell("psi-", ("a", "b")), rho) - F) == 0
     assert sp.simplify(fidelity(bell("phi+", ("a", "b")), rho) - (1 - F) / 3) == 0
+
+
+# --- issue 10 item 11: undecided is not false in well-formedness checks -----
+
+
+def test_a_channel_sympy_cannot_simplify_is_accepted_on_50_digit_evidence_and_says_so():
+    # atan(1/2) + atan(1/3) = π/4, which sp.simplify does not see: Σ K†K = I holds
+    t = sp.atan(sp.Rational(1, 2)) + sp.atan(sp.Rational(1, 3))
+    a, b = sp.sqrt(4 * t / sp.pi - sp.Rational(1, 2)), sp.sqrt(sp.Rational(1, 2))
+    ch = KrausChannel("atan", [[[a, 0], [0, a]], [[b, 0], [0, b]]])
+    assert ch.trace_preserving_road == "numeric-50-digits"
+    assert KrausChannel("plain", depolarizing(sp.Rational(1, 3)).kraus).trace_preserving_road == "exact"
+    # and a channel off by a tiny but non-zero amount is still refused
+    with pytest.raises(NotCPTPError, match="differs by"):
+        KrausChannel("off", [[[a, 0], [0, a]], [[b + sp.Rational(1, 10**40), 0], [0, b]]])

@@ -91,3 +91,21 @@ def test_bad_memory_arguments():
         mem.decay(1, 0)
     with pytest.raises(ParameterError, match="kind='lossy'"):
         mem.memory_channel("lossy")
+
+
+def test_chain_rows_computed_one_swap_per_row_equal_the_full_fold():
+    """analyze repeater-chain builds row m from row m − 1 (O(n), issue 11
+    item 14); the rows must equal folding the derived swap map m times."""
+    from argparse import Namespace
+    from fractions import Fraction
+
+    from qproto.analyze_repeater import analyze_chain
+    from qproto.models import swapping as sw
+    from qproto.spec.catalogue import find
+
+    args = Namespace(segments=6, fidelity=0.93, purify=1, wait=0.01, coherence_time=1.0, memory="depolarizing")
+    doc = analyze_chain(find("repeater-chain"), args)
+    f = Fraction("0.93")
+    for row in doc["by_segments"]:
+        assert row["fidelity_exact"] == str(sw.chain_fidelity([f] * row["segments"]))
+    assert doc["by_segments"][-1]["fidelity_exact"] == str(Fraction(doc["end_to_end_fidelity"]["exact"]))

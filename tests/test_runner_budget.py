@@ -34,14 +34,14 @@ def _spin(seconds: float) -> None:
 
 
 def slow_checker(spec, prop, options):
-    _spin(60)
+    _spin(600)
     return proved("finished without being interrupted")
 
 
 def slow_inside_inner_budget(spec, prop, options):
     # an inner budget (as decide_zero uses) must not swallow the outer expiry
-    with time_budget(300):
-        _spin(60)
+    with time_budget(3000):
+        _spin(600)
     return proved("finished without being interrupted")
 
 
@@ -66,9 +66,10 @@ def replace_checker(monkeypatch):
 @pytest.mark.parametrize("fn", [slow_checker, slow_inside_inner_budget])
 def test_a_checker_over_budget_is_inconclusive_and_the_run_goes_on(replace_checker, fn):
     replace_checker(fn)
-    v = _by_id(verify(TELEPORTATION, options={"timeout": 0.5}))
+    # 5 s: far below the slow checker's 600 s, far above what the real checkers need
+    v = _by_id(verify(TELEPORTATION, options={"timeout": 5}))
     assert v[SLOW_PROPERTY].status.value == "inconclusive"
-    assert v[SLOW_PROPERTY].evidence["reason"] == "timeout after 0.5 s"
+    assert v[SLOW_PROPERTY].evidence["reason"] == "timeout after 5 s"
     # the properties after it still ran to a verdict
     assert v["no-signalling"].status.value == "proved"
     assert v["werner-average-fidelity"].status.value == "proved"
@@ -139,3 +140,17 @@ def test_cli_timeout_and_rlimit():
     for bad in (["--timeout", "-1"], ["--rlimit", "0"], ["--timeout", "soon"]):
         r = cli("verify", "superdense-coding", *bad)
         assert r.code == 2 and len(r.err.strip().splitlines()) == 1, (bad, r.err)
+
+
+def leaks_inner_budget(spec, prop, options):
+    with time_budget(0.2):  # expires, and this checker does not catch it
+        _spin(60)
+    return proved("finished without being interrupted")
+
+
+def test_an_inner_budget_a_checker_does_not_catch_is_an_error_not_a_crash(replace_checker):
+    replace_checker(leaks_inner_budget)
+    v = _by_id(verify(TELEPORTATION, options={"timeout": 100}))
+    assert v[SLOW_PROPERTY].status.value == "error"
+    assert "uncaught inner time budget" in v[SLOW_PROPERTY].summary
+    assert v["werner-average-fidelity"].status.value == "proved"

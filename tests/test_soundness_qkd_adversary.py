@@ -100,3 +100,16 @@ def test_tails_have_relative_accuracy() -> None:  # item 18
 
     exact = binomial_upper_tail(300, Fraction(1, 5), 100)
     assert abs(binomial_tail(300, Fraction(1, 5), 100).value / float(exact) - 1) < 1e-10
+
+
+def test_worst_case_search_finds_the_b92_attack_from_the_spec_alone() -> None:  # item 5
+    from qproto.models.attacks import parse_attack
+    from qproto.proofs.adversary import figures
+    from qproto.proofs.attack_search import key_slack
+
+    spec = _variant("qkd_adv_b92_threshold_11")
+    (v,) = verify(spec, ["adversary"], ["soundness-key-rate"], {"budget": 30, "seed": 0})
+    assert v.status.value == "refuted"
+    label = v.evidence["counterexample"]["attack"]
+    f = figures(spec, parse_attack(label).instrument())  # the label replays (qproto analyze ... --attack LABEL)
+    assert f["accepted"] and key_slack(f) < 0 and f["holevo_ae"] > f["info_ab"]

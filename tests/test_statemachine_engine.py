@@ -169,8 +169,33 @@ def test_resource_limit_gives_inconclusive_with_reason():
 
 
 def test_unknown_is_never_proved_under_a_generous_limit_either():
+    # The invariant is false already in an initial state (a = b = 2,
+    # c = ∛16), so "bounded" (no violation up to the bound) would be false:
+    # the only honest answers are refuted (with a replayed counterexample)
+    # or inconclusive (Z3 unknown, or an irrational model that cannot be
+    # replayed exactly).
     v = qproto.verify(HARD, rlimit=200_000, bound=2, max_k=2)[0]
-    assert v.status.value in ("inconclusive", "bounded", "refuted")
+    assert v.status.value in ("inconclusive", "refuted"), v.evidence
+    if v.status.value == "refuted":
+        assert interp.replay_run(HARD, v.evidence["counterexample"]).ok
+    else:
+        assert "unknown" in v.summary
+
+
+LINEAR_FALSE_AT_START = TransitionSystem(
+    name="toy-false-at-start",
+    variables=(integer("x", 0, 5),),
+    init={},
+    initially="x <= 2",
+    transitions=(Transition(name="up", guard="x < 5", update={"x": "x + 1"}),),
+    properties=(prop("never-two", "statemachine.invariant", invariant="x != 2"),),
+)
+
+
+def test_an_invariant_false_in_an_initial_state_is_refuted_at_depth_zero_never_bounded():
+    v = qproto.verify(LINEAR_FALSE_AT_START, bound=3, max_k=1)[0]
+    assert v.status.value == "refuted", v.evidence
+    assert v.evidence["depth"] == 0 and v.evidence["counterexample"][0]["state"]["x"] == 2
 
 
 # -- the spec language -----------------------------------------------------------

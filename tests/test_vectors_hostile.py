@@ -123,6 +123,10 @@ def _mutate(doc: dict, how: str) -> dict:
         t["tcId"] = 0
     elif how == "comment-not-string":
         t["comment"] = ["a"]
+    elif how == "outputs-empty":
+        t["outputs"] = {}
+    elif how == "outputs-missing-field":
+        del t["outputs"]["probability"]
     else:  # pragma: no cover
         raise AssertionError(how)
     return d
@@ -154,6 +158,8 @@ DOC_CASES = [
     ("extra-top-key", "surprise"),
     ("tcid-zero", "tcId"),
     ("comment-not-string", "comment"),
+    ("outputs-empty", "would pass any answer"),
+    ("outputs-missing-field", "lacks expected output(s) ['probability']"),
 ]
 
 
@@ -432,3 +438,198 @@ def test_sigterm_during_check_stops_the_implementation_and_leaves_no_tmp(tmp_pat
     assert _pids_running([child]) == []
     assert not report.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["superdense-coding.json", "slow_impl.py", "impl.pid"])
+
+
+# -- implementations that misbehave: one failed test each, never a silent pass ----------------------
+IMPL_PROGRAM = '''
+import json, os, sys
+sys.path.insert(0, {root!r})
+from qproto.vectors.reference import adapter
+mode = sys.argv[1]
+for line in sys.stdin:
+    case = json.loads(line)
+    ans = adapter(case)
+    ans["tcId"] = case["tcId"]
+    if case["tcId"] == 1:
+        if mode == "bigint":
+            text = json.dumps(ans).replace('"result"', '"junk": ' + "7" * 5000 + ', "result"', 1)
+        elif mode == "deep":
+            text = json.dumps(ans).replace('"result"', '"junk": ' + "[" * 3000 + "]" * 3000 + ', "result"', 1)
+        elif mode == "tower":
+            ans["outputs"]["probability"] = "9^9^9"
+            text = json.dumps(ans)
+        elif mode == "longline":
+            text = "[" + "0," * 600_000 + "0]"
+        elif mode == "stderr-flood":
+            chunk = "e" * 65536
+            for _ in range(300):  # about 20 MB
+                sys.stderr.write(chunk)
+            sys.stderr.write("\\nlast words\\n")
+            sys.stderr.flush()
+            os._exit(3)
+        print(text, flush=True)
+        continue
+    print(json.dumps(ans), flush=True)
+'''
+
+
+@pytest.fixture()
+def impl_program(tmp_path) -> Path:
+    path = tmp_path / "impl.py"
+    path.write_text(IMPL_PROGRAM.format(root=str(Path(__file__).resolve().parents[1])), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("mode, fragment", [
+    ("bigint", "integer of 5000 digits"),
+    ("deep", "nested deeper"),
+    ("tower", "exponent 387420489 is beyond the limit"),
+    ("longline", "longer than"),
+    ("stderr-flood", "last words"),
+])
+def test_a_hostile_answer_fails_its_test_and_the_check_goes_on(sdc_doc, impl_program, monkeypatch, mode, fragment):
+    from qproto.vectors import adapters, check
+
+    monkeypatch.setattr(adapters, "MAX_ANSWER_BYTES", 1_000_000)  # the long line is 1.2 MB
+    adapter = adapters.CommandAdapter(f"{sys.executable} {impl_program} {mode}", timeout=60)
+    try:
+        report = check(sdc_doc, adapter)
+        assert adapter.tail is not None and len(adapter.tail.data) <= adapters.STDERR_TAIL_BYTES
+    finally:
+        adapter.close()
+    first, rest = report.outcomes[0], report.outcomes[1:]
+    assert first.status in ("fail", "error") and fragment in (first.message or ""), first
+    assert rest and all(o.status == "pass" for o in rest)
+
+
+def test_an_impl_that_calls_os_exit_fails_instead_of_passing(tmp_path, sdc_file, monkeypatch, capsys):
+    (tmp_path / "quitter.py").write_text("import os\ndef run(case):\n    os._exit(0)\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "vectors", "check", str(sdc_file), "--impl", "quitter:run", "--json")
+    assert code == 1, err
+    report = json.loads(out)
+    assert report["summary"]["error"] == report["summary"]["tests"] > 0
+    assert "exited without answering" in report["tests"][0]["message"]
+
+
+def test_an_impl_that_prints_to_stdout_does_not_corrupt_the_protocol(tmp_path, sdc_file, monkeypatch, capsys):
+    (tmp_path / "chatty.py").write_text(textwrap.dedent("""
+        import os
+        from qproto.vectors.reference import adapter
+        def run(case):
+            print("debugging", case["tcId"])
+            os.write(1, b"raw fd write\\n")
+            return adapter(case)
+    """), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "vectors", "check", str(sdc_file), "--impl", "chatty:run", "--json")
+    assert code == 0, out
+    assert json.loads(out)["summary"]["pass"] > 0
+
+
+def test_model_strings_never_reach_sympify(tmp_path, monkeypatch, capsys):
+    """A crafted amplitude once ran os.system through the reference adapter."""
+    doc = generate(qproto.find("bb84"), seed=1, count=1)
+    marker = tmp_path / "PWNED"
+    payload = f"__import__('os').system('touch {marker}')"
+    for group in doc["testGroups"]:
+        group["model"]["signals"][0]["amplitudes"][0] = payload
+        group["model"]["eveBases"]["Z"][0][0] = payload
+    path = tmp_path / "bb84.json"
+    path.write_text(dumps(doc), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "vectors", "check", str(path), "--impl", REF, "--json")
+    assert not marker.exists()
+    assert code == 1
+    report = json.loads(out)
+    assert report["summary"]["pass"] == 0
+    assert "unexpected character" in report["tests"][0]["message"]
+
+
+def test_generate_that_fails_midway_leaves_no_partial_set(tmp_path, monkeypatch, capsys):
+    import importlib
+
+    gen_module = importlib.import_module("qproto.vectors.generate")  # the module, not the function of that name
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine", encoding="utf-8")
+    (out / "superdense-coding.json").write_text("old", encoding="utf-8")
+    real_replace, calls = os.replace, {"n": 0}
+
+    def failing_replace(src, dst):
+        calls["n"] += 1
+        if calls["n"] == 1:  # the disk fills before the first file moves into place
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(gen_module.os, "replace", failing_replace)
+    code, _, err = run(capsys, "vectors", "generate", "superdense-coding", "teleportation", "--count", "1", "--out", str(out))
+    assert_exit2(code, err, "No space left on device")
+    assert sorted(p.name for p in out.iterdir()) == ["keep.txt", "superdense-coding.json"]
+    assert (out / "superdense-coding.json").read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging folder left
+
+
+def test_generate_into_an_existing_folder_keeps_other_files_and_respects_the_umask(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine", encoding="utf-8")
+    old = os.umask(0o022)
+    try:
+        code, _, err = run(capsys, "vectors", "generate", "superdense-coding", "--count", "1", "--out", str(out))
+        fresh = tmp_path / "fresh"
+        code2, _, err2 = run(capsys, "vectors", "generate", "superdense-coding", "--count", "1", "--out", str(fresh))
+    finally:
+        os.umask(old)
+    assert code == 0 and code2 == 0, (err, err2)
+    assert sorted(p.name for p in out.iterdir()) == ["keep.txt", "superdense-coding.json"]
+    assert (out / "superdense-coding.json").stat().st_mode & 0o777 == 0o644
+    assert fresh.stat().st_mode & 0o777 == 0o755
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh", "out"]
+
+
+def test_every_generator_writes_the_tolerance_it_enforces():
+    from qproto.vectors.registry import families, lookup
+
+    for name in ("superdense-coding", "trusted-relay-qkd", "quantum-memory-dephasing"):
+        doc = generate(qproto.find(name), seed=0, count=1)
+        for group in doc["testGroups"]:
+            assert group["tolerance"] == lookup(group["family"]).tolerance
+    assert {lookup(f).tolerance for f in families()} <= {0.0, 1e-9}
+
+
+def test_a_huge_answered_state_is_refused_before_conversion(sdc_doc):
+    from qproto.vectors.compare import first_difference
+
+    test = sdc_doc["testGroups"][0]["tests"][0]
+    expected = test["outputs"]["states"][0]
+    miss = first_difference(expected, {"ket": ["9^9^9"] * 100_000}, 1e-9)
+    assert miss is not None and "100000 entries" in miss.reason
+
+
+def test_an_answered_power_tower_is_a_mismatch_not_a_hang(sdc_doc):
+    from qproto.vectors.check import check_answer
+
+    test = sdc_doc["testGroups"][0]["tests"][0]
+    answer = {"result": test["result"], "outputs": {**test["outputs"], "probability": "9^9^9"}}
+    field, reason = check_answer(test, 1e-9, answer)
+    assert field == "outputs.probability" and "beyond the limit" in reason
+
+
+def test_sigterm_during_generate_leaves_the_whole_set_or_nothing(tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from qproto.cli import main; sys.exit(main())", "vectors", "generate",
+         "superdense-coding", "teleportation", "bb84", "e91", "--count", "1", "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    time.sleep(3)  # somewhere in the generation (or already done): either way the outcome below holds
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=300)
+    assert "Traceback" not in err
+    names = sorted(p.name for p in tmp_path.iterdir())
+    if proc.returncode == 0:
+        assert names == ["out"] and len(list(out.iterdir())) == 4
+    else:
+        assert proc.returncode == 143 and names == [], (proc.returncode, err, names)

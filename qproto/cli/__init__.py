@@ -5,6 +5,12 @@ command adds its module to :data:`COMMAND_MODULES`.  Exit codes: 0 when
 every selected property reaches the status its spec asks for, 1 when
 something is refuted, inconclusive or an error, 2 for bad input — always
 with a one-line message and no traceback (``QPROTO_DEBUG=1`` shows one).
+
+Signals: SIGINT exits 130 and SIGTERM exits 143 (128 + the signal number),
+both by the same clean path: the signal raises :class:`Interrupted` (a
+``KeyboardInterrupt``) in the main thread, so every ``finally`` runs —
+temporary files are removed, child processes are terminated — and nothing
+half-written is left.
 """
 
 from __future__ import annotations
@@ -12,8 +18,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
-from typing import Sequence
+import threading
+from contextlib import contextmanager
+from typing import Any, Iterator, Sequence
 
 from qproto.spec.errors import QprotoError
 
@@ -46,6 +55,35 @@ class _Parser(argparse.ArgumentParser):
             raise UsageError(str(exc)) from None
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM (or SIGINT) received: unwinds like Ctrl-C, so cleanup code
+    written for ``KeyboardInterrupt`` covers both."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_interrupted(signum: int, frame: Any) -> None:
+    raise Interrupted(signum)
+
+
+@contextmanager
+def _signals_as_interrupts() -> Iterator[None]:
+    """Turn SIGTERM into :class:`Interrupted` while ``main`` runs, and put the
+    previous handler back afterwards (``main`` may be called in-process).
+    Handlers can only be installed from the main thread; elsewhere the
+    default handling stays."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_interrupted)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from qproto import __version__
 
@@ -60,6 +98,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    with _signals_as_interrupts():
+        try:
+            return _main(argv)
+        except KeyboardInterrupt as exc:  # a second signal during cleanup lands here
+            return _interrupted(exc)
+
+
+def _interrupted(exc: KeyboardInterrupt) -> int:
+    signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+    name = "terminated" if signum == signal.SIGTERM else "interrupted"
+    print(f"qproto: {name}", file=sys.stderr)
+    return 128 + int(signum)
+
+
+def _main(argv: list[str]) -> int:
     try:
         args = build_parser().parse_args(argv)
         return int(args.func(args) or 0)
@@ -69,9 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         msg = " ".join(str(exc).split())
         print(f"qproto: error: {msg}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("qproto: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc)
     except BrokenPipeError:
         return 0
     except Exception as exc:  # a bug in qproto: one line, not a wall of traceback
@@ -85,4 +137,4 @@ def run() -> None:  # console-script entry point
     sys.exit(main())
 
 
-__all__ = ["main", "build_parser", "COMMAND_MODULES", "UsageError"]
+__all__ = ["main", "build_parser", "COMMAND_MODULES", "UsageError", "Interrupted"]

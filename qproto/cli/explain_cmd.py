@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from qproto.explain import explain, render
 from qproto.loader import resolve
-from qproto.proofs.runner import validate
 
-from .common import console, print_json
+from .common import console, print_json, validate_input
 
 
 def register(sub) -> None:
@@ -18,7 +17,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     spec = resolve(args.protocol)
-    validate(spec)
+    validate_input(spec)
     doc = explain(spec)
     if args.json:
         print_json(doc)

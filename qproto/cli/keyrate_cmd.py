@@ -22,8 +22,13 @@ def register(sub: Any) -> None:
     how = p.add_mutually_exclusive_group()
     how.add_argument("--noise", metavar="NAME=P", help="line noise on Bob's qubit: depolarizing=P (default depolarizing=0), dephasing=P, bit-flip=P")
     how.add_argument("--attack", metavar="LABEL", help="a catalogue attack, e.g. intercept-resend:fraction=0.2 (Bob's marginal channel is used)")
+    p.add_argument("--transmittance", type=float, metavar="ETA",
+                   help="photon loss before the noise: Bob sees no click with probability 1 − ETA (prepare and measure)")
     p.add_argument("--threshold", action="store_true", help="also bracket the depolarizing QBER where the certified rate reaches zero")
     p.add_argument("--ec-efficiency", type=float, default=1.0, metavar="F", help="error-correction leak F·h(QBER) per sifted bit (default 1)")
+    p.add_argument("--observations", choices=("full", "qber"), default="full",
+                   help="what constrains Eve: the full observed table (default) or only the sift and error rates "
+                   "that parameter estimation reads")
     p.add_argument("--primal", choices=("newton", "frank-wolfe"), default="newton", help="step-1 solver (the certificate does not depend on it)")
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
     p.set_defaults(func=run)
@@ -46,15 +51,25 @@ def _channel(args: Any) -> dict[str, Any]:
     return {"attack": args.noise}
 
 
+def _transmittance(args: Any) -> dict[str, Any]:
+    if args.transmittance is None:
+        return {}
+    if not 0 < args.transmittance <= 1:
+        raise ParameterError(f"--transmittance {args.transmittance} must lie in (0, 1]")
+    return {"transmittance": args.transmittance}
+
+
 def run(args: Any) -> int:
     from qproto.models.keyrate_numeric import certified_threshold, key_rate_numeric
 
     spec = resolve(args.protocol)
     validate(spec)
-    result = key_rate_numeric(spec, ec_efficiency=args.ec_efficiency, primal=args.primal, **_channel(args))
+    result = key_rate_numeric(spec, ec_efficiency=args.ec_efficiency, primal=args.primal, observations=args.observations,
+                              **_channel(args), **_transmittance(args))
     doc: dict[str, Any] = {"protocol": spec.name, **result.to_json()}
     if args.threshold:
-        lo, hi = certified_threshold(spec, ec_efficiency=args.ec_efficiency)
+        lo, hi = certified_threshold(spec, ec_efficiency=args.ec_efficiency, observations=args.observations,
+                                     **_transmittance(args))
         doc["threshold"] = {"noise": "depolarizing", "qber_low": lo, "qber_high": hi,
                             "meaning": "certified rate > 0 at qber_low; an explicit attack gives rate < 0 at qber_high"}
     if args.json:

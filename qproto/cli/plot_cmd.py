@@ -8,7 +8,11 @@ from pathlib import Path
 from qproto.plots import load
 from qproto.spec.errors import ParameterError
 
-from ..atomic import write_atomic
+from ..atomic import preflight, write_atomic
+
+#: Fixed salt for the SVG element ids (matplotlib draws them from a random
+#: salt by default), so the same figure gives the same bytes, as PNGs do.
+SVG_HASHSALT = "qproto"
 
 
 def register(sub) -> None:
@@ -27,16 +31,23 @@ def run(args) -> int:
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in ("png", "svg"):
         raise ParameterError(f"--out={args.out!r} must end in .png or .svg")
+    preflight(args.out)  # before drawing: a bad path costs nothing
+    write_atomic(out, render(args.plot, args, fmt))
+    print(f"wrote {out}")
+    return 0
+
+
+def render(kind, args, fmt: str) -> bytes:
+    """The figure's bytes, identical from run to run for the same arguments:
+    fixed metadata (no date, no software version) and a fixed SVG id salt."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(7, 4.5), layout="constrained")
-    args.plot.draw(args, fig)
-    buf = io.BytesIO()
-    # fixed metadata so the same figure gives the same bytes
-    fig.savefig(buf, format=fmt, metadata={"Software": None} if fmt == "png" else {"Date": None, "Creator": None})
-    write_atomic(out, buf.getvalue())
-    print(f"wrote {out}")
-    return 0
+    with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT}):
+        fig = Figure(figsize=(7, 4.5), layout="constrained")
+        kind.draw(args, fig)
+        buf = io.BytesIO()
+        fig.savefig(buf, format=fmt, metadata={"Software": None} if fmt == "png" else {"Date": None, "Creator": None})
+    return buf.getvalue()

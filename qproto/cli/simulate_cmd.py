@@ -21,15 +21,18 @@ from qproto.loader import resolve
 from qproto.models.attacks import parse_attack
 from qproto.models.exact import exact_json
 from qproto.models.qkd_sim import abort_probability, check_threshold, expected_statistics, simulate
-from qproto.proofs.runner import validate
 from qproto.spec.errors import ParameterError
 from qproto.spec.qkd import is_qkd
 
-from ..atomic import write_atomic
-from .common import console, nonnegative_int, positive_int, print_json
+from ..atomic import preflight, write_atomic
+from .common import check_number_text, console, nonnegative_int, positive_int, print_json, validate_input
 
 #: Runs at least this long (in rounds) get a progress bar on a terminal.
 PROGRESS_ROUNDS = 10**8
+
+#: The largest run: about 2 hours at the bit-packed engine's 1.5·10^8
+#: rounds/s (measured on one core); docs/limits.md.  10^26 would never end.
+MAX_ROUNDS = 10**12
 
 
 def _fraction_arg(name: str):
@@ -37,8 +40,11 @@ def _fraction_arg(name: str):
 
     def parse(text: str) -> str:
         try:
+            check_number_text(name, text)
             value = sp.Rational(text)
-        except (TypeError, ValueError):
+        except ParameterError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+        except (TypeError, ValueError, ZeroDivisionError):
             raise argparse.ArgumentTypeError(f"{name}={text!r} must be a number") from None
         if not 0 <= value <= 1:
             raise argparse.ArgumentTypeError(f"{name}={text} must lie in [0, 1]")
@@ -95,9 +101,15 @@ def run(args: Any) -> int:
     spec = resolve(args.protocol)
     if not is_qkd(spec):
         raise ParameterError(f"simulate works on QKD protocols (families qkd-pm, qkd-eb); {spec.name} is family {spec.family!r}")
-    validate(spec)
-    attack = parse_attack(args.attack, kind="attack") if args.attack else None
-    noise = parse_attack(args.noise, kind="noise") if args.noise else None
+    validate_input(spec)
+    if args.rounds > MAX_ROUNDS:
+        raise ParameterError(f"rounds={args.rounds} is more than 10^12, the largest run (about 2 hours at "
+                             "1.5·10^8 rounds/s); give fewer rounds (the exact expectation needs none)")
+    if args.transcript:
+        preflight(args.transcript)
+    # an empty --attack '' is an error, not "no attack" (parse_attack says so)
+    attack = parse_attack(args.attack, kind="attack") if args.attack is not None else None
+    noise = parse_attack(args.noise, kind="noise") if args.noise is not None else None
     if args.transcript and args.rounds > 10**7:
         raise ParameterError(f"--transcript needs rounds ≤ 10^7, got rounds={args.rounds}; drop --transcript for long runs")
     show_bar = not args.no_progress and args.rounds >= PROGRESS_ROUNDS and sys.stderr.isatty()

@@ -117,7 +117,7 @@ def register(sub) -> None:
 
 
 def run_generate(args) -> int:
-    from qproto.vectors.generate import DEFAULT_COUNT, generate_files
+    from qproto.vectors.generate import DEFAULT_COUNT, file_name, generate_files
     from qproto.vectors.registry import generator_for, has_generator
 
     if args.targets:
@@ -137,6 +137,8 @@ def run_generate(args) -> int:
         if not any(u is spec or u == spec for u in unique):
             unique.append(spec)
     specs = unique
+    for spec in specs:
+        file_name(spec)  # an unsafe name is refused before any work
     for spec in specs:
         validate(spec)
     try:

@@ -6,14 +6,14 @@ import sys
 import time
 
 from qproto.loader import resolve_many
-from qproto.proofs.runner import validate, verify
+from qproto.proofs.runner import verify
 from qproto.spec.catalogue import protocols
 from qproto.spec.errors import ParameterError
 from qproto.spec.protocol import ENGINES
 
 from .. import report
-from ..atomic import write_atomic
-from .common import console, nonnegative_float, nonnegative_int, positive_int
+from ..atomic import preflight, write_atomic
+from .common import console, nonnegative_float, nonnegative_int, positive_int, validate_input
 
 
 def register(sub) -> None:
@@ -34,13 +34,15 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    if args.junit_xml:
+        preflight(args.junit_xml)  # refuse an unwritable report before minutes of proofs
     specs = []
     for t in args.targets or []:
         specs.extend(resolve_many(t))
     if not args.targets:
         specs = list(protocols())
     for spec in specs:
-        validate(spec)  # every bad spec is reported before any proof runs
+        validate_input(spec)  # every bad spec is reported before any proof runs
     options = {k: getattr(args, k) for k in ("bound", "budget", "seed", "timeout", "rlimit") if getattr(args, k) is not None}
     t0 = time.perf_counter()
     verdicts = []

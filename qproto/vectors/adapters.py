@@ -211,6 +211,7 @@ class CommandAdapter:
         self.proc: subprocess.Popen[bytes] | None = None
         self.tail: _StderrTail | None = None
         self._buffer = b""
+        self._starting = False
         self._start()
 
     def _popen(self) -> subprocess.Popen[bytes]:
@@ -261,7 +262,8 @@ class CommandAdapter:
     def _fail(self, kind: str, message: str) -> AdapterFailure:
         code = self._stop(grace=1.0 if kind == "crash" else 0.0)
         detail = self._last_stderr()
-        self._start()
+        if not self._starting:  # a failure while starting is reported, not retried
+            self._start()
         if kind == "crash" and code is not None:
             message = f"{message} (exit code {code})"
         return AdapterFailure(kind, message + detail)
@@ -363,11 +365,14 @@ class PythonAdapter(CommandAdapter):
 
     def _start(self) -> None:
         super()._start()
+        self._starting = True
         try:
             raw = self._read_line(time.monotonic() + max(STARTUP_TIMEOUT, self.timeout), "start-up line")
         except AdapterFailure as exc:  # it died or hung while importing
             self._stop()
             raise ImplementationError(f"--impl {_one_line(self.target)}: the implementation did not start: {exc.message}") from None
+        finally:
+            self._starting = False
         try:
             hello = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):

@@ -314,6 +314,7 @@ GENERATOR = family_generator(
         notes=NOTES,
         header=HEADER,
         output_order=("records", "probability", "states"),
+        optional_outputs=("states",),  # an impossible outcome has no post-measurement state
         spec_types=(CircuitProtocol,),
         accepts=lambda spec: None if isinstance(spec, CircuitProtocol) else f"expected a CircuitProtocol, got {type(spec).__name__}",
     )

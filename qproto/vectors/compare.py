@@ -105,11 +105,14 @@ def _compare_state(e: dict, g: Any, tol: float, path: str) -> None:
     _, ekind, ev = to_state(e)
     eregs = list(e["registers"])
     dims = [int(d) for d in e.get("dims", [2] * len(eregs))]
+    size = int(np.prod(dims)) if dims else 1
+    entries = g.get("ket", g.get("density")) if isinstance(g, dict) else g
+    if isinstance(entries, list) and len(entries) > size:  # refuse before converting a huge answer
+        raise Mismatch(path, f"expected a state of dimension {size}, got {len(entries)} entries")
     try:
         gregs, gkind, gv = to_state(g)
     except ValueError as exc:
         raise Mismatch(path, str(exc)) from None
-    size = int(np.prod(dims)) if dims else 1
     want = size if gkind == "ket" else size * size
     if gv.size != want:
         raise Mismatch(path, f"expected a {gkind} with {want} entries on registers {eregs}, got {gv.size}")

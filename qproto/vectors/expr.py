@@ -59,6 +59,8 @@ MAX_POWER = 64
 MAX_BITS = 20_000
 #: Largest estimated number of terms a full expansion could produce.
 MAX_TERMS = 10_000
+#: Largest real and imaginary part of the argument of exp, cos and sin.
+MAX_FUNCTION_ARGUMENT = 1000.0
 
 CONSTANTS = ("pi", "e", "E", "i", "I", "j")
 FUNCTIONS = ("sqrt", "exp", "cos", "sin")
@@ -209,6 +211,7 @@ class _Parser:
                 self.depth -= 1
                 if not self.take(")"):
                     raise self.fail(f"missing ')' after the argument of {text}")
+                _check_argument(text, arg, self)
                 return Node("call", (arg,), name=text, bits=arg.bits + 4, terms=1, height=arg.height + 1)
             raise self.fail(f"unknown name {text!r}; allowed: {', '.join(CONSTANTS + FUNCTIONS)}")
         if text == "(":
@@ -219,6 +222,21 @@ class _Parser:
                 raise self.fail("missing ')'")
             return node
         raise self.fail(f"unexpected {text!r}")
+
+
+def _check_argument(name: str, arg: Node, p: _Parser) -> None:
+    """exp, cos and sin of a huge argument would send SymPy's evaluation
+    (mpmath) after a number with an astronomically large exponent:
+    ``exp(exp(exp(100)))``.  The argument's size is bounded first."""
+    if name == "sqrt":
+        return
+    try:
+        z = _complex(arg)
+    except (ZeroDivisionError, OverflowError, ValueError):
+        raise p.fail(f"the argument of {name} cannot be evaluated (too large or undefined)") from None
+    limit = MAX_FUNCTION_ARGUMENT
+    if not (math.isfinite(z.real) and math.isfinite(z.imag)) or abs(z.real) > limit or abs(z.imag) > limit:
+        raise p.fail(f"the argument of {name} must lie within ±{limit:g} (real and imaginary parts)")
 
 
 def _number(text: str, p: _Parser) -> Node:
@@ -446,4 +464,5 @@ def safe_tree(value: Any, where: str, max_items: int = 4096) -> Any:
 
 
 __all__ = ["MAX_LENGTH", "MAX_DEPTH", "MAX_HEIGHT", "MAX_DIGITS", "MAX_DECIMAL_EXPONENT", "MAX_POWER", "MAX_BITS", "MAX_TERMS",
+           "MAX_FUNCTION_ARGUMENT",
            "ExpressionError", "Node", "parse", "to_sympy", "to_complex", "to_fraction", "safe_text", "safe_tree"]

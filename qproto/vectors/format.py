@@ -173,6 +173,7 @@ def validate(doc: Any, origin: str = "vectors") -> None:
             raise VectorFileError(f"{origin}: test {t['tcId']} uses flag(s) {printable(unknown, 120)} without an entry in notes")
     for i, group in enumerate(doc["testGroups"]):
         _check_tolerance(group, f"{origin}: testGroups/{i}")
+        _check_outputs(group, f"{origin}: testGroups/{i}")
     _check_values(doc, origin)
 
 
@@ -189,6 +190,21 @@ def _check_tolerance(group: dict[str, Any], where: str) -> None:
     if not 0 <= tol <= limit:
         raise VectorFileError(f"{where}: tolerance={tol:g} must lie in [0, {limit:g}] (the {printable(group['family'], 40)} "
                               f"generator's own tolerance); a looser tolerance would pass wrong answers")
+
+
+def _check_outputs(group: dict[str, Any], where: str) -> None:
+    """Every test states what it expects: its family's output fields (bar
+    the optional ones), or at least one field for a family qproto does not
+    know.  A test without expected outputs would pass any answer."""
+    from .registry import lookup
+
+    gen = lookup(str(group["family"]))
+    required = [k for k in gen.output_order if k not in gen.optional_outputs] if gen is not None else []
+    for t in group["tests"]:
+        missing = [k for k in required if k not in t["outputs"]]
+        if missing or not t["outputs"]:
+            what = f"lacks expected output(s) {printable(missing, 120)}" if missing else "has no expected outputs"
+            raise VectorFileError(f"{where}: test {t['tcId']} {what}; such a test would pass any answer")
 
 
 def _check_values(doc: dict[str, Any], origin: str) -> None:

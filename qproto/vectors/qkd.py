@@ -768,6 +768,7 @@ GENERATOR = family_generator(
         notes=NOTES,
         header=HEADER,
         output_order=ORDER,
+        optional_outputs=("sampleByBasis",),  # per-basis estimation only
         accepts=_accepts,
         spec_types=(PrepareMeasureQKD,),
         version_of=version_of,

@@ -23,11 +23,13 @@ def adapter(case: Mapping[str, Any]) -> dict[str, Any]:
     cannot run — a missing field, a value of the wrong type — raises
     :class:`VectorFileError` naming the defect: the case is malformed.
     """
+    from qproto.models.transition import EvaluationError  # a trace that is not a state of the system
+
     try:
         return generator_for(str(case["family"])).answer(case)
     except QprotoError:
         raise
-    except (KeyError, IndexError, TypeError, ValueError, AttributeError, ArithmeticError) as exc:
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError, ArithmeticError, EvaluationError) as exc:
         what = f"missing field {printable(exc, 60)}" if isinstance(exc, KeyError) else f"{type(exc).__name__}: {printable(exc, 160)}"
         raise VectorFileError(f"test {printable(case.get('tcId'), 20)}: the case cannot be run by qproto's models ({what})") from None
 

@@ -61,6 +61,9 @@ class FamilyGenerator:
             the older version and their bytes (see :meth:`version_for`).
         tolerance: the tolerance the generator writes in its groups; a file
             claiming a looser one for this family is refused on load.
+        optional_outputs: fields of ``output_order`` a test may lack; every
+            other one must be in each test's outputs (a file that drops
+            expected outputs would let any answer pass).
     """
 
     families: tuple[str, ...]
@@ -74,6 +77,7 @@ class FamilyGenerator:
     accepts: Callable[[Protocol], str | None] = field(default=lambda spec: None)
     version_of: Callable[[Protocol], str] | None = None
     tolerance: float = 1e-9
+    optional_outputs: tuple[str, ...] = ()
 
     def version_for(self, spec: Protocol) -> str:
         """The version written in (and seeding) ``spec``'s file."""

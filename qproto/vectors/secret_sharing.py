@@ -130,7 +130,9 @@ def answer(case: Mapping[str, Any]) -> dict[str, Any]:
     """qproto's secret-sharing model, with complex128 amplitudes."""
     spec = rebuild(case["model"], case.get("protocol", "vector-qss"))
     amps = [values.to_complex(a) for a in case["inputs"]["payload"]]
-    decoder = next(d for d in spec.decoders if list(d.shares) == list(case["inputs"]["decoder"]))
+    decoder = next((d for d in spec.decoders if list(d.shares) == list(case["inputs"]["decoder"])), None)
+    if decoder is None:
+        raise VectorFileError(f"inputs.decoder={values._short(case['inputs']['decoder'])} names no decoder of the model")
     st = qss.encode(spec, amps).numeric()
     out, reg = qss.decode(spec, decoder, st)
 

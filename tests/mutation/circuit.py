@@ -23,7 +23,15 @@ many input states, and each property's promise is checked against it:
   end state / the branch sum with Werner inputs centred on the prepared
   pairs, compared with the named Bell state and the claimed Werner output.
 
-SymPy is used only to read numbers and claimed formulas from the spec.
+Noise steps use textbook Kraus operators typed here.  SymPy is used only to
+read numbers and claimed formulas from the spec.
+
+Mutation operators: drop / duplicate / move / swap steps and corrections,
+change a control bit, a gate, a target (the acting party follows the
+register), the prepared Bell state, the measured register, swap outcome
+records, insert a gate or a noise channel, change a property's promise
+(probability, formula, Bell state, reduced state, outcome order), and
+combinations of two or three of these.
 """
 
 from __future__ import annotations
@@ -89,6 +97,23 @@ def _matrix(step: ApplyGate | Controlled) -> np.ndarray:
     if step.gate in TWO_QUBIT:
         return TWO_QUBIT[step.gate]
     raise Unsupported(f"gate {step.gate}")
+
+
+def _kraus(step: ApplyChannel) -> list[np.ndarray]:
+    """Textbook Kraus operators (Nielsen & Chuang §8.3), typed here."""
+    if step.kraus is not None or len(step.params) != 1:
+        raise Unsupported("explicit Kraus operators")
+    p = float(sp.Rational(str(step.params[0])))
+    eye, x, y, z = ONE_QUBIT["I"], ONE_QUBIT["X"], ONE_QUBIT["Y"], ONE_QUBIT["Z"]
+    if step.channel == "depolarizing":  # ρ ↦ (1 − p)ρ + p I/2
+        return [np.sqrt(1 - 3 * p / 4) * eye, np.sqrt(p / 4) * x, np.sqrt(p / 4) * y, np.sqrt(p / 4) * z]
+    if step.channel == "dephasing":
+        return [np.sqrt(1 - p) * eye, np.sqrt(p) * z]
+    if step.channel == "bit_flip":
+        return [np.sqrt(1 - p) * eye, np.sqrt(p) * x]
+    if step.channel == "amplitude_damping":
+        return [np.array([[1, 0], [0, np.sqrt(1 - p)]]), np.array([[0, np.sqrt(p)], [0, 0]])]
+    raise Unsupported(step.channel)
 
 
 def _prepared(step: Prepare, psi: np.ndarray | None) -> np.ndarray:
@@ -176,7 +201,9 @@ def simulate(spec: Any, inputs: dict[str, int], psi: np.ndarray | None,
         elif isinstance(step, Send):
             pass
         elif isinstance(step, ApplyChannel):
-            raise Unsupported("channels")
+            ops = _kraus(step)
+            axes = [sim.registers.index(t) for t in step.targets]
+            sim.branches = [(rec, sum(_apply(rho, k, axes, n) for k in ops)) for rec, rho in sim.branches]
         else:
             raise Unsupported(step.action)
         if each_step is not None:
@@ -563,6 +590,26 @@ def op_insert_gate(steps: Steps, spec: Any, rng: np.random.Generator) -> tuple[S
     return steps[:i] + [new] + steps[i:], f"insert {g} on {reg} before step {i + 1}"
 
 
+def op_insert_noise(steps: Steps, spec: Any, rng: np.random.Generator) -> tuple[Steps, str]:
+    """Noise on one register somewhere after it is prepared (p = 0 is the
+    identity channel: an equivalent mutant the checkers must still prove)."""
+    if not any(isinstance(s, Prepare) for s in steps):
+        return op_swap_adjacent(steps, spec, rng)
+    prepared_at: dict[str, int] = {}
+    for i, s in enumerate(steps):
+        if isinstance(s, Prepare):
+            for r in s.registers:
+                prepared_at.setdefault(r, i)
+    first = min(prepared_at.values())
+    i = int(rng.integers(first + 1, len(steps) + 1))
+    reg = _pick(rng, [r for r, k in prepared_at.items() if k < i])
+    channel = _pick(rng, ["depolarizing", "dephasing", "bit_flip", "amplitude_damping"])
+    p = _pick(rng, ["0", "1/3", "1"])
+    new = ApplyChannel(party=_owner(spec, steps, i, reg), channel=channel, params=(p,), targets=(reg,),
+                       text=f"{channel}({p}) on {reg}")
+    return steps[:i] + [new] + steps[i:], f"insert {channel}({p}) on {reg} before step {i + 1}"
+
+
 def op_reorder_block(steps: Steps, spec: Any, rng: np.random.Generator) -> tuple[Steps, str]:
     """Move one step to another position (reordered protocol)."""
     i = int(rng.integers(len(steps)))
@@ -572,16 +619,57 @@ def op_reorder_block(steps: Steps, spec: Any, rng: np.random.Generator) -> tuple
     return rest[:j] + [s] + rest[j:], f"move step {i + 1} to position {j + 1}"
 
 
+_CLAIMS = {
+    "probability": ("1/4", "1/2", "1/3", "1/8", "0"),
+    "expected": ("(2*F + 1)/3", "(5 - 2*F)/9", "(F + 1)/2", "F", "F1*F2 + (1 - F1)*(1 - F2)/3", "F1*F2", "(F1 + F2)/2"),
+    "bell": tuple(BELL),
+    "equals": ("I/2", "Matrix([[1, 0], [0, 0]])", "Matrix([[1/2, 1/2], [1/2, 1/2]])"),
+}
+
+
+def op_change_claim(spec: Any, rng: np.random.Generator) -> tuple[tuple[Any, ...], str]:
+    """A property's promise changed (a probability, a formula, a target Bell
+    state, a reduced state): the checker must compare with what the spec says."""
+    props = list(spec.properties)
+    cands = [(i, k) for i, p in enumerate(props) for k in p.args if k in _CLAIMS]
+    if not cands or rng.random() < 0.15:
+        # relabel the outcomes the promise reads: (y1, y2) -> (y2, y1)
+        tuples = [(i, k) for i, p in enumerate(props) for k in ("records", "inputs")
+                  if k in p.args and len(p.args[k]) > 1]
+        if tuples:
+            i, key = _pick(rng, tuples)
+            old_t = tuple(props[i].args[key])
+            props[i] = dataclasses.replace(props[i], args={**props[i].args, key: old_t[::-1]})
+            return tuple(props), f"{props[i].id}.{key}: {old_t} -> {old_t[::-1]}"
+        if not cands:
+            return tuple(props), "claim unchanged"
+    i, key = _pick(rng, cands)
+    old = props[i].args[key]
+    symbols = {"F"} if "F" in str(old) and "F1" not in str(old) else ({"F1", "F2"} if "F1" in str(old) else set())
+    options = [c for c in _CLAIMS[key] if c != old and (key != "expected" or _symbols_of(c) == symbols)]
+    if not options:
+        return tuple(props), "claim unchanged"
+    new = _pick(rng, options)
+    props[i] = dataclasses.replace(props[i], args={**props[i].args, key: new})
+    return tuple(props), f"{props[i].id}.{key}: {old} -> {new}"
+
+
+def _symbols_of(text: str) -> set[str]:
+    return {str(x) for x in sp.sympify(text).free_symbols}
+
+
 SINGLE = (
     op_drop, op_drop_any, op_duplicate, op_swap_adjacent, op_swap_corrections, op_control_bit, op_change_gate,
     op_change_bell, op_change_target, op_relabel_outcomes, op_measure_register, op_insert_gate, op_reorder_block,
+    op_insert_noise,
 )
 
 
-def _make(origin: Any, operator: str, what: str, steps: Steps, serial: int) -> Mutant:
+def _make(origin: Any, operator: str, what: str, steps: Steps, serial: int, properties: Any = None) -> Mutant:
     name = f"{origin.name}-m{serial}"
     try:
-        spec = dataclasses.replace(origin, name=name, steps=tuple(steps), variant_of=origin.name)
+        spec = dataclasses.replace(origin, name=name, steps=tuple(steps), variant_of=origin.name,
+                                   properties=origin.properties if properties is None else properties)
     except QprotoError as exc:
         return Mutant("circuit", origin.name, operator, what, None, rejected=str(exc))
     return Mutant("circuit", origin.name, operator, what, spec)
@@ -594,7 +682,15 @@ def mutants(rng: np.random.Generator) -> Iterator[Mutant]:
         origin = origins[int(rng.integers(len(origins)))]
         steps = list(origin.steps)
         serial += 1
-        if rng.random() < 0.2:
+        roll = rng.random()
+        if roll < 0.12:
+            props, what = op_change_claim(origin, rng)
+            if rng.random() < 0.3:  # and a step mutation on top
+                op = SINGLE[int(rng.integers(len(SINGLE)))]
+                steps, more = op(steps, origin, rng)
+                what = f"{what}; {more}"
+            yield _make(origin, "change_claim", what, steps, serial, props)
+        elif roll < 0.3:
             k = int(rng.integers(2, 4))
             names, whats = [], []
             for _ in range(k):
