@@ -276,3 +276,11 @@ def test_designers_variant_gets_a_bracket() -> None:
     assert r.sift == pytest.approx(float(born.sift_probability(spec, inst)), abs=1e-12)
     assert r.qber == pytest.approx(float(born.qber(spec, inst)), abs=1e-12)
     assert r.upper is not None and 0 < r.lower <= r.upper and r.gap < 1e-4
+
+
+def test_keyrate_refuses_an_empty_attack_in_one_line(capsys) -> None:
+    from qproto.cli import main
+
+    assert main(["keyrate", "bb84", "--attack", ""]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--attack='' is empty" in err[0]

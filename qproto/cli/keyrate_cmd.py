@@ -35,6 +35,9 @@ def register(sub: Any) -> None:
 
 
 def _channel(args: Any) -> dict[str, Any]:
+    for option in ("attack", "noise"):
+        if getattr(args, option) is not None and not getattr(args, option).strip():
+            raise ParameterError(f"--{option}='' is empty; give a value or drop the option")
     if args.attack:
         return {"attack": args.attack}
     if not args.noise:
