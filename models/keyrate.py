@@ -116,7 +116,8 @@ KEY_RATES: dict[str, KeyRate] = {
 def di_rate(qber: float, chsh: float) -> float:
     """Acín et al.'s rate with a *measured* CHSH value S (not the one a
     depolarized singlet would give): 1 − h(Q) − h((1 + √((S/2)² − 1))/2),
-    and 0 when |S| ≤ 2 (no device-independent key)."""
+    negative where no key can be distilled, and 0 when |S| ≤ 2 (no
+    device-independent key at all)."""
     import math
 
     s = abs(chsh)
@@ -126,7 +127,9 @@ def di_rate(qber: float, chsh: float) -> float:
     def h(x: float) -> float:
         return 0.0 if x <= 0 or x >= 1 else -x * math.log2(x) - (1 - x) * math.log2(1 - x)
 
-    return max(0.0, 1 - h(qber) - h((1 + math.sqrt(min(1.0, (s / 2) ** 2 - 1))) / 2))
+    # negative values are kept: a negative rate means no key, and hiding it as 0
+    # would make an accepted-but-insecure point look marginal
+    return 1 - h(qber) - h((1 + math.sqrt(min(1.0, (s / 2) ** 2 - 1))) / 2)
 
 
 def per_basis_rate(e_bit: float, e_phase: float) -> float:

@@ -173,7 +173,10 @@ def binomial_tail(n: int, p: Fraction | float | str, k: int, upper: bool = True)
 def _from_ln(ln: float) -> LogTail:
     lg = ln / math.log(10)
     e = math.floor(lg)
-    return LogTail(lg, f"{10 ** (lg - e):.10g}e{e:+d}")
+    m = float(f"{10 ** (lg - e):.10g}")
+    if m >= 10:  # 9.99999999995 rounds up to 10: carry into the exponent
+        m, e = m / 10, e + 1
+    return LogTail(lg, f"{m:.10g}e{e:+d}")
 
 
 def _log_hyper_term(total: int, errors: int, sample: int, j: int) -> float:

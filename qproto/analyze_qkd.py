@@ -12,6 +12,8 @@ the same figures as formulas in the interception fraction and the noise.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from functools import lru_cache
 from typing import Any
 
@@ -159,15 +161,16 @@ def _analyze(spec: Any, args: Any, inst: Any, attack: Attack | None, noise: Atta
         text, ref = kr.text, kr.reference
         if per_basis_est:
             r = model.secret_fraction(spec, name, q, per_basis)
-            rate = None if r is None else max(r, 0.0)
+            rate = None if r is None else float(r)  # negative: no key (kept, not clipped to 0)
             if name == "shor-preskill":
                 text, ref = PER_BASIS_TEXT, PER_BASIS_REFERENCE
             else:
                 text = f"{kr.text}  [at the largest per-basis QBER]"
         elif name == "di-chsh-acin" and "chsh" in doc and qf is not None:
             rate = di_rate(qf, float(doc["chsh"]["value"]))  # with the CHSH value the Born rule gives for this line
+            text = "1 − h(Q) − h((1 + √((S/2)² − 1))/2) at the measured Q and S"
         elif qf is not None and qf <= float(sp.N(kr.domain_high)):
-            rate = max(float(kr(qf)), 0.0)
+            rate = float(kr(qf))  # negative: no key (kept, not clipped to 0)
         rates.append({
             "formula": name,
             "rate": text,
@@ -193,6 +196,12 @@ def _analyze(spec: Any, args: Any, inst: Any, attack: Attack | None, noise: Atta
         doc["estimation"]["e_phase"] = {"value": e_phase}
         doc["estimation"]["text"] = ("abort when any basis' sample error rate exceeds the threshold "
                                      "(Lo, Chau, Ardehali, J. Cryptology 18, 133 (2005))")
+    if isinstance(spec, EntanglementQKD):
+        # the acceptance rule lives with the adversary engine (QBER, Bell
+        # test and, for a DI rate, the rate at the measured (Q, S)): one source
+        from qproto.proofs.adversary import figures
+
+        doc["estimation"]["accepted"] = bool(figures(spec, inst)["accepted"])
     if getattr(args, "rounds", None) and per_basis_est:
         doc["estimation"]["rounds"] = args.rounds
         doc["estimation"]["abort_probability"] = per_basis_abort(spec, inst, per_basis, args.rounds)
@@ -201,12 +210,34 @@ def _analyze(spec: Any, args: Any, inst: Any, attack: Attack | None, noise: Atta
             doc["estimation"]["abort_probability"] = {"value": 1.0}
         else:
             doc["estimation"]["rounds"] = args.rounds
-            doc["estimation"]["abort_probability"] = {
-                "value": abort_probability(args.rounds, sift, qf,
-                                           spec.sample_fraction, spec.abort_threshold),
-                "method": "exact binomial sum: n ~ Bin(N, sift·s) disclosed bits, errors ~ Bin(n, QBER)",
-            }
+            doc["estimation"]["abort_probability"] = pooled_abort(args.rounds, sift, qf, spec)
     return doc
+
+
+#: Up to this many rounds P(abort) and P(accept) are summed in log space
+#: (relative accuracy, seconds at 10⁸); beyond, the float sum of
+#: :func:`abort_probability` (absolute accuracy about 1e-10) is reported.
+LOG_SPACE_ROUNDS = 10**8
+
+
+def pooled_abort(rounds: int, sift: Any, qber: Any, spec: Any) -> dict[str, Any]:
+    """P(abort) and P(accept) after ``rounds`` rounds of pooled estimation.
+    ε-security lives in the small tail, so both are given with *relative*
+    accuracy (log space, :mod:`qproto.proofs.abort_statistics`) whenever the
+    cost allows."""
+    how = "n ~ Bin(N, sift·s) disclosed bits, errors ~ Bin(n, QBER); abort when errors > threshold·n or n = 0"
+    if rounds <= LOG_SPACE_ROUNDS:
+        from qproto.proofs.abort_statistics import estimate_outcome_probability
+
+        args = (rounds, Fraction(str(float(sift))), float(qber), Fraction(str(spec.sample_fraction)), Fraction(str(spec.abort_threshold)))
+        abort = estimate_outcome_probability(*args, outcome="abort")
+        accept = estimate_outcome_probability(*args, outcome="accept")
+        return {"value": abort.value, "abort": abort.to_json(), "accept": accept.to_json(),
+                "method": "binomial sums in log space (relative accuracy stated per value): " + how}
+    value = abort_probability(rounds, sift, qber, spec.sample_fraction, spec.abort_threshold)
+    return {"value": value, "absolute_accuracy": 1e-10,
+            "method": f"float binomial sum (absolute accuracy about 1e-10; above {LOG_SPACE_ROUNDS} rounds the log-space "
+                      "sum is not run): " + how}
 
 
 def _formulas_within_budget(spec: Any) -> dict[str, str]:
@@ -294,8 +325,16 @@ def render(doc: dict[str, Any], console: Any) -> None:
         t.add_row("estimation", f"per basis (key basis {est['key_basis']}: e_bit {est['e_bit']['value']:.6g}, "
                   f"e_phase {est['e_phase']['value']:.6g}); "
                   + ("accepted" if est["accepted_asymptotically"] else "ABORT (a basis exceeds the threshold)"))
+    if "accepted" in est:
+        t.add_row("acceptance", "accepted" if est["accepted"] else "ABORT (QBER, Bell test or device-independent rate)")
     if "abort_probability" in est:
-        t.add_row(f"P(abort) for N={est.get('rounds')}", f"{est['abort_probability']['value']:.6g}")
+        ap = est["abort_probability"]
+        for what in ("abort", "accept"):
+            if what in ap:
+                t.add_row(f"P({what}) for N={est.get('rounds')}",
+                          f"{ap[what]['scientific']} (relative accuracy {ap[what]['relative_accuracy']:.1g})")
+        if "abort" not in ap:
+            t.add_row(f"P(abort) for N={est.get('rounds')}", f"{ap['value']:.6g}")
     for k, v in doc["formulas"].items():
         t.add_row(k, escape(v))
     t.add_row("arithmetic", escape(doc["arithmetic"]["text"]))

@@ -56,7 +56,10 @@ _COMMON = (
     Property(
         id="threshold-below-rate-zero",
         statement="The abort threshold lies below the zero of the asymptotic key rate the spec relies on (its first key-rate "
-        "formula, at the statistics of depolarizing noise; exact to 50 digits, the zero certified by interval arithmetic).",
+        "formula, at the statistics of depolarizing noise; exact to 50 digits, the zero certified by interval arithmetic).  A "
+        "spec with no closed-form rate uses the certified numerical rate (Winick, Lütkenhaus, Coles 2018; asymptotic, "
+        "collective attacks, one-way post-processing, trusted devices, single photons, Eve constrained by the QBER and "
+        "sift rates only): its lower bound must be positive at every depolarizing level up to the threshold.",
         engine="adversary", check="adversary.threshold-below-rate-zero",
     ),
     Property(

@@ -66,6 +66,9 @@ def test_intercept_resend_detected_covers_every_basis() -> None:  # item 8
     v = _verdict(_variant("qkd_adv_bob_z_only"), "intercept-resend-detected")
     assert v.status.value == "refuted"
     assert v.evidence["counterexample"]["figures"]["qber"] < 1e-9
+    # and the Fuchs–Peres identity over the (empty) X rounds is vacuous, not an exception that sinks the run
+    fp = _verdict(_variant("qkd_adv_bob_z_only"), "fuchs-peres-figures")
+    assert fp.status.value == "error" and "vacuous" in fp.summary
 
 
 def test_soundness_abort_states_its_margin() -> None:  # item 8
