@@ -106,6 +106,10 @@ def load_module(target: str) -> list[Protocol]:
 
 def resolve_many(target: str) -> list[Protocol]:
     """All specs a command-line argument names."""
+    if target.endswith(".qasm"):
+        from qproto.qasm import load_qasm
+
+        return [load_qasm(target)]
     if target.endswith(".py") or os.sep in target:
         return load_file(target)
     if ":" in target:

@@ -69,3 +69,24 @@ def test_bad_programs_give_one_line_errors(text: str, fragment: str) -> None:
 def test_what_openqasm_cannot_say_is_refused_on_export() -> None:
     with pytest.raises(SpecError, match="OpenQASM export covers plain circuit protocols"):
         export_qasm(catalogue.find("bbpssw"))
+
+
+def test_cli_exports_and_verifies_the_program(tmp_path, capsys) -> None:
+    from qproto.cli import main
+
+    out = tmp_path / "teleportation.qasm"
+    assert main(["export", "teleportation", "--qasm", "--out", str(out)]) == 0
+    assert out.read_text().startswith("OPENQASM 3.0;")
+    assert main(["verify", str(out), "--engine", "algebra"]) == 0
+    flawed = tmp_path / "flawed.qasm"
+    flawed.write_text(out.read_text().replace("if (m1 == 1) { z b; }", ""))
+    assert main(["verify", str(flawed), "--property", "correction-restores-input"]) == 1
+
+
+def test_cli_refuses_what_it_cannot_export_in_one_line(tmp_path, capsys) -> None:
+    from qproto.cli import main
+
+    assert main(["export", "bbpssw", "--qasm", "--out", str(tmp_path / "x.qasm")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "OpenQASM export covers plain circuit protocols" in err[0]
+    assert not (tmp_path / "x.qasm").exists()

@@ -36,6 +36,7 @@ COMMAND_MODULES = [
     "qproto.cli.simulate_cmd",
     "qproto.cli.vectors_cmd",
     "qproto.cli.keyrate_cmd",
+    "qproto.cli.export_cmd",
 ]
 
 
