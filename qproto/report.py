@@ -23,7 +23,11 @@ _STYLE = {
 def summary(verdicts: list[Verdict], seconds: float) -> dict[str, Any]:
     counts = Counter(v.status.value for v in verdicts)
     failed = [f"{v.protocol}/{v.property}" for v in verdicts if not v.ok]
+    # a dropped false lemma or a progress measure that does not decrease is
+    # worth a reader's attention even inside a proved verdict
+    warnings = [f"{v.protocol}/{v.property}: {w}" for v in verdicts for w in v.evidence.get("warnings", ())]
     return {
+        "warnings": warnings,
         "protocols": len({v.protocol for v in verdicts}),
         "properties": len(verdicts),
         "ok": len(verdicts) - len(failed),
@@ -59,7 +63,8 @@ def render_text(verdicts: list[Verdict], seconds: float, console: Any) -> None:
     s = summary(verdicts, seconds)
     line = ", ".join(f"{n} {k}" for k, n in s["by_status"].items())
     verdict = "[bold green]OK[/]" if s["exit_code"] == 0 else f"[bold red]NOT OK[/] ({', '.join(s['not_ok'])})"
-    console.print(f"{s['properties']} properties of {s['protocols']} protocols: {line} in {s['seconds']} s — {verdict}")
+    warned = f"; {len(s['warnings'])} warning(s): " + "; ".join(s["warnings"]) if s["warnings"] else ""
+    console.print(f"{s['properties']} properties of {s['protocols']} protocols: {line} in {s['seconds']} s — {verdict}{warned}")
 
 
 def _evidence_line(v: Verdict) -> str:

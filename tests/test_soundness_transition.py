@@ -235,3 +235,14 @@ def test_mutant_stream_is_seeded_and_covers_every_operator():
     assert a == first(3)
     assert {op for _, op, _ in a} == set(mt.OPERATORS)
     assert {o for o, _, _ in a} == set(mt.ORIGINS)
+
+
+def test_a_dropped_false_lemma_shows_in_the_summary_line(capsys) -> None:
+    from pathlib import Path
+
+    from qproto.cli import main
+
+    spec = Path(__file__).parent / "designer_variants" / "ts_false_lemma.py"
+    assert main(["verify", str(spec)]) == 0
+    last = [l for l in capsys.readouterr().out.splitlines() if l.strip()][-2:]
+    assert "warning(s)" in " ".join(last) and "never-corrupted" in " ".join(last)

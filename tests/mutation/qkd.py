@@ -285,6 +285,9 @@ _DECIDERS = {
     "threshold-below-rate-zero": _threshold,
     "intercept-resend-detected": _intercept_resend,
 }
+#: Only these are verified per mutant (the driver reads this): the others
+#: would cost the attack search's time and stay uncovered.
+PROPERTIES = tuple(_DECIDERS)
 
 
 def ground_truth(spec: Any, prop: Any) -> Truth:
