@@ -90,8 +90,14 @@ class Sim:
 def _matrix(step: ApplyGate | Controlled) -> np.ndarray:
     if getattr(step, "matrix", None) is not None:
         return np.array([[complex(sp.sympify(e)) for e in row] for row in step.matrix])  # type: ignore[union-attr]
-    if getattr(step, "params", ()):
-        raise Unsupported(f"rotation {step.gate}")
+    params = getattr(step, "params", ())
+    if step.gate in ("RX", "RY", "RZ") and len(params) == 1:
+        t = float(sp.sympify(params[0]))
+        c, s_ = np.cos(t / 2), np.sin(t / 2)
+        return {"RX": np.array([[c, -1j * s_], [-1j * s_, c]]), "RY": np.array([[c, -s_], [s_, c]]),
+                "RZ": np.diag([np.exp(-1j * t / 2), np.exp(1j * t / 2)])}[step.gate]
+    if params:
+        raise Unsupported(f"parameters of {step.gate}")
     if step.gate in ONE_QUBIT:
         return ONE_QUBIT[step.gate]
     if step.gate in TWO_QUBIT:

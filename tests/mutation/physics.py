@@ -21,141 +21,30 @@ import numpy as np
 import sympy as sp
 
 from qproto.spec.catalogue import find
-from qproto.spec.circuit import ApplyGate, Controlled, Measure, Prepare
+from qproto.spec.circuit import ApplyGate
 from qproto.spec.errors import QprotoError
 from qproto.spec.protocol import replace_step
 
+from .circuit import BELL, Unsupported, reduced, simulate
 from .core import Mutant, Truth
 
 TOL = 1e-8
 _R = 1 / np.sqrt(2)
-_FIXED = {
-    "I": np.eye(2), "X": np.array([[0, 1], [1, 0]]), "Y": np.array([[0, -1j], [1j, 0]]),
-    "Z": np.diag([1, -1]), "H": np.array([[_R, _R], [_R, -_R]]), "S": np.diag([1, 1j]),
-    "T": np.diag([1, np.exp(1j * np.pi / 4)]),
-    "CNOT": np.array([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0]]),
-    "CZ": np.diag([1, 1, 1, -1]),
-    "SWAP": np.array([[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]]),
-}
-BELL = {
-    "phi+": np.array([1, 0, 0, 1]) * _R, "phi-": np.array([1, 0, 0, -1]) * _R,
-    "psi+": np.array([0, 1, 1, 0]) * _R, "psi-": np.array([0, 1, -1, 0]) * _R,
-}
 # DEJMPS' coefficient order A, B, C, D.
 DEJMPS_ORDER = ("phi+", "psi-", "psi+", "phi-")
 
 
 # ---------------------------------------------------------------------------
-# a plain density-matrix simulator for circuit specs
+# circuits run on the campaign's plain density-matrix simulator
+# (tests/mutation/circuit.py), with noisy pairs in place of the ideal ones
 # ---------------------------------------------------------------------------
 
 
-class Unsupported(Exception):
-    """A step this simulator does not model: the ground truth is unknown."""
-
-
-def _gate(step: ApplyGate | Controlled) -> np.ndarray:
-    params = getattr(step, "params", ())
-    if getattr(step, "matrix", None) is not None:
-        return np.array([[complex(sp.sympify(e)) for e in row] for row in step.matrix])  # type: ignore[union-attr]
-    if step.gate in _FIXED:
-        return _FIXED[step.gate].astype(complex)
-    if step.gate in ("RX", "RY", "RZ") and len(params) == 1:
-        t = float(sp.sympify(params[0]))
-        c, s = np.cos(t / 2), np.sin(t / 2)
-        return {"RX": np.array([[c, -1j * s], [-1j * s, c]]), "RY": np.array([[c, -s], [s, c]]),
-                "RZ": np.diag([np.exp(-1j * t / 2), np.exp(1j * t / 2)])}[step.gate]
-    raise Unsupported(f"gate {step.gate}")
-
-
-def _apply(rho: np.ndarray, u: np.ndarray, idx: list[int], n: int) -> np.ndarray:
-    k = len(idx)
-    t = rho.reshape((2,) * (2 * n))
-    ut = u.reshape((2,) * (2 * k))
-    # rho -> U rho U†, acting on the row axes idx and the column axes n + idx.
-    t = np.tensordot(ut, t, axes=(list(range(k, 2 * k)), idx))
-    t = np.moveaxis(t, list(range(k)), idx)
-    t = np.tensordot(t, ut.conj(), axes=([n + i for i in idx], list(range(k, 2 * k))))
-    t = np.moveaxis(t, list(range(2 * n - k, 2 * n)), [n + i for i in idx])
-    return t.reshape(2 ** n, 2 ** n)
-
-
-def _project(rho: np.ndarray, i: int, bit: int, n: int) -> np.ndarray:
-    p = np.zeros((2, 2))
-    p[bit, bit] = 1
-    return _apply(rho, p, [i], n)
-
-
-def partial_state(rho: np.ndarray, keep: list[int], n: int) -> np.ndarray:
-    t = rho.reshape((2,) * (2 * n))
-    drop = [i for i in range(n) if i not in keep]
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    rows = [letters[i] for i in range(n)]
-    cols = [letters[i].upper() for i in range(n)]
-    for i in drop:
-        cols[i] = rows[i]
-    out = "".join(rows[i] for i in keep) + "".join(cols[i] for i in keep)
-    t = np.einsum("".join(rows) + "".join(cols) + "->" + out, t)
-    d = 2 ** len(keep)
-    return t.reshape(d, d)
-
-
-def _initial(spec: Any, resources: dict[tuple[str, ...], np.ndarray]) -> tuple[np.ndarray, list[str]]:
-    """The product of the prepared blocks in register order.  ``resources``
-    maps a prepared register pair to the density matrix that replaces the
-    spec's ideal state (a Werner or Bell-diagonal pair)."""
-    names = [r.name for r in spec.registers]
-    n = len(names)
-    blocks: list[tuple[list[int], np.ndarray]] = []
-    prepared: set[str] = set()
-    for step in spec.steps:
-        if isinstance(step, Prepare):
-            regs = tuple(step.registers)
-            if regs in resources:
-                blocks.append(([names.index(r) for r in regs], resources[regs]))
-            elif step.state.startswith("bell:") and step.state[5:] in BELL and len(regs) == 2:
-                v = BELL[step.state[5:]]
-                blocks.append(([names.index(r) for r in regs], np.outer(v, v.conj())))
-            else:
-                raise Unsupported(f"prepare {step.state}")
-            prepared.update(regs)
-    for i, r in enumerate(names):
-        if r not in prepared:
-            blocks.append(([i], np.diag([1.0, 0.0]).astype(complex)))
-    rho = np.ones((1, 1), dtype=complex)
-    order: list[int] = []
-    for idx, b in blocks:
-        rho = np.kron(rho, b)
-        order += idx
-    # kron order is `order`; permute to register order.
-    t = rho.reshape((2,) * (2 * n))
-    perm = [order.index(i) for i in range(n)]
-    t = t.transpose(perm + [n + p for p in perm])
-    return t.reshape(2 ** n, 2 ** n), names
-
-
 def run_circuit(spec: Any, resources: dict[tuple[str, ...], np.ndarray]) -> tuple[list[tuple[dict[str, int], np.ndarray]], list[str]]:
-    """Every branch (classical record, unnormalised density matrix)."""
-    rho, names = _initial(spec, resources)
-    n = len(names)
-    branches = [({}, rho)]
-    for step in spec.steps:
-        if isinstance(step, ApplyGate):
-            u = _gate(step)
-            idx = [names.index(t) for t in step.targets]
-            branches = [(rec, _apply(r, u, idx, n)) for rec, r in branches]
-        elif isinstance(step, Controlled):
-            u = _gate(step)
-            idx = [names.index(t) for t in step.targets]
-            branches = [(rec, _apply(r, u, idx, n) if rec.get(step.when) == 1 else r) for rec, r in branches]
-        elif isinstance(step, Measure):
-            i = names.index(step.register)
-            branches = [({**rec, step.record: b}, _project(r, i, b, n)) for rec, r in branches for b in (0, 1)]
-        elif step.action in ("prepare", "send"):
-            continue
-        else:
-            raise Unsupported(f"step {step.action}")
-    return branches, names
+    """Every branch (classical record, unnormalised density matrix) and the
+    register order of the matrices."""
+    sim = simulate(spec, {}, None, overrides=resources)
+    return sim.branches, sim.registers
 
 
 def werner(f: float, bell: str = "phi+") -> np.ndarray:
@@ -181,10 +70,8 @@ def purification_round(spec: Any, resource: Callable[[], np.ndarray]) -> tuple[f
     """Success probability and normalised kept pair of one round."""
     pairs = tuple(tuple(p) for p in spec.pairs)
     branches, names = run_circuit(spec, {pairs[0]: resource(), pairs[1]: resource()})
-    n = len(names)
     ra, rb = spec.records
-    keep = [names.index(r) for r in pairs[0]]
-    kept = sum((partial_state(r, keep, n) for rec, r in branches
+    kept = sum((reduced(r, names, pairs[0]) for rec, r in branches
                 if (rec[ra] == rec[rb]) == (spec.keep == "equal")), np.zeros((4, 4), dtype=complex))
     p = float(np.real(np.trace(kept)))
     return p, kept / p if p > 1e-12 else kept
@@ -278,8 +165,7 @@ def swap_output(swap: Any, f1: float, f2: float) -> np.ndarray:
     """The corrected end-to-end state averaged over the outcomes."""
     pairs = (("a", "r1"), ("r2", "c"))
     branches, names = run_circuit(swap, {pairs[0]: werner(f1), pairs[1]: werner(f2)})
-    keep = [names.index("a"), names.index("c")]
-    return sum(partial_state(r, keep, len(names)) for _, r in branches)
+    return sum(reduced(r, names, ("a", "c")) for _, r in branches)
 
 
 def _is_werner(rho: np.ndarray) -> bool:

@@ -56,7 +56,7 @@ from qproto.models import transition as interp
 from qproto.proofs.statemachine import DEFAULT_BOUND
 from qproto.spec import catalogue
 from qproto.spec.errors import QprotoError
-from qproto.spec.protocol import Parameter, Property
+from qproto.spec.protocol import Property
 from qproto.spec.transition import BoolOp, Expr, Transition, TransitionSystem, parse
 
 from .core import Mutant, Truth
