@@ -120,3 +120,18 @@ def test_worst_case_search_finds_the_b92_attack_from_the_spec_alone() -> None:  
     label = v.evidence["counterexample"]["attack"]
     f = figures(spec, parse_attack(label).instrument())  # the label replays (qproto analyze ... --attack LABEL)
     assert f["accepted"] and key_slack(f) < 0 and f["holevo_ae"] > f["info_ab"]
+
+
+def test_six_state_fuchs_peres_claims_only_what_is_checked() -> None:  # item 7
+    import dataclasses
+
+    six = find("six-state")
+    prop = six.property("fuchs-peres-figures")
+    assert "Z and X rounds only" in prop.statement and "no optimality is claimed" in prop.statement
+    # widening the claim to the Y rounds (QBER 2D(1−D) there, Bruß 1998) is refuted, with the basis and D
+    wide = tuple(dataclasses.replace(p, args={"bases": ("Z", "X", "Y")}) if p.id == prop.id else p for p in six.properties)
+    v = _verdict(six.variant("six-state-fuchs-peres-every-basis", properties=wide), "fuchs-peres-figures")
+    assert v.status.value == "refuted"
+    assert v.evidence["counterexample"]["basis"] == "Y"
+    # residual = P(sifted in Y)·(QBER_Y − D) with QBER_Y = 2D(1−D) and P(sifted in Y) = 1/9
+    assert abs(v.evidence["counterexample"]["qber_residual_at_D"] - (2 * 0.1 * 0.9 - 0.1) / 9) < 1e-12
