@@ -624,8 +624,15 @@ def test_sigterm_during_generate_leaves_the_whole_set_or_nothing(tmp_path):
          "superdense-coding", "teleportation", "bb84", "e91", "--count", "1", "--out", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
-    time.sleep(3)  # somewhere in the generation (or already done): either way the outcome below holds
-    proc.send_signal(signal.SIGTERM)
+    # Signal only once the generator has made its temporary folder beside
+    # --out (so the CLI's handler is installed: a fixed sleep raced with a
+    # slow import on a loaded machine); if the set is already in place, let
+    # the run finish.
+    deadline = time.monotonic() + 240
+    while proc.poll() is None and not any(tmp_path.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if proc.poll() is None and not out.exists():
+        proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=300)
     assert "Traceback" not in err
     names = sorted(p.name for p in tmp_path.iterdir())
