@@ -369,18 +369,9 @@ def _log_abs(w: float) -> float:
 
 
 def _hops_min(network: Network, source: str, target: str) -> int:
-    """Fewest hops from source to target (breadth-first)."""
-    dist = {source: 0}
-    frontier = [source]
-    while frontier:
-        nxt = []
-        for u in frontier:
-            for m in network.neighbours(u):
-                if m not in dist:
-                    dist[m] = dist[u] + 1
-                    nxt.append(m)
-        frontier = nxt
-    return dist[target]
+    """Fewest hops from source to target (links are undirected, so the
+    breadth-first distances to ``target`` serve)."""
+    return _hop_distances(network, target)[source]
 
 
 def route(network: Network, source: str, target: str, threshold: Fraction | str | float, max_rounds: int = 3) -> RouteResult:

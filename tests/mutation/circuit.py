@@ -47,7 +47,7 @@ from qproto.spec.catalogue import find
 from qproto.spec.circuit import ApplyChannel, ApplyGate, Controlled, Measure, Prepare, Send
 from qproto.spec.errors import QprotoError
 
-from .core import Mutant, Truth
+from .core import Mutant, Truth, dispatch
 
 TOL = 1e-9
 _R = 1 / np.sqrt(2)
@@ -364,7 +364,7 @@ def _isotropic(f: float, centre: np.ndarray) -> np.ndarray:
 
 
 def _average_fidelity(spec: Any, prop: Any) -> Truth:
-    inp, out, resource = prop.args["input"], prop.args["output"], tuple(prop.args["resource"])
+    out, resource = prop.args["output"], tuple(prop.args["resource"])
     F = sp.Symbol(prop.args["symbol"])
     claim = sp.sympify(prop.args["expected"], locals={prop.args["symbol"]: F}, rational=True)
     centre = _prepared_on(spec, resource)
@@ -424,13 +424,7 @@ TRUTHS: dict[str, Callable[[Any, Any], Truth]] = {
 
 
 def ground_truth(spec: Any, prop: Any) -> Truth:
-    fn = TRUTHS.get(prop.check)
-    if fn is None:
-        return Truth.UNKNOWN
-    try:
-        return fn(spec, prop)
-    except (Unsupported, KeyError, ValueError):
-        return Truth.UNKNOWN
+    return dispatch(TRUTHS, spec, prop, (Unsupported, KeyError, ValueError))
 
 
 # ---------------------------------------------------------------------------

@@ -93,6 +93,20 @@ class Report:
         )
 
 
+def dispatch(truths: dict[str, Callable[[Any, Any], Truth]], spec: Any, prop: Any,
+             undecidable: tuple[type[BaseException], ...]) -> Truth:
+    """A family's ``ground_truth``: the decider registered for the
+    property's check, UNKNOWN where there is none or it raises one of
+    ``undecidable`` (a step or value its road does not model)."""
+    fn = truths.get(prop.check)
+    if fn is None:
+        return Truth.UNKNOWN
+    try:
+        return fn(spec, prop)
+    except undecidable:
+        return Truth.UNKNOWN
+
+
 CLAIMS = {"proved", "bounded", "tested"}
 DENIES = {"refuted", "limitation"}
 

@@ -26,7 +26,7 @@ from qproto.spec.errors import QprotoError
 from qproto.spec.protocol import replace_step
 
 from .circuit import BELL, Unsupported, reduced, simulate
-from .core import Mutant, Truth
+from .core import Mutant, Truth, dispatch
 
 TOL = 1e-8
 _R = 1 / np.sqrt(2)
@@ -417,13 +417,7 @@ TRUTHS: dict[str, Callable[[Any, Any], Truth]] = {
 
 
 def ground_truth(spec: Any, prop: Any) -> Truth:
-    fn = TRUTHS.get(prop.check)
-    if fn is None:
-        return Truth.UNKNOWN
-    try:
-        return fn(spec, prop)
-    except Unsupported:
-        return Truth.UNKNOWN
+    return dispatch(TRUTHS, spec, prop, (Unsupported,))
 
 
 # --- claim mutations: a nudged number in a claimed expression --------------
