@@ -1,99 +1,186 @@
-"""Benchmark: the bit-packed BB84 simulator against a naive per-element
-NumPy version, measured in the same run.
+"""Benchmark: qproto's bit-packed BB84 simulator against a bit-packed NumPy
+baseline (``baseline_qkd_numpy.py``), in the same run, interleaved.
 
-Prints qubits/s with and without an intercept-resend eavesdropper (f = 1/2)
-at N = 10^8, the ratio to the naive version (one bool/float per round,
-measured at N = 10^7 to keep its memory reasonable, extrapolated per
-qubit), and the peak memory of a streamed N = 10^9 run (tracemalloc for
-NumPy allocations, and the process's max RSS).
+For Eve on every round (f = 1) and on a tenth (f = 0.1), at N rounds
+(default 10^8), ``--repeat`` interleaved repetitions (default 3) of:
 
-    .venv/bin/python benchmarks/bench_qkd_sim.py [--rounds 1e8] [--naive-rounds 1e7] [--big 1e9] [--skip-big]
+- ``qproto``: ``simulate(BB84, N, seed, intercept-resend:fraction=f,
+  keep_transcript=False)`` (the streamed summary, what ``qproto simulate``
+  runs);
+- ``qproto+transcript``: the same at N/10 with every round's fields kept
+  (the round-by-round path), scaled to N;
+- ``baseline``: the bit-packed NumPy script;
+- ``floor``: drawing the minimum number of random bits a round-by-round
+  simulator needs — the entropy of one round's record (Alice's bit and
+  basis, Bob's basis and bit, Eve's choice and basis, the sample flag):
+  3 + h(f) + f + 1/2 + f/4 + h(s)/2 bits per round — as raw 64-bit words;
+- ``drawn``: drawing as many raw words as qproto's engine actually draws
+  (counted).
+
+Then, in fresh processes, the streamed runs at 10^9 and 10^10 rounds (peak
+RSS from ``wait4``), the exact abort probability's share at 10^9 (its time
+against the simulation's), and ``qproto simulate --rounds 10^9`` end to end.
+
+    .venv/bin/python benchmarks/bench_qkd_sim.py [--rounds 1e8] [--repeat 3] [--big 1e9,1e10] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
-import time
-import tracemalloc
+import json
+import math
+import os
+import sys
+from pathlib import Path
 
 import numpy as np
 
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
+
+import baseline_qkd_numpy as baseline  # noqa: E402
+import timing  # noqa: E402
+
+from qproto.models import qkd_sim  # noqa: E402
+from qproto.models.attacks import parse_attack  # noqa: E402
+from qproto.spec.bb84 import BB84  # noqa: E402
+
+SAMPLE = 0.1
+
+
+def h(p: float) -> float:
+    return 0.0 if p in (0.0, 1.0) else -p * math.log2(p) - (1 - p) * math.log2(1 - p)
+
+
+def round_entropy(f: float, s: float = SAMPLE) -> float:
+    """Bits of randomness in one round's record (BB84, fair bases, Eve in
+    Z/X with probability 1/2 each on a fraction f): Alice's bit and basis
+    and Bob's basis (3), whether Eve intercepts (h(f)) and her basis (f),
+    Bob's coin when his basis differs from the state's (1/2), Eve's own coin
+    where it reaches Bob's bit (f/4), the sample flag on sifted rounds
+    (h(s)/2)."""
+    return 3 + h(f) + f + 0.5 + f / 4 + h(s) / 2
+
+
+def words_drawn(rounds: int, attack) -> int:
+    """Raw 64-bit words the engine draws for one run (counted)."""
+    drawn = []
+    real = qkd_sim.random_words
+    qkd_sim.random_words = lambda rng, n: drawn.append(n) or real(rng, n)
+    try:
+        qkd_sim.simulate(BB84, rounds, 1, attack, keep_transcript=False)
+    finally:
+        qkd_sim.random_words = real
+    return sum(drawn)
+
+
+def draw(words: int) -> None:
+    bitgen = np.random.default_rng(0).bit_generator
+    chunk = 1 << 14
+    for lo in range(0, words, chunk):
+        bitgen.random_raw(min(chunk, words - lo))
+
+
+def compare(n: int, fraction: float, repeat: int) -> dict:
+    attack = parse_attack(f"intercept-resend:fraction={fraction}")
+    small = max(64, n // 10)
+    drawn = words_drawn(n, attack)
+    floor_words = math.ceil(n * round_entropy(fraction) / 64)
+    cases = {
+        "qproto": lambda: qkd_sim.simulate(BB84, n, 1, attack, keep_transcript=False).summary,
+        "baseline": lambda: baseline.bb84(n, 1, fraction),
+        "floor": lambda: draw(floor_words),
+        "drawn": lambda: draw(drawn),
+        "qproto+transcript": lambda: qkd_sim.simulate(BB84, small, 1, attack, keep_transcript=True).summary,
+    }
+    t = timing.interleaved(cases, repeat)
+    scale = n / small
+    for k in ("cpu", "wall"):
+        t["qproto+transcript"][k] = {m: v * scale for m, v in t["qproto+transcript"][k].items()}
+    s, b = t["qproto"]["result"], t["baseline"]["result"]
+    q_cpu, b_cpu = t["qproto"]["cpu"]["median"], t["baseline"]["cpu"]["median"]
+    return {
+        "fraction": fraction,
+        "rounds": n,
+        "bits_per_round_drawn": 64 * drawn / n,
+        "bits_per_round_minimum": round_entropy(fraction),
+        "times": {k: {"cpu": v["cpu"], "wall": v["wall"]} for k, v in t.items()},
+        "rounds_per_cpu_second": {k: n / v["cpu"]["median"] for k, v in t.items()},
+        "ratio_vs_baseline_cpu": b_cpu / q_cpu,
+        "ratio_vs_baseline_wall": t["baseline"]["wall"]["median"] / t["qproto"]["wall"]["median"],
+        "ratio_to_floor_cpu": q_cpu / t["floor"]["cpu"]["median"],
+        "ratio_to_drawn_cpu": q_cpu / t["drawn"]["cpu"]["median"],
+        "qber": {"qproto": s.qber, "baseline": b["sifted_errors"] / b["sifted"], "exact": fraction / 4},
+    }
+
+
+BIG_SCRIPT = """
+import json, sys, time
+sys.path.insert(0, {root!r})
 from qproto.models.attacks import parse_attack
-from qproto.models.qkd_sim import simulate
+from qproto.models.qkd_sim import abort_probability, simulate
 from qproto.spec.bb84 import BB84
+n, f = {n}, {f}
+attack = parse_attack(f"intercept-resend:fraction={{f}}")
+c = time.process_time()
+r = simulate(BB84, n, 2, attack, keep_transcript=False)
+sim = time.process_time() - c
+c = time.process_time()
+p = abort_probability(n, "1/2", f / 4, r.summary.sample_fraction, r.summary.threshold)
+ab = time.process_time() - c
+print(json.dumps({{"sim_cpu": sim, "abort_cpu": ab, "abort": p, "qber": r.summary.qber}}))
+"""
 
 
-def naive_bb84(rounds: int, seed: int, fraction: float, sample_fraction: float = 0.1) -> dict[str, int]:
-    """One array element per round, the textbook way: the baseline."""
-    rng = np.random.default_rng(seed)
-    a = rng.integers(0, 2, rounds, dtype=np.uint8)
-    alpha = rng.integers(0, 2, rounds, dtype=np.uint8)
-    beta = rng.integers(0, 2, rounds, dtype=np.uint8)
-    state_bit, state_basis = a.copy(), alpha.copy()
-    if fraction:
-        e = rng.random(rounds) < fraction
-        gamma = rng.integers(0, 2, rounds, dtype=np.uint8)
-        eve_bit = np.where(gamma == alpha, a, rng.integers(0, 2, rounds, dtype=np.uint8))
-        state_bit = np.where(e, eve_bit, a)
-        state_basis = np.where(e, gamma, alpha)
-    b = np.where(beta == state_basis, state_bit, rng.integers(0, 2, rounds, dtype=np.uint8))
-    sifted = alpha == beta
-    sample = sifted & (rng.random(rounds) < sample_fraction)
-    err = a != b
-    return {"sifted": int(sifted.sum()), "sample": int(sample.sum()), "sample_errors": int((sample & err).sum())}
+def big_run(n: int, fraction: float) -> dict:
+    res = timing.child_usage([sys.executable, "-c", BIG_SCRIPT.format(root=str(ROOT), n=n, f=fraction)], cwd=str(ROOT))
+    doc = json.loads(res["stdout"]) if res["returncode"] == 0 else {"error": res["stderr"][-500:]}
+    return {"rounds": n, "fraction": fraction, "process_cpu": res["cpu"], "wall": res["wall"], "peak_rss_mib": res["rss_mib"], **doc,
+            "abort_share": doc.get("abort_cpu", float("nan")) / doc.get("sim_cpu", float("nan")) if "sim_cpu" in doc else None}
 
 
-def timed(fn, *args, repeat: int = 1, **kw):
-    best = float("inf")
-    out = None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn(*args, **kw)
-        best = min(best, time.perf_counter() - t)
-    return best, out
+def cli_run(n: int, fraction: float) -> dict:
+    argv = [sys.executable, "-m", "qproto", "simulate", "bb84", "--rounds", str(n), "--seed", "3",
+            "--attack", f"intercept-resend:fraction={fraction}", "--json", "--no-progress"]
+    res = timing.child_usage(argv, cwd=str(ROOT))
+    doc = json.loads(res["stdout"]) if res["returncode"] == 0 else {}
+    return {"rounds": n, "fraction": fraction, "process_cpu": res["cpu"], "wall": res["wall"], "peak_rss_mib": res["rss_mib"],
+            "simulation_seconds": doc.get("seconds"), "abort_probability": doc.get("expected", {}).get("abort_probability"),
+            "returncode": res["returncode"]}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=float, default=1e8)
-    ap.add_argument("--naive-rounds", type=float, default=1e7)
-    ap.add_argument("--big", type=float, default=1e9)
-    ap.add_argument("--skip-big", action="store_true")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--big", default="1e9,1e10", help="comma-separated round counts for the streamed runs ('' for none)")
+    ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    n, nn = int(args.rounds), int(args.naive_rounds)
-    ir = parse_attack("intercept-resend:fraction=1/2")
-
-    simulate(BB84, 10**6, 0, ir, keep_transcript=False)  # warm-up
-    t_eve, r_eve = timed(simulate, BB84, n, 1, ir, keep_transcript=False, repeat=args.repeat)
-    t_clean, _ = timed(simulate, BB84, n, 1, None, keep_transcript=False, repeat=args.repeat)
-    t_naive, r_naive = timed(naive_bb84, nn, 1, 0.5, repeat=1)
-    t_packed_small, _ = timed(simulate, BB84, nn, 1, ir, keep_transcript=False, repeat=args.repeat)
-
-    eve_rate = n / t_eve
-    print(f"bit-packed BB84 with intercept-resend f=1/2, N={n:.0e}: {t_eve:.3f} s = {eve_rate:.3e} qubits/s "
-          f"(target ≥ 2e8: {'met' if eve_rate >= 2e8 else 'NOT met'})")
-    print(f"bit-packed BB84 without Eve,               N={n:.0e}: {t_clean:.3f} s = {n / t_clean:.3e} qubits/s")
-    print(f"naive per-element NumPy with Eve,          N={nn:.0e}: {t_naive:.3f} s = {nn / t_naive:.3e} qubits/s")
-    print(f"bit-packed with Eve at the same N={nn:.0e}: {t_packed_small:.3f} s; "
-          f"ratio naive/bit-packed = {t_naive / t_packed_small:.1f}x")
-    s = r_eve.summary
-    print(f"  check: sift rate {s.sift_rate:.6f} (exact 1/2), QBER {s.qber:.6f} (exact 1/8); "
-          f"naive sift rate {r_naive['sifted'] / nn:.6f}")
-
-    if not args.skip_big:
-        big = int(args.big)
-        tracemalloc.start()
-        t = time.perf_counter()
-        r = simulate(BB84, big, 2, ir, keep_transcript=False)
-        dt = time.perf_counter() - t
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"streamed N={big:.0e} with Eve: {dt:.2f} s = {big / dt:.3e} qubits/s; peak traced memory "
-              f"{peak / 2**20:.1f} MiB (process max RSS {rss:.0f} MiB, includes the naive baseline above); "
-              f"QBER {r.summary.qber:.6f}")
+    doc = {"load_before": timing.load(), "cpu_count": os.cpu_count()}
+    doc["compare"] = [compare(int(args.rounds), f, args.repeat) for f in (1.0, 0.1)]
+    doc["streamed"] = [big_run(int(float(b)), f) for b in filter(None, args.big.split(",")) for f in (1.0, 0.1)]
+    doc["cli"] = [cli_run(10**9, 1.0)] if "1e9" in args.big else []
+    doc["load_after"] = timing.load()
+    if args.json:
+        print(json.dumps(doc, indent=1, default=str))
+        return
+    print(f"load average before {doc['load_before']}, after {doc['load_after']}")
+    for c in doc["compare"]:
+        print(f"f = {c['fraction']}, N = {c['rounds']:.0e}: bits/round drawn {c['bits_per_round_drawn']:.3f}, "
+              f"round-by-round minimum {c['bits_per_round_minimum']:.3f}")
+        for k, v in c["times"].items():
+            print(f"  {k:18s} CPU {timing.fmt(v['cpu'])}  wall {timing.fmt(v['wall'])}  "
+                  f"{c['rounds_per_cpu_second'][k]:.3e} rounds/CPU-s")
+        print(f"  qproto vs baseline: {c['ratio_vs_baseline_cpu']:.2f}x CPU, {c['ratio_vs_baseline_wall']:.2f}x wall; "
+              f"qproto / floor {c['ratio_to_floor_cpu']:.2f}, qproto / its own draws {c['ratio_to_drawn_cpu']:.2f}; QBER {c['qber']}")
+    for b in doc["streamed"]:
+        print(f"streamed N = {b['rounds']:.0e}, f = {b['fraction']}: sim {b.get('sim_cpu', float('nan')):.2f} s CPU, "
+              f"abort probability {b.get('abort_cpu', float('nan')) * 1e3:.1f} ms ({(b['abort_share'] or 0) * 100:.1f} %), "
+              f"peak RSS {b['peak_rss_mib']:.0f} MiB")
+    for c in doc["cli"]:
+        print(f"qproto simulate --rounds {c['rounds']:.0e}: {c['process_cpu']:.2f} s CPU, peak RSS {c['peak_rss_mib']:.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,11 @@ truth.  A disagreement is a bug in qproto (or in the ground truth).
 
 Runs on every local core (``--jobs``); a worker takes every ``jobs``-th
 mutant of each family's seeded stream, so the mutants and verdicts do not
-depend on the number of workers.  Exit 1 when there is a disagreement or a
+depend on the number of workers.  With ``--scheduler tcp://host:port`` the
+same work units go to an existing Dask distributed cluster instead
+(``pip install 'qproto[cluster]'``; the workers need this repository at the
+same path, or on their ``PYTHONPATH``): the same seeds give the same
+mutants and the same totals.  Exit 1 when there is a disagreement or a
 refutation without a counterexample.
 """
 
@@ -26,6 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from qproto.parallel import map_on_cluster  # noqa: E402
+from qproto.spec.errors import QprotoError  # noqa: E402
 from tests.mutation import core  # noqa: E402
 
 #: Share of the mutants per family in the full run; QKD mutants cost the most.
@@ -41,13 +47,28 @@ def _work(args: tuple[str, int, int, int, int, dict]) -> core.Report:
     return core.run_slice(name, _module(name), seed, share, worker, workers, options)
 
 
+def _cluster_work(args: tuple[str, int, int, int, int, dict], root: str = str(ROOT)) -> core.Report:
+    """:func:`_work` on a Dask worker: the repository's root goes on its
+    path first (``tests.mutation`` is not an installed package)."""
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    from tests.mutation import core as worker_core
+
+    name, seed, share, worker, workers, options = args
+    module = importlib.import_module(f"tests.mutation.{name}")
+    return worker_core.run_slice(name, module, seed, share, worker, workers, options)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--families", default=",".join(DEFAULT_SHARES))
     p.add_argument("--count", type=int, default=None, help="total mutants (default: the full shares, 2,400)")
     p.add_argument("--seed", type=int, default=2026)
-    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                   help="local worker processes; with --scheduler, the work units per family (default: the cores here)")
     p.add_argument("--budget", type=int, default=10, help="adversary cases per property (default 10)")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="run the work units on this Dask distributed scheduler instead of local processes")
     p.add_argument("--json", action="store_true")
     a = p.parse_args(argv)
     names = [n for n in a.families.split(",") if n]
@@ -58,7 +79,13 @@ def main(argv: list[str] | None = None) -> int:
     options = {"budget": a.budget, "seed": a.seed}
     tasks = [(n, a.seed, shares[n], w, a.jobs, options) for n in names for w in range(a.jobs)]
     t0 = time.perf_counter()
-    if a.jobs == 1:
+    if a.scheduler:
+        try:
+            reports = map_on_cluster(_cluster_work, tasks, a.scheduler)
+        except QprotoError as exc:
+            print(f"mutation_campaign: error: {exc}", file=sys.stderr)
+            return 2
+    elif a.jobs == 1:
         reports = [_work(t) for t in tasks]
     else:
         with ProcessPoolExecutor(a.jobs) as pool:

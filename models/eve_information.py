@@ -296,6 +296,8 @@ def _projector(angle: Any, outcome: int) -> np.ndarray:
 
 
 def _numeric(m: Any) -> np.ndarray:
+    if isinstance(m, np.ndarray) and m.dtype != object:
+        return m.astype(complex)  # already numeric: no SymPy round trip per entry (the attack search calls this ~10^4 times)
     arr = np.asarray(m.tolist() if isinstance(m, sp.MatrixBase) else m, dtype=object)
     if arr.dtype == object:
         return np.vectorize(lambda e: complex(sp.N(e)), otypes=[complex])(arr)

@@ -160,7 +160,7 @@ def _interior_point(prob: KeyRateProblem, solver: str) -> tuple[np.ndarray, floa
     gam.value = prob.gamma
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        pr.solve(solver=solver)
+        pr.solve(solver=solver, warm_start=False)
     if x.value is None or t.value is None:
         return prob.rho, 0.0
     rho = np.asarray(x.value)
@@ -254,7 +254,11 @@ def _newton_primal(prob: KeyRateProblem, eps: float, rho0: np.ndarray) -> tuple[
 
 class _SDPCache:
     """cvxpy problems built once per spec structure (DPP parameters), so
-    each new gradient costs one solve, not one compilation."""
+    each new gradient costs one solve, not one compilation.  Every solve
+    passes ``warm_start=False``: cvxpy would otherwise hand Clarabel its
+    previous solver object to update, and the numbers would depend on which
+    points the process solved before (a parallel sweep would then differ
+    from a serial one)."""
 
     def __init__(self) -> None:
         self.dual: dict[int, Any] = {}
@@ -286,7 +290,7 @@ def _lmo(prob: KeyRateProblem, grad: np.ndarray, solver: str) -> np.ndarray:
     _, pr, x, c, gam = _CACHE.lmo[key]
     c.value = grad
     gam.value = prob.gamma
-    pr.solve(solver=solver)
+    pr.solve(solver=solver, warm_start=False)
     if x.value is None:
         raise QprotoError(f"{st.name}: the linearisation SDP failed ({pr.status}) with {solver}")
     return np.asarray(x.value)
@@ -341,9 +345,9 @@ def _dual(prob: KeyRateProblem, grad: np.ndarray, eps_prime: float, solver: str)
         # "solution may be inaccurate": harmless here, the returned y is checked exactly below
         warnings.simplefilter("ignore", UserWarning)
         try:
-            pr.solve(solver=solver)
+            pr.solve(solver=solver, warm_start=False)
         except cp.error.SolverError:
-            pr.solve(solver="SCS" if solver != "SCS" else "CLARABEL")
+            pr.solve(solver="SCS" if solver != "SCS" else "CLARABEL", warm_start=False)
     if y.value is None:
         raise QprotoError(f"{st.name}: the dual SDP failed ({pr.status}) with {solver}")
     return np.asarray(y.value, dtype=float), str(pr.status)
@@ -425,7 +429,7 @@ def _projected(prob: KeyRateProblem, sigma: np.ndarray, solver: str) -> np.ndarr
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            pr.solve(solver=solver)
+            pr.solve(solver=solver, warm_start=False)
     except Exception:  # a failed solve only loses this candidate for the upper bound
         return None
     if x.value is None:

@@ -7,10 +7,45 @@ Two engines, one interface (:func:`simulate`):
   ``uint64`` word, the protocol done with bitwise operations — bases match
   where ``~(α ^ β)``, Eve resends her own outcome where her basis differs
   from Alice's, Bob reads a fresh coin where his basis differs from the
-  state's.  A Bernoulli(q) mask is built from random words by comparing
-  them, bit by bit, with the binary expansion of q (q truncated to
-  ``precision`` bits; the effective q is reported and used by the exact
-  statistics).
+  state's.  Random words are the bit generator's raw 64-bit outputs.  A
+  Bernoulli(q) mask compares uniform U = 0.u₁u₂… with the binary expansion
+  of q (q truncated to ``precision`` bits; the effective q is reported and
+  used by the exact statistics) from the most significant digit, and only
+  the words with an undecided lane draw again (:func:`bernoulli_words`).
+
+  Only what the counts depend on is drawn, and every count has exactly the
+  law of the round-by-round protocol:
+
+  * on a sifted round Bob's bit differs from Alice's exactly when the state
+    reaching him was re-prepared in the other basis or depolarized *and* a
+    fair coin says so, so Alice's bit and Bob's coin enter the counts only
+    through their XOR (one word); with fair basis choices, "sifted" and
+    "Eve's basis differs from Alice's" are independent fair coins, drawn
+    as such;
+  * rounds are independent and identically distributed, so the counts are
+    unchanged in law by any reordering of a chunk's rounds.  An independent
+    Bernoulli(f) choice of Eve's rounds is a uniformly random set of
+    Bin(N, f) rounds; reordered, it is the chunk's *first* Bin(N, f) rounds.
+    So Eve's rounds (without Eve: the depolarized ones) are a prefix of
+    the chunk whose length is drawn with NumPy's binomial sampler, and her
+    basis and the error coin are drawn for those words only;
+  * the disclosed sample is a classical choice independent of the round:
+    its size among the n correct and the e erroneous sifted bits of a
+    chunk is Bin(n, s) and Bin(e, s), split per basis by the hypergeometric
+    law when the spec estimates per basis.
+
+  NumPy's binomial and hypergeometric samplers are exact up to double
+  rounding; f, p and s are dyadic with ≤ 52 significant bits, so doubles
+  hold them exactly.  With ``keep_transcript`` the rest of each round
+  (Alice's bit, Eve's resent bit, the sampled positions — a uniform subset
+  of each class, of the drawn size) comes from a second stream spawned from
+  the seed, and the chunk's rounds are put in a uniformly random order, so
+  that every field has its round-by-round law and a run's summary does not
+  depend on whether its transcript is kept.  Random bits per round (fair
+  bases, pooled estimate): 3 with Eve on every round, 1 + 2f with Eve on a
+  fraction f (up to 1/64 more for the last partial word), 1 + p with noise
+  p only, 2 + f + about 7.5 (the dense noise mask) with both, 1 with
+  neither.
 - **table** (any spec, any instrument): each round is drawn from the exact
   joint distribution of (Alice's choice, announcement, Bob's setting and
   outcome, Eve's record) computed by :mod:`qproto.models.qkd`.  Rounds are
@@ -58,8 +93,9 @@ from . import qkd as exact_model
 from .attacks import Attack, line
 
 WORD = 64
-#: Rounds per chunk (a multiple of 64): 4 Mi rounds, 64 KiB per packed array.
-CHUNK_ROUNDS = 1 << 22
+#: Rounds per chunk (a multiple of 64): 1 Mi rounds, 128 KiB per packed array
+#: (a chunk's few arrays stay in cache).
+CHUNK_ROUNDS = 1 << 20
 _ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
@@ -115,15 +151,31 @@ def dyadic(q: Fraction, precision: int) -> Fraction:
 # -- bit-packed primitives -----------------------------------------------------
 
 def random_words(rng: np.random.Generator, n: int) -> np.ndarray:
-    """n uniformly random 64-bit words."""
-    return rng.integers(0, 2**64 - 1, size=n, dtype=np.uint64, endpoint=True)
+    """n uniformly random 64-bit words: the bit generator's raw outputs
+    (PCG64 words are uniform on [0, 2^64)), without the Generator's
+    range-reduction layer."""
+    return rng.bit_generator.random_raw(n)
+
+
+#: Digits of q compared on every word before only the words that still
+#: hold an undecided lane draw: after 6 digits a lane is undecided with
+#: probability 1/64, so about 63 % of words still draw, then 39 %, 22 % ...
+_DENSE_DIGITS = 6
 
 
 def bernoulli_words(rng: np.random.Generator, q: Fraction, n: int) -> np.ndarray:
-    """n words whose bits are independent Bernoulli(q) for a dyadic q = k/2^m:
-    bit = [U < q] for a uniform U = 0.u₁u₂…, decided lexicographically from
-    the least significant digit of q up: L ← (q_j ? ~u_j | L : ~u_j & L)
-    (u_j uniform, so ~u_j is replaced by u_j)."""
+    """n words whose bits are independent Bernoulli(q) for a dyadic q = k/2^m.
+
+    Bit = [U < q] for a uniform U = 0.u₁u₂…: compared with q = 0.q₁…q_m from
+    the most significant digit, a lane is decided at the first digit j with
+    u_j ≠ q_j (its bit is q_j: U < q when u_j = 0 < q_j = 1); a lane still
+    undecided after digit m has U ≥ q (bit 0).  So P(bit = 1) =
+    Σ_{j: q_j=1} 2^-j = q exactly, and lanes are independent (each reads
+    its own bit of each word).  Digit j costs one random word per word
+    that still holds an undecided lane, so a word costs about
+    6 + Σ_{j≥6} 1 − (1 − 2^-j)^64 ≈ 7.5 random words on average whatever m
+    is (m when m is smaller), instead of m.  Here u_j is taken as the complement of the
+    drawn bit w_j (both are fair coins)."""
     if q <= 0:
         return np.zeros(n, dtype=np.uint64)
     if q >= 1:
@@ -132,14 +184,34 @@ def bernoulli_words(rng: np.random.Generator, q: Fraction, n: int) -> np.ndarray
     m = den.bit_length() - 1
     if den != 1 << m:
         raise ParameterError(f"bernoulli_words needs a dyadic probability, got {q}; round it with dyadic()")
+    if m == 1:
+        return random_words(rng, n)
     num = q.numerator
     out = np.zeros(n, dtype=np.uint64)
-    for j in range(m, 0, -1):  # digit j of q (1 = most significant)
-        u = random_words(rng, n)
-        if (num >> (m - j)) & 1:
-            np.bitwise_or(u, out, out=out)
-        else:
-            np.bitwise_and(u, out, out=out)
+    live = np.full(n, _ONES, dtype=np.uint64)  # lanes not yet decided
+    where: np.ndarray | None = None  # indices (into out) of the words still drawing; None = all
+    o = out
+    decided = np.empty(n, dtype=np.uint64)
+    for j in range(1, m + 1):
+        if j > _DENSE_DIGITS:
+            keep = np.flatnonzero(live)
+            if keep.size == 0:
+                break
+            if keep.size < live.size:  # gather the words that still draw
+                if where is not None:
+                    out[where] = o
+                where = keep if where is None else where[keep]
+                o, live = out[where], live[keep]
+                decided = decided[: keep.size]
+        w = random_words(rng, live.size)
+        if (num >> (m - j)) & 1:  # q_j = 1: lanes with u_j = 0 (w_j = 1) are decided 1
+            np.bitwise_and(live, w, out=decided)
+            np.bitwise_or(o, decided, out=o)
+            np.bitwise_xor(live, decided, out=live)
+        else:  # q_j = 0: lanes with u_j = 1 (w_j = 0) are decided 0
+            np.bitwise_and(live, w, out=live)
+    if where is not None:
+        out[where] = o
     return out
 
 
@@ -245,9 +317,10 @@ class Transcript:
     64 rounds per uint64 word — use :meth:`column`).
 
     Bit-packed engine fields: ``alice_bit``, ``alice_basis`` (1 = X),
-    ``bob_basis``, ``bob_bit``, ``eve_intercepted``, ``eve_basis``, ``sifted``,
-    ``sample``.  Table engine fields: ``event`` (row index into ``rows``) and
-    ``sample``; :meth:`column` derives the rest.
+    ``bob_basis``, ``bob_bit``, ``eve_intercepted``, ``eve_basis`` (0 on
+    rounds Eve leaves alone), ``sifted``, ``sample``.  Table engine fields:
+    ``event`` (row index into ``rows``) and ``sample``; :meth:`column`
+    derives the rest.
     """
 
     rounds: int
@@ -360,7 +433,8 @@ def simulate(
         engine: ``auto``, ``bitpacked`` or ``table``.
         precision: binary digits kept of the channel probabilities in the
             bit-packed engine (defaults to 24; exact for dyadic values).
-        sample_precision: the same for the sample fraction (defaults to 16).
+        sample_precision: the same for the sample fraction (defaults to 16;
+            at most 52 are used, so that a double holds it exactly).
         progress: called with the number of rounds done after each chunk.
     """
     rounds = check_rounds(rounds)
@@ -393,6 +467,16 @@ def _per_basis(spec: Any, summary: Summary) -> bool:
     return True
 
 
+def _prefix(count: int, n: int) -> np.ndarray:
+    """n words whose first ``count`` lanes are set."""
+    out = np.zeros(n, dtype=np.uint64)
+    full, rem = divmod(count, WORD)
+    out[:full] = _ONES
+    if rem:
+        out[full] = np.uint64((1 << rem) - 1)
+    return out
+
+
 def _simulate_bitpacked(spec, rounds, seed, rng, attack, noise, sf, th, keep, precision, sample_precision, chunk_rounds, progress) -> Simulation:
     pz = {m.name: as_fraction("basis probability", m.probability) for m in spec.measurements}
     qa_x = dyadic(as_fraction("basis probability", spec.basis_probabilities["X"]), precision)
@@ -402,67 +486,174 @@ def _simulate_bitpacked(spec, rounds, seed, rng, attack, noise, sf, th, keep, pr
         f = dyadic(as_fraction("fraction", attack.values["fraction"]), precision)
         px = dyadic(as_fraction("px", attack.values["px"]), precision)
     p = dyadic(as_fraction("p", noise.values["p"]), precision) if noise is not None else Fraction(0)
-    s = dyadic(sf, sample_precision)
+    s = dyadic(sf, min(sample_precision, 52))
     summary = Summary(spec.name, rounds, seed, "bitpacked", sample_fraction=s, threshold=th, chunk_rounds=chunk_rounds,
                       intercepted=0 if f else None)
     summary.effective = {"alice_x": str(qa_x), "bob_x": str(qb_x), "fraction": str(f), "px": str(px), "depolarizing": str(p),
                          "sample_fraction": str(s)}
     per_basis = _per_basis(spec, summary)
+    # Second stream (transcript-only draws) and third (the per-basis split),
+    # spawned from the seed: the counts' stream is the same whether or not a
+    # transcript is kept, and a per-basis spec draws the same sample as its
+    # pooled twin.
+    aux, split = rng.spawn(2)
+    half = Fraction(1, 2)
+    fair_bases = qa_x == half and qb_x == half
+    fair_eve = px == half
+    # Alice's basis is drawn in the counts' stream only when the counts need it
+    need_alpha = not fair_bases or (bool(f) and not fair_eve)
     names = ("alice_bit", "alice_basis", "bob_basis", "bob_bit", "eve_intercepted", "eve_basis", "sifted", "sample")
     kept: dict[str, list[np.ndarray]] = {n: [] for n in names}
+    sample_rate = float(s)
     done = 0
     while done < rounds:
         n_rounds = min(chunk_rounds, rounds - done)
         n = (n_rounds + WORD - 1) // WORD
-        a = random_words(rng, n)
-        alpha = bernoulli_words(rng, qa_x, n)
-        beta = bernoulli_words(rng, qb_x, n)
-        # Eve: intercept with prob f, measure in X with prob px; wrong basis → a coin
-        e: np.ndarray | None
-        gamma: np.ndarray | None
-        if f:
-            e = bernoulli_words(rng, f, n)
-            gamma = bernoulli_words(rng, px, n)
-            r1 = random_words(rng, n)
-            wrong = e & (gamma ^ alpha)
-            s_bit = (a & ~wrong) | (r1 & wrong)
-            s_basis = (alpha & ~e) | (gamma & e)
+        tail = n_rounds % WORD
+        # -- the counts' stream, in a fixed order ------------------------------
+        alpha = bernoulli_words(rng, qa_x, n) if need_alpha else None
+        if alpha is None and per_basis:  # independent of the counts' other draws: its own stream
+            alpha = bernoulli_words(split, qa_x, n)
+        if fair_bases:
+            k = random_words(rng, n)  # sifted: β = α, a fair coin whatever α is
         else:
-            e = gamma = None
-            s_bit, s_basis = a, alpha
-        # line noise: depolarized qubits give Bob a coin; so does the wrong basis
-        coin = beta ^ s_basis
-        if p:
-            coin |= bernoulli_words(rng, p, n)
-        r2 = random_words(rng, n)
-        b = (s_bit & ~coin) | (r2 & coin)
-        valid = _tail_mask(n_rounds, n)
-        k = ~(alpha ^ beta) & valid
-        t = bernoulli_words(rng, s, n) & k
-        err = a ^ b
-        summary.sifted += popcount(k)
-        summary.sifted_errors += popcount(k & err)
-        summary.sample_size += popcount(t)
-        summary.sample_errors += popcount(t & err)
-        if per_basis:
-            for basis, mask in (("Z", t & ~alpha), ("X", t & alpha)):
-                counts = summary.sample_by_basis[basis]
-                counts[0] += popcount(mask)
-                counts[1] += popcount(mask & err)
-        key = k & ~t
-        summary.key_length += popcount(key)
-        summary.key_errors += popcount(key & err)
-        if e is not None:
-            summary.intercepted = (summary.intercepted or 0) + popcount(e & valid)
-        if keep:
-            zero = np.zeros(n, dtype=np.uint64)
-            for name, arr in zip(names, (a, alpha, beta, b, e if e is not None else zero, gamma if gamma is not None else zero, k, t)):
-                kept[name].append(arr & valid)
+            assert alpha is not None
+            k = ~(alpha ^ bernoulli_words(rng, qb_x, n))
+        if tail:
+            k[-1] &= np.uint64((1 << tail) - 1)
+        # Eve's rounds (or, without Eve, the depolarized ones) are the first
+        # Bin(rounds, f) lanes of the chunk: see the module docstring.
+        e = g = d = None
+        coin = np.zeros(0, dtype=np.uint64)
+        span = 0  # words that can hold a coin; the error coin is drawn on these only
+        if f:
+            hit = n_rounds if f == 1 else int(rng.binomial(n_rounds, float(f)))
+            span = (hit + WORD - 1) // WORD
+            e = _prefix(hit, n)
+            summary.intercepted = (summary.intercepted or 0) + hit
+            # g = Eve's basis ≠ Alice's: a fair coin independent of α when px = 1/2
+            if fair_eve:
+                g = random_words(rng, span)
+            else:
+                assert alpha is not None
+                g = bernoulli_words(rng, px, span) ^ alpha[:span]
+            coin = g & e[:span]
+            if p:
+                d = bernoulli_words(rng, p, n)
+                d[:span] |= coin
+                coin, span = d, n
+        elif p:
+            hit = int(rng.binomial(n_rounds, float(p)))
+            span = (hit + WORD - 1) // WORD
+            coin = d = _prefix(hit, n)[:span]
+        # on a sifted round Bob's bit differs from Alice's iff his coin was read and c says so
+        c = random_words(rng, span)
+        err = k[:span] & coin & c
+        sifted = popcount(k)
+        errors = popcount(err)
+        sample_ok = int(rng.binomial(sifted - errors, sample_rate))
+        sample_err = int(rng.binomial(errors, sample_rate)) if errors else 0
+        summary.sifted += sifted
+        summary.sifted_errors += errors
+        summary.sample_size += sample_ok + sample_err
+        summary.sample_errors += sample_err
+        summary.key_length += sifted - sample_ok - sample_err
+        summary.key_errors += errors - sample_err
+        if per_basis or keep:
+            err_all = np.zeros(n, dtype=np.uint64)
+            err_all[:span] = err
+            classes = [(k & ~err_all, sample_ok), (err_all, sample_err)]
+            if per_basis:
+                assert alpha is not None
+                classes = _split_by_basis(split, classes, alpha, summary)
+            if keep:
+                fields = _bitpacked_rounds(aux, n, n_rounds, alpha, k, e, g, d, c, classes, qa_x, f, p)
+                for name in names:
+                    kept[name].append(fields[name])
         done += n_rounds
         if progress is not None:
             progress(done)
     transcript = Transcript(rounds, True, {n: np.concatenate(v) for n, v in kept.items()}) if keep else None
     return Simulation(summary, transcript)
+
+
+def _split_by_basis(split: np.random.Generator, classes: list, alpha: np.ndarray, summary: Summary) -> list:
+    """Split each class's sample size between Alice's Z and X rounds: a
+    uniform subset of a class holds a hypergeometric number of its X
+    rounds.  Adds the per-basis counts to ``summary``; returns the four
+    (mask, sample size) classes."""
+    out = []
+    for i, (mask, size) in enumerate(classes):
+        if mask is None:
+            continue
+        x_mask = mask & alpha
+        in_x = popcount(x_mask)
+        in_z = popcount(mask) - in_x
+        take_x = int(split.hypergeometric(in_x, in_z, size)) if size and in_x and in_z else (size if in_x else 0)
+        for basis, m, t in (("Z", mask & ~alpha, size - take_x), ("X", x_mask, take_x)):
+            counts = summary.sample_by_basis[basis]
+            counts[0] += t
+            counts[1] += t if i == 1 else 0
+            out.append((m, t))
+    return out
+
+
+def _bitpacked_rounds(aux, n, n_rounds, alpha, k, e, g, d, c, classes, qa_x, f, p) -> dict[str, np.ndarray]:
+    """The rest of each round for the transcript, drawn from ``aux``:
+    Alice's bit a (Bob's coin is then c ^ a), her basis when the counts did
+    not need it, Eve's basis on her rounds, her resent bit in the other
+    basis, the coins on rounds the counts did not look at, and the sampled
+    positions (a uniform subset of each class, of the drawn size).  When the
+    counts used a prefix of lanes for Eve's or the depolarized rounds, the
+    chunk's rounds are then put in a uniformly random order, so that those
+    rounds form a uniformly random subset, as independent Bernoulli rounds
+    would."""
+    def widen(x: np.ndarray | None, fill: bool) -> np.ndarray:
+        out = random_words(aux, n) if fill else np.zeros(n, dtype=np.uint64)
+        if x is not None:
+            out[: x.size] = x
+        return out
+
+    if alpha is None:
+        alpha = bernoulli_words(aux, qa_x, n)
+    beta = alpha ^ ~k  # sifted exactly where β = α
+    a = random_words(aux, n)
+    zero = np.zeros(n, dtype=np.uint64)
+    if e is not None:
+        g_all = widen(g, False)
+        gamma = (g_all ^ alpha) & e
+        wrong = e & g_all
+        resent = (a & ~wrong) | (random_words(aux, n) & wrong)
+        state_basis = (alpha & ~e) | gamma
+    else:
+        gamma, resent, state_basis = zero, a, alpha
+    # Bob reads a coin where his basis differs from the state's, or the qubit was depolarized
+    bob_coin = beta ^ state_basis
+    if d is not None:
+        bob_coin |= widen(d, False)
+    c_all = widen(c, True)
+    b = (resent & ~bob_coin) | ((c_all ^ a) & bob_coin)
+    sample = np.zeros(n * WORD, dtype=bool)
+    for mask, size in classes:
+        if not size:
+            continue
+        lanes = np.flatnonzero(unpack(mask, n_rounds))
+        sample[aux.choice(lanes, size=size, replace=False)] = True
+    t = np.packbits(sample, bitorder="little").view(np.uint64)
+    valid = _tail_mask(n_rounds, n)
+    fields = {"alice_bit": a & valid, "alice_basis": alpha & valid, "bob_basis": beta & valid, "bob_bit": b & valid,
+              "eve_intercepted": (e if e is not None else zero) & valid, "eve_basis": gamma & valid, "sifted": k, "sample": t}
+    if (f and f < 1) or (p and not f):  # prefix lanes → a uniformly random order of the chunk's rounds
+        order = aux.permutation(n_rounds)
+        rows = np.zeros(n_rounds, dtype=np.uint8)  # one byte per round, one bit per field: one gather
+        for j, words in enumerate(fields.values()):
+            rows |= unpack(words, n_rounds) << np.uint8(j)
+        rows = rows[order]
+        bits = np.zeros(n * WORD, dtype=np.uint8)
+        for j, name in enumerate(fields):
+            np.bitwise_and(rows >> np.uint8(j), np.uint8(1), out=bits[:n_rounds])
+            fields[name] = np.packbits(bits, bitorder="little").view(np.uint64)
+    return fields
 
 
 _EVENTS: dict[tuple[Any, ...], tuple[list[exact_model.Row], np.ndarray]] = {}
@@ -533,19 +724,140 @@ def _lgamma(x: np.ndarray) -> np.ndarray:
     return np.vectorize(math.lgamma, otypes=[float])(x)
 
 
+#: Stirling-series error δ(n) = ln n! − (n + ½) ln n + n − ½ ln 2π for n = 0 … 15
+#: (from lgamma, exact to rounding there; δ(0) is taken as 0, unused).
+_STIRLERR = np.array([0.0] + [math.lgamma(n + 1) - (n + 0.5) * math.log(n) + n - 0.5 * math.log(2 * math.pi) for n in range(1, 16)])
+
+
+def _stirlerr(n: np.ndarray) -> np.ndarray:
+    """δ(n) for integer n ≥ 0, elementwise: a table up to 15, then the
+    Stirling series 1/12n − 1/360n³ + 1/1260n⁵ − 1/1680n⁷ + 1/1188n⁹
+    (Loader 2000), whose next term is below 1e-17 there."""
+    n = np.asarray(n, dtype=np.float64)
+    small = n <= 15
+    big = np.maximum(n, 16.0) if small.any() else n
+    nn = big * big
+    series = (1 / 12 - (1 / 360 - (1 / 1260 - (1 / 1680 - (1 / 1188) / nn) / nn) / nn) / nn) / big
+    if not small.any():
+        return series
+    return np.where(small, _STIRLERR[np.clip(n, 0, 15).astype(np.int64)], series)
+
+
+def _bd0(x: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """x ln(x/m) + m − x without cancellation (Loader 2000): where x is
+    close to m, the series 2x Σ_{j≥1} v^(2j+1)/(2j+1) + (x − m)v with
+    v = (x − m)/(x + m), summed until v^(2j) < 2^-56 (|v| < 0.1 there)."""
+    x = np.asarray(x, dtype=np.float64)
+    m = np.asarray(m, dtype=np.float64)
+    diff = x - m
+    close = np.abs(diff) < 0.1 * (x + m)
+    out = np.empty(np.broadcast(x, m).shape)
+    if not close.all():
+        far = ~close
+        xf, mf = np.broadcast_to(x, out.shape)[far], np.broadcast_to(m, out.shape)[far]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[far] = np.where(xf > 0, xf * np.log(np.where(xf > 0, xf, 1.0) / mf), 0.0) + mf - xf
+    if close.any():
+        xc, dc = np.broadcast_to(x, out.shape)[close], np.broadcast_to(diff, out.shape)[close]
+        v = dc / (xc + np.broadcast_to(m, out.shape)[close])
+        v2 = v * v
+        vmax = float(np.max(v2)) if v2.size else 0.0
+        terms = 1 if vmax == 0 else max(1, min(40, math.ceil(-56 * math.log(2) / math.log(vmax)) if vmax < 1 else 40))
+        total = dc * v
+        ej = 2 * xc * v
+        for j in range(1, terms + 1):
+            ej = ej * v2
+            total = total + ej / (2 * j + 1)
+        out[close] = total
+    return out
+
+
 def _log_binom_pmf(k: np.ndarray, n: int, p: float, n_array: np.ndarray | None = None) -> np.ndarray:
-    """log P(Bin(n, p) = k), elementwise; ``n_array`` gives one n per k."""
-    nv = np.full(np.shape(k), n) if n_array is None else n_array
+    """log P(Bin(n, p) = k), elementwise; ``n_array`` gives one n per k.
+
+    Loader's saddle-point form (C. Loader, "Fast and accurate computation
+    of binomial probabilities", 2000): δ(n) − δ(k) − δ(n − k) − bd0(k, np)
+    − bd0(n − k, n(1 − p)) + ½ ln(n / 2πk(n − k)).  Every term is small, so
+    the result keeps nearly full relative precision even at n ~ 10⁹, where
+    ln n! − ln k! − ln(n − k)! would lose seven digits to cancellation."""
+    k = np.asarray(k, dtype=np.float64)
+    nv = np.full(k.shape, float(n)) if n_array is None else np.asarray(n_array, dtype=np.float64)
     if p == 0:
         return np.where(k == 0, 0.0, -np.inf)
     if p == 1:
         return np.where(k == nv, 0.0, -np.inf)
-    return _lgamma(nv + 1) - _lgamma(k + 1) - _lgamma(nv - k + 1) + k * math.log(p) + (nv - k) * math.log1p(-p)
+    inner = (k > 0) & (k < nv)
+    kk = np.where(inner, k, 1.0)
+    nn = np.where(inner, nv, 2.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        body = (_stirlerr(nn) - _stirlerr(kk) - _stirlerr(nn - kk) - _bd0(kk, nn * p) - _bd0(nn - kk, nn * (1 - p))
+                + 0.5 * np.log(nn / (2 * math.pi * kk * (nn - kk))))
+        edge = np.where(k == 0, nv * math.log1p(-p), nv * math.log(p))
+    out = np.where(inner, body, edge)
+    return np.where((k < 0) | (k > nv), -np.inf, out)
 
 
-def binomial_tail(n: int, k: int, p: float) -> float:
-    """P(X > k) for X ~ Bin(n, p), summed in log space over the support
-    within ±40 standard deviations of the mean (the rest is below 1e-300)."""
+def _log_binom_pmf_run(lo: int, hi: int, n: int, p: float) -> np.ndarray:
+    """log P(Bin(n, p) = k) for k = lo … hi: Loader's form at the mode (or
+    the nearest end), then the exact ratio P(k+1)/P(k) = (n − k)p / (k + 1)(1 − p)
+    written as log1p((np − (1 − p) − k) / ((k + 1)(1 − p))), whose terms are
+    small near the mode, so the running sums keep their precision."""
+    if lo == hi or p in (0.0, 1.0) or hi - lo < 64:
+        return _log_binom_pmf(np.arange(lo, hi + 1), n, p)
+    anchor = min(max(int(n * p), lo), hi)
+    k = np.arange(lo, hi, dtype=np.float64)  # steps k → k + 1
+    step = np.log1p((n * p - (1 - p) - k) / ((k + 1) * (1 - p)))
+    base = float(_log_binom_pmf(np.array([anchor]), n, p)[0])
+    out = np.empty(hi - lo + 1)
+    i = anchor - lo
+    out[i] = base
+    out[i + 1:] = base + np.cumsum(step[i:])
+    out[:i] = base - np.cumsum(step[:i][::-1])[::-1]
+    return out
+
+
+def _log_pmf_path(n: np.ndarray, k: np.ndarray, q: float) -> np.ndarray:
+    """log P(Bin(n_i, q) = k_i) along a path with n_{i+1} = n_i + 1 and
+    k_{i+1} − k_i ∈ {0, 1} (k_i = ⌊n_i t⌋ for t ≤ 1): Loader's form at the
+    start, then the exact ratios (n+1)(1 − q)/(n+1−k) (same k) and
+    (n+1)q/(k+1) (k + 1), each a product of doubles (relative error
+    ~1e-16), summed as logs."""
+    delta = np.diff(k)
+    if n.size < 64 or q in (0.0, 1.0) or k[0] < 0 or k[0] > n[0] or np.any((delta < 0) | (delta > 1)):
+        return _log_binom_pmf(k, 0, q, n)
+    nf, kf = n[:-1].astype(np.float64), k[:-1].astype(np.float64)
+    up = delta.astype(bool)
+    num = (nf + 1) * np.where(up, q, 1 - q)
+    den = np.where(up, kf + 1, nf + 1 - kf)
+    out = np.empty(n.size)
+    out[0] = float(_log_binom_pmf(k[:1], 0, q, n[:1])[0])
+    np.cumsum(np.log(num / den), out=out[1:])
+    out[1:] += out[0]
+    return out
+
+
+#: Mass of a binomial law allowed outside the summation window on the fast
+#: path (Bernstein's inequality bounds it): 1e-20.
+_WINDOW_MASS = 1e-20
+
+
+def _window(n: int, p: float, mass: float | None) -> tuple[int, int]:
+    """[lo, hi] holding all of Bin(n, p) but ``mass`` (by Bernstein's
+    inequality P(|X − np| ≥ a) ≤ 2 exp(−a² / 2(σ² + a/3))), or, for
+    ``mass=None``, ±40 standard deviations (the rest is below 1e-300)."""
+    mu, var = n * p, n * p * (1 - p)
+    if mass is None:
+        a = 40 * math.sqrt(var)
+    else:
+        lm = math.log(2 / mass)
+        a = lm / 3 + math.sqrt((lm / 3) ** 2 + 2 * var * lm)  # solves a² = 2 lm (σ² + a/3)
+    return max(0, int(mu - a) - 10), min(n, int(mu + a) + 10)
+
+
+def binomial_tail(n: int, k: int, p: float, mass: float | None = None) -> float:
+    """P(X > k) for X ~ Bin(n, p), summed over the support within ±40
+    standard deviations of the mean (the rest is below 1e-300), or, given
+    ``mass``, over a window leaving out at most that much (absolute)."""
     if k < 0:
         return 1.0
     if k >= n:
@@ -554,32 +866,32 @@ def binomial_tail(n: int, k: int, p: float) -> float:
         return 0.0
     if p >= 1:
         return 1.0
-    mu, sd = n * p, math.sqrt(n * p * (1 - p))
-    lo, hi = max(k + 1, int(mu - 40 * sd) - 10), min(n, int(mu + 40 * sd) + 10)
+    lo, hi = _window(n, p, mass)
+    lo = max(k + 1, lo)
     if lo > hi:
-        return 0.0 if k + 1 > mu else 1.0
-    x = np.arange(lo, hi + 1)
-    return float(min(1.0, np.exp(_log_binom_pmf(x, n, p)).sum()))
+        return 0.0 if k + 1 > n * p else 1.0
+    return float(min(1.0, np.exp(_log_binom_pmf_run(lo, hi, n, p)).sum()))
 
 
-def _tails_along(n0: int, count: int, num: int, den: int, q: float) -> np.ndarray:
+def _tails_along(n0: int, count: int, num: int, den: int, q: float, mass: float | None = None) -> np.ndarray:
     """T(n) = P(Bin(n, q) > ⌊n·num/den⌋) for n = n0 … n0+count−1, by the
     exact recursion Bin(n+1) = Bin(n) + Bernoulli(q):
     same cut k: T(n+1) = T(n) + q·P(X_n = k);
     cut k+1:   T(n+1) = T(n) − (1 − q)·P(X_n = k + 1)."""
     n = np.arange(n0, n0 + count, dtype=np.int64)
     k = (n * num) // den
-    t0 = binomial_tail(int(n[0]), int(k[0]), q)
+    t0 = binomial_tail(int(n[0]), int(k[0]), q, mass)
     if count == 1:
         return np.array([t0])
     nn, kk = n[:-1], k[:-1]
     step_up = k[1:] > kk
-    kx = np.where(step_up, kk + 1, kk)
-    valid = (kx >= 0) & (kx <= nn)
-    logp = np.full(nn.shape, -np.inf)
-    if valid.any():
-        logp[valid] = _log_binom_pmf(kx[valid], 0, q, nn[valid])
-    pmf = np.exp(logp)
+    if num <= den:  # the cut moves by 0 or 1: one running sum along it, P(k + 1) from P(k)
+        at_k = _log_pmf_path(nn, kk, q)
+        with np.errstate(divide="ignore"):  # n = k: P(X_n = k + 1) = 0
+            above = at_k + np.log((nn - kk) / (kk + 1.0) * (q / (1 - q)))
+        pmf = np.exp(np.where(step_up, above, at_k))
+    else:
+        pmf = np.exp(_log_binom_pmf(np.where(step_up, kk + 1, kk), 0, q, nn))
     inc = np.where(step_up, -(1 - q) * pmf, q * pmf)
     return np.clip(np.concatenate(([t0], t0 + np.cumsum(inc))), 0.0, 1.0)
 
@@ -587,12 +899,16 @@ def _tails_along(n0: int, count: int, num: int, den: int, q: float) -> np.ndarra
 def abort_probability(rounds: int, sift_probability: Any, qber: Any, sample_fraction: Any, threshold: Any) -> float:
     """P(abort) after ``rounds`` rounds: n ~ Bin(rounds, sift·s) disclosed
     bits, e | n ~ Bin(n, qber) errors; abort when n = 0 or e/n > threshold.
-    Summed exactly, in double precision, over n within ±40 standard
-    deviations of the mean (the binomial mass outside is below 1e-300); the
-    conditional tails come from the recursion in :func:`_tails_along`.
-    Rounding (lgamma of large arguments) limits the absolute accuracy to
-    about 1e-10; :func:`abort_probability_exact` is the rational reference
-    for small N."""
+
+    Summed in double precision over the n that carry all but 1e-20 of the
+    binomial mass (Bernstein's inequality), with binomial probabilities in
+    Loader's saddle-point form and the conditional tails from the exact
+    recursion in :func:`_tails_along`; where Chernoff's bound puts every
+    conditional tail within 1e-18 of 1 (or below 1e-300) it is taken as
+    that.  Rounding limits the absolute accuracy to about 1e-12: a value
+    below that is an absolute bound, not a relative figure (the tails'
+    recursion subtracts).  :func:`abort_probability_exact` is the rational
+    reference for small N."""
     rounds = check_rounds(rounds)
     s = as_fraction("sample_fraction", sample_fraction)
     t = check_threshold(threshold)
@@ -600,12 +916,24 @@ def abort_probability(rounds: int, sift_probability: Any, qber: Any, sample_frac
     q = float(qber)
     if pi == 0:
         return 1.0
-    mu, sd = rounds * pi, math.sqrt(rounds * pi * (1 - pi))
-    lo, hi = max(0, int(mu - 40 * sd) - 10), min(rounds, int(mu + 40 * sd) + 10)
+    return _abort_sum(rounds, pi, q, t, _WINDOW_MASS)
+
+
+def _abort_sum(rounds: int, pi: float, q: float, t: Fraction, mass: float | None) -> float:
+    lo, hi = _window(rounds, pi, mass)
     n = np.arange(lo, hi + 1)
-    w = np.exp(_log_binom_pmf(n, rounds, pi))
-    w /= w.sum()  # the window holds all the mass; this removes lgamma's rounding at large N
-    tail = _tails_along(lo, hi - lo + 1, t.numerator, t.denominator, q)
+    w = np.exp(_log_binom_pmf_run(lo, hi, rounds, pi))
+    # Far from the threshold the conditional tail is 0 or 1 to within what a
+    # double holds, for every n ≥ max(lo, 1) (Chernoff: P(Bin(n, q) ≤ nt) ≤
+    # exp(−n D(t‖q)) when q > t, P(Bin(n, q) > ⌊nt⌋) ≤ exp(−n D(t‖q)) when q < t).
+    tf = float(t)
+    if 0 < q < 1 and 0 < tf and q != tf:
+        bound = math.exp(-max(lo, 1) * (tf * math.log(tf / q) + (1 - tf) * math.log((1 - tf) / (1 - q))))
+        if (q > tf and bound < 1e-18) or (q < tf and bound < 1e-300):
+            tail = np.full(n.shape, 1.0 if q > tf else 0.0)
+            tail[n == 0] = 1.0
+            return float(min(1.0, np.sum(w * tail)))
+    tail = _tails_along(lo, hi - lo + 1, t.numerator, t.denominator, q, mass)
     tail = np.where(n == 0, 1.0, tail)
     return float(min(1.0, np.sum(w * tail)))
 

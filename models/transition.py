@@ -186,6 +186,65 @@ def fire(system: TransitionSystem, state: Mapping[str, Any], transition: Checked
     return nxt
 
 
+def why_blocked(system: TransitionSystem, state: Mapping[str, Any], transition: CheckedTransition | str) -> str:
+    """Why ``transition`` cannot fire in ``state``: its guard is false for
+    every choice, or (for some choice where the guard holds) an update would
+    leave its variable's range, named with the value and the range.  Empty
+    when it can fire (or a choice is real: not decided here)."""
+    t = _checked(system, transition)
+    choices = finite_choices(t)
+    if choices is None:
+        return ""
+    out_of_range: list[str] = []
+    for ch in choices:
+        if not evaluate(t.guard, state, ch):
+            continue
+        nxt = dict(state)
+        for name, index, value in t.updates:
+            var = system.variable(name)
+            if var.size is not None and index is None:
+                nxt[name] = tuple(evaluate(v, state, ch) for v in value)
+            elif index is not None:
+                i = evaluate(index, state, ch)
+                arr = list(nxt[name])
+                arr[i] = evaluate(value, state, ch)
+                nxt[name] = tuple(arr)
+            else:
+                nxt[name] = evaluate(value, state, ch)
+        bad = [f"{v.name} := {to_json_value(nxt[v.name])} leaves its range {v.type}"
+               for v in system.variables if not in_domain(v, nxt[v.name])]
+        if not bad:
+            return ""
+        where = f" (choice {', '.join(f'{k}={to_json_value(x)}' for k, x in ch.items())})" if ch else ""
+        out_of_range.append("; ".join(bad) + where)
+    if out_of_range:
+        return "its guard holds but " + out_of_range[0]
+    return f"its guard {t.guard} is false"
+
+
+def blocked_summary(system: TransitionSystem, state: Mapping[str, Any]) -> str:
+    """One line naming what blocks the transitions in a deadlocked state:
+    first those whose guard holds but whose update leaves a variable's
+    range (the usual cause: a counter at its bound), then the rest."""
+    reasons = []
+    for t in system.checked_transitions:
+        try:
+            why = why_blocked(system, state, t)
+        except (EvaluationError, ZeroDivisionError, IndexError) as exc:
+            why = f"cannot be evaluated ({exc})"
+        if why:
+            reasons.append((not why.startswith("its guard holds"), t.name, why))
+    reasons.sort(key=lambda r: r[0])
+    range_blocked = [f"{n}: {w}" for first, n, w in reasons if not first]
+    guard_blocked = [n for first, n, _ in reasons if first]
+    parts = []
+    if range_blocked:
+        parts.append("blocked by a range: " + "; ".join(range_blocked))
+    if guard_blocked:
+        parts.append("guard false: " + ", ".join(guard_blocked))
+    return " | ".join(parts)
+
+
 def _checked(system: TransitionSystem, t: CheckedTransition | str | None) -> CheckedTransition:
     # ``t`` may be a name read from a JSON trace (possibly missing, so None):
     # anything that is not a known transition name raises SpecError.
@@ -472,4 +531,6 @@ __all__ = [
     "replay_response_violation",
     "replay_reaches",
     "replay_deadlock",
+    "why_blocked",
+    "blocked_summary",
 ]

@@ -735,7 +735,7 @@ def check_soundness_key_rate(spec: Protocol, prop: Property, options: Mapping[st
     rate_note = (f"and the claimed rate {spec.key_rates[0]} never exceeded it nor went negative" if spec.key_rates
                  else "(the spec names no key rate: only I(A:B) − χ(A:E) > 0 is checked)")
     evidence: dict[str, Any] = {"budget": budget, "search": "hypothesis target + Nelder-Mead over every catalogue attack",
-                                "families": sorted(result.per_attack)}
+                                "families": sorted(result.per_attack), "distinct_attacks": result.distinct}
     if best is not None:
         evidence["least_slack_attack"] = {"attack": best.label, "slack": round(best.slack, 9),
                                           "figures": _rounded({k: best.figures[k] for k in ("qber", "info_ab", "holevo_ae", "claimed_rate", "devetak_winter_rate")})}

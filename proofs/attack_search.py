@@ -90,13 +90,15 @@ class Evaluation:
 @dataclass
 class SearchResult:
     """The search's outcome: the worst accepted attack (least slack), the
-    worst violation if any, and how much work was done."""
+    worst violation if any, and how much work was done: ``evaluations``
+    points visited, ``distinct`` different attacks (labels) among them."""
 
     best: Evaluation | None
     violation: Evaluation | None
     evaluations: int
     seed: int
     per_attack: dict[str, float] = field(default_factory=dict)
+    distinct: int = 0
 
 
 def key_slack(f: Mapping[str, Any]) -> float:
@@ -136,10 +138,23 @@ def acceptance_excess(spec: Any, f: Mapping[str, Any]) -> float:
     return excess
 
 
-def _evaluate(spec: Any, dom: Domain, x: np.ndarray, score: Callable[[Mapping[str, Any]], float]) -> Evaluation | None:
+def _evaluate(spec: Any, dom: Domain, x: np.ndarray, score: Callable[[Mapping[str, Any]], float],
+              memo: dict[str, Evaluation | None] | None = None) -> Evaluation | None:
+    """The attack at ``x`` (rounded to its label).  ``memo`` maps labels
+    already evaluated to their result: the figures are a function of the
+    label, and about half of a search's points repeat one (a boundary where
+    Nelder–Mead's clipped simplex collapses, Hypothesis' shrinking toward 0)."""
+    lab = dom.label(dom.clip(x))
+    if memo is None:
+        return _figures_of(spec, lab, score)
+    if lab not in memo:
+        memo[lab] = _figures_of(spec, lab, score)
+    return memo[lab]
+
+
+def _figures_of(spec: Any, lab: str, score: Callable[[Mapping[str, Any]], float]) -> Evaluation | None:
     from .adversary import AttackCase, figures
 
-    lab = dom.label(dom.clip(x))
     try:
         f = figures(spec, AttackCase(lab).instrument(), individual=False)
     except (QprotoError, ValueError, ArithmeticError, np.linalg.LinAlgError):
@@ -153,7 +168,8 @@ def _evaluate(spec: Any, dom: Domain, x: np.ndarray, score: Callable[[Mapping[st
 
 
 def _explorer(spec: Any, dom: Domain, score: Callable[[Mapping[str, Any]], float], record: Callable[[Evaluation | None], float],
-              seen: list[tuple[float, np.ndarray]], budget: int, seed: int) -> Callable[[], None]:
+              seen: list[tuple[float, np.ndarray]], budget: int, seed: int,
+              memo: dict[str, Evaluation | None] | None = None) -> Callable[[], None]:
     """The Hypothesis stage for one attack family: ``budget`` examples over
     its box, ``target`` pushing toward a low objective."""
     from hypothesis import HealthCheck, Phase, Verbosity, given, settings, target
@@ -172,7 +188,7 @@ def _explorer(spec: Any, dom: Domain, score: Callable[[Mapping[str, Any]], float
     @given(scaled)
     def explore(x: tuple[float, ...]) -> None:
         xv = dom.clip(np.array(x, dtype=float))
-        obj = record(_evaluate(spec, dom, xv, score))
+        obj = record(_evaluate(spec, dom, xv, score, memo))
         seen.append((obj, xv))
         target(-obj if obj < 1e5 else -1e5)
 
@@ -195,6 +211,7 @@ def worst_case_attack(spec: Any, budget: int, seed: int, score: Callable[[Mappin
 
     count = {"n": 0}
     result = SearchResult(None, None, 0, seed)
+    memo: dict[str, Evaluation | None] = {}  # label → its evaluation: a repeated point costs nothing
 
     def record(ev: Evaluation | None) -> float:
         count["n"] += 1
@@ -211,7 +228,7 @@ def worst_case_attack(spec: Any, budget: int, seed: int, score: Callable[[Mappin
     explored: list[tuple[float, Domain, np.ndarray]] = []
     for dom in domains():
         seen: list[tuple[float, np.ndarray]] = []
-        explore = _explorer(spec, dom, score, record, seen, budget, seed)
+        explore = _explorer(spec, dom, score, record, seen, budget, seed, memo)
         with _reproducible_generation():
             explore()
         result.per_attack[dom.name] = min((o for o, _ in seen), default=math.inf)
@@ -230,7 +247,7 @@ def worst_case_attack(spec: Any, budget: int, seed: int, score: Callable[[Mappin
         if all(d.name != dom.name for d, _ in starts):
             starts.append((dom, x))
     for dom, x0 in starts:
-        fn = lambda x, dom=dom: record(_evaluate(spec, dom, x, score))  # noqa: E731
+        fn = lambda x, dom=dom: record(_evaluate(spec, dom, x, score, memo))  # noqa: E731
         span = np.array(dom.high) - np.array(dom.low)
         left, x = 20 * budget, x0
         while left > 0:  # Nelder–Mead stalls in high dimension: restart from its result with a fresh simplex
@@ -245,6 +262,7 @@ def worst_case_attack(spec: Any, budget: int, seed: int, score: Callable[[Mappin
         if stop_at_violation and result.violation is not None:
             break
     result.evaluations = count["n"]
+    result.distinct = len(memo)
     return result
 
 

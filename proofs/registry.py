@@ -32,6 +32,7 @@ CHECKER_MODULES = [
     "qproto.proofs.statemachine",
     "qproto.proofs.secret_sharing",
     "qproto.proofs.keyrate",
+    "qproto.proofs.finite_key",
 ]
 _loaded = False
 

@@ -7,7 +7,9 @@ with the reason "timeout after N s" and the run goes on with the next
 property.  The budget interrupts pure-Python work (SymPy) with SIGALRM, so it
 is enforced only in the main thread; elsewhere the checker runs to its end
 and the verdict's evidence says ``"budget": "not enforced off the main
-thread"``.  ``options["timeout"]`` and ``options["rlimit"]`` are also read by
+thread"``.  ``qproto verify -j N`` (:mod:`qproto.parallel`) checks each
+protocol in the main thread of a worker process, so the budget holds there
+too.  ``options["timeout"]`` and ``options["rlimit"]`` are also read by
 the Z3 engine, which sets its own solver limits from them.
 """
 
@@ -18,8 +20,6 @@ from typing import Any, Iterable, Mapping
 
 from qproto.spec.errors import ParameterError, QprotoError
 from qproto.spec.protocol import Protocol
-
-from qproto.models.decide import BudgetExpired, active_budgets, can_interrupt, time_budget
 
 from .registry import get_checker, get_validator
 from .verdict import Status, Verdict, inconclusive
@@ -37,10 +37,18 @@ def _timeout(options: Mapping[str, Any]) -> float | None:
     return float(value) or None
 
 
+def check_timeout(options: Mapping[str, Any]) -> None:
+    """Refuse a bad ``timeout`` option (ParameterError), before any work."""
+    _timeout(options)
+
+
 def run_checker(fn: Any, spec: Protocol, prop: Any, options: dict[str, Any]) -> tuple[Status, dict[str, Any]]:
     """One checker under the property budget: a QprotoError it raises (a
     spec-level problem found while checking, e.g. no sifted rounds) is that
     property's ``error`` verdict; a budget expiry is ``inconclusive``."""
+    # imported here, not at the top: models.decide pulls in SymPy, and a cached run never checks anything
+    from qproto.models.decide import BudgetExpired, active_budgets, time_budget
+
     seconds = _timeout(options)
     try:
         with time_budget(seconds) as mine:
@@ -119,4 +127,12 @@ def verify(
     return out
 
 
-__all__ = ["verify", "validate", "run_checker", "DEFAULT_TIMEOUT", "can_interrupt"]
+def __getattr__(name: str) -> Any:  # ``runner.can_interrupt`` without importing SymPy at import time
+    if name == "can_interrupt":
+        from qproto.models.decide import can_interrupt
+
+        return can_interrupt
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["verify", "validate", "run_checker", "check_timeout", "DEFAULT_TIMEOUT", "can_interrupt"]  # noqa: F822 (module __getattr__)

@@ -1,4 +1,20 @@
-"""The state-machine engine: Z3 over transition systems.
+"""The state-machine engine: explicit-state listing or Z3, per property.
+
+**Engine choice** (``options["sm_engine"]``, CLI ``--sm-engine``): ``auto``
+(default) decides a property on the complete listing of the reachable
+states (``qproto.proofs.explicit``) when the system is enumerable (no real
+variable or choice) and has at most ``options["state_limit"]`` reachable
+states (default ``explicit.DEFAULT_STATE_LIMIT``) and the listing finishes
+within half the per-property timeout; otherwise Z3, as below.  On a
+complete listing invariants, deadlock freedom, bounded response and
+reachability are proved outright, violations come with the shortest trace
+(replayed like Z3's), the spec's lemmas are checked (a false one is
+reported, never needed), and non-vacuity is checked on the listing.  The
+evidence says ``engine_used`` ("explicit" | "z3"), the listing's size and
+speed, and for Z3 ``engine_note`` (why not explicit).  ``z3`` forces Z3;
+``explicit`` still falls back to Z3 (saying why) when no listing is possible.
+
+The Z3 path:
 
 - **Bounded model checking**, incremental: one long-lived solver holds the
   unrolling ``Init(s0) ∧ T(s0,s1) ∧ …``; the goal at depth d ("the property
@@ -86,6 +102,7 @@ from qproto.spec.transition import (
     Var,
 )
 
+from . import explicit
 from .registry import checker, validator
 from .verdict import Status, bounded, inconclusive, proved, refuted, vacuous
 
@@ -819,8 +836,7 @@ def _after_reachability(system: TransitionSystem, after: Expr, limits: Limits) -
 # checkers
 
 
-@checker("statemachine.invariant")
-def check_invariant(spec: Protocol, prop: Property, options: Mapping[str, Any]):
+def _z3_invariant(spec: Protocol, prop: Property, options: Mapping[str, Any]):
     """Claims: the expression holds in every reachable state.  Derived from
     the spec alone (its init, transitions, domains, the named lemmas, which
     are checked, never trusted)."""
@@ -857,8 +873,7 @@ def check_invariant(spec: Protocol, prop: Property, options: Mapping[str, Any]):
                  warnings=warnings, **note)
 
 
-@checker("statemachine.response")
-def check_response(spec: Protocol, prop: Property, options: Mapping[str, Any]):
+def _z3_response(spec: Protocol, prop: Property, options: Mapping[str, Any]):
     """Claims: on every run, whenever ``after`` holds, ``holds`` holds within
     ``within`` steps (a deadlock stutters).  A trigger that no run reaches
     makes the claim vacuous: an error verdict, unless the spec allows it
@@ -952,8 +967,7 @@ def _response_verdict(system, out, name, shown, limits, after, holds, within):
     return _undecided(out, name, limits, shown)
 
 
-@checker("statemachine.reachable")
-def check_reachable(spec: Protocol, prop: Property, options: Mapping[str, Any]):
+def _z3_reachable(spec: Protocol, prop: Property, options: Mapping[str, Any]):
     """Claims: some run reaches the state (a replayed witness).  Not finding
     one within the bound is inconclusive, never a refutation."""
     system = _system(spec)
@@ -977,8 +991,7 @@ def check_reachable(spec: Protocol, prop: Property, options: Mapping[str, Any]):
     return inconclusive(f"no run of up to {out.bound} steps reaches {target}", bound=out.bound)
 
 
-@checker("statemachine.deadlock-free")
-def check_deadlock_free(spec: Protocol, prop: Property, options: Mapping[str, Any]):
+def _z3_deadlock_free(spec: Protocol, prop: Property, options: Mapping[str, Any]):
     """Claims: in every reachable state outside ``except`` some transition
     is enabled (with some choice, into the domain)."""
     system = _system(spec)
@@ -1003,8 +1016,273 @@ def check_deadlock_free(spec: Protocol, prop: Property, options: Mapping[str, An
         return _with(verdict, non_vacuity={"initial_state": initial}, **note)
     if out.status == "refuted":
         replay = interp.replay_deadlock(system, out.trace or [])
-        return _with(_refutation(system, out, replay, "deadlock", limits), **note)
+        return _with(_refutation(system, out, replay, _deadlock_what(system, out.trace or []), limits), **note)
     return _with(_undecided(out, name, limits, shown), **note)
+
+
+def _deadlock_what(system: TransitionSystem, trace: Sequence[Mapping[str, Any]]) -> str:
+    """"deadlock", naming what blocks each transition in the last state
+    (a guard, or an update that would leave a variable's range)."""
+    try:
+        last = interp.state_from_json(system, trace[-1]["state"])
+        why = interp.blocked_summary(system, last)
+    except (interp.EvaluationError, SpecError, ValueError, IndexError, KeyError):
+        why = ""
+    return f"deadlock ({why})" if why else "deadlock"
+
+
+# ---------------------------------------------------------------------------
+# the explicit-state engine, chosen per property
+
+#: Values of ``options["sm_engine"]`` (CLI ``--sm-engine``): ``auto`` lists
+#: the states when the system is enumerable and has at most
+#: ``options["state_limit"]`` (default :data:`explicit.DEFAULT_STATE_LIMIT`)
+#: reachable states, else uses Z3; ``explicit`` and ``z3`` force one engine
+#: (``explicit`` still falls back to Z3, saying why, when it cannot decide).
+ENGINES = ("auto", "explicit", "z3")
+#: Share of the per-property wall-clock budget the state listing may use.
+EXPLICIT_TIME_SHARE = 0.5
+
+
+def _engine_choice(prop: Property, options: Mapping[str, Any]) -> str:
+    choice = options.get("sm_engine") or prop.args.get("sm_engine") or "auto"
+    if choice not in ENGINES:
+        raise SpecError(f"sm_engine={choice!r}: choose one of {', '.join(ENGINES)}")
+    return str(choice)
+
+
+def _state_limit(options: Mapping[str, Any]) -> int:
+    limit = options.get("state_limit") or explicit.DEFAULT_STATE_LIMIT
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+        raise SpecError(f"state_limit={limit!r} must be a positive integer")
+    return limit
+
+
+def _graph(system: TransitionSystem, options: Mapping[str, Any]) -> tuple[explicit.StateGraph | None, str]:
+    """The complete reachable-state graph, or (None, why the explicit engine
+    does not apply).  Listed once per spec and run (``options["_cache"]``)."""
+    limit = _state_limit(options)
+    cache = options.get("_cache")
+    key = ("statemachine.graph", system.name, id(system), limit)
+    if isinstance(cache, dict) and key in cache:
+        return cast(tuple[Any, str], cache[key])
+    timeout = options.get("timeout")
+    # the listing may use half the per-property budget, so that Z3 still
+    # gets its turn inside it when the listing cannot finish
+    seconds = EXPLICIT_TIME_SHARE * float(timeout) if timeout else None
+    try:
+        g = explicit.explore(system, limit, seconds)
+        if g.complete:
+            answer: tuple[Any, str] = (g, "")
+        elif g.timed_out:
+            answer = (None, f"the listing did not finish in {seconds:g} s (half the per-property timeout; "
+                      f"{len(g.states)} states listed)")
+        else:
+            answer = (None, f"more than {limit} reachable states (state_limit)")
+    except explicit.NotEnumerable as exc:
+        answer = (None, f"not enumerable: {exc}")
+    if isinstance(cache, dict):
+        cache[key] = answer
+    return answer
+
+
+def _dispatch(z3_checker: Any, explicit_checker: Any, spec: Protocol, prop: Property, options: Mapping[str, Any]):
+    system = _system(spec)
+    choice = _engine_choice(prop, options)
+    fallback = "Z3 chosen (sm_engine=z3)"
+    if choice != "z3":
+        g, why = _graph(system, options)
+        if g is not None:
+            try:
+                verdict = explicit_checker(system, prop, g)
+            except (interp.EvaluationError, ZeroDivisionError, IndexError) as exc:
+                verdict, why = None, f"a property expression cannot be evaluated on a reachable state ({exc})"
+            if verdict is not None:
+                return _with(verdict, engine_used="explicit", state_limit=_state_limit(options), **g.stats())
+            why = why or "the explicit engine has no exact check for this property"
+        fallback = f"explicit engine not used: {why}"
+    return _with(z3_checker(spec, prop, options), engine_used="z3", engine_note=fallback)
+
+
+def _explicit_info(g: explicit.StateGraph) -> str:
+    return f"all {len(g.states)} reachable states listed ({g.edges} transitions, {g.seconds:.3g} s)"
+
+
+def _explicit_certificate(g: explicit.StateGraph, lemmas: Sequence[str], what: str) -> dict[str, Any]:
+    return {
+        "method": "explicit-state: complete breadth-first listing of the reachable states (hashing), " + what,
+        "states": len(g.states),
+        "edges": g.edges,
+        "complete": g.complete,
+        # the spec's lemmas are checked on the same listing (and hold): the
+        # proof does not need them, but they are not left untested either
+        "strengthened_with": list(lemmas),
+    }
+
+
+def _explicit_lemmas(system: TransitionSystem, prop: Property, g: explicit.StateGraph) -> tuple[list[str], dict[str, Any]]:
+    """Check the spec's ``strengthen`` lemmas on the listing: (the ones that
+    hold, evidence about a false one: warnings, as the Z3 path gives)."""
+    good: list[str] = []
+    note: dict[str, Any] = {}
+    for name in prop.args.get("strengthen", ()):
+        key = ("lemma", name)
+        if key not in g.memo:
+            expr = system.expr(system.invariant(name).expr, where=f"{system.name} invariant {name!r}")
+            g.memo[key] = explicit.first_violation(g, expr)
+        i = g.memo[key]
+        if i is None:
+            good.append(name)
+            continue
+        trace = g.trace(i)
+        note.setdefault("false_lemma", name)
+        note.setdefault("lemma_counterexample", trace)
+        note.setdefault("warnings", []).append(_dropped_lemma_warning(name, trace))
+    return good, note
+
+
+def _explicit_refutation(system: TransitionSystem, trace: list[dict[str, Any]], replay: interp.Replay, what: str,
+                         g: explicit.StateGraph):
+    if not replay.ok:
+        return Status.ERROR, {
+            "summary": f"the explicit engine found a counterexample that does not replay on the interpreter "
+            f"({replay.reason}); an engine bug, not a verdict",
+            "trace": trace,
+            "replay": replay.to_json(),
+        }
+    return refuted(
+        f"{what}: shortest counterexample, {len(trace) - 1} steps (breadth-first search), replayed on the Python "
+        "interpreter",
+        counterexample=trace, trace=trace, replay=replay.to_json(), depth=len(trace) - 1)
+
+
+def _explicit_invariant(system: TransitionSystem, prop: Property, g: explicit.StateGraph):
+    text = prop.args["invariant"]
+    inv = system.expr(text, where=f"{system.name} property {prop.id!r}")
+    if not g.states:
+        return vacuous(_EMPTY_INIT.format(initially=system.initially), initially=str(system.initially))
+    lemmas, note = _explicit_lemmas(system, prop, g)
+    i = explicit.first_violation(g, inv)
+    if i is not None:
+        trace = g.trace(i)
+        replay = interp.replay_invariant_violation(system, trace, inv)
+        return _with(_explicit_refutation(system, trace, replay, f"invariant {text} fails", g), **note)
+    dropped = f" (the spec's auxiliary invariant {note['false_lemma']!r} is false and was dropped)" if note else ""
+    verdict = proved(f"invariant holds on every run: {_explicit_info(g)}, none violates it" + dropped,
+                     certificate=_explicit_certificate(g, lemmas, f"the invariant {inv} holds in each"))
+    nonvac: dict[str, Any] = {"initial_state": interp.state_to_json(g.states[0])}
+    warnings = list(note.pop("warnings", []))
+    premise = _antecedent(inv)
+    if premise is not None:
+        j = explicit.first_reaching(g, premise)
+        if j is not None:
+            nonvac.update(state=str(premise), steps=len(g.trace(j)) - 1)
+        else:
+            warnings.append(f"the invariant's premise {premise} holds in no reachable state (complete listing): "
+                            "the invariant holds vacuously")
+    return _with(verdict, non_vacuity=nonvac, warnings=warnings, **note)
+
+
+def _explicit_response(system: TransitionSystem, prop: Property, g: explicit.StateGraph):
+    after = system.expr(prop.args["after"], where=f"{system.name} property {prop.id!r} after")
+    holds = system.expr(prop.args["holds"], where=f"{system.name} property {prop.id!r} holds")
+    within = prop.args["within"]
+    if not isinstance(within, int) or isinstance(within, bool) or within < 0:
+        raise SpecError(f"{system.name} property {prop.id!r}: within={within!r} must be an integer >= 0")
+    if not g.states:
+        return vacuous(_EMPTY_INIT.format(initially=system.initially), initially=str(system.initially))
+    name = f"within {within} steps after {after}, {holds}"
+    lemmas, note = _explicit_lemmas(system, prop, g)
+    found = explicit.response_violation(g, after, holds, within)
+    if found is not None:
+        trace = g.trace(found[0], found[1])
+        replay = interp.replay_response_violation(system, trace, after, holds, within)
+        return _with(_explicit_refutation(system, trace, replay, f"{name} fails", g), **note)
+    verdict = proved(f"{name}: on every run ({_explicit_info(g)}; no state where {after} holds starts a path of "
+                     f"{within} steps avoiding {holds}, a deadlock stuttering)",
+                     certificate=_explicit_certificate(g, lemmas, "backward search for a path of `within` steps "
+                                                       "avoiding `holds` from a state where `after` holds"))
+    if "progress" in prop.args:
+        note["progress_measure"] = "not needed by the explicit engine (not checked)"
+    initial = interp.state_to_json(g.states[0])
+    j = explicit.first_reaching(g, after)
+    if j is not None:
+        witness = g.trace(j)
+        return _with(verdict, non_vacuity={"initial_state": initial, "after_reached": str(after),
+                                           "steps": len(witness) - 1, "witness": witness}, **note)
+    reason = (f"no reachable state satisfies the trigger {after} (complete listing of {len(g.states)} states), "
+              f"so 'after {after}, ...' constrains no run")
+    allowed = prop.args.get("allow_vacuous")
+    if allowed:
+        return _with(verdict, non_vacuity={"initial_state": initial, "after_reachable": False},
+                     warnings=[f"holds vacuously (allowed by the spec: {allowed}): {reason}"], **note)
+    return _with(vacuous(reason, after=str(after), initial_state=initial), **note)
+
+
+def _explicit_reachable(system: TransitionSystem, prop: Property, g: explicit.StateGraph):
+    target = system.expr(prop.args["state"], where=f"{system.name} property {prop.id!r}")
+    if not g.states:
+        return vacuous(_EMPTY_INIT.format(initially=system.initially), initially=str(system.initially))
+    i = explicit.first_reaching(g, target)
+    if i is None:
+        # The listing proves the target unreachable, but "refuted" promises a
+        # replayable run and none exists: the claim fails as inconclusive,
+        # with the proof of unreachability as its reason.
+        return inconclusive(f"unreachable: {_explicit_info(g)}, none satisfies {target}; the reachability claim is "
+                            "false (no run to show, so not reported as refuted)", unreachable=True, target=str(target))
+    witness = g.trace(i)
+    replay = interp.replay_reaches(system, witness, target)
+    if not replay.ok:
+        return Status.ERROR, {"summary": f"witness does not replay: {replay.reason}", "witness": witness}
+    return proved(f"reachable (non-vacuity): a shortest run of {len(witness) - 1} steps reaches {target} "
+                  "(breadth-first search), replayed on the interpreter", witness=witness, replay=replay.to_json())
+
+
+def _explicit_deadlock_free(system: TransitionSystem, prop: Property, g: explicit.StateGraph):
+    final = system.expr(prop.args.get("except", "False"), where=f"{system.name} property {prop.id!r} except")
+    if not g.states:
+        return vacuous(_EMPTY_INIT.format(initially=system.initially), initially=str(system.initially))
+    name = "some transition is enabled" + ("" if prop.args.get("except") in (None, "False") else f" unless {final}")
+    lemmas, note = _explicit_lemmas(system, prop, g)
+    i = explicit.first_deadlock(g, final)
+    if i is not None:
+        trace = g.trace(i)
+        replay = interp.replay_deadlock(system, trace)
+        return _with(_explicit_refutation(system, trace, replay, _deadlock_what(system, trace), g), **note)
+    verdict = proved(f"{name} in every reachable state ({_explicit_info(g)})",
+                     certificate=_explicit_certificate(g, lemmas, "each state has a successor or satisfies `except`"))
+    return _with(verdict, non_vacuity={"initial_state": interp.state_to_json(g.states[0])}, **note)
+
+
+_EMPTY_INIT = ("the initial states are empty: the init values, the initial constraint ({initially}) and the variable "
+               "domains contradict each other, so every claim about the runs would hold vacuously")
+
+
+@checker("statemachine.invariant")
+def check_invariant(spec: Protocol, prop: Property, options: Mapping[str, Any]):
+    """Claims: the expression holds in every reachable state (explicit
+    listing when small and finite, else Z3 k-induction)."""
+    return _dispatch(_z3_invariant, _explicit_invariant, spec, prop, options)
+
+
+@checker("statemachine.response")
+def check_response(spec: Protocol, prop: Property, options: Mapping[str, Any]):
+    """Claims: whenever ``after`` holds, ``holds`` holds within ``within``
+    steps (a deadlock stutters)."""
+    return _dispatch(_z3_response, _explicit_response, spec, prop, options)
+
+
+@checker("statemachine.reachable")
+def check_reachable(spec: Protocol, prop: Property, options: Mapping[str, Any]):
+    """Claims: some run reaches the state (a replayed witness)."""
+    return _dispatch(_z3_reachable, _explicit_reachable, spec, prop, options)
+
+
+@checker("statemachine.deadlock-free")
+def check_deadlock_free(spec: Protocol, prop: Property, options: Mapping[str, Any]):
+    """Claims: some transition is enabled in every reachable state outside
+    ``except``."""
+    return _dispatch(_z3_deadlock_free, _explicit_deadlock_free, spec, prop, options)
 
 
 @validator("transition")
@@ -1050,4 +1328,5 @@ __all__ = [
     "DEFAULT_BOUND",
     "DEFAULT_MAX_K",
     "DEFAULT_RLIMIT",
+    "ENGINES",
 ]

@@ -45,7 +45,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: Options a checker reads; anything else is a typo and is refused, so a
 #: misspelt ``budjet=`` cannot silently run the default campaign.
-VERIFY_OPTIONS = ("bound", "budget", "decide_timeout", "max_k", "progress", "rlimit", "seed", "timeout")
+VERIFY_OPTIONS = ("bound", "budget", "decide_timeout", "max_k", "progress", "rlimit", "seed", "sm_engine", "state_limit", "timeout")
 
 
 def _did_you_mean(word: str, choices: "list[str] | tuple[str, ...]") -> str:
@@ -125,6 +125,10 @@ def __getattr__(name: str) -> Any:
         from qproto.proofs import verdict
 
         return getattr(verdict, name)
+    if name in ("keyrate", "KeyRateReport"):
+        from qproto import keyrate_api
+
+        return getattr(keyrate_api, name)
     raise AttributeError(f"module 'qproto' has no attribute {name!r}")
 
 
@@ -132,6 +136,8 @@ __all__ = [
     "verify",
     "find",
     "catalogue",
+    "keyrate",
+    "KeyRateReport",
     "Status",
     "Verdict",
     "QprotoError",

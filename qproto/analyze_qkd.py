@@ -12,8 +12,8 @@ the same figures as formulas in the interception fraction and the noise.
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
-
 from functools import lru_cache
 from typing import Any
 
@@ -21,6 +21,7 @@ import sympy as sp
 
 from qproto.analyze import Analyzer, register_analyzer
 from qproto.cli.common import positive_int
+from qproto.explain import math_text
 from qproto.models import qkd as model
 from qproto.models.attacks import Attack, attacks, line, parse_attack
 from qproto.models.decide import BudgetExpired, time_budget
@@ -291,11 +292,11 @@ def render(doc: dict[str, Any], console: Any) -> None:
     def show(v: Any) -> str:
         if v is None:
             return "—"
-        if "exact" in v and len(v["exact"]) > 48 and isinstance(v.get("value"), float):
-            return f"{v['value']:.6g}  (exact form in --json)"
         if "exact" in v:
-            val = v.get("value")
-            return f"{v['exact']}" + (f"  ≈ {val:.6g}" if isinstance(val, float) and v["exact"] != str(val) else "")
+            text, val = formula_text(v["exact"]), v.get("value")
+            if len(text) > 48 and isinstance(val, float):
+                return f"{val:.6g}  (exact form in --json)"
+            return text + (f"  ≈ {val:.6g}" if isinstance(val, float) and v["exact"] != str(val) else "")
         return f"{v['value']:.6g}"
 
     line_ = ", ".join(f"{k}={v}" for k, v in doc["line"].items() if v) or "ideal line"
@@ -318,8 +319,8 @@ def render(doc: dict[str, Any], console: Any) -> None:
         t.add_row(f"key rate {r['formula']}", f"{kr} per sifted bit  [{escape(r['rate'])}]")
         if r.get("regime"):
             t.add_row("  regime", escape(r["regime"]))
-        pub = f", published {r['published_threshold']['value']}" if r["published_threshold"] else ""
-        t.add_row(f"  threshold", f"{r['threshold']['value']:.10f}{pub}")
+        pub = f", published {formula_text(r['published_threshold']['value'])}" if r["published_threshold"] else ""
+        t.add_row("  threshold", f"{r['threshold']['value']:.10f}{pub}")
     est = doc["estimation"]
     if est.get("rule") == "per-basis":
         t.add_row("estimation", f"per basis (key basis {est['key_basis']}: e_bit {est['e_bit']['value']:.6g}, "
@@ -336,10 +337,20 @@ def render(doc: dict[str, Any], console: Any) -> None:
         if "abort" not in ap:
             t.add_row(f"P(abort) for N={est.get('rounds')}", f"{ap['value']:.6g}")
     for k, v in doc["formulas"].items():
-        t.add_row(k, escape(v))
+        t.add_row(k, escape(v if k == "note" else formula_text(v)))
     t.add_row("arithmetic", escape(doc["arithmetic"]["text"]))
     t.add_row("trace preservation", escape(doc["instrument_check"]["trace_preserving"]))
     console.print(t)
+
+
+def formula_text(exact: Any) -> str:
+    """A SymPy string of the ``--json`` document as a person writes it
+    (``4/3 − log₂(3)/2``, not ``-log(3)/(2*log(2)) + 4/3``).  A decimal such
+    as a published ``0.110`` keeps its digits: its precision is the claim."""
+    text = str(exact)
+    if re.fullmatch(r"-?[0-9]+(\.[0-9]*)?", text):
+        return text
+    return math_text(text)
 
 
 register_analyzer(Analyzer(families=("qkd-pm", "qkd-eb"), add_arguments=add_arguments, analyze=analyze, render=render))

@@ -268,15 +268,33 @@ def analyze(spec: Protocol, args: Any) -> dict[str, Any]:
     return _BY_FAMILY[spec.family](spec, args)
 
 
+#: Entries of the document that hold a SymPy-parsable formula as a plain
+#: string (``--json`` keeps them parsable; the human view writes them out).
+_FORMULA_KEYS = frozenset({"pair_fidelity_one_half", "pair_fidelity_both_halves", "storage_fidelity", "fixed_points"})
+
+
+def _shown(key: str, val: Any) -> str:
+    from qproto.explain import math_text
+
+    if isinstance(val, dict) and "exact" in val:
+        text, num = math_text(val["exact"]), val.get("value")
+        return text + (f"  ≈ {num:.6g}" if isinstance(num, float) and val["exact"] != str(num) else "")
+    if key in _FORMULA_KEYS:
+        return ", ".join(math_text(v) for v in val) if isinstance(val, list) else math_text(val)
+    return str(val)
+
+
 def render(doc: dict[str, Any], console: Any) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
-    console.print(f"[bold]{doc['protocol']}[/]")
+    console.print(f"[bold]{escape(str(doc['protocol']))}[/]")
     rows = doc.get("by_segments") or doc.get("rounds") or doc.get("by_wait") or doc.get("paths_without_purification")
     for key, val in doc.items():
-        if key in ("protocol", "by_segments", "rounds", "by_wait", "paths_without_purification") or isinstance(val, list):
+        if key in ("protocol", "by_segments", "rounds", "by_wait", "paths_without_purification") or (
+                isinstance(val, list) and key not in _FORMULA_KEYS):
             continue
-        console.print(f"  {key}: {val['exact'] if isinstance(val, dict) and 'exact' in val else val}")
+        console.print(f"  {key}: {escape(_shown(key, val))}")
     if rows:
         table = Table(header_style="bold")
         keys = [k for k in rows[0] if not isinstance(rows[0][k], (list, dict))]

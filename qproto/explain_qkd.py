@@ -8,19 +8,50 @@ from typing import Any
 
 import sympy as sp
 
-from qproto.explain import explainer
+from qproto.explain import describe_step, dirac_text, explainer, math_text
 from qproto.models import qkd as model
 from qproto.spec.qkd import PrepareMeasureQKD
 
 
 def _fmt(e: Any) -> str:
-    return sp.sstr(sp.simplify(e) if isinstance(e, sp.Basic) else e)
+    return math_text(sp.simplify(e) if isinstance(e, sp.Basic) else e)
 
 
 def _state(amps: tuple[str, str]) -> str:
-    a, b = (sp.sympify(x) for x in amps)
-    terms = [f"{_fmt(c)}|{k}⟩" if c != 1 else f"|{k}⟩" for k, c in ((0, a), (1, b)) if c != 0]
-    return " + ".join(terms).replace("+ -", "- ")
+    return dirac_text([sp.sympify(x) for x in amps], ["0", "1"])
+
+
+def eve_at_threshold(spec: Any) -> dict[str, Any]:
+    """Eve's information at the spec's operating point: under
+    intercept-resend of the largest fraction f* the abort rule lets through
+    on an ideal line (expected QBER = abort threshold), as a short exact
+    formula and its value, in bits per sifted bit (I(A:E | public), see
+    :func:`qproto.models.qkd.eve_information`)."""
+    from qproto.models.attacks import parse_attack
+
+    def qber(f: Any) -> Any:
+        return sp.nsimplify(model.qber(spec, parse_attack(f"intercept-resend:fraction={f}").instrument()))
+
+    threshold = sp.Rational(str(spec.abort_threshold))
+    q1, q_half = qber(1), qber(sp.Rational(1, 2))
+    if not (q1.is_number and q_half.is_number) or q1 <= 0 or q1 == q_half:
+        return {}
+    # errors and sifted rounds are both affine in f (the attack is a mixture), so on
+    # an ideal line QBER(f) = a·f / (1 + b·f); two points fix a and b
+    b = (q1 - 2 * q_half) / (q_half - q1)
+    a = q1 * (1 + b)
+    fraction = sp.nsimplify(min(sp.Integer(1), threshold / (a - b * threshold)))
+    at = qber(fraction)  # recomputed, not assumed: the line says what it is
+    inst = parse_attack(f"intercept-resend:fraction={fraction}").instrument()
+    info = model.eve_information(spec, inst)
+    if info is None:
+        return {}
+    value = float(info)
+    exact = isinstance(info, sp.Basic) and not info.is_Float
+    shown = f"{math_text(info)} ≈ {value:.4g}" if exact else f"{value:.4g}"
+    where = "the abort threshold" if at == threshold else f"abort threshold {math_text(threshold)}"
+    return {"eve_information": f"intercept-resend of a fraction f* = {math_text(fraction)} (QBER = {math_text(at)}, "
+                               f"{where}): Eve learns I(A:E) = {shown} bits per sifted bit"}
 
 
 def _extra(spec: Any, action: str) -> dict[str, Any]:
@@ -42,8 +73,8 @@ def _extra(spec: Any, action: str) -> dict[str, Any]:
         if action == "prepare":
             return {"source": spec.source}
         if action == "measure":
-            return {"settings": "Alice " + ", ".join(f"{s.name}:θ={s.angle}" for s in spec.alice_settings)
-                    + "; Bob " + ", ".join(f"{s.name}:θ={s.angle}" for s in spec.bob_settings)}
+            return {"settings": "Alice " + ", ".join(f"{s.name}: θ = {math_text(s.angle)}" for s in spec.alice_settings)
+                    + "; Bob " + ", ".join(f"{s.name}: θ = {math_text(s.angle)}" for s in spec.bob_settings)}
         if action == "sift":
             flips = model._key_flip(spec)
             return {"key_pairs": ", ".join(f"({x},{y}){' Bob flips' if f else ''}" for (x, y), f in flips.items()),
@@ -54,14 +85,15 @@ def _extra(spec: Any, action: str) -> dict[str, Any]:
     if action == "estimate":
         return {"qber_ideal_line": _fmt(model.qber(spec)), "sample_fraction": spec.sample_fraction}
     if action == "decide":
-        return {"abort_threshold": spec.abort_threshold, "key_rates": ", ".join(spec.key_rates) or "none in the spec"}
+        return {"abort_threshold": spec.abort_threshold, "key_rates": ", ".join(spec.key_rates) or "none in the spec",
+                **eve_at_threshold(spec)}
     return {}
 
 
 def _explain(spec: Any) -> list[dict[str, Any]]:
     out = []
     for i, st in enumerate(spec.steps, 1):
-        out.append({"index": i, "party": st.party, "action": st.action, "text": st.describe(), **_extra(spec, st.action)})
+        out.append({"index": i, "party": st.party, "action": st.action, "text": describe_step(st), **_extra(spec, st.action)})
     return out
 
 

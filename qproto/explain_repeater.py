@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import sympy as sp
-
-from qproto.explain import _circuit, explainer
+from qproto.explain import _circuit, describe_step, explainer, math_text
 from qproto.spec.protocol import Protocol
 
 
 def _steps(spec: Protocol) -> list[dict[str, Any]]:
-    return [{"index": i, "party": s.party, "action": s.action, "text": s.describe()} for i, s in enumerate(spec.steps, 1)]
+    return [{"index": i, "party": s.party, "action": s.action, "text": describe_step(s)} for i, s in enumerate(spec.steps, 1)]
 
 
 @explainer("purification")
@@ -26,8 +24,8 @@ def _purification(spec: Protocol) -> list[dict[str, Any]]:
         "index": len(steps) + 1, "party": "Alice, Bob", "action": "decide",
         "text": f"keep (a1, b1) when {rule}, else discard" + ("; twirl back to Werner form" if getattr(spec, "twirl", False) else ""),
         "branches": [],
-        "output fidelity on werner(F) inputs": sp.sstr(m.fidelity),
-        "success probability": sp.sstr(m.success),
+        "output fidelity on werner(F) inputs": math_text(m.fidelity),
+        "success probability": math_text(m.success),
     })
     return steps
 
@@ -37,8 +35,8 @@ def _chain(spec: Protocol) -> list[dict[str, Any]]:
     from qproto.models import swapping as sw
 
     steps = _steps(spec)
-    steps[3]["swap map (derived)"] = sp.sstr(sw.werner_swap_map())
-    steps[3]["chain of n segments"] = "1/4 + (3/4)((4F − 1)/3)^n"
+    steps[3]["swap map (derived)"] = math_text(sw.werner_swap_map())
+    steps[3]["chain of n segments"] = "1/4 + (3/4)·((4F − 1)/3)ⁿ"
     return steps
 
 
@@ -48,8 +46,8 @@ def _memory(spec: Protocol) -> list[dict[str, Any]]:
 
     kind = getattr(spec, "kind", "depolarizing")
     steps = _steps(spec)
-    steps[1]["pair fidelity, one half stored (derived)"] = sp.sstr(mem.pair_fidelity(kind, 1)) + "  with eta = exp(-t/T)"
-    steps[1]["average storage fidelity (derived)"] = sp.sstr(mem.storage_fidelity(kind))
+    steps[1]["pair fidelity, one half stored (derived)"] = math_text(mem.pair_fidelity(kind, 1)) + "  with η = exp(−t/T)"
+    steps[1]["average storage fidelity (derived)"] = math_text(mem.storage_fidelity(kind))
     return steps
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from qproto.explain import explainer
+from qproto.explain import explainer, state_text
 from qproto.spec.protocol import Protocol
 
 
@@ -97,7 +97,7 @@ def explain_secret_sharing(spec: Protocol) -> list[dict[str, Any]]:
                       "text": f"|{j}⟩ ↦ (1/√{len(word)}) (" + " + ".join(f"|{w}⟩" for w in word) + ")"})
     state = model.encode(spec)
     steps.append({"index": len(steps) + 1, "party": "dealer", "action": "encode",
-                  "text": "the shares of the payload α|0⟩ + β|1⟩ + γ|2⟩", "state": state.dirac()})
+                  "text": "the shares of the payload α|0⟩ + β|1⟩ + γ|2⟩", "state": state_text(state)})
     for d in spec.decoders:
         names = model.share_names(spec)
         steps.append({"index": len(steps) + 1, "party": "holder of two shares", "action": "decode",

@@ -26,6 +26,7 @@ _PLOTS: dict[str, PlotKind] = {}
 PLOT_MODULES: list[str] = [
     "qproto.plots_qkd",
     "qproto.plots_repeater",
+    "qproto.plots_keyrate",  # after plots_qkd: its keyrate-vs-qber takes a SPEC and falls back to the formulas
 ]
 
 

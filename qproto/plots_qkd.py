@@ -38,6 +38,21 @@ def _qkd_specs(names: list[str] | None) -> list[Any]:
     return [s for s in protocols() if is_qkd(s)]
 
 
+def tex(expr: Any, names: dict[str, str] | None = None) -> str:
+    """An expression as LaTeX for matplotlib's mathtext (put it between
+    ``$``): ``fraction/4`` → ``\\frac{f}{4}``; symbols renamed by ``names``."""
+    expr = sp.sympify(expr)
+    rename = {s: sp.Symbol(names[s.name]) for s in expr.free_symbols if names and s.name in names}
+    return sp.latex(expr.subs(rename))
+
+
+def _abort_threshold(spec: Any) -> float | None:
+    try:
+        return float(sp.Rational(str(spec.abort_threshold)))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
 def _curve(spec: Any, quantity: Any, attack: str, symbol: str, values: dict[str, Any]) -> tuple[sp.Expr, Any]:
     inst, syms = Attack(attacks()[attack], values).symbolic(symbol)
     expr = quantity(spec, inst)
@@ -56,15 +71,19 @@ def _draw_qber(args: Any, fig: Any) -> None:
     for spec in _qkd_specs(names):
         c = next(colors)
         expr, fn = _curve(spec, model.qber, "intercept-resend", "fraction", {"fraction": 1, "px": sp.Rational(1, 2), "py": 0})
-        ax.plot(f, np.broadcast_to(fn(f), f.shape), color=c, label=f"{spec.name}: QBER = {expr}")
+        ax.plot(f, np.broadcast_to(fn(f), f.shape), color=c, label=f"{spec.name}: $Q(f) = {tex(expr, {'fraction': 'f'})}$")
         for name in spec.key_rates[:1]:
             th = threshold(name).value
-            ax.axhline(th, color=c, ls="--", lw=0.8, label=f"{spec.name} threshold {th:.4f} ({name})")
+            ax.axhline(th, color=c, ls="--", lw=0.8, label=f"{spec.name}: rate zero at $Q^* = {th:.4f}$ ({name})")
             roots = [float(r) for r in sp.solve(sp.Eq(expr, sp.Float(th)), sp.Symbol("fraction", real=True)) if r.is_real and 0 <= r <= 1]
             for r in roots:
                 ax.plot([r], [th], "o", color=c)
-    ax.set_xlabel("intercept-resend fraction f (Eve measures in Z or X)")
-    ax.set_ylabel("QBER")
+        abort = _abort_threshold(spec)  # the spec's own rule, a designer's variant included
+        if abort is not None:
+            ax.axhline(abort, color=c, ls=":", lw=1.0,
+                       label=f"{spec.name}: abort threshold $Q_{{\\mathrm{{abort}}}} = {abort:.4g}$ (spec)")
+    ax.set_xlabel("intercept-resend fraction $f$ (Eve measures in Z or X)")
+    ax.set_ylabel("QBER $Q$")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, None)
     ax.grid(alpha=0.3)
@@ -91,12 +110,12 @@ def _draw_rates(args: Any, fig: Any) -> None:
         qq = q[q < hi]
         r = kr(qq)
         th = threshold(name).value
-        line = ax.plot(qq, r, label=f"{name} ({', '.join(specs)}): {kr.text.split('  [')[0]}")[0]
+        line = ax.plot(qq, r, label=f"{name} ({', '.join(specs)})")[0]
         ax.axvline(th, color=line.get_color(), ls=":", lw=0.8)
         ax.annotate(f"{th:.4f}", (th, 0), textcoords="offset points", xytext=(2, 6), fontsize=7, color=line.get_color())
     ax.axhline(0, color="black", lw=0.6)
-    ax.set_xlabel("QBER Q")
-    ax.set_ylabel("asymptotic key rate (bits per sifted bit)")
+    ax.set_xlabel("QBER $Q$")
+    ax.set_ylabel("asymptotic key rate $r(Q)$ (bits per sifted bit)")
     ax.set_ylim(-0.2, 1.02)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
@@ -115,15 +134,15 @@ def _draw_chsh(args: Any, fig: Any) -> None:
     p = np.linspace(0, 1, 201)
     for spec in specs:
         expr, fn = _curve(spec, model.chsh, "depolarizing", "p", {"p": 0})
-        ax.plot(p, np.abs(np.broadcast_to(fn(p), p.shape)), label=f"{spec.name}: S = {expr}")
+        ax.plot(p, np.abs(np.broadcast_to(fn(p), p.shape)), label=f"{spec.name}: $S(p) = {tex(expr)}$")
         cross = [float(r) for r in sp.solve(sp.Eq(sp.Abs(expr), 2), sp.Symbol("p", real=True)) if r.is_real and 0 <= r <= 1]
         for r in cross:
             ax.axvline(r, ls=":", lw=0.8)
-            ax.annotate(f"|S| = 2 at p = {r:.4f}", (r, 2), textcoords="offset points", xytext=(4, 4), fontsize=7)
-    ax.axhline(2, color="red", ls="--", lw=0.8, label="local bound 2 (CHSH)")
-    ax.axhline(2 * np.sqrt(2), color="gray", ls="--", lw=0.8, label="Tsirelson 2√2")
-    ax.set_xlabel("depolarizing noise p on Bob's qubit")
-    ax.set_ylabel("|S|")
+            ax.annotate(f"$|S| = 2$ at $p = {r:.4f}$", (r, 2), textcoords="offset points", xytext=(4, 4), fontsize=7)
+    ax.axhline(2, color="red", ls="--", lw=0.8, label="local bound $|S| = 2$ (CHSH)")
+    ax.axhline(2 * np.sqrt(2), color="gray", ls="--", lw=0.8, label=r"Tsirelson $2\sqrt{2}$")
+    ax.set_xlabel("depolarizing noise $p$ on Bob's qubit")
+    ax.set_ylabel("$|S|$")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 3)
     ax.grid(alpha=0.3)

@@ -59,15 +59,15 @@ def _draw_hops(args: Any, fig: Any) -> None:
             ys.append(f_n)
         label = "no purification" if k == 0 else f"{k} BBPSSW round{'s' if k > 1 else ''} ({float(cost):.3g} raw pairs/segment)"
         ax.plot(hops, ys, marker="o", ms=3, label=label)
-    ax.axhline(0.5, color="grey", lw=0.8, ls=":", label="F = 1/2 (purifiable above)")
+    ax.axhline(0.5, color="grey", lw=0.8, ls=":", label=r"$F = 1/2$ (purifiable above)")
     if args.threshold is not None:
-        ax.axhline(args.threshold, color="red", lw=0.8, ls="--", label=f"F_th = {args.threshold}")
-    title = f"Repeater chain, elementary F = {args.fidelity}"
+        ax.axhline(args.threshold, color="red", lw=0.8, ls="--", label=rf"$F_{{\mathrm{{th}}}} = {args.threshold:g}$")
+    title = f"Repeater chain, elementary $F = {args.fidelity:g}$"
     if args.wait:
-        title += f", memory wait {args.wait} s (T = {args.coherence_time} s)"
+        title += f", memory wait $t = {args.wait:g}$ s ($T = {args.coherence_time:g}$ s)"
     ax.set_title(title)
     ax.set_xlabel("hops (segments)")
-    ax.set_ylabel("end-to-end fidelity ⟨Φ+|ρ|Φ+⟩")
+    ax.set_ylabel(r"end-to-end fidelity $\langle\Phi^+|\rho|\Phi^+\rangle$")
     ax.set_ylim(0.2, 1.0)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
@@ -96,13 +96,13 @@ def _draw_memory(args: Any, fig: Any) -> None:
             ax.plot(ts, ys, ls=ls, label=f"{kind}, {'one half' if stored == 1 else 'both halves'} stored")
     # the review's 99.3 % storage fidelity: the wait at which a depolarizing memory reaches it
     eta = 2 * 0.993 - 1
-    ax.axvline(-T * math.log(eta), color="grey", lw=0.8, ls=":", label="99.3 % storage fidelity (depolarizing)")
+    ax.axvline(-T * math.log(eta), color="grey", lw=0.8, ls=":", label="99.3% storage fidelity (depolarizing)")
     for t in (0.05, 0.1):
         if t <= tmax:
             ax.axvline(t, color="black", lw=0.5, alpha=0.4)
-    ax.set_title(f"Stored Bell pair, T = {T} s (grey lines: the review's 0.05 s and 0.1 s)")
-    ax.set_xlabel("waiting time t (s)")
-    ax.set_ylabel("fidelity ⟨Φ+|ρ|Φ+⟩")
+    ax.set_title(f"Stored Bell pair, $T = {T:g}$ s (grey lines: the review's 0.05 s and 0.1 s)")
+    ax.set_xlabel("waiting time $t$ (s)")
+    ax.set_ylabel(r"fidelity $\langle\Phi^+|\rho|\Phi^+\rangle$")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
 

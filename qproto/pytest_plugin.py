@@ -100,24 +100,40 @@ def pytest_addoption(parser: Any) -> None:
     group.addoption(
         "--qproto", action="append", default=[], metavar="SPECS",
         help="verify the specs in SPECS (a path.py, module:ATTR or catalogue name): one test item per property; "
-        "a spec with `flawed=` set must be refuted instead (one item for the spec).  May be repeated.",
+        "a spec with `flawed=` set must be refuted instead (one item for the spec); a spec the file names in "
+        "EXPECTED_REFUTED passes a property item when it is refuted, and its `[expect-refuted]` item fails "
+        "unless some property is.  May be repeated.",
     )
     group.addoption("--qproto-budget", type=int, default=None, metavar="N",
                     help="adversary cases per property for --qproto items (default: the checkers' own)")
 
 
 class QprotoItem(pytest.Item):
-    """One property of one spec (or, for a flawed spec, the whole spec)."""
+    """One property of one spec (or, for a flawed spec, the whole spec).
 
-    def __init__(self, *, spec: Any, prop: str | None, options: dict[str, Any], **kwargs: Any) -> None:
+    For a spec its file lists in ``EXPECTED_REFUTED`` (``expect_refuted``),
+    a property item also passes when the property is refuted, and the
+    spec's ``[expect-refuted]`` item (``prop`` None) fails unless at least
+    one property is: the same rule as ``qproto verify file.py``.  The
+    property items leave their verdicts in ``verdicts`` (shared by the
+    spec's items), so the spec item reuses them instead of verifying twice.
+    """
+
+    def __init__(self, *, spec: Any, prop: str | None, options: dict[str, Any], expect_refuted: bool = False,
+                 verdicts: dict[str, list] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.spec = spec
         self.prop = prop
         self.options = options
+        self.expect_refuted = expect_refuted
+        self.verdicts = {} if verdicts is None else verdicts
 
     def runtest(self) -> None:
         import qproto
 
+        if self.expect_refuted:
+            self._run_expected_refuted()
+            return
         props = [self.prop] if self.prop else None
         verdicts = qproto.verify(self.spec, properties=props, **self.options)
         if self.prop is None:  # a declared-flawed spec must be caught
@@ -131,6 +147,26 @@ class QprotoItem(pytest.Item):
         bad = [v for v in verdicts if not v.ok]
         if bad:
             raise QprotoFailure("\n".join(_describe(v) for v in bad))
+
+    def _verdicts_of(self, prop: str) -> list:
+        import qproto
+
+        if prop not in self.verdicts:  # not run yet (deselected with -k, or another ordering)
+            self.verdicts[prop] = qproto.verify(self.spec, properties=[prop], **self.options)
+        return self.verdicts[prop]
+
+    def _run_expected_refuted(self) -> None:
+        if self.prop is not None:
+            verdicts = self._verdicts_of(self.prop)
+            bad = [v for v in verdicts if not v.ok and v.status.value != "refuted"]
+            if bad:  # refuted is what the file expects; an error or an inconclusive check is not
+                raise QprotoFailure(f"{self.spec.name} is expected refuted, but this property is neither refuted "
+                                    "nor satisfied:\n" + "\n".join(_describe(v) for v in bad))
+            return
+        verdicts = [v for p in self.spec.properties for v in self._verdicts_of(p.id)]
+        if not any(v.status.value == "refuted" for v in verdicts):
+            raise QprotoFailure(f"{self.spec.name} is listed in EXPECTED_REFUTED but no property was refuted:\n"
+                                + "\n".join(_describe(v) for v in verdicts))
 
     def repr_failure(self, excinfo: Any, style: Any = None) -> str:
         if isinstance(excinfo.value, QprotoFailure):
@@ -151,7 +187,7 @@ def pytest_collection_modifyitems(session: Any, config: Any, items: list) -> Non
     if not targets:
         return
     from qproto import QprotoError
-    from qproto.loader import resolve_many
+    from qproto.loader import resolve_targets
 
     options: dict[str, Any] = {}
     budget = config.getoption("qproto_budget", default=None)
@@ -159,14 +195,19 @@ def pytest_collection_modifyitems(session: Any, config: Any, items: list) -> Non
         options["budget"] = budget
     for target in targets:
         try:
-            specs = resolve_many(target)
+            loaded = resolve_targets([target])
         except QprotoError as exc:  # a bad --qproto argument is a usage error, not a crash
             raise pytest.UsageError(f"--qproto {target}: {exc}") from None
-        for spec in specs:
+        for spec in loaded.specs:
             if getattr(spec, "flawed", None):
                 items.append(QprotoItem.from_parent(session, name=f"{spec.name}[expect-refuted]", spec=spec, prop=None,
                                                     options=options))
                 continue
+            expected = spec.name in loaded.expected_refuted
+            shared: dict[str, list] = {}
             for prop in spec.properties:
                 items.append(QprotoItem.from_parent(session, name=f"{spec.name}::{prop.id}", spec=spec, prop=prop.id,
-                                                    options=options))
+                                                    options=options, expect_refuted=expected, verdicts=shared))
+            if expected:  # after its properties, so it reads their verdicts
+                items.append(QprotoItem.from_parent(session, name=f"{spec.name}[expect-refuted]", spec=spec, prop=None,
+                                                    options=options, expect_refuted=True, verdicts=shared))

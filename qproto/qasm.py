@@ -2,8 +2,9 @@
 
 :func:`export_qasm` writes a :class:`~qproto.spec.circuit.CircuitProtocol`
 as an OpenQASM 3 program with mid-circuit measurements and classical
-feed-forward (``if (m1 == 1) { z b; }``), which any OpenQASM 3 tool can
-run.  What OpenQASM has no words for travels in ``pragma qproto.*`` lines
+feed-forward (``if (m1) { z b; }``: a bit is its own condition, the form
+OpenQASM 3 importers such as qiskit-qasm3-import accept), which any
+OpenQASM 3 tool can run.  What OpenQASM has no words for travels in ``pragma qproto.*`` lines
 that other tools ignore:
 
 - ``pragma qproto.spec {...}``: the spec's identity, parties, channels,
@@ -22,7 +23,8 @@ comments say.  A step's text rides in a trailing comment (``// (encode)
 Alice applies …`` keeps a non-default action).
 
 Supported: qubits (no arrays), bits, ``input bit``, the gates x y z h s t
-id cx cz swap rx ry rz, ``measure``, ``if (bit == 1) { gate; }``.  Noise
+id cx cz swap rx ry rz, ``measure``, ``if (bit) { gate; }`` (also read as
+``if (bit == true)`` and, as older exports wrote it, ``if (bit == 1)``).  Noise
 channels, explicit matrices and explicit amplitudes have no OpenQASM 3 form
 here and are refused on export with one line.
 """
@@ -147,7 +149,7 @@ def export_qasm(spec: Any) -> str:
                 raise SpecError(f"{where}: an explicit gate matrix has no OpenQASM 3 form here")
             out.append(_gate_line(step.gate, tuple(step.params), tuple(step.targets)) + _comment(step, "gate"))
         elif isinstance(step, Controlled):
-            out.append(f"if ({step.when} == 1) {{ {_gate_line(step.gate, (), tuple(step.targets))} }}"
+            out.append(f"if ({step.when}) {{ {_gate_line(step.gate, (), tuple(step.targets))} }}"
                        + _comment(step, "correct"))
         elif isinstance(step, Measure):
             out.append(f"{step.record} = measure {step.register};" + _comment(step, "measure"))
@@ -183,6 +185,11 @@ def _tuples(x: Any) -> Any:
 _GATE_RE = re.compile(r"^([a-z]+)(?:\(([^)]*)\))?\s+([A-Za-z_][\w]*(?:\s*,\s*[A-Za-z_][\w]*)*)$")
 _IF_RE = re.compile(r"^if\s*\(\s*([A-Za-z_]\w*)\s*(?:==\s*(?:1|true)\s*)?\)\s*\{?\s*(.*?)\s*;?\s*\}?$")
 _MEASURE_RE = re.compile(r"^([A-Za-z_]\w*)\s*=\s*measure\s+([A-Za-z_]\w*)$")
+
+
+def _action_field(action: str) -> dict[str, Any]:
+    """``action=`` for a step whose comment names a non-default action."""
+    return {"action": action} if action else {}
 
 
 def _split_comment(line: str) -> tuple[str, str, str]:
@@ -261,7 +268,7 @@ def import_qasm(text: str, origin: str = "<qasm>") -> CircuitProtocol:
         if code.startswith("pragma qproto.input"):
             regs = tuple(words[2:])
             steps.append(Prepare(party=owner.get(regs[0], ""), registers=regs, state="input", text=step_text,
-                                 **({"action": action} if action else {})))
+                                 **_action_field(action)))
         elif code.startswith("pragma qproto.prepare"):
             block = (words[2], tuple(words[3:]), action, step_text, [])
         elif code.startswith("pragma qproto.end"):
@@ -269,7 +276,7 @@ def import_qasm(text: str, origin: str = "<qasm>") -> CircuitProtocol:
                 raise LoadError(f"{where}: pragma qproto.end without a prepare block")
             party, regs, act, txt, gates = block
             steps.append(Prepare(party=party, registers=regs, state=_recognise(gates, regs, where), text=txt,
-                                 **({"action": act} if act else {})))
+                                 **_action_field(act)))
             block = None
         elif code.startswith("pragma qproto.send"):
             src, dst = words[2], words[3]
@@ -284,7 +291,7 @@ def import_qasm(text: str, origin: str = "<qasm>") -> CircuitProtocol:
                 else:
                     into.append(w)
             steps.append(Send(party=src, to=dst, records=tuple(records), registers=tuple(regs_sent), text=step_text,
-                              **({"action": action} if action else {})))
+                              **_action_field(action)))
             for r in regs_sent:
                 owner[r] = dst
         elif code.startswith("pragma"):
@@ -300,21 +307,21 @@ def import_qasm(text: str, origin: str = "<qasm>") -> CircuitProtocol:
         elif code.startswith("if"):
             m = _IF_RE.match(code)
             if not m:
-                raise LoadError(f"{where}: {code!r}: expected if (bit == 1) {{ gate qubit; }}")
+                raise LoadError(f"{where}: {code!r}: expected if (bit) {{ gate qubit; }}")
             gate, params, targets = _gate_of(m.group(2).strip().rstrip(";").strip(), where)
             if params:
                 raise LoadError(f"{where}: a classically controlled rotation is not supported")
             steps.append(Controlled(party=owner.get(targets[0], ""), gate=gate, targets=targets, when=m.group(1),
-                                    text=step_text, **({"action": action} if action else {})))
+                                    text=step_text, **_action_field(action)))
         elif _MEASURE_RE.match(code):
             m = _MEASURE_RE.match(code)
             assert m is not None
             steps.append(Measure(party=owner.get(m.group(2), ""), register=m.group(2), record=m.group(1),
-                                 text=step_text, **({"action": action} if action else {})))
+                                 text=step_text, **_action_field(action)))
         else:
             gate, params, targets = _gate_of(code, where)
             steps.append(ApplyGate(party=owner.get(targets[0], ""), gate=gate, params=params, targets=targets,
-                                   text=step_text, **({"action": action} if action else {})))
+                                   text=step_text, **_action_field(action)))
     if block is not None:
         raise LoadError(f"{origin}: a prepare block is not closed by pragma qproto.end")
     if meta is None:

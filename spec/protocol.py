@@ -257,19 +257,59 @@ class Protocol:
     def variant(self, name: str, **changes: Any) -> Self:
         """A copy of this spec under a new name with some fields replaced.
 
-        ``properties`` may be given in full, or ``drop_properties`` (ids) and
-        ``add_properties`` may adjust the inherited list.
+        ``properties`` may be given in full, or ``drop_properties`` (ids),
+        ``override_properties`` and ``add_properties`` may adjust the
+        inherited list.  ``override_properties`` maps a property id to the
+        fields to change (``{"completeness": {"args": {...}}}``) or to a
+        whole new :class:`Property` with the same id.  A field name this
+        spec does not have is refused with a did-you-mean (a misspelt
+        ``abort_treshold=`` never passes silently).
         """
+        fields = [f.name for f in dataclasses.fields(self) if f.init]
+        for key in changes:
+            if key not in fields and key not in ("drop_properties", "add_properties", "override_properties"):
+                raise ParameterError(f"{name}: {type(self).__name__} has no field {key}={_did_you_mean(key, fields)}")
         drop = set(changes.pop("drop_properties", ()))
         add = tuple(changes.pop("add_properties", ()))
-        if drop or add:
+        override = dict(changes.pop("override_properties", {}) or {})
+        if drop or add or override:
             base = changes.get("properties", self.properties)
-            unknown = drop - {p.id for p in base}
+            ids = [p.id for p in base]
+            unknown = drop - set(ids)
             if unknown:
                 raise SpecError(f"{name}: drop_properties names unknown ids {sorted(unknown)}")
-            changes["properties"] = tuple(p for p in base if p.id not in drop) + add
+            for pid in override:
+                if pid not in ids:
+                    raise SpecError(f"{name}: override_properties names unknown id {pid!r}{_did_you_mean(pid, ids)}")
+            changes["properties"] = tuple(_override(p, override[p.id], name) if p.id in override else p
+                                          for p in base if p.id not in drop) + add
         changes.setdefault("variant_of", self.name)
         return dataclasses.replace(self, name=name, **changes)
+
+
+def _did_you_mean(word: str, choices: Sequence[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f"; did you mean {close[0]!r}?" if close else f"; fields: {', '.join(choices)}"
+
+
+def _override(prop: Property, new: Any, spec_name: str) -> Property:
+    """``prop`` with the fields in ``new`` replaced (or ``new`` itself when it is a Property)."""
+    if isinstance(new, Property):
+        if new.id != prop.id:
+            raise SpecError(f"{spec_name}: override_properties[{prop.id!r}] is a Property with id {new.id!r}; "
+                            "keep the id (or use drop_properties and add_properties)")
+        return new
+    if not isinstance(new, Mapping):
+        raise SpecError(f"{spec_name}: override_properties[{prop.id!r}] is a {type(new).__name__}; give a dict of "
+                        "fields to change (e.g. {'args': {...}}) or a Property")
+    names = [f.name for f in dataclasses.fields(prop)]
+    for key in new:
+        if key not in names or key == "id":
+            raise ParameterError(f"{spec_name}: property {prop.id!r} cannot override field {key}="
+                                 f"{_did_you_mean(key, [n for n in names if n != 'id'])}")
+    return dataclasses.replace(prop, **new)
 
 
 def replace_step(steps: Sequence[Step], index: int, new: Step | None) -> tuple[Step, ...]:

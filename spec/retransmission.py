@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .errors import ParameterError
 from .protocol import Channel, Parameter, Party, Property, Reference
 from .transition import Invariant, Reading, Transition, TransitionSystem, boolean, enum, integer
 
@@ -288,15 +289,16 @@ def retransmission(name: str, *, flaw: str | None = None, max_losses: int = 1, p
             Channel(source="Bob", target="Alice", kind="classical", authenticated=True, note="ACKs (packet, share); may drop them"),
         ),
         parameters=(
-            Parameter(name="packets", default=packets, low=1, high=3, integer=True, text="packets to transfer"),
-            Parameter(name="max_losses", default=max_losses, low=0, high=3, integer=True,
+            # the ranges grow with a larger instance (the catalogue's stay 3)
+            Parameter(name="packets", default=packets, low=1, high=max(3, packets), integer=True, text="packets to transfer"),
+            Parameter(name="max_losses", default=max_losses, low=0, high=max(3, max_losses), integer=True,
                       text="messages the channel may drop per packet (shares or ACKs)"),
         ),
         variables=(
             integer("s_pkt", 0, packets, text="the packet the sender is working on"),
             enum("s_phase", PHASES, text="the sender's phase for that packet"),
             integer("a", 0, 3, text="shares of the current packet in the sender's memory"),
-            integer("losses", 0, 3, text="messages lost for the current packet"),
+            integer("losses", 0, max(3, max_losses), text="messages lost for the current packet"),
             enum("fwd", ("EMPTY", "SHARE"), text="the quantum slot Alice → Bob"),
             integer("fwd_pkt", 0, packets - 1, text="sequence number of the share in the slot"),
             integer("fwd_idx", 1, 3, text="which share is in the slot"),
@@ -376,3 +378,29 @@ RETRANSMISSION_MOVES_ON = retransmission(
 
 PROTOCOLS = (RETRANSMISSION, RETRANSMISSION_TWO_LOSSES)
 FLAWED = (RETRANSMISSION_KEEPS_COPY, RETRANSMISSION_EARLY_RELEASE, RETRANSMISSION_NO_SEQ, RETRANSMISSION_MOVES_ON)
+
+
+def retransmission_any_packets(name: str = "quantum-retransmission-any-packets", *, max_losses: int = 1,
+                               max_packets: int = 2**62) -> TransitionSystem:
+    """The machine with the packet count as a *symbolic* constant: a state
+    variable ``packets`` in [1, max_packets] that no transition changes and
+    the initial state leaves open, so one k-induction proof (Z3) covers every
+    packet count up to ``max_packets`` at once.  The explicit engine cannot
+    list it (``packets`` has too many values) and says so; Z3 proves each
+    property 2- to 12-inductive with the same lemmas as for two packets
+    (the packets go strictly one after another and the per-packet state is
+    reset, so nothing in the induction depends on their number)."""
+    if not isinstance(max_packets, int) or max_packets < 1:
+        raise ParameterError(f"retransmission_any_packets: max_packets={max_packets!r} must be an integer >= 1")
+    base = retransmission(name, max_losses=max_losses)
+    wide = {"s_pkt": (0, max_packets), "r_next": (0, max_packets), "fwd_pkt": (0, max_packets - 1),
+            "bwd_pkt": (0, max_packets - 1), "r_held_pkt": (0, max_packets - 1)}
+    variables = tuple(integer(v.name, *wide[v.name], text=v.text) if v.name in wide else v for v in base.variables)
+    variables += (integer("packets", 1, max_packets, text="packets to transfer (symbolic: any value, fixed for the run)"),)
+    properties = tuple(
+        Property(id=p.id, statement=p.statement.replace("all 2 packets", "all the packets"), engine=p.engine,
+                 check=p.check, args=p.args, requires=p.requires, limitation=p.limitation, reference=p.reference)
+        for p in base.properties)
+    return base.variant(name, parameters=tuple(p for p in base.parameters if p.name != "packets"),
+                        variables=variables, properties=properties,
+                        summary=f"Quantum retransmission for any number of packets up to {max_packets} (symbolic).")

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .errors import ParameterError
 from .protocol import Channel, Parameter, Party, Property
 from .retransmission import CLEVE_GOTTESMAN_LO, YU_LAI_ZHOU
 from .transition import Invariant, Reading, Transition, TransitionSystem, boolean, enum, integer
@@ -264,3 +265,186 @@ RETRANSMISSION_RECURSIVE_EARLY_DONE = recursive(
 
 PROTOCOLS = (RETRANSMISSION_RECURSIVE,)
 FLAWED = (RETRANSMISSION_RECURSIVE_NO_FALLBACK, RETRANSMISSION_RECURSIVE_EARLY_DONE)
+
+
+# ---------------------------------------------------------------------------
+# any number of levels (a parameterised model; the catalogue keeps the
+# two-level machine above)
+
+LEVEL_PHASES = ("IDLE", "READY", "HOLD", "WAIT1", "PHASE2", "INNER", "WAIT2", "WAIT3", "DONE", "FAILED")
+
+
+def losses_survived(levels: int) -> int:
+    """The most losses ``levels`` levels always survive: 2^levels - 1.
+
+    The innermost level fails only when its share 2 and its reserve share 3
+    are both lost (2 losses; a lost share 1 or ACK is recovered by decoding
+    shares 2 and 3, at the price of a loss but never of the payload).  A
+    level above fails only when the inner transfers of both its share 2 and
+    its share 3 fail: twice what one inner transfer needs.  So failing
+    ``levels`` levels takes 2^levels losses (2 for one level: Yu, Lai, Zhou
+    2021's one-level scheme; 4 for two: "any three losses")."""
+    return 2 ** levels - 1
+
+
+def levels_delivery_bound(levels: int, max_losses: int) -> int:
+    """An upper bound on the steps from a ready payload to its delivery:
+    ``5·D + 1 + 8·L`` for D levels and L losses.
+
+    Without loss each level costs encode, send share 1, receive, ACK (4
+    steps) and each level but the innermost one more to start its inner
+    transfer; the innermost then sends share 2 and the receiver decodes (2):
+    4D + (D - 1) + 2 = 5D + 1.  A lost share 1 or its ACK costs at most 5
+    (lose, time out, re-encode, resend, receive).  A failed inner transfer of
+    depth k costs F(k) + 1 steps (+1: the fallback), with F(1) = 9 (the four
+    steps of share 1, send 2, lose, send 3, lose, give up) and
+    F(k) = 7 + 2·F(k - 1) (share 1, start, a failed inner transfer, fallback,
+    another failed one, give up), so F(k) + 1 = 8·2^k - 6 < 8 × the 2^k
+    losses it took.  Not tight (the failed attempt's own progress is counted
+    as waste); the exact worst case is what the explicit engine measures."""
+    return 5 * levels + 1 + 8 * max_losses
+
+
+def recursive_levels(levels: int = 3, max_losses: int = 5, name: str | None = None) -> TransitionSystem:
+    """The ((2,3)) retransmission applied recursively ``levels`` times, one
+    packet, the channel dropping at most ``max_losses`` messages: level 0
+    moves the payload; level l moves the share of level l - 1 being
+    transferred; the innermost level sends its share 2 with share 3 as the
+    reserve.  The receiver holds share 1 of the current encoding at each
+    level; a share 2 or 3 of the innermost level then decodes every level
+    at once.  ``levels=2`` is the catalogue machine's protocol (with one
+    extra step to start each inner transfer and to report its end)."""
+    if not 1 <= levels <= 6:
+        raise ParameterError(f"recursive_levels: levels={levels} must lie in [1, 6]")
+    if not 0 <= max_losses <= 40:
+        raise ParameterError(f"recursive_levels: max_losses={max_losses} must lie in [0, 40]")
+    D, leaf = levels, levels - 1
+    ack = "bwd == ACK and bwd_lvl == {l} and bwd_idx == {i}"
+    ts: list[Transition] = []
+    for l in range(D):
+        ph = f"ph{l}"
+        ts += [
+            Transition(name=f"encode{l}", party="Alice", guard=f"{ph} == READY", update={ph: "HOLD"},
+                       text=f"level {l}: encode the item into shares 1, 2, 3"),
+            Transition(name=f"send1_{l}", party="Alice", guard=f"{ph} == HOLD and fwd == EMPTY",
+                       update={ph: "WAIT1", "fwd": "SHARE", "fwd_lvl": l, "fwd_idx": 1},
+                       text=f"level {l}: send share 1, keep shares 2 and 3"),
+            Transition(name=f"ack1_{l}", party="Alice", guard=f"{ph} == WAIT1 and " + ack.format(l=l, i=1),
+                       update={ph: "PHASE2", "bwd": "EMPTY"}),
+            Transition(name=f"timeout1_{l}", party="Alice", guard=f"{ph} == WAIT1 and fwd == EMPTY and bwd == EMPTY",
+                       update={ph: "READY"}, text=f"level {l}: no ACK, decode the item from shares 2 and 3"),
+        ]
+        if l < leaf:
+            nxt = f"ph{l + 1}"
+            ts += [
+                Transition(name=f"inner{l}", party="Alice", guard=f"{ph} == PHASE2",
+                           update={ph: "INNER", f"cur{l}": 2, nxt: "READY"},
+                           text=f"level {l}: move share 2 by an inner transfer (level {l + 1})"),
+                Transition(name=f"inner_done{l}", party="Alice", guard=f"{ph} == INNER and {nxt} == DONE",
+                           update={ph: "DONE", nxt: "IDLE"}),
+                Transition(name=f"fallback{l}", party="Alice", guard=f"{ph} == INNER and {nxt} == FAILED and cur{l} == 2",
+                           update={f"cur{l}": 3, nxt: "READY"},
+                           text=f"level {l}: the inner transfer failed, move share 3 instead"),
+                Transition(name=f"fail{l}", party="Alice", guard=f"{ph} == INNER and {nxt} == FAILED and cur{l} == 3",
+                           update={ph: "FAILED", nxt: "IDLE"}, text=f"level {l}: both inner transfers failed"),
+            ]
+        else:
+            ts += [
+                Transition(name="send2", party="Alice", guard=f"{ph} == PHASE2 and fwd == EMPTY",
+                           update={ph: "WAIT2", "fwd": "SHARE", "fwd_lvl": l, "fwd_idx": 2},
+                           text="innermost level: send share 2, keep share 3 as its reserve"),
+                Transition(name="ack_last", party="Alice",
+                           guard=f"({ph} == WAIT2 and {ack.format(l=l, i=2)}) or ({ph} == WAIT3 and {ack.format(l=l, i=3)})",
+                           update={ph: "DONE", "bwd": "EMPTY"}),
+                Transition(name="send3", party="Alice", guard=f"{ph} == WAIT2 and fwd == EMPTY and bwd == EMPTY",
+                           update={ph: "WAIT3", "fwd": "SHARE", "fwd_lvl": l, "fwd_idx": 3},
+                           text="no ACK for share 2: send the reserve share 3"),
+                Transition(name="give_up", party="Alice", guard=f"{ph} == WAIT3 and fwd == EMPTY and bwd == EMPTY",
+                           update={ph: "FAILED"}),
+            ]
+        deeper = {f"r1_{m}": 0 for m in range(l + 1, D)}
+        ts.append(Transition(name=f"recv1_{l}", party="Bob",
+                             guard=f"fwd == SHARE and fwd_lvl == {l} and fwd_idx == 1 and bwd == EMPTY and not delivered",
+                             update={"fwd": "EMPTY", f"r1_{l}": 1, **deeper, "bwd": "ACK", "bwd_lvl": l, "bwd_idx": 1},
+                             text=f"share 1 of a new level-{l} encoding: hold it (drop deeper ones), ACK"))
+    all_held = " and ".join(f"r1_{m} == 1" for m in range(D))
+    ts += [
+        Transition(name="recv_last", party="Bob",
+                   guard=f"fwd == SHARE and fwd_lvl == {leaf} and fwd_idx >= 2 and bwd == EMPTY and not delivered and {all_held}",
+                   update={"fwd": "EMPTY", **{f"r1_{m}": 0 for m in range(D)}, "delivered": True,
+                           "deliveries": "min(deliveries + 1, 2)", "bwd": "ACK", "bwd_lvl": leaf, "bwd_idx": "fwd_idx"},
+                   text="a second innermost share: decode every level up to the payload; deliver, ACK"),
+        Transition(name="recv_duplicate", party="Bob", guard="fwd == SHARE and bwd == EMPTY and delivered",
+                   update={"fwd": "EMPTY", "bwd": "ACK", "bwd_lvl": "fwd_lvl", "bwd_idx": "fwd_idx"},
+                   text="a share of a delivered packet: discard, ACK again"),
+        Transition(name="lose_fwd", party="channel", guard="fwd != EMPTY and losses < max_losses",
+                   update={"fwd": "EMPTY", "losses": "losses + 1"}),
+        Transition(name="lose_ack", party="channel", guard="bwd == ACK and losses < max_losses",
+                   update={"bwd": "EMPTY", "losses": "losses + 1"}),
+    ]
+    # the sender can still rebuild level l's item: it holds it whole or two
+    # of its shares, or (moving share 2 while keeping share 3) can rebuild
+    # share 2 one level down
+    can = "False"
+    for l in range(leaf, -1, -1):
+        whole = f"(ph{l} == READY or ph{l} == HOLD or ph{l} == WAIT1 or ph{l} == PHASE2)"
+        can = whole if l == leaf else f"({whole} or (ph{l} == INNER and cur{l} == 2 and {can}))"
+    survived = losses_survived(D)
+    bound = levels_delivery_bound(D, max_losses)
+    variables = [enum(f"ph{l}", LEVEL_PHASES, text=f"the sender's phase at level {l}") for l in range(D)]
+    variables += [integer(f"cur{l}", 2, 3, text=f"the level-{l} share its inner transfer moves") for l in range(leaf)]
+    variables += [integer(f"r1_{l}", 0, 1, text=f"the receiver holds share 1 of level {l}'s current encoding")
+                  for l in range(D)]
+    variables += [
+        integer("losses", 0, max_losses, text="messages lost so far"),
+        enum("fwd", ("EMPTY", "SHARE"), text="the quantum slot"), integer("fwd_lvl", 0, leaf), integer("fwd_idx", 1, 3),
+        enum("bwd", ("EMPTY", "ACK"), text="the classical slot"), integer("bwd_lvl", 0, leaf), integer("bwd_idx", 1, 3),
+        boolean("delivered"), integer("deliveries", 0, 2, text="(bookkeeping) deliveries, saturating"),
+    ]
+    init: dict[str, Any] = {f"ph{l}": ("READY" if l == 0 else "IDLE") for l in range(D)}
+    init.update({f"cur{l}": 2 for l in range(leaf)})
+    init.update({f"r1_{l}": 0 for l in range(D)})
+    init.update({"losses": 0, "fwd": "EMPTY", "fwd_lvl": 0, "fwd_idx": 1, "bwd": "EMPTY", "bwd_lvl": 0, "bwd_idx": 1,
+                 "delivered": False, "deliveries": 0})
+    return TransitionSystem(
+        name=name or f"quantum-retransmission-{D}-levels-{max_losses}-losses",
+        summary=f"Quantum retransmission with the ((2,3)) scheme applied recursively ({D} levels), at most "
+        f"{max_losses} losses.",
+        references=(YU_LAI_ZHOU, CLEVE_GOTTESMAN_LO),
+        parties=(Party("Alice", "sender"), Party("Bob", "receiver"), Party("channel", "lossy channel")),
+        parameters=(Parameter(name="max_losses", default=max_losses, low=0, high=40, integer=True,
+                              text="messages the channel may drop for the packet"),),
+        variables=tuple(variables),
+        init=init,
+        transitions=tuple(ts),
+        invariants=(
+            Invariant(name="no-cloning", expr=f"not ({can} and delivered)"),
+            Invariant(name="payload-never-lost", expr="not (ph0 == FAILED and not delivered)"),
+            Invariant(name="delivered-once", expr="deliveries <= 1"),
+            Invariant(name="done-only-if-delivered", expr="ph0 == DONE implies delivered"),
+        ),
+        properties=(
+            Property(id="no-cloning", engine="statemachine", check="statemachine.invariant",
+                     statement="The sender can never still rebuild the payload once the receiver has decoded it.",
+                     args={"invariant": "no-cloning"}, reference=YU_LAI_ZHOU.cite),
+            Property(id="payload-never-lost", engine="statemachine", check="statemachine.invariant",
+                     statement=f"With at most {max_losses} losses the payload is never lost ({D} levels survive "
+                     f"any {survived}: 2^levels - 1).", args={"invariant": "payload-never-lost"},
+                     limitation=max_losses > survived),
+            Property(id="delivered-once", engine="statemachine", check="statemachine.invariant",
+                     statement="The packet is delivered at most once.", args={"invariant": "delivered-once"}),
+            Property(id="done-only-if-delivered", engine="statemachine", check="statemachine.invariant",
+                     statement="The sender finishes only when the receiver has delivered.",
+                     args={"invariant": "done-only-if-delivered"}),
+            Property(id="delivers-within-bound", engine="statemachine", check="statemachine.response",
+                     statement=f"Within {bound} = 5·levels + 1 + 8·losses steps of a ready payload, it is delivered.",
+                     args={"after": "ph0 == READY", "within": bound, "holds": "delivered"},
+                     limitation=max_losses > survived),
+            Property(id="deadlock-free", engine="statemachine", check="statemachine.deadlock-free",
+                     statement="Until the sender finishes, some party can move.",
+                     args={"except": "ph0 == DONE or ph0 == FAILED"}),
+            Property(id="non-vacuous", engine="statemachine", check="statemachine.reachable",
+                     statement="A run loses every message it may and still delivers.",
+                     args={"state": f"delivered and losses == {min(max_losses, survived)}"}),
+        ),
+    )

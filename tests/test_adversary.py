@@ -9,7 +9,7 @@ from qproto.proofs.runner import verify
 from qproto.spec import qkd_flawed
 from qproto.spec.catalogue import find
 
-from .helpers import assert_bad_input, cli
+from .helpers import assert_bad_input, run_cli
 
 SOUND = ["bb84", "bb84-biased", "six-state", "b92", "sarg04", "bbm92", "e91", "bb84-decoy"]
 
@@ -74,7 +74,7 @@ def test_pooled_estimate_is_refuted_by_the_z_only_intercept_resend():
     assert fig["qber"] == pytest.approx(1 / 164, abs=1e-9)
     assert fig["devetak_winter_rate"] <= 1e-9 and fig["claimed_rate"] == pytest.approx(1 - 2 * _h(1 / 164), abs=1e-8)
     # the replay command
-    r = cli("analyze", spec.name, "--attack", Z_ONLY, "--json")
+    r = run_cli("analyze", spec.name, "--attack", Z_ONLY, "--json")
     assert r.code == 0, r.err
     doc = r.json()
     assert doc["qber"]["exact"] == "1/164" and doc["estimation"]["accepted_asymptotically"] is True
@@ -212,7 +212,7 @@ def test_exact_tails():
 
 
 def test_fuzz_cli_refutes_and_shows_the_minimal_attack():
-    r = cli("fuzz", "bb84-six-state-threshold", "--budget", "20", "--seed", "3", "--json")
+    r = run_cli("fuzz", "bb84-six-state-threshold", "--budget", "20", "--seed", "3", "--json")
     assert r.code == 1
     doc = r.json()
     bad = [v for v in doc["verdicts"] if v["status"] == "refuted"]
@@ -221,7 +221,7 @@ def test_fuzz_cli_refutes_and_shows_the_minimal_attack():
     assert bad and bad[0]["evidence"]["counterexample"]["attack"].partition(":")[0] in attacks("attack")
     assert doc["seed"] == 3
     # the evidence's replay command gives the same minimal attack
-    again = cli("verify", "bb84-six-state-threshold", "--property", bad[0]["property"], "--seed", "3", "--budget", "20", "--json")
+    again = run_cli("verify", "bb84-six-state-threshold", "--property", bad[0]["property"], "--seed", "3", "--budget", "20", "--json")
     assert again.code == 1
     (v,) = again.json()["verdicts"]
     assert v["evidence"]["counterexample"]["attack"] == bad[0]["evidence"]["counterexample"]["attack"]
@@ -237,7 +237,7 @@ def test_fuzz_cli_refutes_and_shows_the_minimal_attack():
     ],
 )
 def test_fuzz_bad_input(args, fragments):
-    assert_bad_input(cli(*args), *fragments)
+    assert_bad_input(run_cli(*args), *fragments)
 
 
 def test_fuzz_cli_adds_properties_to_a_designer_spec_without_them(tmp_path):
@@ -252,7 +252,7 @@ def test_fuzz_cli_adds_properties_to_a_designer_spec_without_them(tmp_path):
     bare = resolve(str(path))
     assert not any(p.engine == "adversary" for p in bare.properties)
     assert any(p.engine == "adversary" for p in adversary_spec(bare).properties)
-    r = cli("fuzz", str(path), "--budget", "3", "--json")
+    r = run_cli("fuzz", str(path), "--budget", "3", "--json")
     assert r.code == 0, r.out[-2000:] + r.err
     assert {v["property"] for v in r.json()["verdicts"]} >= {"soundness-key-rate", "information-disturbance"}
 

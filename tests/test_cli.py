@@ -1,19 +1,30 @@
-"""The command line: listing, verifying, exit codes, bad input."""
+"""The command line: listing, verifying, exit codes, bad input.
 
-import json
+The CLI runs in-process (:func:`tests.helpers.run_cli`); a handful of
+smoke tests at the end start a real interpreter for what only a process
+shows (the exit status the OS sees, signals, the installed console script).
+"""
+
+import errno
+import os
+import signal
+import stat
+import subprocess
+import sys
 import textwrap
+import time
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
 
-from .helpers import assert_bad_input, cli
+from .helpers import assert_bad_input, cli, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_list_json_shape():
-    r = cli("list", "--json")
+    r = run_cli("list", "--json")
     assert r.code == 0
     doc = r.json()
     names = [p["name"] for p in doc["protocols"]]
@@ -24,7 +35,7 @@ def test_list_json_shape():
 
 
 def test_list_flawed_json():
-    r = cli("list", "--flawed", "--json")
+    r = run_cli("list", "--flawed", "--json")
     assert r.code == 0
     doc = r.json()
     names = {p["name"] for p in doc["protocols"]}
@@ -32,8 +43,52 @@ def test_list_flawed_json():
     assert all(p.get("flaw") for p in doc["protocols"])
 
 
-def test_bare_verify_exits_0_and_never_runs_flawed_variants(tmp_path):
-    r = cli("verify", "--json", "--junit-xml", str(tmp_path / "report.xml"))
+def test_bare_verify_selects_the_catalogue_and_never_flawed_variants(tmp_path, monkeypatch):
+    """The selection, the JSON and the JUnit report of a bare ``verify``,
+    with each spec's proofs replaced by one real cheap verdict renamed (the
+    proofs themselves: test_bare_verify_of_the_whole_catalogue, slow, and
+    CI's own ``qproto verify`` step)."""
+    import dataclasses
+
+    import qproto.cli.verify_cmd as verify_cmd
+    import qproto.proofs.runner as runner
+    from qproto.proofs.runner import verify
+    from qproto.spec.catalogue import find, flawed
+
+    (cheap,) = verify(find("teleportation"), properties=["outcomes-uniform"])
+    seen = []
+
+    def one_verdict(spec, engines=None, properties=None, options=None):
+        seen.append(spec.name)
+        ids = list(properties or [p.id for p in spec.properties])
+        return [dataclasses.replace(cheap, protocol=spec.name, property=pid) for pid in ids]
+
+    monkeypatch.setattr(runner, "verify", one_verdict)
+    monkeypatch.setattr(verify_cmd, "verify", one_verdict, raising=False)
+    # in this process (the stub does not reach worker processes) and never
+    # from or into a result cache (a stub verdict must not be stored)
+    usage = run_cli("verify", "--help").out
+    extra = (["--jobs", "1"] if "--jobs" in usage else []) + (["--no-cache"] if "--no-cache" in usage else [])
+    r = run_cli("verify", "--json", "--junit-xml", str(tmp_path / "report.xml"), *extra)
+    assert r.code == 0, r.err
+    assert len(seen) == len(set(seen)) >= 20
+    assert not set(seen) & {s.name for s in flawed()}
+    assert {"teleportation", "superdense-coding", "bb84", "e91"} <= set(seen)
+    doc = r.json()
+    assert set(v["protocol"] for v in doc["verdicts"]) == set(seen)
+    assert len(doc["verdicts"]) == sum(len(find(n).properties) for n in seen)
+    assert doc["summary"]["exit_code"] == 0
+    suite = ET.parse(tmp_path / "report.xml").getroot()
+    assert int(suite.get("tests")) == len(doc["verdicts"])
+    assert suite.get("failures") == "0"
+
+
+@pytest.mark.slow
+def test_bare_verify_of_the_whole_catalogue(tmp_path):
+    """End to end: every catalogue property reaches the status its spec
+    asks for (about a minute; CI also runs ``qproto verify`` after the
+    suite)."""
+    r = run_cli("verify", "--json", "--junit-xml", str(tmp_path / "report.xml"))
     assert r.code == 0, r.out[-2000:]
     doc = r.json()
     assert doc["summary"]["exit_code"] == 0
@@ -45,7 +100,7 @@ def test_bare_verify_exits_0_and_never_runs_flawed_variants(tmp_path):
 
 def test_junit_marks_refutations_as_failures(tmp_path):
     out = tmp_path / "j.xml"
-    r = cli("verify", "teleportation-dropped-bit", "--junit-xml", str(out))
+    r = run_cli("verify", "teleportation-dropped-bit", "--junit-xml", str(out))
     assert r.code == 1
     suite = ET.parse(out).getroot()
     assert int(suite.get("failures")) >= 1
@@ -53,7 +108,7 @@ def test_junit_marks_refutations_as_failures(tmp_path):
 
 
 def test_exact_values_are_strings_sympy_parses_next_to_floats():
-    doc = cli("verify", "--json", "teleportation", "--property", "outcomes-uniform").json()
+    doc = run_cli("verify", "--json", "teleportation", "--property", "outcomes-uniform").json()
     (v,) = doc["verdicts"]
     for o in v["evidence"]["outcomes"]:
         assert o["probability"] == {"exact": "1/4", "value": 0.25}
@@ -74,15 +129,15 @@ def test_exact_values_are_strings_sympy_parses_next_to_floats():
     ],
 )
 def test_bad_input_exits_2_with_one_line(args, fragments):
-    assert_bad_input(cli(*args), *fragments)
+    assert_bad_input(run_cli(*args), *fragments)
 
 
 def test_designer_spec_file_runs_like_a_catalogue_entry():
     path = str(ROOT / "docs" / "examples" / "my_teleportation.py")
-    r = cli("verify", path, "--json")
+    r = run_cli("verify", path, "--json")
     assert r.code == 0, r.err
     assert {v["protocol"] for v in r.json()["verdicts"]} == {"my-teleportation"}
-    r = cli("explain", path)
+    r = run_cli("explain", path)
     assert r.code == 0 and "my-teleportation" in r.out
 
 
@@ -94,10 +149,10 @@ def test_designer_module_attribute(tmp_path):
         from qproto.spec.superdense import SUPERDENSE
         MY_VARIANT = SUPERDENSE.variant("my-superdense")
     '''))
-    r = cli("verify", "mypkg.specs:MY_VARIANT", "--json", cwd=str(tmp_path))
+    r = run_cli("verify", "mypkg.specs:MY_VARIANT", "--json", cwd=str(tmp_path))
     assert r.code == 0, r.err
     assert r.json()["verdicts"][0]["protocol"] == "my-superdense"
-    assert_bad_input(cli("verify", "mypkg.specs:NOPE", cwd=str(tmp_path)), "has no attribute 'NOPE'")
+    assert_bad_input(run_cli("verify", "mypkg.specs:NOPE", cwd=str(tmp_path)), "has no attribute 'NOPE'")
 
 
 def test_python_api_on_a_designer_spec():
@@ -148,7 +203,7 @@ def test_python_api_on_a_designer_spec():
 def test_a_bad_designer_file_is_bad_input(tmp_path, body, fragments):
     path = tmp_path / "bad.py"
     path.write_text(body)
-    r = cli("verify", str(path))
+    r = run_cli("verify", str(path))
     assert_bad_input(r, *fragments)
 
 
@@ -159,7 +214,7 @@ def test_unnormalised_state_in_a_designer_gate_matrix_named(tmp_path):
         "from qproto.spec import ApplyGate\n"
         "BAD = TELEPORTATION.variant('bad', steps=TELEPORTATION.steps[:3] + (ApplyGate(party='Alice', gate='Q', targets=('q',), matrix=(('1/2', 0), (0, 1))),) + TELEPORTATION.steps[3:])\n"
     )
-    assert_bad_input(cli("verify", str(path)), "gate Q is not unitary")
+    assert_bad_input(run_cli("verify", str(path)), "gate Q is not unitary")
 
 
 @pytest.mark.parametrize(
@@ -179,7 +234,7 @@ def test_bad_channels_in_a_designer_file(tmp_path, extra, fragments):
         "from qproto.spec import ApplyChannel\n"
         f"BAD = TELEPORTATION.variant('bad', steps=TELEPORTATION.steps + ({extra},))\n"
     )
-    assert_bad_input(cli("verify", str(path)), *fragments)
+    assert_bad_input(run_cli("verify", str(path)), *fragments)
 
 
 def test_unnormalised_prepared_state_is_bad_input(tmp_path):
@@ -189,19 +244,10 @@ def test_unnormalised_prepared_state_is_bad_input(tmp_path):
         "from qproto.spec import Prepare\n"
         "BAD = TELEPORTATION.variant('bad', steps=(Prepare(party='Alice', registers=('q',), state='amplitudes', amplitudes=(1, 1)),) + TELEPORTATION.steps[1:])\n"
     )
-    assert_bad_input(cli("verify", str(path)), "norm", "expected 1", "normalise")
+    assert_bad_input(run_cli("verify", str(path)), "norm", "expected 1", "normalise")
 
 
 # -- issue 11: output files, signals, determinism ----------------------------
-
-import errno
-import os
-import signal
-import stat
-import subprocess
-import sys
-import time
-
 
 def _no_temp_files(folder):
     return not [p for p in os.listdir(folder) if p.endswith(".tmp")]
@@ -276,8 +322,12 @@ def test_read_only_folder_is_one_line_exit_2(tmp_path, monkeypatch, capsys):
 
     from qproto.cli import main
 
-    def read_only(*a, **kw):
-        raise OSError(errno.EROFS, "Read-only file system")
+    real_mkstemp = tempfile.mkstemp
+
+    def read_only(*a, **kw):  # only the report's folder is read-only (not the result cache's)
+        if os.path.samefile(kw.get("dir") or tempfile.gettempdir(), tmp_path):
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real_mkstemp(*a, **kw)
 
     monkeypatch.setattr(tempfile, "mkstemp", read_only)
     out = tmp_path / "r.xml"
@@ -356,8 +406,8 @@ def test_sigterm_on_a_real_run_exits_143_and_leaves_no_temporary_file(tmp_path):
 
 @pytest.mark.parametrize("kind", ["memory-wait", "repeater-hops"])
 def test_svg_plots_are_byte_identical_from_run_to_run(tmp_path, kind):
-    r1 = cli("plot", kind, "--out", str(tmp_path / "a.svg"))
-    r2 = cli("plot", kind, "--out", str(tmp_path / "b.svg"))
+    r1 = run_cli("plot", kind, "--out", str(tmp_path / "a.svg"))
+    r2 = run_cli("plot", kind, "--out", str(tmp_path / "b.svg"))
     assert r1.code == 0 and r2.code == 0, (r1.err, r2.err)
     a, b = (tmp_path / "a.svg").read_bytes(), (tmp_path / "b.svg").read_bytes()
     assert a == b
@@ -376,3 +426,32 @@ def test_writing_to_a_device_never_replaces_it(tmp_path, capsys):
 
     assert main(["verify", "teleportation", "--property", "outcomes-uniform", "--junit-xml", "/dev/null"]) == 0
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+# -- smoke tests in a real interpreter -----------------------------------------
+# Everything above runs in-process; these few check what only a process
+# shows. (The SIGTERM run above is one too.)
+
+
+def test_smoke_exit_statuses_in_a_real_process():
+    bad = cli("verify", "no-such-protocol")
+    assert_bad_input(bad, "unknown protocol 'no-such-protocol'")
+    refuted = cli("verify", "teleportation-dropped-bit")
+    assert refuted.code == 1 and "Traceback" not in refuted.err, refuted.err
+    assert "refuted" in refuted.out
+
+
+def test_smoke_installed_console_script_and_python_dash_m():
+    """The ``qproto`` script pyproject.toml installs, and ``python -m qproto``."""
+    import shutil
+
+    from qproto import __version__
+
+    script = Path(sys.executable).with_name("qproto")
+    if not script.exists():
+        script = Path(shutil.which("qproto") or "")
+    if script.name == "qproto" and script.exists():
+        r = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0 and r.stdout.strip().startswith("qproto "), (r.stdout, r.stderr)
+    r = subprocess.run([sys.executable, "-m", "qproto", "--version"], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert r.returncode == 0 and r.stdout.strip() == f"qproto {__version__}", (r.stdout, r.stderr)

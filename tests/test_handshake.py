@@ -9,7 +9,7 @@ import qproto
 from qproto.models import transition as interp
 from qproto.spec import causality, handshake, qkd_session, qtransport
 
-from .helpers import cli
+from .helpers import run_cli
 
 
 def by_id(verdicts):
@@ -74,16 +74,16 @@ def test_pad_reuse_is_refuted():
 
 
 def test_every_flawed_machine_is_listed_and_fails_verify():
-    r = cli("list", "--flawed", "--json")
+    r = run_cli("list", "--flawed", "--json")
     names = {p["name"] for p in r.json()["protocols"]}
     for spec in (handshake.FLAWED + qtransport.FLAWED + qkd_session.FLAWED + causality.FLAWED):
         assert spec.name in names
-    r = cli("verify", "quantum-handshake-ignores-failed-test")
+    r = run_cli("verify", "quantum-handshake-ignores-failed-test")
     assert r.code == 1 and "client_test_fail" in r.out
 
 
 def test_explain_tells_the_machine_and_a_run():
-    r = cli("explain", "quantum-three-way-handshake", "--json")
+    r = run_cli("explain", "quantum-three-way-handshake", "--json")
     assert r.code == 0, r.err
     steps = r.json()["steps"]
     assert any(s["action"] == "transition" and "server_test_fail" in s["text"] for s in steps)

@@ -23,7 +23,7 @@ from qproto.spec.network import (
     network_from_json,
 )
 
-from .helpers import assert_bad_input, cli
+from .helpers import assert_bad_input, run_cli
 
 GOOD = {
     "name": "campus",
@@ -152,7 +152,7 @@ def test_loader_reads_json_and_reports_bad_fields(tmp_path):
 
 
 def test_cli_analyze_routes_on_a_user_network(tmp_path):
-    r = cli("analyze", "fidelity-routing", "--network", write(tmp_path, GOOD), "--from-node", "A", "--to-node", "B",
+    r = run_cli("analyze", "fidelity-routing", "--network", write(tmp_path, GOOD), "--from-node", "A", "--to-node", "B",
             "--target-fidelity", "0.9", "--json")
     assert r.code == 0, r.err
     doc = r.json()
@@ -168,7 +168,7 @@ def test_cli_analyze_routes_on_a_user_network(tmp_path):
 ])
 def test_cli_bad_network_descriptions_exit_2_in_one_line(tmp_path, change, endpoints, fragments):
     path = write(tmp_path, {**GOOD, **change})
-    r = cli("analyze", "fidelity-routing", "--network", path, "--from-node", endpoints[0], "--to-node", endpoints[1])
+    r = run_cli("analyze", "fidelity-routing", "--network", path, "--from-node", endpoints[0], "--to-node", endpoints[1])
     assert_bad_input(r, *fragments)
 
 

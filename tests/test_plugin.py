@@ -76,6 +76,38 @@ def test_qproto_option_makes_one_item_per_property_and_expects_declared_flaws(py
     result.stdout.fnmatch_lines(["*my-superdense::decodes-both-bits PASSED*", "*my-broken-superdense?expect-refuted? PASSED*"])
 
 
+def test_qproto_option_honours_the_files_expected_refuted(pytester):
+    """A designer file's EXPECTED_REFUTED (the rule of ``qproto verify file.py``):
+    the broken variant's property item passes because it is refuted, its
+    spec item passes because something was; a sound spec wrongly listed
+    there fails its spec item, naming it."""
+    specs = pytester.makepyfile(
+        specs="""
+        import dataclasses
+        from qproto.spec.superdense import SUPERDENSE, SUPERDENSE_NO_HADAMARD
+
+        MINE = SUPERDENSE.variant("my-superdense")
+        BROKEN = dataclasses.replace(SUPERDENSE_NO_HADAMARD, name="my-broken", flawed=None)
+        NOT_BROKEN = SUPERDENSE.variant("my-not-broken")
+        EXPECTED_REFUTED = {"my-broken", "my-not-broken"}
+        """
+    )
+    result = pytester.runpytest("--qproto", str(specs), "-v")
+    result.assert_outcomes(passed=4, failed=1)
+    result.stdout.fnmatch_lines([
+        "*my-superdense::decodes-both-bits PASSED*",
+        "*my-broken::decodes-both-bits PASSED*",
+        "*my-broken?expect-refuted? PASSED*",
+        "*my-not-broken::decodes-both-bits PASSED*",
+        "*my-not-broken?expect-refuted? FAILED*",
+    ])
+    result.stdout.fnmatch_lines(["*my-not-broken is listed in EXPECTED_REFUTED but no property was refuted*",
+                                 "*my-not-broken / decodes-both-bits: proved*"])
+    # the spec item alone (its property deselected) verifies what it needs itself
+    alone = pytester.runpytest("--qproto", str(specs), "-v", "-k", "expect-refuted")
+    alone.assert_outcomes(passed=1, failed=1, deselected=3)
+
+
 def test_qproto_item_failure_shows_counterexample_and_command(pytester):
     specs = pytester.makepyfile(
         specs="""

@@ -31,8 +31,7 @@ def test_imported_teleportation_is_proved() -> None:
 def test_a_flawed_program_is_refuted_as_written() -> None:
     # swap the bits that control Bob's corrections in the program text
     text = export_qasm(catalogue.find("teleportation"))
-    text = text.replace("if (m2 == 1) { x b; }", "if (m1 == 1) { x b; }", 1).replace(
-        "if (m1 == 1) { z b; }", "if (m2 == 1) { z b; }", 1)
+    text = text.replace("if (m2) { x b; }", "if (m1) { x b; }", 1).replace("if (m1) { z b; }", "if (m2) { z b; }", 1)
     spec = import_qasm(text)
     (v,) = verify(spec, properties=["correction-restores-input"])
     assert v.status.value == "refuted"
@@ -66,6 +65,25 @@ def test_bad_programs_give_one_line_errors(text: str, fragment: str) -> None:
     assert "\n" not in str(info.value)
 
 
+def test_export_writes_the_bit_as_its_own_condition() -> None:
+    text = export_qasm(catalogue.find("teleportation"))
+    assert "if (m2) { x b; }" in text and "if (m1) { z b; }" in text
+    assert [line for line in text.splitlines() if not line.startswith("pragma") and "==" in line.split("//")[0]] == []
+
+
+@pytest.mark.parametrize("condition", ["m1 == 1", "m1 == true", "m1==1", "m1"])
+def test_import_reads_every_form_of_the_condition(condition: str) -> None:
+    spec = catalogue.find("teleportation")
+    text = export_qasm(spec)
+    assert import_qasm(text.replace("if (m1)", f"if ({condition})")) == spec
+
+
+def test_import_refuses_a_condition_on_zero() -> None:
+    text = export_qasm(catalogue.find("teleportation")).replace("if (m1)", "if (m1 == 0)")
+    with pytest.raises(LoadError, match=re.escape("expected if (bit)")):
+        import_qasm(text)
+
+
 def test_what_openqasm_cannot_say_is_refused_on_export() -> None:
     with pytest.raises(SpecError, match="OpenQASM export covers plain circuit protocols"):
         export_qasm(catalogue.find("bbpssw"))
@@ -79,7 +97,7 @@ def test_cli_exports_and_verifies_the_program(tmp_path, capsys) -> None:
     assert out.read_text().startswith("OPENQASM 3.0;")
     assert main(["verify", str(out), "--engine", "algebra"]) == 0
     flawed = tmp_path / "flawed.qasm"
-    flawed.write_text(out.read_text().replace("if (m1 == 1) { z b; }", ""))
+    flawed.write_text(out.read_text().replace("if (m1) { z b; }", ""))
     assert main(["verify", str(flawed), "--property", "correction-restores-input"]) == 1
 
 

@@ -244,3 +244,152 @@ def test_abort_probability_per_basis_brackets_the_simulated_frequency():
                  for s in range(runs))
     slack = 4 * math.sqrt(0.25 / runs)
     assert res["low"] - slack <= aborts / runs <= res["high"] + slack
+
+
+# -- the bit-packed engine at the random-bit limit (issue 15) ------------------------
+
+LINES = [(IR_HALF, None), (None, DEP), (IR_HALF, DEP), (parse_attack("intercept-resend:fraction=1"), None),
+         (parse_attack("intercept-resend:fraction=3/10,px=1/4"), DEP)]
+
+
+@pytest.mark.parametrize("attack,noise", LINES)
+def test_summary_does_not_depend_on_keeping_the_transcript(attack, noise):
+    """The counts come from one stream, the transcript's extra draws from
+    another: the same seed gives the same summary either way."""
+    kw = dict(chunk_rounds=64 * 300)
+    with_tr = simulate(BB84, 50_003, 8, attack, noise, keep_transcript=True, **kw)
+    without = simulate(BB84, 50_003, 8, attack, noise, keep_transcript=False, **kw)
+    assert with_tr.summary.to_json() == without.summary.to_json()
+    tr, s = with_tr.transcript, with_tr.summary
+    a, b = tr.column("alice_bit"), tr.column("bob_bit")
+    k, t = tr.column("sifted").astype(bool), tr.column("sample").astype(bool)
+    assert s.sifted == k.sum() and s.sifted_errors == int((a != b)[k].sum())
+    assert s.sample_size == t.sum() and s.sample_errors == int((a != b)[t].sum()) and not np.any(t & ~k)
+    assert np.array_equal(k, tr.column("alice_basis") == tr.column("bob_basis"))
+    if s.intercepted is not None:
+        assert s.intercepted == int(tr.column("eve_intercepted").sum())
+
+
+def test_transcript_rounds_have_the_exact_joint_law():
+    """Per-round statistics of the transcript against values derived here:
+    Eve (f = 1/2) on a uniformly spread half of the rounds, error rate 1/4
+    on her sifted rounds, 0 elsewhere, Eve's basis only on her rounds, Bob's
+    bit a fair coin where his basis differs from Alice's."""
+    n = 64 * 4000
+    tr = simulate(BB84, n, 21, IR_HALF, keep_transcript=True, chunk_rounds=64 * 2000).transcript
+    e = tr.column("eve_intercepted").astype(bool)
+    k = tr.column("sifted").astype(bool)
+    err = tr.column("alice_bit") != tr.column("bob_bit")
+    assert _z(e.mean(), 0.5, n) < 5
+    for part in np.array_split(e, 8):  # not the first lanes of a chunk: spread over all of them
+        assert _z(part.mean(), 0.5, part.size) < 5
+    assert _z(err[k & e].mean(), 0.25, int((k & e).sum())) < 5
+    assert not np.any(err[k & ~e])
+    assert not np.any(tr.column("eve_basis")[~e])
+    assert _z(tr.column("eve_basis")[e].mean(), 0.5, int(e.sum())) < 5
+    assert _z(err[~k].mean(), 0.5, int((~k).sum())) < 5
+    assert _z(k.mean(), 0.5, n) < 5
+
+
+def test_noise_only_transcript_spreads_the_depolarized_rounds():
+    n = 64 * 4000
+    tr = simulate(BB84, n, 4, None, DEP, keep_transcript=True).transcript
+    k = tr.column("sifted").astype(bool)
+    err = tr.column("alice_bit") != tr.column("bob_bit")
+    # depolarizing p = 1/10: Bob's bit is a coin on 1/10 of the rounds, so the QBER is 1/20
+    for part in np.array_split(np.flatnonzero(k), 4):
+        assert _z(err[part].mean(), 0.05, part.size) < 5
+
+
+@pytest.mark.parametrize("q", [Fraction(3, 8), dyadic(Fraction(1, 10), 24)])
+def test_bernoulli_lanes_are_independent_with_the_right_rate(q):
+    rng = np.random.default_rng(17)
+    words = 30_000
+    bits = unpack(bernoulli_words(rng, q, words), 64 * words).reshape(words, 64).astype(bool)
+    p = float(q)
+    for lane in (0, 1, 31, 63):  # every lane position has rate q
+        assert _z(bits[:, lane].mean(), p, words) < 5
+    pair = (bits[:, :-1] & bits[:, 1:]).mean()  # neighbouring lanes: P(both) = q²
+    assert _z(pair, p * p, words * 63 // 8) < 5
+
+
+def test_bernoulli_draws_about_log2_64_words_not_one_per_digit(monkeypatch):
+    """q = 1/10 to 24 digits: the old scheme drew 24 words per word; the
+    most-significant-first scheme stops where every lane is decided."""
+    from qproto.models import qkd_sim
+
+    drawn = []
+    real = qkd_sim.random_words
+    monkeypatch.setattr(qkd_sim, "random_words", lambda rng, n: drawn.append(n) or real(rng, n))
+    n = 20_000
+    bernoulli_words(np.random.default_rng(3), dyadic(Fraction(1, 10), 24), n)
+    # every word draws for the first 6 digits; digit j + 1 > 6 only where a lane
+    # is still undecided after j digits: 6 + Σ_{j=6}^{23} 1 − (1 − 2^-j)^64 ≈ 7.5
+    want = 6 + sum(1 - (1 - 2.0**-j) ** 64 for j in range(6, 24))
+    assert abs(sum(drawn) / n - want) < 0.1
+    assert sum(drawn) / n < 8
+
+
+def test_streaming_draws_few_words_per_round(monkeypatch):
+    """Eve on every round, fair bases, pooled estimate: three random words
+    per 64 rounds (sifted, Eve's basis ≠ Alice's, the error coin)."""
+    from qproto.models import qkd_sim
+
+    drawn = []
+    real = qkd_sim.random_words
+    monkeypatch.setattr(qkd_sim, "random_words", lambda rng, n: drawn.append(n) or real(rng, n))
+    rounds = 64 * 50_000
+    simulate(BB84, rounds, 1, parse_attack("intercept-resend:fraction=1"), keep_transcript=False)
+    assert sum(drawn) == 3 * rounds // 64
+    drawn.clear()
+    simulate(BB84, rounds, 1, parse_attack("intercept-resend:fraction=1/10"), keep_transcript=False)
+    assert sum(drawn) < 1.3 * rounds // 64  # sifted on every word, Eve's two words on her ~1/10 of them
+
+
+def test_bitpacked_agrees_with_the_numpy_baseline():
+    """benchmarks/baseline_qkd_numpy.py simulates every field of every round;
+    both must give the same QBER and sample rate within statistical error."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "baseline_qkd_numpy.py"
+    spec = importlib.util.spec_from_file_location("baseline_qkd_numpy", path)
+    base = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(base)
+    n = 2_000_000
+    for fraction, q in ((1.0, 0.25), (0.1, 0.025)):
+        ours = simulate(BB84, n, 5, parse_attack(f"intercept-resend:fraction={fraction}"), keep_transcript=False).summary
+        theirs = base.bb84(n, 6, fraction)
+        for s in (ours.sifted_errors / ours.sifted, theirs["sifted_errors"] / theirs["sifted"]):
+            assert _z(s, q, n // 2) < 5
+        assert abs(ours.qber - theirs["sifted_errors"] / theirs["sifted"]) < 6 * math.sqrt(2 * q * (1 - q) / (n // 2))
+        assert _z(ours.sample_size / ours.sifted, 0.1, ours.sifted) < 5
+        assert _z(theirs["sample_size"] / theirs["sifted"], 0.1, theirs["sifted"]) < 5
+        assert _z(ours.intercepted / n, fraction, n) < 5 if fraction < 1 else ours.intercepted == n
+
+
+@pytest.mark.parametrize("k,n,p", [(3, 10, 0.3), (0, 10, 0.3), (10, 10, 0.3), (5_000_000, 50_000_000, 0.1),
+                                   (5_003_000, 50_000_000, 0.1), (49_990_000, 10**9, 0.05), (17, 200, 0.05)])
+def test_log_binomial_pmf_against_mpmath(k, n, p):
+    import mpmath
+
+    from qproto.models.qkd_sim import _log_binom_pmf
+
+    mpmath.mp.dps = 40
+    want = mpmath.log(mpmath.binomial(n, k)) + k * mpmath.log(p) + (n - k) * mpmath.log(1 - mpmath.mpf(p))
+    got = _log_binom_pmf(np.array([k]), n, p)[0]
+    assert abs(got - float(want)) < 1e-13 * max(1.0, abs(float(want)))
+
+
+@pytest.mark.parametrize("rounds,q", [(10**7, 0.108), (10**7, 0.11), (3 * 10**6, 0.115), (10**7, 0.25), (200_000, 0.07)])
+def test_abort_probability_against_scipy_sum(rounds, q):
+    """The fast window and recursions against an independent double sum
+    with SciPy's binomial pmf and survival function (Boost), to the
+    documented absolute accuracy (the last case is ~4e-48: only absolute)."""
+    from scipy.stats import binom
+
+    pi = 0.5 * 0.1
+    sd = math.sqrt(rounds * pi * (1 - pi))
+    n = np.arange(max(1, int(rounds * pi - 40 * sd)), int(rounds * pi + 40 * sd))
+    want = float(np.sum(binom.pmf(n, rounds, pi) * binom.sf((n * 11) // 100, n, q)))
+    assert abs(abort_probability(rounds, "1/2", q, "1/10", "11/100") - want) < 1e-11

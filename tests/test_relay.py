@@ -8,7 +8,7 @@ import qproto
 from qproto.models import relay
 from qproto.spec.trusted_relay import RELAY_PLAINTEXT, RELAY_SKIPS_DECRYPT, TRUSTED_RELAY
 
-from .helpers import cli
+from .helpers import run_cli
 
 
 def by_property(spec):
@@ -69,9 +69,9 @@ def test_plaintext_relay_agrees_but_eve_learns_the_key():
 
 
 def test_cli_lists_the_flawed_relays_and_explains_the_trust():
-    r = cli("list", "--flawed", "--json")
+    r = run_cli("list", "--flawed", "--json")
     names = {p["name"] for p in r.json()["protocols"]}
     assert {"trusted-relay-skip-decrypt", "trusted-relay-plaintext", "entanglement-swapping-no-z",
             "bbpssw-keep-on-disagree", "fidelity-routing-fewest-hops"} <= names
-    r = cli("explain", "trusted-relay-qkd")
+    r = run_cli("explain", "trusted-relay-qkd")
     assert r.code == 0 and "holds K in the clear" in r.out

@@ -14,7 +14,7 @@ from qproto.models import swapping as sw
 from qproto.spec.protocol import Property
 from qproto.spec.repeater import ENTANGLEMENT_SWAPPING, REPEATER_CHAIN, SWAPPING_NO_Z, SWAPPING_SWAPPED_BITS
 
-from .helpers import assert_bad_input, cli
+from .helpers import assert_bad_input, run_cli
 
 # --- an independent NumPy model (no qproto code) -----------------------------
 
@@ -125,7 +125,7 @@ def test_chain_fidelity_is_exact_on_fractions():
 
 
 def test_cli_analyze_repeater_chain_json_matches_the_closed_form():
-    r = cli("analyze", "repeater-chain", "--segments", "4", "--fidelity", "0.95", "--json")
+    r = run_cli("analyze", "repeater-chain", "--segments", "4", "--fidelity", "0.95", "--json")
     assert r.code == 0, r.err
     doc = r.json()
     assert doc["end_to_end_fidelity"]["exact"] == "55291/67500"
@@ -135,14 +135,14 @@ def test_cli_analyze_repeater_chain_json_matches_the_closed_form():
 
 
 def test_cli_analyze_rejects_bad_chain_options_in_one_line():
-    assert_bad_input(cli("analyze", "repeater-chain", "--fidelity", "1.5"), "fidelity=1.5", "[0, 1]")
-    assert_bad_input(cli("analyze", "repeater-chain", "--segments", "0"), "segments=0")
+    assert_bad_input(run_cli("analyze", "repeater-chain", "--fidelity", "1.5"), "fidelity=1.5", "[0, 1]")
+    assert_bad_input(run_cli("analyze", "repeater-chain", "--segments", "0"), "segments=0")
 
 
 def test_plots_write_png_and_svg(tmp_path):
-    r = cli("plot", "repeater-hops", "--out", str(tmp_path / "hops.png"), "--segments", "6", "--purify", "1")
+    r = run_cli("plot", "repeater-hops", "--out", str(tmp_path / "hops.png"), "--segments", "6", "--purify", "1")
     assert r.code == 0, r.err
     assert (tmp_path / "hops.png").read_bytes()[:4] == b"\x89PNG"
-    r = cli("plot", "memory-wait", "--out", str(tmp_path / "mem.svg"), "--coherence-time", "0.5")
+    r = run_cli("plot", "memory-wait", "--out", str(tmp_path / "mem.svg"), "--coherence-time", "0.5")
     assert r.code == 0, r.err
     assert "<svg" in (tmp_path / "mem.svg").read_text()

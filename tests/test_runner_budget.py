@@ -22,7 +22,7 @@ from qproto.spec.errors import ParameterError, QprotoError, SpecError
 from qproto.spec.protocol import replace_step
 from qproto.spec.teleportation import TELEPORTATION
 
-from .helpers import cli
+from .helpers import run_cli
 
 SLOW_PROPERTY = "outcomes-uniform"  # its check is circuit.branch-probabilities
 
@@ -135,10 +135,10 @@ def test_the_timeout_and_rlimit_options_reach_the_checkers(replace_checker):
 
 
 def test_cli_timeout_and_rlimit():
-    ok = cli("verify", "superdense-coding", "--timeout", "60", "--rlimit", "100000")
+    ok = run_cli("verify", "superdense-coding", "--timeout", "60", "--rlimit", "100000")
     assert ok.code == 0, ok.err
     for bad in (["--timeout", "-1"], ["--rlimit", "0"], ["--timeout", "soon"]):
-        r = cli("verify", "superdense-coding", *bad)
+        r = run_cli("verify", "superdense-coding", *bad)
         assert r.code == 2 and len(r.err.strip().splitlines()) == 1, (bad, r.err)
 
 

@@ -11,7 +11,7 @@ from qproto.models import secret_sharing as model
 from qproto.spec.errors import NotUnitaryError
 from qproto.spec.secret_sharing import CGL_2_3, REPETITION_2_3, Decoder
 
-from .helpers import cli
+from .helpers import run_cli
 
 
 def by_id(verdicts):
@@ -68,6 +68,6 @@ def test_repetition_code_is_refuted_with_exact_witnesses():
 
 
 def test_cli_explain_and_verify():
-    r = cli("explain", "qss-2-3")
+    r = run_cli("explain", "qss-2-3")
     assert r.code == 0 and "|012⟩" in r.out
-    assert cli("verify", "qss-repetition").code == 1
+    assert run_cli("verify", "qss-repetition").code == 1

@@ -28,7 +28,7 @@ from qproto.spec.protocol import Party
 from qproto.spec.superdense import SUPERDENSE
 from tests.mutation import circuit as brute
 
-from .helpers import cli
+from .helpers import run_cli
 
 VARIANTS = Path(__file__).parent / "designer_variants"
 F = sp.Symbol("F")
@@ -187,7 +187,7 @@ def test_cli_refuses_a_wide_circuit_with_exit_2(tmp_path):
     f.write_text(
         "from tests.test_soundness_circuit import _wide\nWIDE = _wide(30)\n"
     )
-    r = cli("verify", str(f), cwd=str(Path(__file__).parent.parent))
+    r = run_cli("verify", str(f), cwd=str(Path(__file__).parent.parent))
     assert r.code == 2 and "qubits=30" in r.err and len(r.err.strip().splitlines()) == 1, r.err
 
 

@@ -27,7 +27,7 @@ from qproto.proofs.verdict import Status
 from qproto.spec.errors import NotCPTPError, SpecError
 from qproto.spec.qkd import PUBLISHED_THRESHOLDS, THRESHOLD_PROPERTY, pm_properties
 
-from .helpers import cli
+from .helpers import run_cli
 
 #: The QKD catalogue (prepare-and-measure and entanglement-based).
 QKD_CATALOGUE = ("bb84", "bb84-biased", "b92", "six-state", "sarg04", "e91", "bbm92", "bb84-decoy")
@@ -75,7 +75,7 @@ def test_every_catalogue_qkd_spec_keeps_a_valid_step_order():
 
 
 def test_intercept_resend_basis_at_awkward_angles_is_accepted_and_analysed():
-    r = cli("analyze", "bb84", "--attack", "intercept-resend-basis:fraction=1,theta=0.3,phi=0.7", "--json")
+    r = run_cli("analyze", "bb84", "--attack", "intercept-resend-basis:fraction=1,theta=0.3,phi=0.7", "--json")
     assert r.code == 0, r.err
     doc = r.json()
     assert doc["instrument_check"]["trace_preserving"].startswith("exact")

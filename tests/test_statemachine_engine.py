@@ -12,6 +12,7 @@ import qproto
 import qproto.spec.transition as transition_spec
 from qproto.models import transition as interp
 from qproto.proofs import statemachine as engine
+from qproto.proofs.runner import verify as run_verify
 from qproto.spec.errors import SpecError
 from qproto.spec.protocol import Property
 from qproto.spec.transition import Invariant, Transition, TransitionSystem, boolean, enum, integer, real
@@ -129,15 +130,30 @@ CLIMB = TransitionSystem(
 )
 
 
+def z3_only(spec, properties=None, **options):
+    """The Z3 path alone (``sm_engine="z3"``): what k-induction and BMC say."""
+    return by_id(run_verify(spec, None, properties, {"sm_engine": "z3", **options}))
+
+
 def test_non_inductive_invariant_is_bounded_not_proved():
-    v = by_id(qproto.verify(CLIMB, properties=["never-30"], bound=8, max_k=5))["never-30"]
+    v = z3_only(CLIMB, ["never-30"], bound=8, max_k=5)["never-30"]
     assert v.status.value == "bounded", v.evidence
     assert v.evidence["bound"] == 8 and "not a proof" in v.summary
     assert not v.ok  # the spec asks for proved
+    assert v.evidence["engine_used"] == "z3"
+
+
+def test_the_explicit_engine_proves_it_push_button():
+    # x stays 0 (idle loops), so the listing has exactly one state; the
+    # chain x = 1..30 that defeats k-induction is unreachable and never listed
+    v = by_id(qproto.verify(CLIMB, properties=["never-30"], bound=8, max_k=5))["never-30"]
+    assert v.status.value == "proved", v.evidence
+    assert v.evidence["engine_used"] == "explicit" and v.evidence["reachable_states"] == 1
+    assert v.evidence["edges"] == 1 and v.evidence["certificate"]["complete"] is True
 
 
 def test_auxiliary_invariant_makes_it_inductive():
-    v = by_id(qproto.verify(CLIMB, properties=["never-30-strengthened"]))["never-30-strengthened"]
+    v = z3_only(CLIMB, ["never-30-strengthened"])["never-30-strengthened"]
     assert v.status.value == "proved"
     assert v.evidence["certificate"]["strengthened_with"] == ["at-rest"]
     assert v.evidence["certificate"]["k"] == 1
@@ -145,9 +161,16 @@ def test_auxiliary_invariant_makes_it_inductive():
 
 def test_a_false_lemma_is_not_trusted():
     wrong = CLIMB.variant("toy-climb-bad-lemma", invariants=(Invariant(name="at-rest", expr="x == 1"),))
-    v = by_id(qproto.verify(wrong, properties=["never-30-strengthened"], bound=6, max_k=4))["never-30-strengthened"]
+    v = z3_only(wrong, ["never-30-strengthened"], bound=6, max_k=4)["never-30-strengthened"]
     assert v.status.value != "proved"
     assert v.evidence["false_lemma"] == "at-rest"
+    # the explicit engine needs no lemma: it proves the property and still
+    # reports the false lemma (with the state that violates it: x = 0 at start)
+    e = by_id(qproto.verify(wrong, properties=["never-30-strengthened"]))["never-30-strengthened"]
+    assert e.status.value == "proved" and e.evidence["engine_used"] == "explicit"
+    assert e.evidence["false_lemma"] == "at-rest" and e.evidence["certificate"]["strengthened_with"] == []
+    assert e.evidence["lemma_counterexample"] == [{"step": 0, "transition": None, "state": {"x": 0}}]
+    assert any("at-rest" in w and "dropped" in w for w in e.evidence["warnings"])
 
 
 # -- resource limits -----------------------------------------------------------

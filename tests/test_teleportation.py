@@ -17,7 +17,7 @@ from qproto.spec.teleportation import (
     TELEPORTATION_Z_FIRST,
 )
 
-from .helpers import cli
+from .helpers import run_cli
 
 
 def by_property(verdicts):
@@ -124,7 +124,7 @@ def test_numeric_model_teleports_every_sampled_state(theta, phi):
 
 
 def test_cli_json_lists_each_property_as_proved():
-    r = cli("verify", "--json", "teleportation")
+    r = run_cli("verify", "--json", "teleportation")
     assert r.code == 0, r.err
     doc = r.json()
     assert {v["property"]: v["status"] for v in doc["verdicts"]} == {
@@ -139,7 +139,7 @@ def test_cli_json_lists_each_property_as_proved():
 
 
 def test_cli_verify_on_a_flawed_variant_exits_1_with_its_refutation():
-    r = cli("verify", "teleportation-swapped-bits", "--json")
+    r = run_cli("verify", "teleportation-swapped-bits", "--json")
     assert r.code == 1
     doc = r.json()
     refuted = [v for v in doc["verdicts"] if v["status"] == "refuted"]
@@ -147,10 +147,10 @@ def test_cli_verify_on_a_flawed_variant_exits_1_with_its_refutation():
 
 
 def test_explain_shows_dirac_states_step_by_step():
-    r = cli("explain", "teleportation")
+    r = run_cli("explain", "teleportation")
     assert r.code == 0, r.err
-    assert "[m1=1, m2=1] p=1/4: |qab⟩ = alpha |110⟩ - beta |111⟩" in r.out.replace("\n      ", " ")
-    doc = cli("explain", "teleportation", "--json").json()
+    assert "[m1=1, m2=1] p=1/4: |qab⟩ = α|110⟩ − β|111⟩" in r.out.replace("\n      ", " ")
+    doc = run_cli("explain", "teleportation", "--json").json()
     last = doc["steps"][-1]
     assert len(last["branches"]) == 4
     assert all(b["probability"]["exact"] == "1/4" for b in last["branches"])

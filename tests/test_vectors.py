@@ -22,7 +22,7 @@ from qproto.vectors.compare import first_difference
 from qproto.vectors.randomness import below, bits, make_rng, sample_indices
 from qproto.vectors.reference import adapter as reference
 
-from .helpers import assert_bad_input, cli
+from .helpers import assert_bad_input, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "docs" / "examples" / "vector_impl.py"
@@ -194,12 +194,12 @@ def test_register_order_of_the_answer_is_respected():
 
 # -- the command line --------------------------------------------------------------
 def test_cli_generate_writes_what_the_api_generates_and_checks_clean(tmp_path):
-    r = cli("vectors", "generate", "superdense-coding", "teleportation-z-first", "--seed", "9", "--count", "1", "--out", str(tmp_path))
+    r = run_cli("vectors", "generate", "superdense-coding", "teleportation-z-first", "--seed", "9", "--count", "1", "--out", str(tmp_path))
     assert r.code == 0, r.err
     for name in ("superdense-coding", "teleportation-z-first"):
         assert (tmp_path / f"{name}.json").read_text(encoding="utf-8") == dumps(generate(qproto.find(name), seed=9, count=1))
         load(tmp_path / f"{name}.json")
-    r = cli("vectors", "check", str(tmp_path / "superdense-coding.json"), "--impl", "qproto.vectors.reference:adapter", "--json")
+    r = run_cli("vectors", "check", str(tmp_path / "superdense-coding.json"), "--impl", "qproto.vectors.reference:adapter", "--json")
     assert r.code == 0, r.out
     assert r.json()["summary"]["pass"] == 16
 
@@ -207,7 +207,7 @@ def test_cli_generate_writes_what_the_api_generates_and_checks_clean(tmp_path):
 def test_standalone_example_implementation_passes_through_the_cli(tmp_path):
     path = tmp_path / "teleportation.json"
     path.write_text(dumps(generate(qproto.find("teleportation"), seed=2, count=2)), encoding="utf-8")
-    r = cli("vectors", "check", str(path), "--cmd", f"{sys.executable} {EXAMPLE}", "--json", "--report", str(tmp_path / "rep.json"))
+    r = run_cli("vectors", "check", str(path), "--cmd", f"{sys.executable} {EXAMPLE}", "--json", "--report", str(tmp_path / "rep.json"))
     assert r.code == 0, r.out[-2000:]
     assert json.loads((tmp_path / "rep.json").read_text())["summary"] == {**r.json()["summary"]}
     assert r.json()["summary"]["pass"] == 24
@@ -243,7 +243,7 @@ def test_misbehaving_program_is_reported_per_test_never_a_traceback(tmp_path, sd
             else:
                 print(json.dumps({"tcId": n, "result": "valid", "outputs": {}}), flush=True)
     """)
-    r = cli("vectors", "check", str(sdc_file), "--cmd", prog, "--timeout", "4", "--json")
+    r = run_cli("vectors", "check", str(sdc_file), "--cmd", prog, "--timeout", "4", "--json")
     assert r.code == 1 and "Traceback" not in r.err
     tests = {t["tcId"]: t for t in r.json()["tests"]}
     assert tests[1]["kind"] == "garbage" and "not JSON" in tests[1]["message"]
@@ -253,7 +253,7 @@ def test_misbehaving_program_is_reported_per_test_never_a_traceback(tmp_path, sd
 
 
 def test_text_report_names_the_first_differing_field(sdc_file):
-    r = cli("vectors", "check", str(sdc_file), "--impl", "tests.vector_impls:forgets_hadamard")
+    r = run_cli("vectors", "check", str(sdc_file), "--impl", "tests.vector_impls:forgets_hadamard")
     assert r.code == 1
     assert "FAIL" in r.out and "outputs." in r.out and "first failure tc" in r.out.splitlines()[-1]
 
@@ -270,7 +270,7 @@ def test_text_report_names_the_first_differing_field(sdc_file):
 def test_unusable_vector_files_exit_2(tmp_path, sdc_file, mutate, fragments):
     bad = tmp_path / "bad.json"
     bad.write_text(mutate(sdc_file.read_text()))
-    assert_bad_input(cli("vectors", "check", str(bad), "--impl", "qproto.vectors.reference:adapter"), *fragments)
+    assert_bad_input(run_cli("vectors", "check", str(bad), "--impl", "qproto.vectors.reference:adapter"), *fragments)
 
 
 @pytest.mark.parametrize(
@@ -284,15 +284,15 @@ def test_unusable_vector_files_exit_2(tmp_path, sdc_file, mutate, fragments):
     ],
 )
 def test_unknown_implementations_exit_2(sdc_file, args, fragments):
-    assert_bad_input(cli("vectors", "check", str(sdc_file), *args), *fragments)
+    assert_bad_input(run_cli("vectors", "check", str(sdc_file), *args), *fragments)
 
 
 def test_missing_file_and_family_without_generator_exit_2(tmp_path):
-    assert_bad_input(cli("vectors", "check", str(tmp_path / "nope.json"), "--impl", "a:b"), "no such vector file")
+    assert_bad_input(run_cli("vectors", "check", str(tmp_path / "nope.json"), "--impl", "a:b"), "no such vector file")
     spec = tmp_path / "mystery.py"
     spec.write_text("from qproto.spec.protocol import Protocol\nMYSTERY = Protocol(name='mystery', family='mystery-family')\n")
     out = tmp_path / "out"
-    r = cli("vectors", "generate", "superdense-coding", str(spec), "--out", str(out))
+    r = run_cli("vectors", "generate", "superdense-coding", str(spec), "--out", str(out))
     assert_bad_input(r, "no vector generator for family mystery-family")
     assert not out.exists() or not any(out.iterdir())  # nothing written, not even the good protocol
 
@@ -306,7 +306,7 @@ def test_designer_variant_gets_vectors_without_new_code(tmp_path):
         MY_TELEPORT = TELEPORTATION.variant("my-teleport", steps=TELEPORTATION.steps + (
             ApplyGate(party="Bob", gate="H", targets=("b",)), ApplyGate(party="Bob", gate="H", targets=("b",))))
     """))
-    r = cli("vectors", "generate", str(spec), "--count", "1", "--out", str(tmp_path / "v"))
+    r = run_cli("vectors", "generate", str(spec), "--count", "1", "--out", str(tmp_path / "v"))
     assert r.code == 0, r.err
-    r = cli("vectors", "check", str(tmp_path / "v" / "my-teleport.json"), "--cmd", f"{sys.executable} {EXAMPLE}")
+    r = run_cli("vectors", "check", str(tmp_path / "v" / "my-teleport.json"), "--cmd", f"{sys.executable} {EXAMPLE}")
     assert r.code == 0, r.out[-1500:]

@@ -18,7 +18,7 @@ from qproto.vectors.adapters import CommandAdapter
 from qproto.vectors.reference import adapter as reference
 from qproto.vectors.registry import NoGeneratorError, generator_for, has_generator
 
-from .helpers import assert_bad_input, cli
+from .helpers import assert_bad_input, run_cli
 
 
 def _tests(doc):
@@ -72,7 +72,7 @@ def test_protocols_without_a_generator_are_named_not_skipped():
         with pytest.raises(NoGeneratorError, match=f"no vector generator for family {p.family}"):
             generator_for(p)
     if missing:
-        r = cli("vectors", "generate", missing[0].name, "--out", "/nonexistent-dir-for-qproto-test")
+        r = run_cli("vectors", "generate", missing[0].name, "--out", "/nonexistent-dir-for-qproto-test")
         assert_bad_input(r, f"no vector generator for family {missing[0].family}")
 
 
@@ -173,10 +173,10 @@ def test_bare_generate_covers_the_catalogue_byte_identically(tmp_path):
     from qproto.vectors import load
 
     a, b = tmp_path / "a", tmp_path / "b"
-    r = cli("vectors", "generate", "--out", str(a), "--count", "1", "--seed", "5", "--json")
+    r = run_cli("vectors", "generate", "--out", str(a), "--count", "1", "--seed", "5", "--json")
     assert r.code == 0, r.err
     doc = r.json()
-    assert cli("vectors", "generate", "--out", str(b), "--count", "1", "--seed", "5").code == 0
+    assert run_cli("vectors", "generate", "--out", str(b), "--count", "1", "--seed", "5").code == 0
     written = {f["protocol"] for f in doc["files"]}
     covered = {p.name for p in qproto.catalogue() if has_generator(p)}
     assert written == covered, (sorted(written - covered), sorted(covered - written))

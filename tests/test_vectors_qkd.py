@@ -16,7 +16,7 @@ from qproto.vectors import check, dumps, generate, validate
 from qproto.vectors import qkd as qkd_vectors
 from qproto.vectors.reference import adapter as reference
 
-from .helpers import cli
+from .helpers import run_cli
 from .vector_impls import forgets_to_sift
 
 #: sha256 of bb84's vectors (seed 11, count 3, ``source`` removed) as the
@@ -103,9 +103,9 @@ def test_abort_decision_and_threshold_rule_are_checked(bb84):
 
 
 def test_cli_names_the_sift_as_the_first_difference(tmp_path):
-    r = cli("vectors", "generate", "bb84", "--seed", "1", "--count", "1", "--out", str(tmp_path))
+    r = run_cli("vectors", "generate", "bb84", "--seed", "1", "--count", "1", "--out", str(tmp_path))
     assert r.code == 0, r.err
-    r = cli("vectors", "check", str(tmp_path / "bb84.json"), "--impl", "tests.vector_impls:forgets_to_sift")
+    r = run_cli("vectors", "check", str(tmp_path / "bb84.json"), "--impl", "tests.vector_impls:forgets_to_sift")
     assert r.code == 1 and "Traceback" not in r.err
     fails = [line for line in r.out.splitlines() if "FAIL" in line]
     assert fails and all("outputs.sifted: bit" in line for line in fails)
@@ -238,8 +238,8 @@ def test_a_designers_per_basis_variant_gets_per_basis_vectors():
 
 
 def test_cli_checks_per_basis_vectors_with_the_standalone_example(tmp_path):
-    r = cli("vectors", "generate", "bb84-biased", "--seed", "1", "--count", "1", "--out", str(tmp_path))
+    r = run_cli("vectors", "generate", "bb84-biased", "--seed", "1", "--count", "1", "--out", str(tmp_path))
     assert r.code == 0, r.err
-    r = cli("vectors", "check", str(tmp_path / "bb84-biased.json"), "--cmd", f"{sys.executable} docs/examples/vector_impl.py")
+    r = run_cli("vectors", "check", str(tmp_path / "bb84-biased.json"), "--cmd", f"{sys.executable} docs/examples/vector_impl.py")
     assert r.code == 0, r.out[-500:] + r.err
     assert "0 failed, 0 errors" in r.out.splitlines()[-1]

@@ -37,6 +37,7 @@ COMMAND_MODULES = [
     "qproto.cli.vectors_cmd",
     "qproto.cli.keyrate_cmd",
     "qproto.cli.export_cmd",
+    "qproto.cli.docs_cmd",
 ]
 
 
@@ -85,15 +86,106 @@ def _signals_as_interrupts() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _Announced(Exception):
+    """Raised by :class:`_Announcer` to stop a ``register`` once the
+    command's name and help line are known."""
+
+
+class _Announcer:
+    """A stand-in for the subparsers object that records what a command
+    module's ``register`` would add (name, help, aliases) and stops it there,
+    so a command that is not being run costs nothing but its module import."""
+
+    def __init__(self) -> None:
+        self.name = ""
+        self.kwargs: dict[str, Any] = {}
+
+    def add_parser(self, name: str, **kwargs: Any) -> Any:
+        self.name, self.kwargs = name, kwargs
+        raise _Announced
+
+
+def _announce(module: Any) -> tuple[str, dict[str, Any]]:
+    announcer = _Announcer()
+    try:
+        module.register(announcer)
+    except _Announced:
+        return announcer.name, announcer.kwargs
+    raise RuntimeError(f"{module.__name__}.register() added no command")
+
+
+def _read_announcement(module_name: str) -> tuple[str, dict[str, Any]] | None:
+    """The same as :func:`_announce` without importing the module: the
+    literal arguments of the first ``<subparsers>.add_parser(...)`` call in
+    its ``register`` source.  None when they are not literals (the module is
+    then imported and asked)."""
+    import ast
+    import importlib.util
+
+    try:
+        found = importlib.util.find_spec(module_name)
+        if found is None or not (found.origin or "").endswith(".py"):
+            return None
+        with open(found.origin, encoding="utf-8") as fh:  # type: ignore[arg-type]
+            tree = ast.parse(fh.read())
+    except (OSError, SyntaxError, ValueError, ImportError):
+        return None
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == "register" and node.args.args:
+            sub = node.args.args[0].arg
+            for call in ast.walk(node):
+                if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "add_parser"
+                        and isinstance(call.func.value, ast.Name) and call.func.value.id == sub):
+                    try:
+                        args = [ast.literal_eval(a) for a in call.args]
+                        kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords if k.arg is not None}
+                    except ValueError:
+                        return None
+                    if len(args) != 1 or len(kwargs) != len(call.keywords) or not isinstance(args[0], str):
+                        return None
+                    return args[0], kwargs
+    return None
+
+
+def _command_word(argv: Sequence[str]) -> str | None:
+    """The subcommand named on the command line (the top-level parser has
+    only flags, so it is the first word that is not one)."""
+    for word in argv:
+        if word == "--":
+            return None
+        if not word.startswith("-"):
+            return word
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The full parser; given ``argv``, only the command it names is built in
+    full (its options, its imports) and the others get a placeholder with
+    their help line — enough for ``qproto --help`` and for refusing an
+    unknown command.  The others' name and help line are read from their
+    source (:func:`_read_announcement`: ``sub.add_parser("name",
+    help="...")`` with literal arguments, as every command module writes
+    it) without importing them; failing that, the module is imported and
+    its ``register`` stopped at ``add_parser`` (:func:`_announce`).  So a
+    new command needs only its module in :data:`COMMAND_MODULES`; keep
+    heavy imports (SymPy, NumPy, Z3, rich) inside the functions that run
+    the command all the same, as ``qproto COMMAND --help`` imports it."""
     from qproto import __version__
 
     parser = _Parser(prog="qproto", description="Specify and verify quantum-communication protocols.")
     parser.add_argument("--version", action="version", version=f"qproto {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
+    wanted = None if argv is None else _command_word(argv)
     for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+        if argv is None:
+            importlib.import_module(name).register(sub)
+            continue
+        command, kwargs = _read_announcement(name) or _announce(importlib.import_module(name))
+        if wanted in (command, *kwargs.get("aliases", ())):
+            importlib.import_module(name).register(sub)
+        else:
+            sub.add_parser(command, **kwargs)
     return parser
 
 
@@ -115,7 +207,7 @@ def _interrupted(exc: KeyboardInterrupt) -> int:
 
 def _main(argv: list[str]) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(argv).parse_args(argv)
         return int(args.func(args) or 0)
     except QprotoError as exc:
         if os.environ.get("QPROTO_DEBUG"):

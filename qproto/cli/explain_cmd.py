@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from qproto.explain import explain, render
 from qproto.loader import resolve
 
 from .common import console, print_json, validate_input
@@ -16,6 +15,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from qproto.explain import explain, render  # SymPy: only when the command runs
+
     spec = resolve(args.protocol)
     validate_input(spec)
     doc = explain(spec)

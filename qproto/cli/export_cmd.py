@@ -6,7 +6,6 @@ program.qasm`` reads it back and proves the same properties."""
 from __future__ import annotations
 
 from qproto.loader import resolve
-from qproto.qasm import export_qasm
 
 from ..atomic import preflight, write_atomic
 from .common import validate_input
@@ -21,6 +20,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from qproto.qasm import export_qasm  # NumPy: only when the command runs
+
     if args.out:
         preflight(args.out)
     spec = resolve(args.protocol)

@@ -3,17 +3,35 @@
     qproto keyrate b92 --noise depolarizing=0.05
     qproto keyrate sarg04 --attack intercept-resend:fraction=0.2 --json
     qproto keyrate bb84 --threshold
+    qproto keyrate bb84 --noise depolarizing=0.06 --rounds 1e6 --epsilon 1e-10
+    qproto keyrate b92 --sweep qber=0:0.15:31 -j 2 --json
+    qproto keyrate bb84-decoy --sweep distance=0:150:16
+
+Sweeps run their points on a process pool (``-j``, default all cores),
+with a progress bar on a terminal; the results come back in input order
+and equal a serial run's, number for number.
 """
 
 from __future__ import annotations
 
+import math
+import os
+import re
+import sys
+from collections.abc import Callable
 from typing import Any
 
-from qproto.loader import resolve
-from qproto.proofs.runner import validate
 from qproto.spec.errors import ParameterError
 
-from .common import console, print_json
+from .common import bounded_int, check_number_text, console, print_json
+
+#: Variables a ``--sweep`` may range over, and what each value must be.
+SWEEP_VARIABLES = ("qber", "transmittance", "distance")
+#: The most points one sweep may ask for (each is a certified solve).
+MAX_SWEEP_POINTS = 10_000
+#: The largest N for ``--rounds`` (the finite-key formula is closed-form,
+#: but beyond this the text is surely a typo).
+MAX_ROUNDS = 10**18
 
 
 def register(sub: Any) -> None:
@@ -30,63 +48,348 @@ def register(sub: Any) -> None:
                    help="what constrains Eve: the full observed table (default) or only the sift and error rates "
                    "that parameter estimation reads")
     p.add_argument("--primal", choices=("newton", "frank-wolfe"), default="newton", help="step-1 solver (the certificate does not depend on it)")
+    p.add_argument("--rounds", type=_rounds, metavar="N",
+                   help="add the finite-key length after N signals (Tomamichel et al. 2012; BB84-type specs)")
+    p.add_argument("--epsilon", type=float, metavar="E", help="ε_sec of the finite-key length (default 1e-10; needs --rounds)")
+    p.add_argument("--sweep", metavar="VAR=START:STOP:COUNT",
+                   help="a range of points: qber=0:0.15:31 (depolarizing noise set to reach each QBER), "
+                   "transmittance=0.1:1:10, distance=0:150:16 (km of fibre, decoy-state rate; bb84-decoy)")
+    p.add_argument("-j", "--jobs", type=bounded_int("jobs", 1, 1024, "processes"), metavar="N",
+                   help="processes for a sweep (default: all cores)")
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
     p.set_defaults(func=run)
 
 
-def _channel(args: Any) -> dict[str, Any]:
+def _rounds(text: str) -> int:
+    """N as an integer; ``1e6`` is accepted when it is a whole number."""
+    import argparse
+
+    try:
+        check_number_text("rounds", text)
+        value = float(text) if re.fullmatch(r"\s*[0-9.]+[eE][+]?[0-9]+\s*", text) else int(text)
+    except (ValueError, ParameterError) as exc:
+        raise argparse.ArgumentTypeError(f"rounds={text!r} must be a positive integer (e.g. 1000000 or 1e6): {exc}") from None
+    if value != int(value) or not 0 < value <= MAX_ROUNDS:
+        raise argparse.ArgumentTypeError(f"rounds={text!r} must be a positive integer ≤ 1e18")
+    return int(value)
+
+
+def parse_sweep(text: str) -> tuple[str, list[float]]:
+    """``VAR=START:STOP:COUNT`` (COUNT points, ends included), ``VAR=V``
+    or ``VAR=V1,V2,...`` → (variable, values)."""
+    name, sep, rng = text.partition("=")
+    name = name.strip()
+    if not sep or not rng.strip():
+        raise ParameterError(f"--sweep {text!r}: write VAR=START:STOP:COUNT, e.g. qber=0:0.15:31")
+    if name not in SWEEP_VARIABLES:
+        from qproto import _did_you_mean
+
+        raise ParameterError(f"--sweep {text!r}: unknown variable {name!r}{_did_you_mean(name, SWEEP_VARIABLES)}")
+
+    def number(part: str) -> float:
+        check_number_text("--sweep", part)
+        try:
+            x = float(part)
+        except ValueError:
+            raise ParameterError(f"--sweep {text!r}: {part.strip()!r} is not a number; write {name}=START:STOP:COUNT") from None
+        if x != x or x in (float("inf"), float("-inf")):
+            raise ParameterError(f"--sweep {text!r}: {part.strip()!r} is not a finite number")
+        return x
+
+    parts = rng.split(":")
+    if len(parts) == 3:
+        start, stop = number(parts[0]), number(parts[1])
+        try:
+            count = int(parts[2])
+        except ValueError:
+            raise ParameterError(f"--sweep {text!r}: COUNT={parts[2].strip()!r} must be a whole number of points") from None
+        if not 1 <= count <= MAX_SWEEP_POINTS:
+            raise ParameterError(f"--sweep {text!r}: COUNT={count} must lie in [1, {MAX_SWEEP_POINTS}]")
+        if count == 1 and start != stop:
+            raise ParameterError(f"--sweep {text!r}: one point cannot span {start:g} to {stop:g}; give COUNT ≥ 2")
+        values = [start + (stop - start) * i / (count - 1) for i in range(count)] if count > 1 else [start]
+    elif len(parts) == 1:
+        values = [number(v) for v in rng.split(",")]
+        if len(values) > MAX_SWEEP_POINTS:
+            raise ParameterError(f"--sweep {text!r}: {len(values)} points is more than {MAX_SWEEP_POINTS}")
+    else:
+        raise ParameterError(f"--sweep {text!r}: write {name}=START:STOP:COUNT (three fields), {name}=V or {name}=V1,V2,...")
+    low, high, what = {"qber": (0.0, 0.5, "[0, 0.5]"), "transmittance": (0.0, 1.0, "(0, 1]"),
+                       "distance": (0.0, 1e5, "[0, 100000] km")}[name]
+    for v in values:
+        if not low <= v <= high or (name == "transmittance" and v == 0):
+            raise ParameterError(f"--sweep {text!r}: {name}={v:g} must lie in {what}")
+    return name, values
+
+
+# -- one point (runs in a worker process) ------------------------------------------------------
+
+#: Specs resolved (and validated) in this process, by their command-line
+#: text: a file spec is read once, its compiled SDPs are reused across the
+#: points, and forked workers inherit what the parent resolved.
+_RESOLVED: dict[str, Any] = {}
+
+
+def _resolved(ref: str) -> Any:
+    if ref not in _RESOLVED:
+        from qproto.keyrate_api import resolve_spec
+
+        _RESOLVED[ref] = resolve_spec(ref)[0]
+    return _RESOLVED[ref]
+
+
+def _point(ref: str, variable: str, value: float, base: dict[str, Any], primal: str) -> dict[str, Any]:
+    """The JSON document of one sweep point."""
+    from qproto.keyrate_api import checked_options, report
+    from qproto.models.keyrate_numeric import depolarizing_level
+
+    target = _resolved(ref)
+    kwargs = dict(base)
+    if variable == "qber":
+        kwargs["noise"] = depolarizing_level(target, value)
+    elif variable == "transmittance":
+        kwargs["transmittance"] = value
+    doc = report(target, ref, checked_options(target, **kwargs), primal=primal).to_json()
+    return {"point": {variable: value}, **doc}
+
+
+def _decoy_point(distance: float, params: Any) -> dict[str, Any]:
+    from qproto.models.decoy import decoy_rate, plob_bound
+
+    out: dict[str, Any] = {"distance": distance}
+    for name, decoys in (("vacuum_weak", "vacuum+weak"), ("infinite", "infinite")):
+        r = decoy_rate(distance, params, decoys=decoys)
+        out[name] = _result_json(r)
+    plob = plob_bound(distance, params.alpha_db_per_km)
+    out["plob"] = plob if math.isfinite(plob) else None  # unbounded at 0 km (η = 1); JSON has no infinity
+    return out
+
+
+def _result_json(r: Any) -> Any:
+    from qproto.keyrate_api import _plain
+
+    if hasattr(r, "to_json"):
+        return r.to_json()
+    if hasattr(r, "__dataclass_fields__"):
+        return _plain(vars(r))
+    return r
+
+
+def run_points(fn: Callable[..., dict[str, Any]], calls: list[tuple[Any, ...]], jobs: int,
+               progress: bool = False, label: str = "") -> list[dict[str, Any]]:
+    """``[fn(*c) for c in calls]``, on ``jobs`` processes when jobs > 1,
+    in input order; a progress bar on stderr when ``progress``."""
+    results: list[dict[str, Any] | None] = [None] * len(calls)
+    bar = _progress(progress, label, len(calls))
+    if jobs <= 1 or len(calls) <= 1:
+        with bar as (advance):
+            for i, c in enumerate(calls):
+                results[i] = fn(*c)
+                advance()
+        return [r for r in results if r is not None]
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    # The first point runs here: it imports cvxpy and compiles the spec's SDPs
+    # (seconds), and forked workers inherit both instead of each paying again.
+    # Every solve is cold (warm_start=False), so where a point runs does not
+    # change its numbers.
+    # The bar refreshes only when a point completes (no refresh thread), so
+    # forking the workers inside it is safe.
+    with bar as (advance):
+        results[0] = fn(*calls[0])
+        advance()
+        pool = ProcessPoolExecutor(max_workers=min(jobs, len(calls) - 1))
+        try:
+            futures = {pool.submit(fn, *c): i for i, c in enumerate(calls) if i > 0}
+            for fut in as_completed(futures):
+                results[futures[fut]] = fut.result()
+                advance()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+    return [r for r in results if r is not None]
+
+
+class _progress:
+    """A rich progress bar on stderr (a no-op when not shown)."""
+
+    def __init__(self, show: bool, label: str, total: int) -> None:
+        self.show, self.label, self.total = show, label, total
+        self._bar: Any = None
+
+    def __enter__(self) -> Callable[[], None]:
+        if not self.show:
+            return lambda: None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                             console=console(stderr=True), transient=True, auto_refresh=False)
+        self._bar.__enter__()
+        task = self._bar.add_task(self.label, total=self.total)
+        self._bar.refresh()
+
+        def advance() -> None:
+            self._bar.advance(task)
+            self._bar.refresh()
+
+        return advance
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(*exc)
+
+
+# -- the command ---------------------------------------------------------------------------------
+
+def _base_options(args: Any) -> dict[str, Any]:
     for option in ("attack", "noise"):
         if getattr(args, option) is not None and not getattr(args, option).strip():
             raise ParameterError(f"--{option}='' is empty; give a value or drop the option")
-    if args.attack:
-        return {"attack": args.attack}
-    if not args.noise:
-        return {"noise": 0.0}
-    name, sep, value = args.noise.partition("=")
-    if name in ("depolarizing", "depolarizing:p"):
-        try:
-            p = float(value)
-        except ValueError:
-            raise ParameterError(f"--noise {args.noise!r}: depolarizing=P needs a number P in [0, 1]") from None
-        if not sep or not 0 <= p <= 1:
-            raise ParameterError(f"--noise {args.noise!r}: P must lie in [0, 1]")
-        return {"noise": p}
-    return {"attack": args.noise}
-
-
-def _transmittance(args: Any) -> dict[str, Any]:
-    if args.transmittance is None:
-        return {}
-    if not 0 < args.transmittance <= 1:
-        raise ParameterError(f"--transmittance {args.transmittance} must lie in (0, 1]")
-    return {"transmittance": args.transmittance}
+    if args.epsilon is not None and args.rounds is None:
+        raise ParameterError(f"--epsilon {args.epsilon:g} needs --rounds N (it is the finite-key security parameter)")
+    return {"noise": args.noise, "attack": args.attack, "transmittance": args.transmittance,
+            "ec_efficiency": args.ec_efficiency, "observations": args.observations, "rounds": args.rounds,
+            "epsilon": args.epsilon}
 
 
 def run(args: Any) -> int:
-    from qproto.models.keyrate_numeric import certified_threshold, key_rate_numeric
+    from qproto.keyrate_api import checked_options, report, resolve_spec
 
-    spec = resolve(args.protocol)
-    validate(spec)
-    result = key_rate_numeric(spec, ec_efficiency=args.ec_efficiency, primal=args.primal, observations=args.observations,
-                              **_channel(args), **_transmittance(args))
-    doc: dict[str, Any] = {"protocol": spec.name, **result.to_json()}
-    if args.threshold:
-        lo, hi = certified_threshold(spec, ec_efficiency=args.ec_efficiency, observations=args.observations,
-                                     **_transmittance(args))
-        doc["threshold"] = {"noise": "depolarizing", "qber_low": lo, "qber_high": hi,
-                            "meaning": "certified rate > 0 at qber_low; an explicit attack gives rate < 0 at qber_high"}
+    base = _base_options(args)
+    target, ref = resolve_spec(args.protocol)
+    _RESOLVED[args.protocol] = target
+    if args.sweep is not None:
+        return _run_sweep(args, target, base)
+    if args.jobs is not None:
+        raise ParameterError("-j/--jobs applies to --sweep only; drop it or add --sweep")
+    rep = report(target, args.protocol, checked_options(target, threshold=args.threshold, **base), primal=args.primal)
     if args.json:
-        print_json(doc)
+        print_json(rep.to_json())
         return 0
+    _print_report(rep)
+    return 0
+
+
+def _print_report(rep: Any) -> None:
     out = console()
-    upper = "—" if result.upper is None else f"{result.upper:.6f}"
-    out.print(f"[bold]{spec.name}[/bold] under {result.channel}: QBER {result.qber:.6f}, sifted fraction {result.sift:.6f}")
-    out.print(f"key rate ∈ [{result.lower:.6f}, {upper}] {result.unit} (gap {result.gap:.2e})")
+    upper = "—" if rep.upper is None else f"{rep.upper:.6f}"
+    out.print(f"[bold]{rep.protocol}[/bold] under {rep.channel}: QBER {rep.qber:.6f}, sifted fraction {rep.sift:.6f}")
+    out.print(f"key rate ∈ [{rep.lower:.6f}, {upper}] {rep.unit} (gap {rep.gap:.2e})")
     out.print("  lower: certified (Winick, Lütkenhaus, Coles 2018 dual bound); "
               "upper: explicit collective attack reproducing every observed probability")
-    if "threshold" in doc:
-        t = doc["threshold"]
-        out.print(f"zero of the rate under depolarizing noise: QBER ∈ [{t['qber_low']:.6f}, {t['qber_high']:.6f}]")
-    out.print(f"regime: {result.regime}")
-    out.print(f"solver: {result.solver}; {result.iterations} primal steps; {result.seconds:.2f} s")
+    if rep.upper_attack.replay:
+        out.print(f"  replay the upper end: {rep.upper_attack.replay}")
+    if rep.upper_attack.replay_observations:
+        out.print(f"  replay the observed statistics: {rep.upper_attack.replay_observations}")
+    if rep.threshold is not None:
+        t = rep.threshold
+        out.print(f"zero of the rate under depolarizing noise: QBER ∈ [{t.qber_low:.6f}, {t.qber_high:.6f}]")
+    if rep.finite_key is not None:
+        fk = rep.finite_key
+        verdict = "positive" if fk.positive else "no key"
+        out.print(f"finite key after N = {fk.rounds:,} signals, ε = {fk.epsilon:g}: {fk.key_bits:,.0f} bits "
+                  f"({fk.rate_per_signal:.3e} per signal; {verdict}) — {fk.reference}")
+        if fk.details.get("regime"):
+            out.print(f"  finite-key regime: {fk.details['regime']}")
+    out.print(f"regime: {rep.regime}")
+    out.print(f"solver: {rep.solver}; {rep.seconds:.2f} s")
+
+
+def _run_sweep(args: Any, target: Any, base: dict[str, Any]) -> int:
+    variable, values = parse_sweep(args.sweep)
+    jobs = args.jobs or os.cpu_count() or 1
+    show = sys.stderr.isatty()
+    if variable == "distance":
+        return _run_decoy_sweep(args, target, values, jobs, show)
+    if variable == "qber" and (args.noise is not None or args.attack is not None):
+        raise ParameterError("--sweep qber=… sets depolarizing noise for each QBER; drop --noise/--attack")
+    if variable == "transmittance" and args.transmittance is not None:
+        raise ParameterError("--sweep transmittance=… and --transmittance both set η; drop one")
+    from qproto.keyrate_api import checked_options
+
+    # check the options once, here, so a bad one is one line and no worker starts
+    probe = dict(base)
+    if variable == "transmittance":
+        probe["transmittance"] = values[0]
+    checked_options(target, **probe)
+    if variable == "qber":
+        from qproto.models.keyrate_numeric import depolarizing_level
+
+        for v in values:
+            depolarizing_level(target, v)  # a QBER depolarizing noise cannot reach is bad input
+    calls = [(args.protocol, variable, v, base, args.primal) for v in values]
+    points = run_points(_point, calls, jobs, show, f"{target.name}: {variable}")
+    threshold = None
+    if args.threshold:
+        from qproto.models.keyrate_numeric import certified_threshold
+
+        lo, hi = certified_threshold(target, ec_efficiency=args.ec_efficiency, observations=args.observations,
+                                     transmittance=args.transmittance)
+        threshold = {"noise": "depolarizing", "qber_low": lo, "qber_high": hi}
+    if args.json:
+        doc: dict[str, Any] = {"protocol": target.name, "sweep": {"variable": variable, "values": values, "jobs": jobs},
+                               "points": points}
+        if threshold:
+            doc["threshold"] = threshold
+        print_json(doc)
+        return 0
+    from rich.table import Table
+
+    table = Table(title=f"{target.name}: certified key rate (bits per sifted bit) against {variable}")
+    for col in (variable, "QBER", "sifted", "lower", "upper", "gap"):
+        table.add_column(col, justify="right")
+    if args.rounds is not None:
+        table.add_column(f"key bits at N={args.rounds:g}", justify="right")
+    for pt in points:
+        row = [f"{pt['point'][variable]:.6g}", f"{pt['qber']:.6f}", f"{pt['sift']:.6f}", f"{pt['lower']:.6f}",
+               "—" if pt["upper"] is None else f"{pt['upper']:.6f}", f"{pt['gap']:.1e}"]
+        if args.rounds is not None:
+            row.append(f"{pt['finite_key']['key_bits']:,.0f}")
+        table.add_row(*row)
+    out = console()
+    out.print(table)
+    if threshold:
+        out.print(f"zero of the rate under depolarizing noise: QBER ∈ [{threshold['qber_low']:.6f}, {threshold['qber_high']:.6f}]")
+    out.print(f"regime: {points[0]['regime']}")
     return 0
+
+
+def decoy_parameters(target: Any) -> Any:
+    """The decoy link of a spec that declares a decoy source: the GYS
+    channel and detectors as Ma et al. (2005) tabulate them
+    (:meth:`DecoyParameters.gys`) with the spec's own signal intensity
+    (``mean_photon_number``) and weak decoy (``decoy_intensity``); a spec
+    without them is a ParameterError."""
+    from qproto.models.decoy import DecoyParameters
+
+    declared = {p.name: p.default for p in target.parameters}
+    missing = [n for n in ("mean_photon_number", "decoy_intensity") if n not in declared]
+    if missing:
+        raise ParameterError(f"distance: {target.name} declares no decoy source (no {' or '.join(missing)}); "
+                             "use a decoy spec such as bb84-decoy")
+    return DecoyParameters.gys(mu=float(declared["mean_photon_number"]), nu=float(declared["decoy_intensity"]))
+
+
+def _run_decoy_sweep(args: Any, target: Any, values: list[float], jobs: int, show: bool) -> int:
+    for option in ("noise", "attack", "transmittance", "rounds", "threshold"):
+        if getattr(args, option) not in (None, False):
+            raise ParameterError(f"--sweep distance=… computes the decoy-state rate of the fibre model; drop --{option}")
+    params = decoy_parameters(target)
+    points = run_points(_decoy_point, [(d, params) for d in values], jobs, show, f"{target.name}: distance")
+    if args.json:
+        print_json({"protocol": target.name, "sweep": {"variable": "distance", "values": values, "jobs": jobs},
+                    "parameters": _result_json(params), "points": points})
+        return 0
+    from rich.table import Table
+
+    table = Table(title=f"{target.name}: decoy-state key rate (bits per pulse) against fibre length")
+    for col in ("km", "vacuum+weak", "infinite decoys", "PLOB bound"):
+        table.add_column(col, justify="right")
+    for pt in points:
+        table.add_row(f"{pt['distance']:.6g}", f"{_rate(pt['vacuum_weak']):.3e}", f"{_rate(pt['infinite']):.3e}",
+                      "∞" if pt["plob"] is None else f"{pt['plob']:.3e}")
+    console().print(table)
+    return 0
+
+
+def _rate(doc: Any) -> float:
+    return float(doc["rate"] if isinstance(doc, dict) else doc)

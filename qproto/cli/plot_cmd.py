@@ -9,6 +9,14 @@ from qproto.plots import load
 from qproto.spec.errors import ParameterError
 
 from ..atomic import preflight, write_atomic
+from .common import _argtype, bounded_int
+
+#: A figure's resolution and size unless the user asks otherwise; the
+#: limits keep a bitmap under about 100 megapixels (docs/limits.md).
+DEFAULT_DPI = 150
+MAX_DPI = 1200
+DEFAULT_SIZE = (7.0, 4.5)
+MAX_INCHES = 50.0
 
 #: Fixed salt for the SVG element ids (matplotlib draws them from a random
 #: salt by default), so the same figure gives the same bytes, as PNGs do.
@@ -22,6 +30,10 @@ def register(sub) -> None:
     for kind in load().values():
         kp = psub.add_parser(kind.name, help=kind.help)
         kp.add_argument("--out", required=True, metavar="PATH", help="output file, .png or .svg")
+        kp.add_argument("--dpi", type=bounded_int("dpi", 10, MAX_DPI, "a bitmap's size grows with dpi²"),
+                        default=DEFAULT_DPI, help=f"resolution of a PNG in dots per inch (default {DEFAULT_DPI})")
+        kp.add_argument("--size", type=_argtype("size", figure_size), default=DEFAULT_SIZE, metavar="WxH",
+                        help=f"figure size in inches, e.g. 7x4.5 (default {DEFAULT_SIZE[0]:g}x{DEFAULT_SIZE[1]:g})")
         kind.add_arguments(kp)
         kp.set_defaults(func=run, plot=kind)
 
@@ -37,17 +49,33 @@ def run(args) -> int:
     return 0
 
 
+def figure_size(text: str) -> tuple[float, float]:
+    """``"7x4.5"`` → (7.0, 4.5) inches, each in (0, MAX_INCHES]."""
+    w, sep, h = text.lower().replace("×", "x").partition("x")
+    try:
+        size = (float(w), float(h)) if sep else None
+    except ValueError:
+        size = None
+    if size is None or not all(0 < v <= MAX_INCHES for v in size):
+        raise ParameterError(f"size={text!r} must be WIDTHxHEIGHT in inches, each in (0, {MAX_INCHES:g}], e.g. 7x4.5")
+    return size
+
+
 def render(kind, args, fmt: str) -> bytes:
     """The figure's bytes, identical from run to run for the same arguments:
-    fixed metadata (no date, no software version) and a fixed SVG id salt."""
+    fixed metadata (no date, no software version) and a fixed SVG id salt.
+    Labels use matplotlib's mathtext (LaTeX-style, no TeX install needed)."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT}):
-        fig = Figure(figsize=(7, 4.5), layout="constrained")
+    size = getattr(args, "size", None) or DEFAULT_SIZE
+    dpi = getattr(args, "dpi", None) or DEFAULT_DPI
+    with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT, "mathtext.fontset": "cm"}):
+        fig = Figure(figsize=size, dpi=dpi, layout="constrained")
         kind.draw(args, fig)
         buf = io.BytesIO()
-        fig.savefig(buf, format=fmt, metadata={"Software": None} if fmt == "png" else {"Date": None, "Creator": None})
+        fig.savefig(buf, format=fmt, dpi=dpi,
+                    metadata={"Software": None} if fmt == "png" else {"Date": None, "Creator": None})
     return buf.getvalue()

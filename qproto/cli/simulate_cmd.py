@@ -15,12 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import sympy as sp
-
 from qproto.loader import resolve
-from qproto.models.attacks import parse_attack
-from qproto.models.exact import exact_json
-from qproto.models.qkd_sim import abort_probability, check_threshold, expected_statistics, simulate
 from qproto.spec.errors import ParameterError
 from qproto.spec.qkd import is_qkd
 
@@ -30,8 +25,12 @@ from .common import check_number_text, console, nonnegative_int, positive_int, p
 #: Runs at least this long (in rounds) get a progress bar on a terminal.
 PROGRESS_ROUNDS = 10**8
 
-#: The largest run: about 2 hours at the bit-packed engine's 1.5·10^8
-#: rounds/s (measured on one core); docs/limits.md.  10^26 would never end.
+# SymPy, NumPy and the simulator are imported where the command runs, so
+# that ``qproto --help`` does not pay for them.
+
+#: The largest run: minutes on the bit-packed engine (BB84-type specs, a few
+#: 10^9 rounds per CPU second, benchmarks/README.md), hours on the table
+#: engine (about 10^7 rounds/s); docs/limits.md.  10^26 would never end.
 MAX_ROUNDS = 10**12
 
 
@@ -39,6 +38,8 @@ def _fraction_arg(name: str):
     import argparse
 
     def parse(text: str) -> str:
+        import sympy as sp
+
         try:
             check_number_text(name, text)
             value = sp.Rational(text)
@@ -55,6 +56,8 @@ def _fraction_arg(name: str):
 
 def _threshold_arg(text: str) -> str:
     import argparse
+
+    from qproto.models.qkd_sim import check_threshold
 
     try:
         check_threshold(text)
@@ -84,6 +87,8 @@ def _expected_abort(spec, attack, noise, s, expect, qf):
     one binomial law for a pooled estimate; for a per-basis estimate the
     exact bracket max_b P_b ≤ P(abort) ≤ Σ_b P_b (its upper end as the
     value), as ``qproto analyze --rounds`` reports it."""
+    from qproto.models.qkd_sim import abort_probability
+
     if getattr(spec, "estimation", "pooled") == "per-basis":
         from qproto.analyze_qkd import per_basis_abort
         from qproto.models import qkd as exact_model
@@ -98,13 +103,19 @@ def _expected_abort(spec, attack, noise, s, expect, qf):
 
 
 def run(args: Any) -> int:
+    import sympy as sp
+
+    from qproto.models.attacks import parse_attack
+    from qproto.models.exact import exact_json
+    from qproto.models.qkd_sim import expected_statistics
+
     spec = resolve(args.protocol)
     if not is_qkd(spec):
         raise ParameterError(f"simulate works on QKD protocols (families qkd-pm, qkd-eb); {spec.name} is family {spec.family!r}")
     validate_input(spec)
     if args.rounds > MAX_ROUNDS:
-        raise ParameterError(f"rounds={args.rounds} is more than 10^12, the largest run (about 2 hours at "
-                             "1.5·10^8 rounds/s); give fewer rounds (the exact expectation needs none)")
+        raise ParameterError(f"rounds={args.rounds} is more than 10^12, the largest run (minutes on the bit-packed "
+                             "engine, hours on the table engine); give fewer rounds (the exact expectation needs none)")
     if args.transcript:
         preflight(args.transcript)
     # an empty --attack '' is an error, not "no attack" (parse_attack says so)
@@ -172,6 +183,8 @@ def run(args: Any) -> int:
 
 
 def _run(spec: Any, args: Any, attack: Any, noise: Any, progress: Any) -> Any:
+    from qproto.models.qkd_sim import simulate
+
     return simulate(
         spec,
         args.rounds,

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -48,6 +49,8 @@ NOTES = {
     "branch impossible (result invalid) instead of a state",
     "GlobalPhase": "the output qubit equals the input only up to a global phase ≠ 1: an implementation that "
     "compares raw amplitudes would wrongly reject it",
+    "MixedState": "the circuit applies a noise channel: from that step on the joint state is mixed and is "
+    "given as a normalised density matrix (an implementation may answer kets before it)",
 }
 
 HEADER = (
@@ -116,7 +119,7 @@ def _dim(value: Any) -> int:
 def rebuild(model: Mapping[str, Any], name: str = "vector-circuit") -> CircuitProtocol:
     """A :class:`CircuitProtocol` from a group ``model`` (the inverse of
     :func:`describe`), so the reference adapter runs exactly what the file says."""
-    steps = []
+    steps: list[circuit_spec.Step] = []
     for entry in model["steps"]:
         cls = getattr(circuit_spec, entry["kind"], None)
         if cls is None or not isinstance(cls, type) or not issubclass(cls, circuit_spec.Step):
@@ -174,13 +177,18 @@ def _branch_at(step_branches: list, record: Mapping[str, int]):
 
 
 def _normalised(st: State, p: Any) -> State:
+    """The branch state over its probability: a ket scales by 1/√p, a density
+    matrix (a circuit with a channel) by 1/p, so each has norm (trace) 1."""
     if p == 1:
         return st
-    return st.scaled(values.canonical(1 / sp.sqrt(p)))
+    return st.scaled(values.canonical(1 / (sp.sqrt(p) if st.kind == "ket" else p)))
 
 
 def _global_phase_flag(spec: CircuitProtocol, final: State, record: Mapping[str, int], alpha: Any, beta: Any) -> bool:
-    """True when the one unmeasured register ends as the input up to a phase ≠ 1."""
+    """True when the one unmeasured register ends as the input up to a phase ≠ 1
+    (a mixed final state, after a channel, has no global phase to flag)."""
+    if final.kind != "ket":
+        return False
     measured = {s.register for s in spec.steps if isinstance(s, Measure)}
     rest = [r for r in final.registers if r not in measured]
     if len(rest) != 1:
@@ -235,6 +243,8 @@ def _tests_for(spec: CircuitProtocol, input_choice, bits: Mapping[str, int], fla
             extra.add("GlobalPhase")
         if records:
             extra.add("EveryOutcome")
+        if final.state.kind == "density":
+            extra.add("MixedState")
         tests.append({
             "comment": f"{comment}; outcome {label}" if label else comment,
             "flags": sorted(set(flags) | extra),
@@ -243,6 +253,19 @@ def _tests_for(spec: CircuitProtocol, input_choice, bits: Mapping[str, int], fla
             "result": "valid",
         })
     return tests
+
+
+def _noise(spec: CircuitProtocol) -> dict[str, Any]:
+    """``none``, or where the circuit's channels act (their Kraus form is in
+    the model's steps): a reader of ``parameters`` alone must not take a
+    noisy circuit for a clean one."""
+    where = [{"step": i, "channel": s.channel, "targets": list(s.targets)}
+             for i, s in enumerate(spec.steps) if isinstance(s, circuit_spec.ApplyChannel)]
+    if not where:
+        return {"kind": "none"}
+    return {"kind": "channels", "channels": where,
+            "definition": "each listed step (an index into model.steps) applies its channel; "
+            "the joint state is a density matrix from then on"}
 
 
 def build(spec: Protocol, rng: np.random.Generator, count: int) -> list[dict[str, Any]]:
@@ -273,7 +296,7 @@ def build(spec: Protocol, rng: np.random.Generator, count: int) -> list[dict[str
         "protocol": spec.name,
         "version": spec.version,
         "comment": spec.summary,
-        "parameters": {"noise": {"kind": "none"}, "attack": {"kind": "none"}},
+        "parameters": {"noise": _noise(spec), "attack": {"kind": "none"}},
         "tolerance": TOLERANCE,
         "model": describe(spec),
         "tests": tests,
@@ -300,8 +323,14 @@ def answer(case: Mapping[str, Any]) -> dict[str, Any]:
     steps = []
     for tstep in trace.steps:
         b = _branch_at(tstep.branches, record)
-        vec = b.state.vector() / np.sqrt(float(b.probability))
-        steps.append({"registers": list(b.state.registers), "ket": [[float(z.real), float(z.imag)] for z in vec]})
+        p = float(b.probability)
+        if b.state.kind == "ket":
+            vec = b.state.vector() / np.sqrt(p)
+            steps.append({"registers": list(b.state.registers), "ket": [[float(z.real), float(z.imag)] for z in vec]})
+        else:  # after a channel the branch is a (trace-p) density matrix
+            rho = b.state.matrix() / p
+            steps.append({"registers": list(b.state.registers),
+                          "density": [[[float(z.real), float(z.imag)] for z in row] for row in rho]})
     return {"result": "valid", "outputs": {"probability": float(final.probability), "records": record, "states": steps}}
 
 

@@ -1,0 +1,477 @@
+"""``qproto.keyrate(spec, …)``: the certified key-rate bracket of a QKD spec.
+
+The Python face of ``qproto keyrate``: one call returns a
+:class:`KeyRateReport` — the certified lower bound (Winick, Lütkenhaus &
+Coles, Quantum 2, 77 (2018)), the upper bound of an explicit collective
+attack with a command that replays it, the regime the numbers hold in, and
+optionally the finite-key length at N rounds (Tomamichel, Lim, Gisin &
+Renner, Nat. Commun. 3, 634 (2012)) and the zero-rate threshold bracket.
+
+>>> import qproto
+>>> r = qproto.keyrate("bb84", noise=0.1)       # depolarizing p = 0.1: QBER 5 %
+>>> round(r.lower, 4), round(r.upper, 4)         # Shor–Preskill 1 − 2h(0.05) = 0.4272
+(0.4272, 0.4272)
+>>> r.upper_attack.replay
+'qproto keyrate bb84 --noise depolarizing=0.1 --json'
+"""
+
+from __future__ import annotations
+
+import math
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from qproto.spec.errors import ParameterError, QprotoError
+
+#: Keyword arguments :func:`keyrate` accepts; anything else is a typo.
+KEYRATE_OPTIONS = ("noise", "attack", "transmittance", "ec_efficiency", "observations", "rounds", "epsilon", "threshold")
+
+#: ε_sec used when ``rounds`` is given without ``epsilon`` (issue 12).
+DEFAULT_EPSILON = 1e-10
+
+FINITE_KEY_REFERENCE = "Tomamichel, Lim, Gisin, Renner, Nat. Commun. 3, 634 (2012)"
+
+
+@dataclass(frozen=True)
+class UpperAttack:
+    """The attack that realises the upper end of the bracket.
+
+    Eve holds a purification of ``state`` (ρ_AB on supp(ρ_A) ⊗ B), which
+    reproduces every observed probability to ``residual``: a collective
+    attack.  ``qproto analyze`` cannot express such an attack, so
+    ``replay`` is the ``qproto keyrate … --json`` command that recomputes
+    it (its ``upper`` and ``certificate.attack_state``);
+    ``replay_observations`` is the ``qproto analyze`` command that
+    reproduces the observed statistics the attack matches (None for a
+    lossy line, which ``analyze`` does not model)."""
+
+    description: str
+    state: Mapping[str, Any]
+    residual: float
+    replay: str | None
+    replay_observations: str | None
+    note: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "description": self.description,
+            "state": dict(self.state),
+            "residual": self.residual,
+            "replay": self.replay,
+            "replay_observations": self.replay_observations,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class ThresholdBracket:
+    """The depolarizing QBER where the rate reaches zero lies in
+    [qber_low, qber_high]: the certified rate is > 0 at qber_low, an
+    explicit attack leaves a negative rate at qber_high."""
+
+    qber_low: float
+    qber_high: float
+    noise: str = "depolarizing"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "noise": self.noise,
+            "qber_low": self.qber_low,
+            "qber_high": self.qber_high,
+            "meaning": "certified rate > 0 at qber_low; an explicit attack gives rate < 0 at qber_high",
+        }
+
+
+@dataclass(frozen=True)
+class FiniteKeyLine:
+    """The ε-secure key length after ``rounds`` signals at the report's QBER
+    (Tomamichel et al. 2012), from :mod:`qproto.models.finite_key`."""
+
+    rounds: int
+    epsilon: float
+    qber: float
+    key_bits: float
+    rate_per_signal: float
+    positive: bool
+    reference: str
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rounds": self.rounds,
+            "epsilon": self.epsilon,
+            "qber": self.qber,
+            "key_bits": self.key_bits,
+            "rate_per_signal": self.rate_per_signal,
+            "positive": self.positive,
+            "reference": self.reference,
+            "details": dict(self.details),
+        }
+
+
+@dataclass(frozen=True)
+class KeyRateReport:
+    """A certified key-rate bracket [lower, upper] (bits per sifted bit).
+
+    ``certificate`` holds every term of the dual bound that certifies
+    ``lower``; ``upper_attack`` the attack that realises ``upper``;
+    ``regime`` what the numbers assume (asymptotic, collective attacks,
+    one-way post-processing, …)."""
+
+    protocol: str
+    lower: float
+    upper: float | None
+    gap: float
+    unit: str
+    certificate: Mapping[str, Any]
+    solver: str
+    regime: str
+    channel: str
+    qber: float
+    sift: float
+    upper_attack: UpperAttack
+    seconds: float
+    finite_key: FiniteKeyLine | None = None
+    threshold: ThresholdBracket | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "protocol": self.protocol,
+            "lower": self.lower,
+            "upper": self.upper,
+            "gap": self.gap,
+            "unit": self.unit,
+            "qber": self.qber,
+            "sift": self.sift,
+            "channel": self.channel,
+            "solver": self.solver,
+            "regime": self.regime,
+            "seconds": self.seconds,
+            "certificate": dict(self.certificate),
+            "upper_attack": self.upper_attack.to_json(),
+        }
+        if self.finite_key is not None:
+            doc["finite_key"] = self.finite_key.to_json()
+        if self.threshold is not None:
+            doc["threshold"] = self.threshold.to_json()
+        return doc
+
+
+# -- argument checks ---------------------------------------------------------------------
+
+def _number(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ParameterError(f"{name}={value!r} must be a number, got {type(value).__name__}")
+    x = float(value)
+    if not math.isfinite(x):
+        raise ParameterError(f"{name}={value!r} must be a finite number")
+    return x
+
+
+@dataclass(frozen=True)
+class Channel:
+    """Bob's channel as :func:`key_rate_numeric` takes it, and the option
+    text that names it on the command line."""
+
+    noise: float | None = None
+    attack: str | None = None
+    option: str = ""  # "--noise depolarizing=0.1" (for replay commands)
+    analyze_option: str | None = None  # the same line for ``qproto analyze``
+
+
+def channel(noise: Any = None, attack: Any = None) -> Channel:
+    """Read ``noise`` (a depolarizing level p in [0, 1], or ``"NAME=P"``
+    for a catalogue noise: depolarizing, dephasing, bit-flip) or ``attack``
+    (a catalogue attack label, ``"intercept-resend:fraction=0.2"``)."""
+    if noise is not None and attack is not None:
+        raise ParameterError("give either noise or attack, not both")
+    if attack is not None:
+        if not isinstance(attack, str):
+            raise ParameterError(f"attack={attack!r} must be an attack label (str), e.g. 'intercept-resend:fraction=0.2'")
+        if not attack.strip():
+            raise ParameterError("attack='' is empty; give a label such as 'intercept-resend:fraction=0.2' or drop it")
+        return Channel(attack=attack, option=f"--attack {shlex.quote(attack)}", analyze_option=f"--attack {shlex.quote(attack)}")
+    if noise is None:
+        noise = 0.0
+    if isinstance(noise, str):
+        if not noise.strip():
+            raise ParameterError("noise='' is empty; give a value such as 'depolarizing=0.05' or drop it")
+        name, sep, value = noise.partition("=")
+        if name.strip() != "depolarizing":
+            text = shlex.quote(noise)
+            return Channel(attack=noise, option=f"--noise {text}", analyze_option=f"--noise {text}")
+        try:
+            noise = float(value)
+        except ValueError:
+            raise ParameterError(f"noise={noise!r}: depolarizing=P needs a number P in [0, 1]") from None
+        if not sep:
+            raise ParameterError(f"noise={noise!r}: write depolarizing=P")
+    p = _number("noise", noise)
+    if not 0 <= p <= 1:
+        raise ParameterError(f"noise={p!r} (depolarizing p) must lie in [0, 1]")
+    text = f"depolarizing={p!r}"
+    return Channel(noise=p, option=f"--noise {text}", analyze_option=f"--noise {text}")
+
+
+def _check_options(options: Mapping[str, Any]) -> None:
+    from qproto import _did_you_mean
+
+    for key in options:
+        raise ParameterError(f"unknown option {key}={options[key]!r}{_did_you_mean(key, KEYRATE_OPTIONS)}")
+
+
+def resolve_spec(spec: Any) -> tuple[Any, str | None]:
+    """(the Protocol, the text that names it on the command line or None)."""
+    from qproto.cli.common import validate_input
+    from qproto.loader import resolve
+    from qproto.spec.protocol import Protocol
+    from qproto.spec.qkd import is_qkd
+
+    if isinstance(spec, str):
+        target, ref = resolve(spec), spec
+    elif isinstance(spec, Protocol):
+        target, ref = spec, None
+        try:
+            from qproto.spec.catalogue import find
+
+            if find(spec.name) == spec:
+                ref = spec.name
+        except QprotoError:
+            pass
+    else:
+        raise ParameterError(f"spec={spec!r} must be a Protocol or a name (str), got {type(spec).__name__}")
+    validate_input(target)
+    if not is_qkd(target):
+        raise ParameterError(f"{target.name} is not a QKD protocol (family {target.family!r}); a key rate needs qkd-pm or qkd-eb")
+    return target, ref
+
+
+def finite_key_coverage(spec: Any) -> str | None:
+    """None when the Tomamichel et al. (2012) bound covers ``spec``, else
+    why not.  The bound rests on the uncertainty relation of two
+    complementary bases (overlap c = 1/2) with the key in one and the
+    phase-error estimate in the other: a prepare-and-measure spec with
+    basis-match sifting, exactly two bases of two orthogonal states each,
+    mutually unbiased, measured by Bob in the same two bases."""
+    import numpy as np
+
+    from qproto.models.keyrate_source import ket
+    from qproto.spec.qkd import PrepareMeasureQKD
+
+    if not isinstance(spec, PrepareMeasureQKD):
+        return f"{spec.name} is entanglement-based; the finite-key bound here covers BB84-type prepare-and-measure specs"
+    if spec.sifting != "basis-match":
+        return f"{spec.name} sifts by {spec.sifting!r}, not basis-match"
+    bases: dict[str, list[Any]] = {}
+    for s in spec.signals:
+        if s.announce:
+            return f"{spec.name} announces candidate sets (SARG04-type), not bases"
+        bases.setdefault(s.basis, []).append(s)
+    if len(bases) != 2 or any(len(v) != 2 for v in bases.values()):
+        return f"{spec.name} has bases {sorted(bases)} with {[len(v) for v in bases.values()]} states; BB84 has two bases of two"
+    vecs = {b: [ket(s.amplitudes) for s in v] for b, v in bases.items()}
+    (a0, a1), (b0, b1) = vecs.values()
+    if abs(np.vdot(a0, a1)) > 1e-9 or abs(np.vdot(b0, b1)) > 1e-9:
+        return f"{spec.name}: the two states of a basis are not orthogonal"
+    if any(abs(abs(np.vdot(x, y)) ** 2 - 0.5) > 1e-9 for x in (a0, a1) for y in (b0, b1)):
+        return f"{spec.name}: its two bases are not mutually unbiased (overlap ≠ 1/2)"
+    if {m.name for m in spec.measurements} != set(bases):
+        return f"{spec.name}: Bob's measurements {sorted(m.name for m in spec.measurements)} are not the bases {sorted(bases)}"
+    return None
+
+
+def _finite_key(spec: Any, qber: float, rounds: int, epsilon: float, ec_efficiency: float) -> FiniteKeyLine:
+    why = finite_key_coverage(spec)
+    if why is not None:
+        raise ParameterError(f"rounds={rounds}: the finite-key bound of {FINITE_KEY_REFERENCE} does not cover this spec ({why})")
+    from fractions import Fraction
+
+    from qproto.models.finite_key import FiniteKeyParameters, finite_key_length
+
+    p_key = float(Fraction(str(spec.basis_probabilities[spec.key_basis])))
+    params = FiniteKeyParameters(signals=rounds, p_key_basis=p_key, epsilon_sec=epsilon, ec_efficiency=ec_efficiency)
+    fk = finite_key_length(qber, params)
+    details = fk.to_json()
+    return FiniteKeyLine(rounds=rounds, epsilon=epsilon, qber=qber, key_bits=float(fk.key_bits),
+                         rate_per_signal=float(fk.rate_per_signal), positive=bool(fk.positive),
+                         reference=FINITE_KEY_REFERENCE, details=details)
+
+
+def _plain(doc: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in doc.items():
+        if isinstance(v, (int, float, str, bool, list, dict)) or v is None:
+            out[k] = v
+        elif hasattr(v, "to_json"):
+            out[k] = v.to_json()
+        elif hasattr(v, "__dataclass_fields__"):
+            out[k] = _plain(vars(v))
+        else:
+            out[k] = str(v)
+    return out
+
+
+def _replay(ref: str | None, ch: Channel, transmittance: float | None, ec_efficiency: float,
+            observations: str) -> tuple[str | None, str | None]:
+    if ref is None:
+        return None, None
+    name = shlex.quote(ref)
+    extra = ""
+    if transmittance is not None:
+        extra += f" --transmittance {transmittance!r}"
+    if ec_efficiency != 1.0:
+        extra += f" --ec-efficiency {ec_efficiency!r}"
+    if observations != "full":
+        extra += f" --observations {observations}"
+    keyrate_cmd = f"qproto keyrate {name} {ch.option}{extra} --json"
+    analyze_cmd = None if transmittance is not None else f"qproto analyze {name} {ch.analyze_option} --json"
+    return keyrate_cmd, analyze_cmd
+
+
+_ATTACK_KEYS = ("upper_attack", "attack_state", "attack_state_residual", "attack_state_min_eigenvalue")
+
+
+def keyrate(spec: Any, *, noise: Any = None, attack: Any = None, transmittance: Any = None, ec_efficiency: Any = 1.0,
+            observations: str = "full", rounds: Any = None, epsilon: Any = None, threshold: bool = False,
+            **options: Any) -> KeyRateReport:
+    """The certified asymptotic key rate of ``spec`` as a bracket
+    [lower, upper] in bits per sifted bit.
+
+    Args:
+        spec: a Protocol of the QKD families, a catalogue name, a
+            ``path/to/spec.py`` or ``module:ATTR``.
+        noise: depolarizing level p in [0, 1] on Bob's qubit, or
+            ``"NAME=P"`` (depolarizing, dephasing, bit-flip).  Defaults to
+            no noise.
+        attack: a catalogue attack label instead of ``noise``
+            (``"intercept-resend:fraction=0.2"``); Bob's marginal channel
+            is used.  Defaults to none.
+        transmittance: η in (0, 1]: the photon is lost before the noise
+            with probability 1 − η.  Defaults to a lossless line.
+        ec_efficiency: f_EC ≥ 1 in leak_EC = f_EC h(Q).  Defaults to 1.
+        observations: ``"full"`` (Eve reproduces the whole observed table)
+            or ``"qber"`` (only the sift and error rates).  Defaults to
+            ``"full"``.
+        rounds: N signals: adds the finite-key length of Tomamichel et al.
+            (2012) at N (BB84-type specs only).  Defaults to none.
+        epsilon: ε_sec of the finite-key line.  Defaults to 1e-10.
+        threshold: also bracket the depolarizing QBER where the rate
+            reaches zero.  Defaults to False.
+
+    Raises :class:`QprotoError` (``ParameterError``) on an unknown
+    keyword, a value out of range, a non-QKD spec, or ``rounds`` for a spec
+    the finite-key bound does not cover.
+    """
+    _check_options(options)
+    target, ref = resolve_spec(spec)
+    return report(target, ref, checked_options(target, noise=noise, attack=attack, transmittance=transmittance,
+                                               ec_efficiency=ec_efficiency, observations=observations, rounds=rounds,
+                                               epsilon=epsilon, threshold=threshold))
+
+
+@dataclass(frozen=True)
+class Options:
+    """The arguments of :func:`keyrate`, checked."""
+
+    channel: Channel
+    transmittance: float | None
+    ec_efficiency: float
+    observations: str
+    rounds: int | None
+    epsilon: float
+    threshold: bool
+
+
+def checked_options(target: Any, *, noise: Any = None, attack: Any = None, transmittance: Any = None,
+                    ec_efficiency: Any = 1.0, observations: Any = "full", rounds: Any = None, epsilon: Any = None,
+                    threshold: Any = False) -> Options:
+    """Check every argument of :func:`keyrate` against ``target`` (one
+    clear :class:`ParameterError` for the first bad one)."""
+    ch = channel(noise, attack)
+    eta = None
+    if transmittance is not None:
+        eta = _number("transmittance", transmittance)
+        if not 0 < eta <= 1:
+            raise ParameterError(f"transmittance={eta!r} must lie in (0, 1]")
+        if ch.attack is not None:
+            raise ParameterError("transmittance is modelled with depolarizing noise only, not with an attack or another noise")
+    ec = _number("ec_efficiency", ec_efficiency)
+    if ec < 1:
+        raise ParameterError(f"ec_efficiency={ec!r} must be ≥ 1 (1 is the Shannon limit)")
+    if observations not in ("full", "qber"):
+        raise ParameterError(f"observations={observations!r} must be 'full' or 'qber'")
+    if not isinstance(threshold, bool):
+        raise ParameterError(f"threshold={threshold!r} must be True or False")
+    n_rounds = None
+    if rounds is not None:
+        if isinstance(rounds, bool) or not isinstance(rounds, int) or rounds <= 0:
+            raise ParameterError(f"rounds={rounds!r} must be a positive integer")
+        n_rounds = rounds
+    eps = DEFAULT_EPSILON
+    if epsilon is not None:
+        if n_rounds is None:
+            raise ParameterError(f"epsilon={epsilon!r} needs rounds=N (it is the finite-key security parameter)")
+        eps = _number("epsilon", epsilon)
+        if not 0 < eps < 1:
+            raise ParameterError(f"epsilon={eps!r} must lie in (0, 1)")
+    if n_rounds is not None:
+        why = finite_key_coverage(target)
+        if why is not None:
+            raise ParameterError(f"rounds={n_rounds}: the finite-key bound of {FINITE_KEY_REFERENCE} "
+                                 f"does not cover this spec ({why})")
+    return Options(ch, eta, ec, observations, n_rounds, eps, threshold)
+
+
+def report(target: Any, ref: str | None, opts: Options, *, primal: str = "newton") -> KeyRateReport:
+    """The report of a resolved spec (``ref``: its command-line name, for
+    the replay commands) under checked options; ``primal`` picks the
+    step-1 solver (the certificate does not depend on it)."""
+    from qproto.models.keyrate_numeric import certified_threshold, key_rate_numeric
+
+    ch, eta, ec, observations = opts.channel, opts.transmittance, opts.ec_efficiency, opts.observations
+    result = key_rate_numeric(target, noise=ch.noise, attack=ch.attack, transmittance=eta, ec_efficiency=ec,
+                              observations=observations, primal=primal)
+    cert = dict(result.certificate)
+    replay, replay_obs = _replay(ref, ch, eta, ec, observations)
+    upper = UpperAttack(
+        description=str(cert.get("upper_attack", "")),
+        state=cert.get("attack_state", {}),
+        residual=float(cert.get("attack_state_residual", float("nan"))),
+        replay=replay,
+        replay_observations=replay_obs,
+        note=("qproto analyze cannot express an explicit collective attack: `replay` recomputes the attack state and "
+              "its rate (fields upper and certificate.attack_state); `replay_observations` reproduces the observed "
+              "statistics the attack matches" if ref is not None else
+              "the spec has no command-line name (not in the catalogue, given as an object): save it in a file and "
+              "run qproto keyrate path/to/spec.py:ATTR with the same options to replay"),
+    )
+    for key in _ATTACK_KEYS:
+        cert.pop(key, None)
+    fk = _finite_key(target, result.qber, opts.rounds, opts.epsilon, ec) if opts.rounds is not None else None
+    th = None
+    if opts.threshold:
+        lo, hi = certified_threshold(target, ec_efficiency=ec, observations=observations, transmittance=eta)
+        th = ThresholdBracket(lo, hi)
+    return KeyRateReport(
+        protocol=target.name,
+        lower=result.lower,
+        upper=result.upper,
+        gap=result.gap,
+        unit=result.unit,
+        certificate=cert,
+        solver=result.solver,
+        regime=result.regime,
+        channel=result.channel,
+        qber=result.qber,
+        sift=result.sift,
+        upper_attack=upper,
+        seconds=result.seconds,
+        finite_key=fk,
+        threshold=th,
+    )
+
+
+__all__ = ["keyrate", "KeyRateReport", "UpperAttack", "ThresholdBracket", "FiniteKeyLine", "finite_key_coverage",
+           "KEYRATE_OPTIONS", "channel", "Channel", "Options", "checked_options", "report", "resolve_spec"]
