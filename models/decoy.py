@@ -47,11 +47,11 @@ transmittance η exceeds −log₂(1 − η) secret bits per channel use.
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
 from qproto.spec.errors import ParameterError
+from qproto.spec.validation import check_real
 
 from .finite_key import binary_entropy
 
@@ -78,16 +78,7 @@ DECOY_METHODS = ("vacuum+weak", "infinite")
 E0 = 0.5  # the error rate of a background count
 
 
-def _real(name: str, value: Any, low: float, high: float, *, open_low: bool = False, open_high: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ParameterError(f"{name}={value!r} must be a real number (got {type(value).__name__})")
-    x = float(value)
-    ok_lo = x > low if open_low else x >= low
-    ok_hi = x < high if open_high else x <= high
-    if math.isnan(x) or not (ok_lo and ok_hi):
-        interval = f"{'(' if open_low else '['}{low:g}, {high:g}{')' if open_high else ']'}"
-        raise ParameterError(f"{name}={value!r} must lie in {interval}")
-    return x
+_real = check_real
 
 
 @dataclass(frozen=True)

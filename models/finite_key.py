@@ -45,12 +45,14 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
 from qproto.spec.errors import ParameterError
+from qproto.spec.validation import check_count, check_real
 
 REFERENCE = (
     "M. Tomamichel, C. C. W. Lim, N. Gisin, R. Renner, Tight finite-key analysis for quantum cryptography, "
@@ -69,25 +71,9 @@ DEFAULT_EPSILON_COR = 1e-15
 DEFAULT_EC_EFFICIENCY = 1.1
 
 
-def _real(name: str, value: Any, low: float, high: float, *, open_low: bool = True, open_high: bool = True) -> float:
-    """``value`` as a float in the stated interval, or a one-line ParameterError."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ParameterError(f"{name}={value!r} must be a real number (got {type(value).__name__})")
-    x = float(value)
-    lo_ok = x > low if open_low else x >= low
-    hi_ok = x < high if open_high else x <= high
-    if math.isnan(x) or not (lo_ok and hi_ok):
-        interval = f"{'(' if open_low else '['}{low:g}, {high:g}{')' if open_high else ']'}"
-        raise ParameterError(f"{name}={value!r} must lie in {interval}")
-    return x
-
-
-def _count(name: str, value: Any, low: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ParameterError(f"{name}={value!r} must be an integer ≥ {low} (got {type(value).__name__})")
-    if int(value) < low:
-        raise ParameterError(f"{name}={value!r} must be an integer ≥ {low}")
-    return int(value)
+# the bounds here are open unless a call says otherwise (ε, p_x are never 0 or 1)
+_real = partial(check_real, open_low=True, open_high=True)
+_count = check_count
 
 
 def _security(epsilon_sec: Any, epsilon_cor: Any, ec_efficiency: Any) -> tuple[float, float, float]:
@@ -349,12 +335,18 @@ def tolerated_qber(
     es, ec, f = _security(epsilon_sec, epsilon_cor, ec_efficiency)
     if p_key_basis is not None:
         _real("p_key_basis", p_key_basis, 0.0, 1.0)
-    if not _best(0.0, n_sig, p_key_basis, es, ec, f).positive:
+    return _largest_positive_qber(lambda q: _best(q, n_sig, p_key_basis, es, ec, f).positive, precision)
+
+
+def _largest_positive_qber(positive: Callable[[float], bool], precision: float) -> float:
+    """Bisection on [0, 1/2] for the last QBER with a positive key (ℓ falls
+    as Q rises), rounded down to ``precision``; NaN when Q = 0 gives none."""
+    if not positive(0.0):
         return math.nan
     lo, hi = 0.0, 0.5
     while hi - lo > precision:
         mid = (lo + hi) / 2
-        if _best(mid, n_sig, p_key_basis, es, ec, f).positive:
+        if positive(mid):
             lo = mid
         else:
             hi = mid
@@ -376,16 +368,7 @@ def tolerated_qber_at(
         return key_length(n_key, k_test, q, epsilon_sec=epsilon_sec, epsilon_cor=epsilon_cor,
                           ec_efficiency=ec_efficiency).positive
 
-    if not positive(0.0):
-        return math.nan
-    lo, hi = 0.0, 0.5
-    while hi - lo > precision:
-        mid = (lo + hi) / 2
-        if positive(mid):
-            lo = mid
-        else:
-            hi = mid
-    return lo
+    return _largest_positive_qber(positive, precision)
 
 
 def best_split(

@@ -168,6 +168,16 @@ def fire(system: TransitionSystem, state: Mapping[str, Any], transition: Checked
             return None
     if not evaluate(t.guard, state, choice):
         return None
+    nxt = _updated(system, t, state, choice)
+    for var in system.variables:
+        if not in_domain(var, nxt[var.name]):
+            return None
+    return nxt
+
+
+def _updated(system: TransitionSystem, t: CheckedTransition, state: Mapping[str, Any], choice: Mapping[str, Any]) -> dict[str, Any]:
+    """The state after ``t``'s updates (all read the old state), before any
+    range check: shared by :func:`step` and :func:`why_blocked`."""
     nxt = dict(state)
     for name, index, value in t.updates:
         var = system.variable(name)
@@ -180,9 +190,6 @@ def fire(system: TransitionSystem, state: Mapping[str, Any], transition: Checked
             nxt[name] = tuple(arr)
         else:
             nxt[name] = evaluate(value, state, choice)
-    for var in system.variables:
-        if not in_domain(var, nxt[var.name]):
-            return None
     return nxt
 
 
@@ -199,18 +206,7 @@ def why_blocked(system: TransitionSystem, state: Mapping[str, Any], transition: 
     for ch in choices:
         if not evaluate(t.guard, state, ch):
             continue
-        nxt = dict(state)
-        for name, index, value in t.updates:
-            var = system.variable(name)
-            if var.size is not None and index is None:
-                nxt[name] = tuple(evaluate(v, state, ch) for v in value)
-            elif index is not None:
-                i = evaluate(index, state, ch)
-                arr = list(nxt[name])
-                arr[i] = evaluate(value, state, ch)
-                nxt[name] = tuple(arr)
-            else:
-                nxt[name] = evaluate(value, state, ch)
+        nxt = _updated(system, t, state, ch)
         bad = [f"{v.name} := {to_json_value(nxt[v.name])} leaves its range {v.type}"
                for v in system.variables if not in_domain(v, nxt[v.name])]
         if not bad:
