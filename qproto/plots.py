@@ -31,6 +31,10 @@ PLOT_MODULES: list[str] = [
 
 
 def register_plot(kind: PlotKind) -> PlotKind:
+    old = _PLOTS.get(kind.name)
+    # two modules claiming one name would make the plot depend on import order
+    if old is not None and old.draw.__module__ != kind.draw.__module__:
+        raise ValueError(f"plot {kind.name!r} is registered by both {old.draw.__module__} and {kind.draw.__module__}")
     _PLOTS[kind.name] = kind
     return kind
 

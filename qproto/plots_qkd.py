@@ -3,8 +3,10 @@
 - ``qber-vs-interception``: QBER against the intercept-resend fraction f
   for the chosen protocols, with each protocol's zero-rate threshold drawn
   as a horizontal line (and the fraction where it is crossed marked);
-- ``keyrate-vs-qber``: every key-rate formula the QKD catalogue uses,
-  against the QBER, with its threshold marked;
+- the curves of ``keyrate-vs-qber`` without a SPEC (``_draw_rates``:
+  every key-rate formula the QKD catalogue uses, against the QBER, with its
+  threshold marked); the plot itself is registered by
+  :mod:`qproto.plots_keyrate`;
 - ``chsh-vs-noise``: |S| against depolarizing noise p for the
   entanglement-based protocols with a Bell test, with the local bound 2 and
   Tsirelson's 2√2.
@@ -91,10 +93,6 @@ def _draw_qber(args: Any, fig: Any) -> None:
     ax.set_title("QBER under intercept-resend, with zero-key-rate thresholds")
 
 
-def _rate_args(p: Any) -> None:
-    p.add_argument("--max-qber", type=float, default=0.16, help="right end of the QBER axis (default 0.16)")
-
-
 def _draw_rates(args: Any, fig: Any) -> None:
     if not 0 < args.max_qber <= 0.5:
         raise ParameterError(f"max-qber={args.max_qber} must lie in (0, 0.5]")
@@ -151,5 +149,4 @@ def _draw_chsh(args: Any, fig: Any) -> None:
 
 
 register_plot(PlotKind("qber-vs-interception", "QBER against the intercept-resend fraction, with thresholds", _qber_args, _draw_qber))
-register_plot(PlotKind("keyrate-vs-qber", "key rate against QBER for every QKD key-rate formula", _rate_args, _draw_rates))
 register_plot(PlotKind("chsh-vs-noise", "CHSH value against depolarizing noise (entanglement-based QKD)", _chsh_args, _draw_chsh))
