@@ -100,7 +100,9 @@ def main() -> None:
     t = time.process_time()
     out = bb84(n, args.seed, args.fraction)
     dt = time.process_time() - t
-    print(f"{n:.0e} rounds, f={args.fraction}: {dt:.3f} s CPU = {n / dt:.3e} rounds/s; QBER {out['sifted_errors'] / out['sifted']:.6f}; {out}")
+    print(
+        f"{n:.0e} rounds, f={args.fraction}: {dt:.3f} s CPU = {n / dt:.3e} rounds/s; QBER {out['sifted_errors'] / out['sifted']:.6f}; {out}"
+    )
 
 
 if __name__ == "__main__":

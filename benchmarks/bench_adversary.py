@@ -25,15 +25,18 @@ def main() -> None:
     ap.add_argument("--cases", type=int, default=200)
     args = ap.parse_args()
 
+    from qproto.cli.fuzz_cmd import adversary_spec
     from qproto.models.attacks import parse_attack
     from qproto.proofs.adversary import AttackCase, binomial_upper_tail, figures
     from qproto.proofs.runner import verify
     from qproto.spec.bb84 import BB84
-    from qproto.cli.fuzz_cmd import adversary_spec
 
     rng = np.random.default_rng(0)
     labels = [f"fuchs-peres:disturbance={d:.3f}" for d in rng.uniform(0, 0.5, args.cases)]
-    probes = [AttackCase("entangling-probe:" + ",".join(f"a{k + 1}={x:.3f}" for k, x in enumerate(rng.uniform(-1, 1, 15)))) for _ in range(args.cases)]
+    probes = [
+        AttackCase("entangling-probe:" + ",".join(f"a{k + 1}={x:.3f}" for k, x in enumerate(rng.uniform(-1, 1, 15))))
+        for _ in range(args.cases)
+    ]
 
     t = time.perf_counter()
     for lab in labels:
@@ -57,8 +60,10 @@ def main() -> None:
         t = time.perf_counter()
         (v,) = verify(spec, ["adversary"], ["soundness-key-rate"], {"budget": budget, "seed": 1})
         s = time.perf_counter() - t
-        print(f"soundness-key-rate, budget {budget:4d}: {v.status.value}, {v.evidence.get('cases')} cases in {s:.2f} s "
-              f"({v.evidence.get('cases', 0) / s:.0f} cases/s)")
+        print(
+            f"soundness-key-rate, budget {budget:4d}: {v.status.value}, {v.evidence.get('cases')} cases in {s:.2f} s "
+            f"({v.evidence.get('cases', 0) / s:.0f} cases/s)"
+        )
 
     for n in (100, 1000, 10000):
         t = time.perf_counter()

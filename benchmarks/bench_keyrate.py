@@ -86,7 +86,7 @@ class PlainRelativeEntropy:
             start = 0
             for kr in block.kraus:
                 proj = np.zeros((m, m))
-                proj[start:start + kr.shape[0], start:start + kr.shape[0]] = np.eye(kr.shape[0])
+                proj[start : start + kr.shape[0], start : start + kr.shape[0]] = np.eye(kr.shape[0])
                 pinched = pinched + proj @ g @ proj
                 start += kr.shape[0]
             # the quadrature is accurate for trace-one arguments, not for a block of weight
@@ -170,8 +170,15 @@ def main() -> None:
 
     from qproto.cli.keyrate_cmd import _point, run_points
 
-    base_opts = {"noise": None, "attack": None, "transmittance": None, "ec_efficiency": 1.0, "observations": "full",
-                 "rounds": None, "epsilon": None}
+    base_opts = {
+        "noise": None,
+        "attack": None,
+        "transmittance": None,
+        "ec_efficiency": 1.0,
+        "observations": "full",
+        "rounds": None,
+        "epsilon": None,
+    }
     jobs = os.cpu_count() or 1
     t0 = time.perf_counter()
     run_points(_point, [("b92", "qber", 0.15 * i / 30, base_opts, "newton") for i in range(31)], jobs)
@@ -186,16 +193,22 @@ def main() -> None:
     if args.json:
         print(json.dumps(out, indent=2))
         return
-    print(f"warm-up (cvxpy import + SDP compilation): {out['warmup_seconds']:.2f} s; {args.repeat} interleaved repetitions, medians")
+    print(
+        f"warm-up (cvxpy import + SDP compilation): {out['warmup_seconds']:.2f} s; {args.repeat} interleaved repetitions, medians"
+    )
     for name, _, _ in POINTS:
         d = out[name]
-        print(f"{name}: p={d['noise']} QBER={d['qber']:.4f} rate ∈ [{d['lower']:.6f}, {d['upper']:.6f}] "
-              f"certified {d['certified_seconds'] * 1e3:.0f} ms (primal alone {d['primal_only_seconds'] * 1e3:.0f} ms)")
+        print(
+            f"{name}: p={d['noise']} QBER={d['qber']:.4f} rate ∈ [{d['lower']:.6f}, {d['upper']:.6f}] "
+            f"certified {d['certified_seconds'] * 1e3:.0f} ms (primal alone {d['primal_only_seconds'] * 1e3:.0f} ms)"
+        )
         if "baseline_seconds" in d:
-            print(f"    baseline cvxpy quantum_rel_entr: {d['baseline_seconds']:.2f} s a solve "
-                  f"(compile + first {d['baseline_compile_and_first_solve_seconds']:.1f} s), rate {d['baseline_rate']:.6f} "
-                  f"(exact f at its minimiser: {d['baseline_rate_exact_at_its_minimiser']:.6f}); "
-                  f"certified / baseline = {d['ratio_certified_to_baseline']:.4f}")
+            print(
+                f"    baseline cvxpy quantum_rel_entr: {d['baseline_seconds']:.2f} s a solve "
+                f"(compile + first {d['baseline_compile_and_first_solve_seconds']:.1f} s), rate {d['baseline_rate']:.6f} "
+                f"(exact f at its minimiser: {d['baseline_rate_exact_at_its_minimiser']:.6f}); "
+                f"certified / baseline = {d['ratio_certified_to_baseline']:.4f}"
+            )
     for name in ("bb84", "b92"):
         print(f"31-point {name} curve (QBER 0–15 %), serial: {out[f'curve_{name}_31_points_seconds']:.2f} s")
     print(f"31-point b92 curve on {jobs} processes (run_points): {out['curve_b92_31_points_parallel_seconds']:.2f} s")

@@ -137,18 +137,45 @@ print(json.dumps({{"sim_cpu": sim, "abort_cpu": ab, "abort": p, "qber": r.summar
 def big_run(n: int, fraction: float) -> dict:
     res = timing.child_usage([sys.executable, "-c", BIG_SCRIPT.format(root=str(ROOT), n=n, f=fraction)], cwd=str(ROOT))
     doc = json.loads(res["stdout"]) if res["returncode"] == 0 else {"error": res["stderr"][-500:]}
-    return {"rounds": n, "fraction": fraction, "process_cpu": res["cpu"], "wall": res["wall"], "peak_rss_mib": res["rss_mib"], **doc,
-            "abort_share": doc.get("abort_cpu", float("nan")) / doc.get("sim_cpu", float("nan")) if "sim_cpu" in doc else None}
+    return {
+        "rounds": n,
+        "fraction": fraction,
+        "process_cpu": res["cpu"],
+        "wall": res["wall"],
+        "peak_rss_mib": res["rss_mib"],
+        **doc,
+        "abort_share": doc.get("abort_cpu", float("nan")) / doc.get("sim_cpu", float("nan")) if "sim_cpu" in doc else None,
+    }
 
 
 def cli_run(n: int, fraction: float) -> dict:
-    argv = [sys.executable, "-m", "qproto", "simulate", "bb84", "--rounds", str(n), "--seed", "3",
-            "--attack", f"intercept-resend:fraction={fraction}", "--json", "--no-progress"]
+    argv = [
+        sys.executable,
+        "-m",
+        "qproto",
+        "simulate",
+        "bb84",
+        "--rounds",
+        str(n),
+        "--seed",
+        "3",
+        "--attack",
+        f"intercept-resend:fraction={fraction}",
+        "--json",
+        "--no-progress",
+    ]
     res = timing.child_usage(argv, cwd=str(ROOT))
     doc = json.loads(res["stdout"]) if res["returncode"] == 0 else {}
-    return {"rounds": n, "fraction": fraction, "process_cpu": res["cpu"], "wall": res["wall"], "peak_rss_mib": res["rss_mib"],
-            "simulation_seconds": doc.get("seconds"), "abort_probability": doc.get("expected", {}).get("abort_probability"),
-            "returncode": res["returncode"]}
+    return {
+        "rounds": n,
+        "fraction": fraction,
+        "process_cpu": res["cpu"],
+        "wall": res["wall"],
+        "peak_rss_mib": res["rss_mib"],
+        "simulation_seconds": doc.get("seconds"),
+        "abort_probability": doc.get("expected", {}).get("abort_probability"),
+        "returncode": res["returncode"],
+    }
 
 
 def main() -> None:
@@ -168,17 +195,25 @@ def main() -> None:
         return
     print(f"load average before {doc['load_before']}, after {doc['load_after']}")
     for c in doc["compare"]:
-        print(f"f = {c['fraction']}, N = {c['rounds']:.0e}: bits/round drawn {c['bits_per_round_drawn']:.3f}, "
-              f"round-by-round minimum {c['bits_per_round_minimum']:.3f}")
+        print(
+            f"f = {c['fraction']}, N = {c['rounds']:.0e}: bits/round drawn {c['bits_per_round_drawn']:.3f}, "
+            f"round-by-round minimum {c['bits_per_round_minimum']:.3f}"
+        )
         for k, v in c["times"].items():
-            print(f"  {k:18s} CPU {timing.fmt(v['cpu'])}  wall {timing.fmt(v['wall'])}  "
-                  f"{c['rounds_per_cpu_second'][k]:.3e} rounds/CPU-s")
-        print(f"  qproto vs baseline: {c['ratio_vs_baseline_cpu']:.2f}x CPU, {c['ratio_vs_baseline_wall']:.2f}x wall; "
-              f"qproto / floor {c['ratio_to_floor_cpu']:.2f}, qproto / its own draws {c['ratio_to_drawn_cpu']:.2f}; QBER {c['qber']}")
+            print(
+                f"  {k:18s} CPU {timing.fmt(v['cpu'])}  wall {timing.fmt(v['wall'])}  "
+                f"{c['rounds_per_cpu_second'][k]:.3e} rounds/CPU-s"
+            )
+        print(
+            f"  qproto vs baseline: {c['ratio_vs_baseline_cpu']:.2f}x CPU, {c['ratio_vs_baseline_wall']:.2f}x wall; "
+            f"qproto / floor {c['ratio_to_floor_cpu']:.2f}, qproto / its own draws {c['ratio_to_drawn_cpu']:.2f}; QBER {c['qber']}"
+        )
     for b in doc["streamed"]:
-        print(f"streamed N = {b['rounds']:.0e}, f = {b['fraction']}: sim {b.get('sim_cpu', float('nan')):.2f} s CPU, "
-              f"abort probability {b.get('abort_cpu', float('nan')) * 1e3:.1f} ms ({(b['abort_share'] or 0) * 100:.1f} %), "
-              f"peak RSS {b['peak_rss_mib']:.0f} MiB")
+        print(
+            f"streamed N = {b['rounds']:.0e}, f = {b['fraction']}: sim {b.get('sim_cpu', float('nan')):.2f} s CPU, "
+            f"abort probability {b.get('abort_cpu', float('nan')) * 1e3:.1f} ms ({(b['abort_share'] or 0) * 100:.1f} %), "
+            f"peak RSS {b['peak_rss_mib']:.0f} MiB"
+        )
     for c in doc["cli"]:
         print(f"qproto simulate --rounds {c['rounds']:.0e}: {c['process_cpu']:.2f} s CPU, peak RSS {c['peak_rss_mib']:.0f} MiB")
 

@@ -46,6 +46,7 @@ def main() -> None:
 
     thr = Fraction(23, 25)
     for k in (1, 2, 3):
+
         def floats_only() -> None:
             for p in routing.plans(N, "Alice", "Bob", k):
                 net.path_figures(N, p.path, p.rounds)
@@ -53,17 +54,29 @@ def main() -> None:
         base = timed(floats_only, runs)
         rig = timed(lambda: routing.route(N, "Alice", "Bob", thr, k), runs)
         res = routing.route(N, "Alice", "Bob", thr, k)
-        print(f"routing K={k}: {res.candidates} plans, status {res.status}; rigorous {rig * 1e3:.1f} ms, "
-              f"float-only ranking {base * 1e3:.1f} ms, ratio {rig / base:.2f}x")
+        print(
+            f"routing K={k}: {res.candidates} plans, status {res.status}; rigorous {rig * 1e3:.1f} ms, "
+            f"float-only ranking {base * 1e3:.1f} ms, ratio {rig / base:.2f}x"
+        )
 
     path, rounds = ("Alice", "CityA", "CityB", "Bob"), (1, 1, 1)
     closed = timed(lambda: net.path_figures(N, path, rounds), runs * 10)
     sim = timed(lambda: net.simulate_path(N, path, rounds), runs)
-    print(f"path fidelity: derived maps {closed * 1e6:.0f} µs, density-matrix simulation {sim * 1e3:.1f} ms, "
-          f"speed-up {sim / closed:.0f}x")
+    print(
+        f"path fidelity: derived maps {closed * 1e6:.0f} µs, density-matrix simulation {sim * 1e3:.1f} ms, "
+        f"speed-up {sim / closed:.0f}x"
+    )
 
-    names = ["entanglement-swapping", "bbpssw", "dejmps", "repeater-chain", "quantum-memory-depolarizing",
-             "fidelity-routing", "trusted-relay-qkd", "repeater-sync-cutoff"]
+    names = [
+        "entanglement-swapping",
+        "bbpssw",
+        "dejmps",
+        "repeater-chain",
+        "quantum-memory-depolarizing",
+        "fidelity-routing",
+        "trusted-relay-qkd",
+        "repeater-sync-cutoff",
+    ]
     t0 = time.perf_counter()
     for n in names:
         qproto.verify(n)

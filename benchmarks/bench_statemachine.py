@@ -30,8 +30,9 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.designer_variants
 
@@ -66,13 +67,19 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--depth", type=int, default=50)
     ap.add_argument("--only", help="one machine (name substring)")
-    ap.add_argument("--z3-timeout", type=float, default=60.0,
-                    help="wall-clock seconds per property for the Z3 k-induction run (default 60; expiry: inconclusive)")
+    ap.add_argument(
+        "--z3-timeout",
+        type=float,
+        default=60.0,
+        help="wall-clock seconds per property for the Z3 k-induction run (default 60; expiry: inconclusive)",
+    )
     args = ap.parse_args()
     print(f"load average {os.getloadavg()[0]:.2f} (2-core machine shared); medians (min–max) of {args.repeat} runs")
-    header = (f"{'machine':44} {'states':>7} {'edges':>7} {'states/s':>9} | {'explicit wall s':>22} "
-              f"{'cpu s':>7} | {'BMC' + str(args.depth) + ' wall s':>22} | {'k-ind wall s':>22} {'proved':>7} | "
-              f"{'BMC/expl':>8} {'kind/expl':>9}")
+    header = (
+        f"{'machine':44} {'states':>7} {'edges':>7} {'states/s':>9} | {'explicit wall s':>22} "
+        f"{'cpu s':>7} | {'BMC' + str(args.depth) + ' wall s':>22} | {'k-ind wall s':>22} {'proved':>7} | "
+        f"{'BMC/expl':>8} {'kind/expl':>9}"
+    )
     print(header)
     for spec in machines():
         if args.only and args.only not in spec.name:
@@ -101,9 +108,12 @@ def main() -> None:
         e = statistics.median(ex_w)
         bmc = med(bmc_w) if bmc_w else "-"
         r_bmc = f"{statistics.median(bmc_w) / e:8.0f}" if bmc_w else f"{'-':>8}"
-        print(f"{spec.name[:44]:44} {len(graph.states):7d} {graph.edges:7d} {statistics.median(rates):9.0f} | "
-              f"{med(ex_w):>22} {statistics.median(ex_c):7.3f} | {bmc:>22} | {med(kind_w):>22} "
-              f"{proved[0]:>3}/{proved[1]:<3} | {r_bmc} {statistics.median(kind_w) / e:9.1f}", flush=True)
+        print(
+            f"{spec.name[:44]:44} {len(graph.states):7d} {graph.edges:7d} {statistics.median(rates):9.0f} | "
+            f"{med(ex_w):>22} {statistics.median(ex_c):7.3f} | {bmc:>22} | {med(kind_w):>22} "
+            f"{proved[0]:>3}/{proved[1]:<3} | {r_bmc} {statistics.median(kind_w) / e:9.1f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

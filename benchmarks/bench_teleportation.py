@@ -75,8 +75,9 @@ def main() -> None:
     tel = timing.interleaved(cases, args.repeat)
     r = tel["qproto run_batch"]["result"]
     fid = np.abs(np.sum(np.conj(x) * r.conditional("b"), axis=1)) ** 2
-    doc["teleportation"] = {k: {"cpu": v["cpu"], "wall": v["wall"], "runs_per_cpu_second": args.runs / v["cpu"]["median"]}
-                            for k, v in tel.items()}
+    doc["teleportation"] = {
+        k: {"cpu": v["cpu"], "wall": v["wall"], "runs_per_cpu_second": args.runs / v["cpu"]["median"]} for k, v in tel.items()
+    }
     doc["teleportation_min_fidelity"] = float(fid.min())
     doc["ratio_batch_vs_numpy_cpu"] = tel["numpy baseline"]["cpu"]["median"] / tel["qproto run_batch"]["cpu"]["median"]
     doc["ratio_batch_vs_numpy_wall"] = tel["numpy baseline"]["wall"]["median"] / tel["qproto run_batch"]["wall"]["median"]
@@ -90,7 +91,9 @@ def main() -> None:
         if name == "entanglement-swapping":
             cases["numpy baseline"] = lambda: baseline_swap.swap(n_other, rng)
         res = timing.interleaved(cases, args.repeat)
-        others[name] = {k: {"cpu": v["cpu"], "wall": v["wall"], "runs_per_cpu_second": n_other / v["cpu"]["median"]} for k, v in res.items()}
+        others[name] = {
+            k: {"cpu": v["cpu"], "wall": v["wall"], "runs_per_cpu_second": n_other / v["cpu"]["median"]} for k, v in res.items()
+        }
     doc["other_protocols"] = others
     doc["other_runs"] = n_other
     sw = others["entanglement-swapping"]
@@ -101,12 +104,18 @@ def main() -> None:
         print(json.dumps(doc, indent=1))
         return
     print(f"load average before {doc['load_before']}, after {doc['load_after']}")
-    print(f"import: {doc['import_seconds']:.3f} s; teleportation proof obligations (4): cold {doc['verify_cold_seconds'] * 1e3:.1f} ms, "
-          f"warm median {doc['verify_warm_median_seconds'] * 1e3:.1f} ms")
+    print(
+        f"import: {doc['import_seconds']:.3f} s; teleportation proof obligations (4): cold {doc['verify_cold_seconds'] * 1e3:.1f} ms, "
+        f"warm median {doc['verify_warm_median_seconds'] * 1e3:.1f} ms"
+    )
     for k, v in doc["teleportation"].items():
-        print(f"  {k:18s} N={args.runs}: CPU {timing.fmt(v['cpu'])}  wall {timing.fmt(v['wall'])}  {v['runs_per_cpu_second']:,.0f} runs/CPU-s")
-    print(f"  batch runner vs vectorised NumPy: {doc['ratio_batch_vs_numpy_cpu']:.2f}x CPU, {doc['ratio_batch_vs_numpy_wall']:.2f}x wall "
-          f"(min fidelity {doc['teleportation_min_fidelity']:.12f})")
+        print(
+            f"  {k:18s} N={args.runs}: CPU {timing.fmt(v['cpu'])}  wall {timing.fmt(v['wall'])}  {v['runs_per_cpu_second']:,.0f} runs/CPU-s"
+        )
+    print(
+        f"  batch runner vs vectorised NumPy: {doc['ratio_batch_vs_numpy_cpu']:.2f}x CPU, {doc['ratio_batch_vs_numpy_wall']:.2f}x wall "
+        f"(min fidelity {doc['teleportation_min_fidelity']:.12f})"
+    )
     for name, res in others.items():
         print(f"  {name}, N={n_other}: " + ", ".join(f"{k} {v['runs_per_cpu_second']:,.0f} runs/CPU-s" for k, v in res.items()))
     print(f"  entanglement swapping, batch runner vs vectorised NumPy: {doc['ratio_swapping_vs_numpy_cpu']:.2f}x CPU")

@@ -59,8 +59,10 @@ def main() -> None:
     print(f"  generate (cached exact Born rule): {secs:.2f} s  → {rate:.1f} vectors/s, {rounds / secs:,.0f} rounds/s")
     print(f"  baseline (no cache, same run):     {base_secs:.2f} s for {base_tests} tests → {base_rate:.1f} vectors/s")
     print(f"  ratio generate/baseline: {rate / base_rate:.1f}×   (baseline output identical: {same})")
-    print(f"  check with the reference adapter:  {check_secs:.2f} s → {tests / check_secs:.1f} vectors/s, "
-          f"{report.counts['pass']}/{tests} pass")
+    print(
+        f"  check with the reference adapter:  {check_secs:.2f} s → {tests / check_secs:.1f} vectors/s, "
+        f"{report.counts['pass']}/{tests} pass"
+    )
 
 
 if __name__ == "__main__":

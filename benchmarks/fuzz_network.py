@@ -30,17 +30,71 @@ from tests.test_network_fuzz import check_reader  # noqa: E402
 
 GOOD = {
     "name": "campus",
-    "nodes": [{"name": "A", "kind": "ground", "coherence_time": 1.0}, {"name": "D", "kind": "drone", "coherence_time": 0.1},
-              {"name": "B", "coherence_time": "inf", "memory": "dephasing"}],
-    "links": [{"a": "A", "b": "D", "medium": "free-space", "length_km": 1, "fidelity": 0.95},
-              {"a": "D", "b": "B", "medium": "fibre", "length_km": 10, "fidelity": 0.96, "attempt_rate": 1e4}],
+    "nodes": [
+        {"name": "A", "kind": "ground", "coherence_time": 1.0},
+        {"name": "D", "kind": "drone", "coherence_time": 0.1},
+        {"name": "B", "coherence_time": "inf", "memory": "dephasing"},
+    ],
+    "links": [
+        {"a": "A", "b": "D", "medium": "free-space", "length_km": 1, "fidelity": 0.95},
+        {"a": "D", "b": "B", "medium": "fibre", "length_km": 10, "fidelity": 0.96, "attempt_rate": 1e4},
+    ],
 }
-HOSTILE = [None, True, False, 0, -1, 1, 2, 0.5, -0.0, 1e-300, 5e-324, 1e300, 1e308, 10**400, float("inf"), float("-inf"),
-           float("nan"), "", "A", "B", "Z", "inf", "nan", "0.9", "fibre", "free-space", "satellite", "dephasing",
-           [], ["A"], {}, {"a": 1}, "x" * 1000, 100_000, 1_000_000, 36_000, 1e9]
+HOSTILE = [
+    None,
+    True,
+    False,
+    0,
+    -1,
+    1,
+    2,
+    0.5,
+    -0.0,
+    1e-300,
+    5e-324,
+    1e300,
+    1e308,
+    10**400,
+    float("inf"),
+    float("-inf"),
+    float("nan"),
+    "",
+    "A",
+    "B",
+    "Z",
+    "inf",
+    "nan",
+    "0.9",
+    "fibre",
+    "free-space",
+    "satellite",
+    "dephasing",
+    [],
+    ["A"],
+    {},
+    {"a": 1},
+    "x" * 1000,
+    100_000,
+    1_000_000,
+    36_000,
+    1e9,
+]
 NODE_KEYS = ["name", "kind", "coherence_time", "memory", "colour"]
-LINK_KEYS = ["a", "b", "medium", "length_km", "fidelity", "attempt_rate", "detector_efficiency", "loss_db_per_km",
-             "divergence_urad", "tx_aperture_m", "rx_aperture_m", "atmosphere_db", "colour"]
+LINK_KEYS = [
+    "a",
+    "b",
+    "medium",
+    "length_km",
+    "fidelity",
+    "attempt_rate",
+    "detector_efficiency",
+    "loss_db_per_km",
+    "divergence_urad",
+    "tx_aperture_m",
+    "rx_aperture_m",
+    "atmosphere_db",
+    "colour",
+]
 
 
 def random_json(rng: random.Random, depth: int = 0):
@@ -97,8 +151,10 @@ def edge_values(rng: random.Random) -> str:
 
 
 def structure(rng: random.Random) -> str:
-    return json.dumps({"nodes": random_json(rng), "links": random_json(rng), **({"name": random_json(rng)} if rng.random() < 0.3 else {})},
-                      allow_nan=True)
+    return json.dumps(
+        {"nodes": random_json(rng), "links": random_json(rng), **({"name": random_json(rng)} if rng.random() < 0.3 else {})},
+        allow_nan=True,
+    )
 
 
 def main() -> int:
@@ -118,8 +174,10 @@ def main() -> int:
         except Exception as exc:  # noqa: BLE001 - a crash is what we count
             crashes.append((i, raw[:200], f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=3)))
     seconds = time.perf_counter() - t0
-    print(f"network reader: {args.inputs} inputs (seed {args.seed}) in {seconds:.1f} s "
-          f"({args.inputs / seconds:.0f}/s): {counts['ok']} accepted, {counts['refused']} refused, {len(crashes)} crashes")
+    print(
+        f"network reader: {args.inputs} inputs (seed {args.seed}) in {seconds:.1f} s "
+        f"({args.inputs / seconds:.0f}/s): {counts['ok']} accepted, {counts['refused']} refused, {len(crashes)} crashes"
+    )
     for i, raw, what, tb in crashes[:10]:
         print(f"  input {i}: {what}\n    {raw!r}\n{tb}")
     return 1 if crashes else 0

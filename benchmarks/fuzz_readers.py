@@ -35,8 +35,9 @@ import tempfile
 import time
 import traceback
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -44,22 +45,73 @@ if str(ROOT) not in sys.path:
 
 #: Protocols whose small vector files are mutated (one per family, except
 #: fidelity-routing: its routing model takes seconds per case, see item 13).
-DEFAULT_PROTOCOLS = ("superdense-coding", "teleportation", "bb84", "e91", "quantum-retransmission", "trusted-relay-qkd",
-                     "quantum-memory-dephasing", "repeater-chain", "qss-2-3")
+DEFAULT_PROTOCOLS = (
+    "superdense-coding",
+    "teleportation",
+    "bb84",
+    "e91",
+    "quantum-retransmission",
+    "trusted-relay-qkd",
+    "quantum-memory-dephasing",
+    "repeater-chain",
+    "qss-2-3",
+)
 
 #: Raw JSON texts put in place of a value (written verbatim, so they can be
 #: what a JSON encoder would refuse to write).
 HOSTILE_RAW = (
-    "9" * 5000, "-" + "1" * 4400, "1" * 41, "1e400", "-1e400", "1e-400", "NaN", "Infinity", "-Infinity", "-0.0",
-    "[" * 3000 + "]" * 3000, "{\"a\":" * 1500 + "1" + "}" * 1500, "[" * 70 + "]" * 70, "null", "true", "false", "{}",
-    "[]", "0", "-1", "18446744073709551617", "0.1" + "0" * 80 + "1", '"' + "x" * 200_000 + '"',
+    "9" * 5000,
+    "-" + "1" * 4400,
+    "1" * 41,
+    "1e400",
+    "-1e400",
+    "1e-400",
+    "NaN",
+    "Infinity",
+    "-Infinity",
+    "-0.0",
+    "[" * 3000 + "]" * 3000,
+    '{"a":' * 1500 + "1" + "}" * 1500,
+    "[" * 70 + "]" * 70,
+    "null",
+    "true",
+    "false",
+    "{}",
+    "[]",
+    "0",
+    "-1",
+    "18446744073709551617",
+    "0.1" + "0" * 80 + "1",
+    '"' + "x" * 200_000 + '"',
 )
 #: Strings put in place of a value (or of an expression).
 HOSTILE_STRINGS = (
-    "9^9^9", "2**2**2**2**2", "(" * 50 + "1" + ")" * 50, "1+" * 700 + "1", "1e999", "10^64^64",
-    "__import__('os').system('echo pwned')", "exec('1')", "lambda: 1", "x", "sqrt(-1)/0", "1/0", "0^-1",
-    "(1+sqrt(2)+sqrt(3)+sqrt(5)+sqrt(7))^64", "exp(exp(exp(100)))", "\x1b[2J\x1b]0;owned\x07", "\u202etxt", "",
-    "nan", "inf", "1e-3j", "I*pi", "cos(pi/8)", "bell:phi+", "../../etc/passwd", "0" * 5000,
+    "9^9^9",
+    "2**2**2**2**2",
+    "(" * 50 + "1" + ")" * 50,
+    "1+" * 700 + "1",
+    "1e999",
+    "10^64^64",
+    "__import__('os').system('echo pwned')",
+    "exec('1')",
+    "lambda: 1",
+    "x",
+    "sqrt(-1)/0",
+    "1/0",
+    "0^-1",
+    "(1+sqrt(2)+sqrt(3)+sqrt(5)+sqrt(7))^64",
+    "exp(exp(exp(100)))",
+    "\x1b[2J\x1b]0;owned\x07",
+    "\u202etxt",
+    "",
+    "nan",
+    "inf",
+    "1e-3j",
+    "I*pi",
+    "cos(pi/8)",
+    "bell:phi+",
+    "../../etc/passwd",
+    "0" * 5000,
 )
 
 
@@ -89,10 +141,37 @@ def _structural(doc: Any, rng: random.Random) -> str:
         if not paths:
             break
         # bias towards the interesting places: models, tolerances, expected values
-        hot = [(c, k) for c, k in paths if k in ("tolerance", "exact", "value", "amplitudes", "vector", "probability",
-                                                   "ket", "dims", "registers", "numberOfTests", "tcId", "tests",
-                                                   "testGroups", "model", "inputs", "outputs", "family", "params",
-                                                   "matrix", "kraus", "angle", "guard", "update", "size")]
+        hot = [
+            (c, k)
+            for c, k in paths
+            if k
+            in (
+                "tolerance",
+                "exact",
+                "value",
+                "amplitudes",
+                "vector",
+                "probability",
+                "ket",
+                "dims",
+                "registers",
+                "numberOfTests",
+                "tcId",
+                "tests",
+                "testGroups",
+                "model",
+                "inputs",
+                "outputs",
+                "family",
+                "params",
+                "matrix",
+                "kraus",
+                "angle",
+                "guard",
+                "update",
+                "size",
+            )
+        ]
         container, key = rng.choice(hot if hot and rng.random() < 0.7 else paths)
         op = rng.random()
         if op < 0.2 and isinstance(container, dict):
@@ -120,7 +199,9 @@ def _bytes(text: str, rng: random.Random) -> bytes:
         if op < 0.4 and data:
             data[pos] = rng.randrange(256)
         elif op < 0.6:
-            data[pos:pos] = rng.choice([b"[", b"{", b"]", b"}", b",", b'"', b"\\", b"\x00", b"\xff", b"1e400", b"NaN", b"\x1b[31m"])
+            data[pos:pos] = rng.choice(
+                [b"[", b"{", b"]", b"}", b",", b'"', b"\\", b"\x00", b"\xff", b"1e400", b"NaN", b"\x1b[31m"]
+            )
         elif op < 0.8 and data:
             del data[pos : pos + rng.randint(1, 64)]
         else:
@@ -208,7 +289,7 @@ class Fuzzer:
             before = self.counts["crash"]
             report = check(doc, self.adapter)
             self.counts["checked"] += 1
-            self.counts["report-exit-%d" % report.exit_code] += 1
+            self.counts[f"report-exit-{report.exit_code}"] += 1
             if self.counts["crash"] != before and data:  # the adapter's crash: keep the file that caused it
                 for key, (detail, saved) in list(self.crashes.items()):
                     if not saved:
@@ -225,8 +306,9 @@ class Fuzzer:
             signal.setitimer(signal.ITIMER_REAL, 0)
 
 
-def fuzz_vectors(files: int, seed: int, protocols: tuple[str, ...], hang_seconds: float,
-                 progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+def fuzz_vectors(
+    files: int, seed: int, protocols: tuple[str, ...], hang_seconds: float, progress: Callable[[int], None] | None = None
+) -> dict[str, Any]:
     """Mutate real vector files ``files`` times; returns counts, crashes and seconds."""
     import qproto
     from qproto.vectors import dumps, generate
@@ -246,8 +328,13 @@ def fuzz_vectors(files: int, seed: int, protocols: tuple[str, ...], hang_seconds
                     progress(i + 1)
     finally:
         signal.signal(signal.SIGALRM, old)
-    return {"reader": "vectors", "files": files, "seconds": time.perf_counter() - t0, "counts": dict(fuzzer.counts),
-            "crashes": fuzzer.crashes}
+    return {
+        "reader": "vectors",
+        "files": files,
+        "seconds": time.perf_counter() - t0,
+        "counts": dict(fuzzer.counts),
+        "crashes": fuzzer.crashes,
+    }
 
 
 READERS = {"vectors": fuzz_vectors}
@@ -260,16 +347,27 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--protocols", nargs="*", default=list(DEFAULT_PROTOCOLS))
     ap.add_argument("--hang-seconds", type=float, default=30.0, help="one file taking longer counts as a crash (hang)")
-    ap.add_argument("--save", metavar="DIR", default=str(Path(tempfile.gettempdir()) / "qproto-fuzz-crashes"),
-                    help="write one mutant per distinct crash here (default: a folder in the temp directory)")
+    ap.add_argument(
+        "--save",
+        metavar="DIR",
+        default=str(Path(tempfile.gettempdir()) / "qproto-fuzz-crashes"),
+        help="write one mutant per distinct crash here (default: a folder in the temp directory)",
+    )
     args = ap.parse_args(argv)
-    result = READERS[args.reader](args.files, args.seed, tuple(args.protocols), args.hang_seconds,
-                                  progress=lambda n: print(f"  {n} files ...", file=sys.stderr, flush=True))
+    result = READERS[args.reader](
+        args.files,
+        args.seed,
+        tuple(args.protocols),
+        args.hang_seconds,
+        progress=lambda n: print(f"  {n} files ...", file=sys.stderr, flush=True),
+    )
     c = result["counts"]
-    print(f"{result['reader']}: {result['files']} mutated files in {result['seconds']:.1f} s "
-          f"({result['files'] / result['seconds']:.0f}/s): {c.get('refused', 0)} refused by load (QprotoError), "
-          f"{c.get('checked', 0)} checked (exit 0: {c.get('report-exit-0', 0)}, exit 1: {c.get('report-exit-1', 0)}), "
-          f"{c.get('crash', 0)} crashes ({len(result['crashes'])} distinct)")
+    print(
+        f"{result['reader']}: {result['files']} mutated files in {result['seconds']:.1f} s "
+        f"({result['files'] / result['seconds']:.0f}/s): {c.get('refused', 0)} refused by load (QprotoError), "
+        f"{c.get('checked', 0)} checked (exit 0: {c.get('report-exit-0', 0)}, exit 1: {c.get('report-exit-1', 0)}), "
+        f"{c.get('crash', 0)} crashes ({len(result['crashes'])} distinct)"
+    )
     for i, (kind, (detail, data)) in enumerate(sorted(result["crashes"].items())):
         print(f"--- crash {i + 1}: {kind}\n{detail}")
         if args.save and data:

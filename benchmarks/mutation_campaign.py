@@ -64,11 +64,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--families", default=",".join(DEFAULT_SHARES))
     p.add_argument("--count", type=int, default=None, help="total mutants (default: the full shares, 2,400)")
     p.add_argument("--seed", type=int, default=2026)
-    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                   help="local worker processes; with --scheduler, the work units per family (default: the cores here)")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="local worker processes; with --scheduler, the work units per family (default: the cores here)",
+    )
     p.add_argument("--budget", type=int, default=10, help="adversary cases per property (default 10)")
-    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
-                   help="run the work units on this Dask distributed scheduler instead of local processes")
+    p.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="run the work units on this Dask distributed scheduler instead of local processes",
+    )
     p.add_argument("--json", action="store_true")
     a = p.parse_args(argv)
     names = [n for n in a.families.split(",") if n]
@@ -94,23 +101,38 @@ def main(argv: list[str] | None = None) -> int:
     report.seconds = time.perf_counter() - t0
     bad = report.disagreements or report.missing_counterexamples
     if a.json:
-        print(json.dumps({
-            "summary": report.summary(),
-            "by_family": report.by_family,
-            "disagreements": [
-                {"mutant": d.mutant.spec.name if d.mutant.spec else d.mutant.origin, "operator": d.mutant.operator,
-                 "description": d.mutant.description, "property": d.property, "status": d.status,
-                 "truth": d.truth, "detail": d.detail} for d in report.disagreements],
-            "missing_counterexamples": report.missing_counterexamples,
-            "errors": report.errors[:50],
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    "summary": report.summary(),
+                    "by_family": report.by_family,
+                    "disagreements": [
+                        {
+                            "mutant": d.mutant.spec.name if d.mutant.spec else d.mutant.origin,
+                            "operator": d.mutant.operator,
+                            "description": d.mutant.description,
+                            "property": d.property,
+                            "status": d.status,
+                            "truth": d.truth,
+                            "detail": d.detail,
+                        }
+                        for d in report.disagreements
+                    ],
+                    "missing_counterexamples": report.missing_counterexamples,
+                    "errors": report.errors[:50],
+                },
+                indent=2,
+            )
+        )
     else:
         print(report.summary())
         for fam, counts in sorted(report.by_family.items()):
             print(f"  {fam:12} " + ", ".join(f"{k} {v}" for k, v in counts.items()))
         for d in report.disagreements:
-            print(f"DISAGREE {d.mutant.origin} [{d.mutant.operator}: {d.mutant.description}] "
-                  f"{d.property}: qproto {d.status}, ground truth {d.truth} — {d.detail}")
+            print(
+                f"DISAGREE {d.mutant.origin} [{d.mutant.operator}: {d.mutant.description}] "
+                f"{d.property}: qproto {d.status}, ground truth {d.truth} — {d.detail}"
+            )
         for name, prop in report.missing_counterexamples:
             print(f"NO COUNTEREXAMPLE {name} {prop}")
         for name, prop, summary in report.errors[:20]:

@@ -49,8 +49,12 @@ def run_json(script: str, *args: str) -> dict:
 
 def run_text(script: str, *args: str, timeout: float | None = None) -> dict:
     res = timing.child_usage([sys.executable, str(HERE / script), *args], cwd=str(ROOT), timeout=timeout)
-    return {"stdout": res["stdout"], "stderr": res["stderr"][-2000:], "returncode": res["returncode"],
-            "process": {k: res[k] for k in ("cpu", "wall", "rss_mib")}}
+    return {
+        "stdout": res["stdout"],
+        "stderr": res["stderr"][-2000:],
+        "returncode": res["returncode"],
+        "process": {k: res[k] for k in ("cpu", "wall", "rss_mib")},
+    }
 
 
 def startup(repeat: int) -> dict:
@@ -73,78 +77,136 @@ def startup(repeat: int) -> dict:
     imp = timing.child_usage([sys.executable, "-X", "importtime", "-m", "qproto", "--help"], cwd=str(ROOT))
     mods = [line.split("|")[-1].strip() for line in imp["stderr"].splitlines() if line.startswith("import time:")]
     heavy = sorted({m.split(".")[0] for m in mods} & {"sympy", "numpy", "z3", "rich", "scipy", "matplotlib", "cvxpy"})
-    return {"cpu": {k: {"median": statistics.median(v), "min": min(v), "max": max(v)} for k, v in cpu.items()},
-            "wall": {k: {"median": statistics.median(v), "min": min(v), "max": max(v)} for k, v in wall.items()},
-            "heavy_imports_for_help": heavy, "modules_imported_for_help": len(mods)}
+    return {
+        "cpu": {k: {"median": statistics.median(v), "min": min(v), "max": max(v)} for k, v in cpu.items()},
+        "wall": {k: {"median": statistics.median(v), "min": min(v), "max": max(v)} for k, v in wall.items()},
+        "heavy_imports_for_help": heavy,
+        "modules_imported_for_help": len(mods),
+    }
 
 
 def _reused(section: dict | None) -> str:
-    return f" *(from the run of {section['from_run']}, not rerun)*" if isinstance(section, dict) and section.get("from_run") else ""
+    return (
+        f" *(from the run of {section['from_run']}, not rerun)*" if isinstance(section, dict) and section.get("from_run") else ""
+    )
 
 
 def table(doc: dict) -> str:
-    out = [f"Last run: {doc['date']} on {doc['machine']} ({doc['cpus']} CPUs, shared); "
-           f"`{doc['command']}`.  Medians of interleaved repetitions, (min–max); ratios from the same run.", ""]
+    out = [
+        f"Last run: {doc['date']} on {doc['machine']} ({doc['cpus']} CPUs, shared); "
+        f"`{doc['command']}`.  Medians of interleaved repetitions, (min–max); ratios from the same run.",
+        "",
+    ]
     q = doc.get("qkd-sim")
     if q and "compare" in q:
-        out += ["### QKD simulator (BB84, intercept-resend on a fraction f of rounds)" + _reused(q), "",
-                "| f | N | contender | CPU s | wall s | rounds / CPU-s |", "|---|---|---|---|---|---|"]
+        out += [
+            "### QKD simulator (BB84, intercept-resend on a fraction f of rounds)" + _reused(q),
+            "",
+            "| f | N | contender | CPU s | wall s | rounds / CPU-s |",
+            "|---|---|---|---|---|---|",
+        ]
         for c in q["compare"]:
             for k, v in c["times"].items():
-                out.append(f"| {c['fraction']} | {c['rounds']:.0e} | {k} | {timing.fmt(v['cpu'], '')} | {timing.fmt(v['wall'], '')} | "
-                           f"{c['rounds_per_cpu_second'][k]:.3g} |")
-        out += ["", "| f | qproto ÷ baseline (CPU) | (wall) | random bits / round drawn | round-by-round minimum | "
-                "qproto ÷ drawing the minimum (CPU) | qproto ÷ drawing its own bits | QBER qproto / baseline / exact |",
-                "|---|---|---|---|---|---|---|---|"]
+                out.append(
+                    f"| {c['fraction']} | {c['rounds']:.0e} | {k} | {timing.fmt(v['cpu'], '')} | {timing.fmt(v['wall'], '')} | "
+                    f"{c['rounds_per_cpu_second'][k]:.3g} |"
+                )
+        out += [
+            "",
+            "| f | qproto ÷ baseline (CPU) | (wall) | random bits / round drawn | round-by-round minimum | "
+            "qproto ÷ drawing the minimum (CPU) | qproto ÷ drawing its own bits | QBER qproto / baseline / exact |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
         for c in q["compare"]:
             qb = c["qber"]
-            out.append(f"| {c['fraction']} | **{c['ratio_vs_baseline_cpu']:.2f}×** | {c['ratio_vs_baseline_wall']:.2f}× | "
-                       f"{c['bits_per_round_drawn']:.3f} | {c['bits_per_round_minimum']:.3f} | {c['ratio_to_floor_cpu']:.2f} | "
-                       f"{c['ratio_to_drawn_cpu']:.2f} | {qb['qproto']:.5f} / {qb['baseline']:.5f} / {qb['exact']} |")
+            out.append(
+                f"| {c['fraction']} | **{c['ratio_vs_baseline_cpu']:.2f}×** | {c['ratio_vs_baseline_wall']:.2f}× | "
+                f"{c['bits_per_round_drawn']:.3f} | {c['bits_per_round_minimum']:.3f} | {c['ratio_to_floor_cpu']:.2f} | "
+                f"{c['ratio_to_drawn_cpu']:.2f} | {qb['qproto']:.5f} / {qb['baseline']:.5f} / {qb['exact']} |"
+            )
         if q.get("streamed"):
-            out += ["", "| streamed N | f | simulation CPU s | exact P(abort) CPU ms (share) | peak RSS MiB |", "|---|---|---|---|---|"]
+            out += [
+                "",
+                "| streamed N | f | simulation CPU s | exact P(abort) CPU ms (share) | peak RSS MiB |",
+                "|---|---|---|---|---|",
+            ]
             for b in q["streamed"]:
                 if "sim_cpu" not in b:
                     out.append(f"| {b['rounds']:.0e} | {b['fraction']} | error | | |")
                     continue
-                out.append(f"| {b['rounds']:.0e} | {b['fraction']} | {b['sim_cpu']:.2f} | {b['abort_cpu'] * 1e3:.1f} "
-                           f"({b['abort_share'] * 100:.1f} %) | {b['peak_rss_mib']:.0f} |")
+                out.append(
+                    f"| {b['rounds']:.0e} | {b['fraction']} | {b['sim_cpu']:.2f} | {b['abort_cpu'] * 1e3:.1f} "
+                    f"({b['abort_share'] * 100:.1f} %) | {b['peak_rss_mib']:.0f} |"
+                )
         for c in q.get("cli", []):
-            out.append(f"\n`qproto simulate bb84 --rounds {c['rounds']:.0e} --attack intercept-resend:fraction={c['fraction']} --json`: "
-                       f"{c['process_cpu']:.2f} s CPU in all (start-up, exact expectation, simulation {c['simulation_seconds']} s wall), "
-                       f"peak RSS {c['peak_rss_mib']:.0f} MiB.")
+            out.append(
+                f"\n`qproto simulate bb84 --rounds {c['rounds']:.0e} --attack intercept-resend:fraction={c['fraction']} --json`: "
+                f"{c['process_cpu']:.2f} s CPU in all (start-up, exact expectation, simulation {c['simulation_seconds']} s wall), "
+                f"peak RSS {c['peak_rss_mib']:.0f} MiB."
+            )
         out += [f"\nLoad average before/after: {q.get('load_before')} / {q.get('load_after')}.", ""]
     t = doc.get("teleportation")
     if t and "teleportation" in t:
-        out += ["### Circuit protocols: teleportation of N Haar-random qubits, and others" + _reused(t), "", "| contender | N | CPU s | wall s | runs / CPU-s |", "|---|---|---|---|---|"]
+        out += [
+            "### Circuit protocols: teleportation of N Haar-random qubits, and others" + _reused(t),
+            "",
+            "| contender | N | CPU s | wall s | runs / CPU-s |",
+            "|---|---|---|---|---|",
+        ]
         for k, v in t["teleportation"].items():
-            out.append(f"| {k} | {t['runs']} | {timing.fmt(v['cpu'], '')} | {timing.fmt(v['wall'], '')} | {v['runs_per_cpu_second']:,.0f} |")
+            out.append(
+                f"| {k} | {t['runs']} | {timing.fmt(v['cpu'], '')} | {timing.fmt(v['wall'], '')} | {v['runs_per_cpu_second']:,.0f} |"
+            )
         for name, res in t["other_protocols"].items():
             for k, v in res.items():
                 wall = timing.fmt(v["wall"], "") if "wall" in v else ""
-                out.append(f"| {name}: {k} | {t.get('other_runs', '')} | {timing.fmt(v['cpu'], '')} | {wall} | {v['runs_per_cpu_second']:,.0f} |")
-        swap = (f"entanglement swapping: **{t['ratio_swapping_vs_numpy_cpu']:.2f}×** CPU.  "
-                if "ratio_swapping_vs_numpy_cpu" in t else "")
-        out += ["", f"Batch runner ÷ vectorised NumPy, teleportation: **{t['ratio_batch_vs_numpy_cpu']:.2f}×** CPU, "
-                f"{t['ratio_batch_vs_numpy_wall']:.2f}× wall (min fidelity {t['teleportation_min_fidelity']:.12f}); {swap}"
-                f"Proof obligations: cold {t['verify_cold_seconds'] * 1e3:.0f} ms, warm {t['verify_warm_median_seconds'] * 1e3:.0f} ms.",
-                f"Load average before/after: {t.get('load_before')} / {t.get('load_after')}.", ""]
+                out.append(
+                    f"| {name}: {k} | {t.get('other_runs', '')} | {timing.fmt(v['cpu'], '')} | {wall} | {v['runs_per_cpu_second']:,.0f} |"
+                )
+        swap = (
+            f"entanglement swapping: **{t['ratio_swapping_vs_numpy_cpu']:.2f}×** CPU.  "
+            if "ratio_swapping_vs_numpy_cpu" in t
+            else ""
+        )
+        out += [
+            "",
+            f"Batch runner ÷ vectorised NumPy, teleportation: **{t['ratio_batch_vs_numpy_cpu']:.2f}×** CPU, "
+            f"{t['ratio_batch_vs_numpy_wall']:.2f}× wall (min fidelity {t['teleportation_min_fidelity']:.12f}); {swap}"
+            f"Proof obligations: cold {t['verify_cold_seconds'] * 1e3:.0f} ms, warm {t['verify_warm_median_seconds'] * 1e3:.0f} ms.",
+            f"Load average before/after: {t.get('load_before')} / {t.get('load_after')}.",
+            "",
+        ]
     s = doc.get("startup")
     if s:
         out += ["### Start-up" + _reused(s), "", "| command | CPU s | wall s |", "|---|---|---|"]
         for k in s["cpu"]:
             out.append(f"| `{k}` | {timing.fmt(s['cpu'][k], '')} | {timing.fmt(s['wall'][k], '')} |")
-        out += ["", f"Heavy packages imported by `qproto --help`: {', '.join(s['heavy_imports_for_help']) or 'none'} "
-                f"({s['modules_imported_for_help']} modules in all).", ""]
+        out += [
+            "",
+            f"Heavy packages imported by `qproto --help`: {', '.join(s['heavy_imports_for_help']) or 'none'} "
+            f"({s['modules_imported_for_help']} modules in all).",
+            "",
+        ]
     for name in ("statemachine", "keyrate"):
         r = doc.get(name)
         if r:
-            out += [f"### {name} (its own output)" + _reused(r), "", "```", (r.get("stdout") or r.get("stderr") or "").rstrip(), "```",
-                    f"exit {r.get('returncode')}" + (" (stopped: ran past --timeout, or killed)" if (r.get("returncode") or 0) < 0 else "")
-                    + f", {r['process']['cpu']:.1f} s CPU, {r['process']['wall']:.1f} s wall.", ""]
+            out += [
+                f"### {name} (its own output)" + _reused(r),
+                "",
+                "```",
+                (r.get("stdout") or r.get("stderr") or "").rstrip(),
+                "```",
+                f"exit {r.get('returncode')}"
+                + (" (stopped: ran past --timeout, or killed)" if (r.get("returncode") or 0) < 0 else "")
+                + f", {r['process']['cpu']:.1f} s CPU, {r['process']['wall']:.1f} s wall.",
+                "",
+            ]
     for name in BENCHES:
         if isinstance(doc.get(name), dict) and "error" in doc[name]:
-            out += [f"**{name} failed**: `{doc[name]['error'].strip().splitlines()[-1] if doc[name]['error'].strip() else '?'}`", ""]
+            out += [
+                f"**{name} failed**: `{doc[name]['error'].strip().splitlines()[-1] if doc[name]['error'].strip() else '?'}`",
+                "",
+            ]
     return "\n".join(out)
 
 
@@ -157,14 +219,26 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=900, help="seconds before statemachine or keyrate is stopped (default 900)")
     args = ap.parse_args()
     rep = str(max(1, args.repeat))
-    doc: dict = {"date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-                 "machine": f"{platform.machine()} {platform.python_implementation()} {platform.python_version()}",
-                 "cpus": os.cpu_count(), "command": " ".join(["benchmarks/run_all.py", *sys.argv[1:]])}
+    doc: dict = {
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{platform.machine()} {platform.python_implementation()} {platform.python_version()}",
+        "cpus": os.cpu_count(),
+        "command": " ".join(["benchmarks/run_all.py", *sys.argv[1:]]),
+    }
     if "qkd-sim" not in args.skip:
-        doc["qkd-sim"] = run_json("bench_qkd_sim.py", "--rounds", "1e7" if args.quick else "1e8", "--repeat", rep,
-                                  "--big", "1e8" if args.quick else "1e9,1e10")
+        doc["qkd-sim"] = run_json(
+            "bench_qkd_sim.py",
+            "--rounds",
+            "1e7" if args.quick else "1e8",
+            "--repeat",
+            rep,
+            "--big",
+            "1e8" if args.quick else "1e9,1e10",
+        )
     if "teleportation" not in args.skip:
-        doc["teleportation"] = run_json("bench_teleportation.py", "--runs", "100000" if args.quick else "1000000", "--repeat", rep)
+        doc["teleportation"] = run_json(
+            "bench_teleportation.py", "--runs", "100000" if args.quick else "1000000", "--repeat", rep
+        )
     if "startup" not in args.skip:
         doc["startup"] = startup(max(5, int(rep)))
     if "statemachine" not in args.skip:

@@ -44,8 +44,9 @@ def interleaved(cases: dict[str, Callable[[], Any]], repeat: int = 3, warmup: bo
     return {k: {"cpu": _stats(cpu[k]), "wall": _stats(wall[k]), "result": out[k]} for k in cases}
 
 
-def child_usage(argv: list[str], env: dict[str, str] | None = None, cwd: str | None = None,
-                timeout: float | None = None) -> dict[str, Any]:
+def child_usage(
+    argv: list[str], env: dict[str, str] | None = None, cwd: str | None = None, timeout: float | None = None
+) -> dict[str, Any]:
     """Run a process: its own CPU seconds (user + system), wall seconds,
     peak resident memory (MiB) and output (``os.wait4`` on the process, so
     only its own usage is counted)."""
@@ -68,8 +69,14 @@ def child_usage(argv: list[str], env: dict[str, str] | None = None, cwd: str | N
         out.seek(0)
         err.seek(0)
         text, errors = out.read().decode(errors="replace"), err.read().decode(errors="replace")
-    return {"cpu": usage.ru_utime + usage.ru_stime, "wall": wall, "rss_mib": usage.ru_maxrss / 1024,
-            "returncode": proc.returncode, "stdout": text, "stderr": errors}
+    return {
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "wall": wall,
+        "rss_mib": usage.ru_maxrss / 1024,
+        "returncode": proc.returncode,
+        "stdout": text,
+        "stderr": errors,
+    }
 
 
 def python() -> str:

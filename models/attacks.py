@@ -31,8 +31,9 @@ unknown parameters and out-of-range values raise
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable, Mapping, Sequence
+from typing import Any
 
 import sympy as sp
 
@@ -202,8 +203,7 @@ def parse_attack(text: str, kind: str | None = None) -> Attack:
         info = get_attack(name.strip(), kind)
         if len(info.params) != 1:
             raise ParameterError(
-                f"{text!r}: {info.name} has parameters {', '.join(p.name for p in info.params)}; "
-                f"write {info.name}:name=value,..."
+                f"{text!r}: {info.name} has parameters {', '.join(p.name for p in info.params)}; write {info.name}:name=value,..."
             )
         pairs = [f"{info.params[0].name}={value}"]
     else:

@@ -149,8 +149,9 @@ def branch_maps(spec: CircuitProtocol) -> BranchMaps | None:
         result = None
     else:
         n_branch = 2 ** len(measures)
-        outcomes = np.array([[(b >> (len(measures) - 1 - i)) & 1 for i in range(len(measures))] for b in range(n_branch)],
-                            dtype=np.int8).reshape(n_branch, len(measures))
+        outcomes = np.array(
+            [[(b >> (len(measures) - 1 - i)) & 1 for i in range(len(measures))] for b in range(n_branch)], dtype=np.int8
+        ).reshape(n_branch, len(measures))
         total = int(np.prod(dims))
         maps = np.empty((n_branch, total, 2), dtype=complex)
         for b in range(n_branch):

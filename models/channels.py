@@ -8,12 +8,13 @@ refuses anything else with :class:`~qproto.NotCPTPError`.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import sympy as sp
 
-from qproto.spec.errors import NotCPTPError, ParameterError
+from qproto.spec.errors import NotCPTPError
 
 from . import exact as _exact
 from .state import NUMERIC_TOLERANCE, State, as_array, expand_array
@@ -79,8 +80,7 @@ class KrausChannel:
             err = float(np.max(np.abs(total - eye)))
             if err > NUMERIC_TOLERANCE:
                 raise NotCPTPError(
-                    f"channel {self.name} is not trace preserving: max |Σ K†K − I| = {err:.3g}; "
-                    "fix the Kraus operators"
+                    f"channel {self.name} is not trace preserving: max |Σ K†K − I| = {err:.3g}; fix the Kraus operators"
                 )
 
     def apply(self, state: State, targets: Sequence[str]) -> State:

@@ -9,7 +9,8 @@ is replayed on the numeric model with concrete values.
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -17,9 +18,9 @@ import sympy as sp
 from qproto.spec.circuit import ApplyChannel, ApplyGate, CircuitProtocol, Controlled, Measure, Prepare, Send
 from qproto.spec.errors import ParameterError, SpecError, UnknownNameError
 
+from . import channels as _channels
 from . import exact as _exact
 from .bell import bell
-from . import channels as _channels
 from .gates import Gate, gate
 from .state import State, ket, qubit
 from .trace import Branch, Trace, TraceStep
@@ -74,9 +75,7 @@ def resolve_channel(step: ApplyChannel) -> _channels.KrausChannel:
         return _channels.KrausChannel(step.channel, ops)
     fn = _NAMED_CHANNELS.get(step.channel)
     if fn is None:
-        raise UnknownNameError(
-            f"unknown channel {step.channel!r}; known: {', '.join(_NAMED_CHANNELS)} (or give kraus=...)"
-        )
+        raise UnknownNameError(f"unknown channel {step.channel!r}; known: {', '.join(_NAMED_CHANNELS)} (or give kraus=...)")
     if len(step.params) != 1:
         raise SpecError(f"channel {step.channel} takes one parameter, got params={step.params}")
     p = step.params[0]
@@ -134,17 +133,13 @@ def validate(spec: CircuitProtocol) -> None:
         if isinstance(step, (ApplyGate, Controlled)):
             g = resolve_gate(step)
             if g.arity != len(step.targets):
-                raise SpecError(
-                    f"{spec.name}: gate {step.gate} acts on {g.arity} qubit(s) but targets {list(step.targets)}"
-                )
+                raise SpecError(f"{spec.name}: gate {step.gate} acts on {g.arity} qubit(s) but targets {list(step.targets)}")
         elif isinstance(step, Prepare):
             prepared_state(step)
         elif isinstance(step, ApplyChannel):
             ch = resolve_channel(step)
             if ch.dim != 2 ** len(step.targets):
-                raise SpecError(
-                    f"{spec.name}: channel {ch.name} acts on dimension {ch.dim} but targets {list(step.targets)}"
-                )
+                raise SpecError(f"{spec.name}: channel {ch.name} acts on dimension {ch.dim} but targets {list(step.targets)}")
 
 
 def run(
@@ -169,7 +164,19 @@ def run(
     check_size(spec, numeric)
     inputs = {name: int((inputs or {}).get(name, 0)) for name in spec.inputs}
     overrides = dict(overrides or {})
-    branches = [Branch({}, sp.Integer(1) if not numeric else 1.0, State(np.array(sp.Integer(1) if not numeric else 1.0 + 0j, dtype=object if not numeric else complex), (), (), "ket", check=False))]
+    branches = [
+        Branch(
+            {},
+            sp.Integer(1) if not numeric else 1.0,
+            State(
+                np.array(sp.Integer(1) if not numeric else 1.0 + 0j, dtype=object if not numeric else complex),
+                (),
+                (),
+                "ket",
+                check=False,
+            ),
+        )
+    ]
     steps: list[TraceStep] = []
     for i, step in enumerate(spec.steps, 1):
         if isinstance(step, Prepare):

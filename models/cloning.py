@@ -82,7 +82,11 @@ def pauli_attack(px: Any = 0, py: Any = 0, pz: Any = 0, name: str | None = None)
             for s_in in range(2):
                 entry = m[s_out][s_in]
                 k[s_out * 4 + idx, s_in] = sp.expand(amp * entry) if exact else amp * complex(entry)
-    syms = {str(s): s for s in set().union(*(sp.sympify(v).free_symbols for v in (px, py, pz) if isinstance(v, sp.Basic)))} if exact else {}
+    syms = (
+        {str(s): s for s in set().union(*(sp.sympify(v).free_symbols for v in (px, py, pz) if isinstance(v, sp.Basic)))}
+        if exact
+        else {}
+    )
     label = name or f"pauli-probe(px={px}, py={py}, pz={pz})"
     return Instrument(label, {"probe": [k]}, ancilla_dim=4, symbols=syms, check=not syms)
 
@@ -119,8 +123,9 @@ def universal_cloner(disturbance: Any = sp.Rational(1, 10)) -> Instrument:
     return inst
 
 
-def pauli_probe_amplitudes(amplitudes: dict[str, Any], name: str, constraints: tuple[Any, ...] = (),
-                           symbols: dict[str, Any] | None = None) -> Instrument:
+def pauli_probe_amplitudes(
+    amplitudes: dict[str, Any], name: str, constraints: tuple[Any, ...] = (), symbols: dict[str, Any] | None = None
+) -> Instrument:
     """The purification V|ψ⟩ = Σ_i c_i σ_i|ψ⟩ ⊗ |e_i⟩ written with the
     amplitudes c_i themselves (not their squares): symbolic proofs use
     polynomial amplitudes (c_X = √(D(1−D)) written as a·b with a = √D,
@@ -139,8 +144,12 @@ def fuchs_peres_polynomial() -> tuple[Instrument, sp.Symbol, sp.Symbol]:
     """The Fuchs–Peres probe in a = √D, b = √(1−D) (positive symbols, with
     the constraint a² + b² − 1 = 0): amplitudes (b², ab, a², ab)."""
     a, b = sp.symbols("a b", positive=True)
-    inst = pauli_probe_amplitudes({"I": b**2, "X": a * b, "Y": a**2, "Z": a * b}, "fuchs-peres(D=a²)",
-                                  constraints=(a**2 + b**2 - 1,), symbols={"sqrt_disturbance": a, "sqrt_fidelity": b})
+    inst = pauli_probe_amplitudes(
+        {"I": b**2, "X": a * b, "Y": a**2, "Z": a * b},
+        "fuchs-peres(D=a²)",
+        constraints=(a**2 + b**2 - 1,),
+        symbols={"sqrt_disturbance": a, "sqrt_fidelity": b},
+    )
     return inst, a, b
 
 
@@ -157,15 +166,29 @@ FUCHS_PERES_CROSSING = (2 - sp.sqrt(2)) / 4
 register_attack(
     "fuchs-peres",
     fuchs_peres,
-    (AttackParameter(name="disturbance", default=sp.Rational(1, 10), low=0, high=sp.Rational(1, 2),
-                     text="QBER D the attack induces in Z and X"),),
+    (
+        AttackParameter(
+            name="disturbance",
+            default=sp.Rational(1, 10),
+            low=0,
+            high=sp.Rational(1, 2),
+            text="QBER D the attack induces in Z and X",
+        ),
+    ),
     text="optimal individual attack on BB84 (phase-covariant cloner; Eve keeps a 4-dim probe)",
 )
 register_attack(
     "universal-cloner",
     universal_cloner,
-    (AttackParameter(name="disturbance", default=sp.Rational(1, 10), low=0, high=sp.Rational(2, 3),
-                     text="QBER D the attack induces in every basis"),),
+    (
+        AttackParameter(
+            name="disturbance",
+            default=sp.Rational(1, 10),
+            low=0,
+            high=sp.Rational(2, 3),
+            text="QBER D the attack induces in every basis",
+        ),
+    ),
     text="purification of the depolarizing channel (universal cloning; six-state attack)",
 )
 register_attack(

@@ -9,7 +9,8 @@ and raises ``AssertionError`` naming the first entry that differs.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import sympy as sp

@@ -25,9 +25,10 @@ import contextlib
 import signal
 import threading
 import time
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any
 
 import mpmath
 import numpy as np
@@ -48,7 +49,7 @@ class BudgetExpired(BaseException):
     """A :func:`time_budget` ran out.  A ``BaseException`` on purpose: a
     checker's or SymPy's ``except Exception`` must not swallow it."""
 
-    def __init__(self, budget: "Budget") -> None:
+    def __init__(self, budget: Budget) -> None:
         super().__init__(f"timeout after {budget.seconds:g} s")
         self.budget = budget
 
@@ -317,16 +318,22 @@ def decide_zero(
     reason = "; ".join(r for r in (why_exact, why) if r) or "SymPy could not simplify the expression to zero"
     if tried and zeros == tried:
         return Decision(
-            "numeric_zero", road_numeric,
+            "numeric_zero",
+            road_numeric,
             reason=f"{reason}; zero to {digits} digits at {tried} point(s), evidence only, not a proof",
-            digits=digits, points_tried=tried,
+            digits=digits,
+            points_tried=tried,
         )
     return Decision("undecided", "none", reason=reason, digits=digits, points_tried=tried)
 
 
 def _numeric_search(
-    e: sp.Expr, digits: int, timeout: float | None, points: Sequence[Mapping[Any, Any]] | None,
-    samples: int, seed: int,
+    e: sp.Expr,
+    digits: int,
+    timeout: float | None,
+    points: Sequence[Mapping[Any, Any]] | None,
+    samples: int,
+    seed: int,
 ) -> tuple[Decision | None, int, int, str]:
     """Evaluate ``e`` at exact points with certified precision: a Decision
     when some value is non-zero, else (None, points tried, zeros seen, why)."""
@@ -350,8 +357,13 @@ def _numeric_search(
                 nonzero, shown = _certified_value(at, digits)
                 if nonzero is False:
                     found = Decision(
-                        "nonzero", road_numeric, point={str(k): sp.sstr(v) for k, v in point.items()},
-                        value=shown, digits=digits, points_tried=tried, assignment=dict(point),
+                        "nonzero",
+                        road_numeric,
+                        point={str(k): sp.sstr(v) for k, v in point.items()},
+                        value=shown,
+                        digits=digits,
+                        points_tried=tried,
+                        assignment=dict(point),
                     )
                     return found, tried, zeros, ""
                 if shown:

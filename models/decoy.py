@@ -125,8 +125,9 @@ class DecoyParameters:
         """The GYS experiment (Gobby, Yuan, Shields 2004) as Ma et al. 2005
         use it: α = 0.21 dB/km, η_Bob = 4.5 %, Y_0 = 1.7e-6, e_det = 3.3 %,
         f = 1.22, q = 1/2."""
-        return cls(mu=mu, nu=nu, alpha_db_per_km=0.21, eta_bob=0.045, y0=1.7e-6, e_detector=0.033,
-                   ec_efficiency=1.22, sifting=0.5)
+        return cls(
+            mu=mu, nu=nu, alpha_db_per_km=0.21, eta_bob=0.045, y0=1.7e-6, e_detector=0.033, ec_efficiency=1.22, sifting=0.5
+        )
 
     def with_mu(self, mu: float) -> DecoyParameters:
         from dataclasses import replace
@@ -159,9 +160,25 @@ class DecoyResult:
         return self.rate > 0
 
     def to_json(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in ("distance_km", "decoys", "rate", "eta", "q_mu", "e_mu", "y1_lower",
-                                               "e1_upper", "q1_lower", "q_nu", "e_nu", "terms", "reference", "regime")} | {
-            "positive": self.positive}
+        return {
+            k: getattr(self, k)
+            for k in (
+                "distance_km",
+                "decoys",
+                "rate",
+                "eta",
+                "q_mu",
+                "e_mu",
+                "y1_lower",
+                "e1_upper",
+                "q1_lower",
+                "q_nu",
+                "e_nu",
+                "terms",
+                "reference",
+                "regime",
+            )
+        } | {"positive": self.positive}
 
 
 def transmittance(distance_km: float, params: DecoyParameters) -> float:
@@ -197,8 +214,10 @@ def decoy_rate(distance_km: float, params: DecoyParameters, *, decoys: str = "va
     else:
         q_nu = gain(nu, eta, y0)
         e_nu = error_gain(nu, eta, params) / q_nu
-        y1 = mu / (mu * nu - nu * nu) * (
-            q_nu * math.exp(nu) - q_mu * math.exp(mu) * nu * nu / (mu * mu) - (mu * mu - nu * nu) / (mu * mu) * y0
+        y1 = (
+            mu
+            / (mu * nu - nu * nu)
+            * (q_nu * math.exp(nu) - q_mu * math.exp(mu) * nu * nu / (mu * mu) - (mu * mu - nu * nu) / (mu * mu) * y0)
         )
         # with Y_1^L ≤ 0 nothing is known of the single photons: no key (e_1 bound meaningless)
         e1 = (e_nu * q_nu * math.exp(nu) - E0 * y0) / (y1 * nu) if y1 > 0 else 0.5
@@ -208,15 +227,31 @@ def decoy_rate(distance_km: float, params: DecoyParameters, *, decoys: str = "va
     secret = q1 * (1 - binary_entropy(min(max(e1, 0.0), 0.5))) if y1 > 0 else 0.0
     rate = params.sifting * (secret - leak)
     return DecoyResult(
-        distance_km=float(distance_km), decoys=decoys, rate=rate, eta=eta, q_mu=q_mu, e_mu=e_mu,
-        y1_lower=y1, e1_upper=e1, q1_lower=q1, q_nu=q_nu, e_nu=e_nu,
-        terms={"sifting": params.sifting, "error_correction": leak, "single_photon_secret": secret,
-               "mu": mu, "nu": nu, "ec_efficiency": params.ec_efficiency},
+        distance_km=float(distance_km),
+        decoys=decoys,
+        rate=rate,
+        eta=eta,
+        q_mu=q_mu,
+        e_mu=e_mu,
+        y1_lower=y1,
+        e1_upper=e1,
+        q1_lower=q1,
+        q_nu=q_nu,
+        e_nu=e_nu,
+        terms={
+            "sifting": params.sifting,
+            "error_correction": leak,
+            "single_photon_secret": secret,
+            "mu": mu,
+            "nu": nu,
+            "ec_efficiency": params.ec_efficiency,
+        },
     )
 
 
-def max_distance(params: DecoyParameters, *, decoys: str = "vacuum+weak", precision_km: float = 1e-6,
-                 limit_km: float = 1000.0) -> float:
+def max_distance(
+    params: DecoyParameters, *, decoys: str = "vacuum+weak", precision_km: float = 1e-6, limit_km: float = 1000.0
+) -> float:
     """The largest distance with a positive rate (bisection: the rate falls
     with distance).  0.0 when even L = 0 gives no key."""
     if not decoy_rate(0.0, params, decoys=decoys).positive:
@@ -233,8 +268,9 @@ def max_distance(params: DecoyParameters, *, decoys: str = "vacuum+weak", precis
     return lo
 
 
-def optimal_mu(distance_km: float, params: DecoyParameters, *, decoys: str = "infinite",
-               low: float = 1e-3, high: float = 1.5) -> float:
+def optimal_mu(
+    distance_km: float, params: DecoyParameters, *, decoys: str = "infinite", low: float = 1e-3, high: float = 1.5
+) -> float:
     """The signal intensity μ ∈ [low, high] maximising the rate at
     ``distance_km`` (golden-section search; the rate is unimodal in μ; for
     vacuum+weak, μ stays above ν)."""
@@ -269,6 +305,18 @@ def plob_bound(distance_km: float, alpha_db_per_km: float = 0.2) -> float:
 
 
 __all__ = [
-    "DecoyParameters", "DecoyResult", "DECOY_METHODS", "decoy_rate", "max_distance", "optimal_mu", "plob_bound",
-    "transmittance", "gain", "error_gain", "LO_MA_CHEN_2005", "MA_QI_ZHAO_LO_2005", "PLOB_2017", "REGIME",
+    "DecoyParameters",
+    "DecoyResult",
+    "DECOY_METHODS",
+    "decoy_rate",
+    "max_distance",
+    "optimal_mu",
+    "plob_bound",
+    "transmittance",
+    "gain",
+    "error_gain",
+    "LO_MA_CHEN_2005",
+    "MA_QI_ZHAO_LO_2005",
+    "PLOB_2017",
+    "REGIME",
 ]

@@ -35,8 +35,9 @@ cross-checked against these numeric ones in the tests.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence, cast
+from typing import Any, cast
 
 import numpy as np
 import sympy as sp
@@ -61,8 +62,10 @@ def binary_entropy(p: Any) -> Any:
     if isinstance(p, sp.Basic):
         if p == 0 or p == 1:
             return sp.Integer(0)
-        return sp.simplify(-(p * sp.log(p, 2) + (1 - p) * sp.log(1 - p, 2))) if p.is_number else -(
-            p * sp.log(p, 2) + (1 - p) * sp.log(1 - p, 2)
+        return (
+            sp.simplify(-(p * sp.log(p, 2) + (1 - p) * sp.log(1 - p, 2)))
+            if p.is_number
+            else -(p * sp.log(p, 2) + (1 - p) * sp.log(1 - p, 2))
         )
     p = float(p)
     if p <= 0.0 or p >= 1.0:
@@ -146,7 +149,9 @@ def measured_information(weighted_states: Sequence[np.ndarray], povm: Sequence[n
     return mutual_information(np.clip(joint, 0.0, None))
 
 
-def block_helstrom_povm(weighted0: np.ndarray, weighted1: np.ndarray, blocks: Sequence[np.ndarray] | None = None) -> list[np.ndarray]:
+def block_helstrom_povm(
+    weighted0: np.ndarray, weighted1: np.ndarray, blocks: Sequence[np.ndarray] | None = None
+) -> list[np.ndarray]:
     """Eve's stated measurement: read which block (projector) her ancilla is
     in, then make the Helstrom measurement inside it.  ``blocks`` must be
     orthogonal projectors summing to the identity; None is one block."""
@@ -337,9 +342,7 @@ class SiftedEnsemble:
         return 0.0 if w <= 0 else sum(float(np.real(s.joint[0, 1] + s.joint[1, 0])) for s in self.slices) / w
 
     def qber_by_public(self) -> dict[str, float]:
-        return {
-            "/".join(s.public): float(np.real(s.joint[0, 1] + s.joint[1, 0]) / s.weight) for s in self.slices if s.weight > 0
-        }
+        return {"/".join(s.public): float(np.real(s.joint[0, 1] + s.joint[1, 0]) / s.weight) for s in self.slices if s.weight > 0}
 
     def _average(self, fn) -> float:
         w = self.sift_probability
@@ -409,16 +412,18 @@ def sifted_ensemble(model: KeyModel, instrument: Any) -> SiftedEnsemble:
             key = (prep.public, bob_public)
             sl = slices.get(key)
             if sl is None:
-                sl = slices[key] = PublicSlice(key, np.zeros((2, 2)), [np.zeros((size, size), complex), np.zeros((size, size), complex)])
+                sl = slices[key] = PublicSlice(
+                    key, np.zeros((2, 2)), [np.zeros((size, size), complex), np.zeros((size, size), complex)]
+                )
             for r, out in outs:
                 # ⟨e|tr_B[(M ⊗ I)|Ψ⟩⟨Ψ|]|e'⟩ = Σ_{s,s'} M[s',s] Ψ[s,e] conj(Ψ[s',e'])
                 sigma = p * (out.T @ m.T @ out.conj())
                 sl.joint[prep.bit, bob_bit] += float(np.real(np.trace(sigma)))
-                sl.eve[prep.bit][r * d:(r + 1) * d, r * d:(r + 1) * d] += sigma
+                sl.eve[prep.bit][r * d : (r + 1) * d, r * d : (r + 1) * d] += sigma
     blocks = []
     for r in range(records):
         b = np.zeros((size, size), complex)
-        b[r * d:(r + 1) * d, r * d:(r + 1) * d] = np.eye(d)
+        b[r * d : (r + 1) * d, r * d : (r + 1) * d] = np.eye(d)
         blocks.append(b)
     return SiftedEnsemble(list(slices.values()), blocks, True)
 
@@ -475,7 +480,7 @@ def exact_eve_states(model: KeyModel, instrument: Any, public: str) -> tuple[sp.
                     out = (sp.Matrix(k.tolist()) * psi).reshape(2, d)
                     block = (out.T * m.T * out.conjugate()) * sp.sympify(prep.probability)
                     block = block.applyfunc(lambda e: sp.expand(sp.conjugate(e).conjugate()))
-                    sig[prep.bit][r * d:(r + 1) * d, r * d:(r + 1) * d] += block
+                    sig[prep.bit][r * d : (r + 1) * d, r * d : (r + 1) * d] += block
                     tr = sp.expand(block.trace())
                     weight += tr
                     if hit[0] != prep.bit:

@@ -167,11 +167,18 @@ class FiniteKeyResult:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "key_bits": self.key_bits, "rate_per_signal": self.rate_per_signal, "positive": self.positive,
-            "n_key": self.n_key, "k_test": self.k_test, "mu": self.mu if math.isfinite(self.mu) else None,
+            "key_bits": self.key_bits,
+            "rate_per_signal": self.rate_per_signal,
+            "positive": self.positive,
+            "n_key": self.n_key,
+            "k_test": self.k_test,
+            "mu": self.mu if math.isfinite(self.mu) else None,
             "qber": self.qber,
-            "signals": self.signals, "p_key_basis": self.p_key_basis, "terms": dict(self.terms),
-            "reference": self.reference, "regime": self.regime,
+            "signals": self.signals,
+            "p_key_basis": self.p_key_basis,
+            "terms": dict(self.terms),
+            "reference": self.reference,
+            "regime": self.regime,
         }
 
 
@@ -221,10 +228,22 @@ def key_length(
     return FiniteKeyResult(
         key_bits=ell,
         rate_per_signal=ell / total if total else 0.0,
-        n_key=n, k_test=k, mu=mu, qber=q, signals=total, p_key_basis=None,
-        terms={"n_q": n * quality, "n_h_q_plus_mu": smooth_max_entropy, "leak_ec": leak,
-               "log2_2_over_eps_sec2_eps_cor": security, "epsilon_sec": es, "epsilon_cor": ec,
-               "ec_efficiency": f, "ec_qber": q_ec},
+        n_key=n,
+        k_test=k,
+        mu=mu,
+        qber=q,
+        signals=total,
+        p_key_basis=None,
+        terms={
+            "n_q": n * quality,
+            "n_h_q_plus_mu": smooth_max_entropy,
+            "leak_ec": leak,
+            "log2_2_over_eps_sec2_eps_cor": security,
+            "epsilon_sec": es,
+            "epsilon_cor": ec,
+            "ec_efficiency": f,
+            "ec_qber": q_ec,
+        },
     )
 
 
@@ -232,8 +251,15 @@ def finite_key_length(qber: float, params: FiniteKeyParameters) -> FiniteKeyResu
     """The key length for N = ``params.signals`` detected signals, key basis
     chosen with probability p_x: n = ⌊p_x² N⌋, k = ⌊(1 − p_x)² N⌋;
     ``rate_per_signal`` is ℓ/N."""
-    r = key_length(params.n_key, params.k_test, qber, epsilon_sec=params.epsilon_sec,
-                   epsilon_cor=params.epsilon_cor, ec_efficiency=params.ec_efficiency, signals=params.signals)
+    r = key_length(
+        params.n_key,
+        params.k_test,
+        qber,
+        epsilon_sec=params.epsilon_sec,
+        epsilon_cor=params.epsilon_cor,
+        ec_efficiency=params.ec_efficiency,
+        signals=params.signals,
+    )
     return _with_p(r, float(params.p_key_basis))
 
 
@@ -248,11 +274,23 @@ def _length_at(qber: float, signals: int, p: float, es: float, ec: float, f: flo
     n = math.floor(p * p * signals)
     k = math.floor((1.0 - p) ** 2 * signals)
     mu = statistical_deviation(n, k, es)
-    return n - n * binary_entropy(min(qber + mu, 0.5)) - f * n * binary_entropy(qber) - 2.0 * math.log2(1.0 / es) - math.log2(2.0 / ec)
+    return (
+        n
+        - n * binary_entropy(min(qber + mu, 0.5))
+        - f * n * binary_entropy(qber)
+        - 2.0 * math.log2(1.0 / es)
+        - math.log2(2.0 / ec)
+    )
 
 
-def optimal_p_key_basis(qber: float, signals: int, *, epsilon_sec: float = DEFAULT_EPSILON_SEC,
-                        epsilon_cor: float = DEFAULT_EPSILON_COR, ec_efficiency: float = DEFAULT_EC_EFFICIENCY) -> float:
+def optimal_p_key_basis(
+    qber: float,
+    signals: int,
+    *,
+    epsilon_sec: float = DEFAULT_EPSILON_SEC,
+    epsilon_cor: float = DEFAULT_EPSILON_COR,
+    ec_efficiency: float = DEFAULT_EC_EFFICIENCY,
+) -> float:
     """The p_x ∈ (0, 1) maximising ℓ at N = ``signals``: a 400-point grid,
     then golden-section refinement around the best point (ℓ is unimodal in
     p_x up to the floors of n and k, so this is a numerical optimum, not a
@@ -277,9 +315,14 @@ def optimal_p_key_basis(qber: float, signals: int, *, epsilon_sec: float = DEFAU
 
 
 def _best(qber: float, signals: int, p_key_basis: float | None, es: float, ec: float, f: float) -> FiniteKeyResult:
-    p = optimal_p_key_basis(qber, signals, epsilon_sec=es, epsilon_cor=ec, ec_efficiency=f) if p_key_basis is None else p_key_basis
-    return finite_key_length(qber, FiniteKeyParameters(signals=signals, p_key_basis=p, epsilon_sec=es,
-                                                       epsilon_cor=ec, ec_efficiency=f))
+    p = (
+        optimal_p_key_basis(qber, signals, epsilon_sec=es, epsilon_cor=ec, ec_efficiency=f)
+        if p_key_basis is None
+        else p_key_basis
+    )
+    return finite_key_length(
+        qber, FiniteKeyParameters(signals=signals, p_key_basis=p, epsilon_sec=es, epsilon_cor=ec, ec_efficiency=f)
+    )
 
 
 def min_signals(
@@ -364,9 +407,11 @@ def tolerated_qber_at(
 ) -> float:
     """The largest QBER with ℓ > 0 for ``n_key`` key and ``k_test`` test bits
     (to ``precision``, rounded down); NaN when even Q = 0 gives no key."""
+
     def positive(q: float) -> bool:
-        return key_length(n_key, k_test, q, epsilon_sec=epsilon_sec, epsilon_cor=epsilon_cor,
-                          ec_efficiency=ec_efficiency).positive
+        return key_length(
+            n_key, k_test, q, epsilon_sec=epsilon_sec, epsilon_cor=epsilon_cor, ec_efficiency=ec_efficiency
+        ).positive
 
     return _largest_positive_qber(positive, precision)
 
@@ -433,8 +478,19 @@ def asymptotic_rate(qber: float, *, p_key_basis: float = 1.0, ec_efficiency: flo
 
 
 __all__ = [
-    "REFERENCE", "REGIME", "FiniteKeyParameters", "FiniteKeyResult", "binary_entropy", "statistical_deviation",
-    "key_length", "finite_key_length", "optimal_p_key_basis", "min_signals", "tolerated_qber", "tolerated_qber_at", "best_split",
+    "REFERENCE",
+    "REGIME",
+    "FiniteKeyParameters",
+    "FiniteKeyResult",
+    "binary_entropy",
+    "statistical_deviation",
+    "key_length",
+    "finite_key_length",
+    "optimal_p_key_basis",
+    "min_signals",
+    "tolerated_qber",
+    "tolerated_qber_at",
+    "best_split",
     "finite_key_curve",
     "asymptotic_rate",
 ]

@@ -8,8 +8,9 @@ RX(θ), RY(θ), RZ(θ), with θ a number or a SymPy symbol.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -66,7 +67,9 @@ class Gate:
         prod = np.conj(m.T) @ m
         eye = np.eye(m.shape[0], dtype=int)
         if self.exact:
-            bad = [(i, j) for i in range(m.shape[0]) for j in range(m.shape[0]) if _exact.is_zero(prod[i, j] - eye[i, j]) is not True]
+            bad = [
+                (i, j) for i in range(m.shape[0]) for j in range(m.shape[0]) if _exact.is_zero(prod[i, j] - eye[i, j]) is not True
+            ]
             if bad:
                 i, j = bad[0]
                 raise NotUnitaryError(
@@ -88,12 +91,12 @@ class Gate:
             return self.matrix
         return np.vectorize(lambda e: complex(sp.N(e)), otypes=[complex])(self.matrix)
 
-    def power(self, k: int) -> "Gate":
+    def power(self, k: int) -> Gate:
         """U^k for a classical bit or count ``k`` (U^0 = I)."""
         m = np.linalg.matrix_power(self.matrix, int(k)) if not self.exact else _matpow(self.matrix, int(k))
         return Gate(f"{self.name}^{k}", m, self.dims, check=False)
 
-    def dagger(self) -> "Gate":
+    def dagger(self) -> Gate:
         return Gate(f"{self.name}†", np.conj(self.matrix.T), self.dims, check=False)
 
     def __repr__(self) -> str:
@@ -159,9 +162,7 @@ def gate(name: str, *params: Any) -> Gate:
         theta = sp.sympify(params[0]) if not isinstance(params[0], float) else params[0]
         mat = _ROTATIONS[key](theta if isinstance(theta, sp.Basic) else sp.Float(theta))
         return Gate(f"{key}({theta})", mat, check=False)
-    raise UnknownNameError(
-        f"unknown gate {name!r} with {len(params)} parameter(s); known gates: {', '.join(GATE_NAMES)}"
-    )
+    raise UnknownNameError(f"unknown gate {name!r} with {len(params)} parameter(s); known gates: {', '.join(GATE_NAMES)}")
 
 
 def check_catalogue() -> None:

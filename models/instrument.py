@@ -28,8 +28,9 @@ key), and the same object must feed exact analysis and the simulator.
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Hashable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -104,7 +105,9 @@ class Instrument:
             out.append(InstrumentBranch(record, mats))
         if any_numeric:
             out = [
-                InstrumentBranch(b.record, tuple(np.asarray(k.astype(complex) if k.dtype == object else k, dtype=complex) for k in b.kraus))
+                InstrumentBranch(
+                    b.record, tuple(np.asarray(k.astype(complex) if k.dtype == object else k, dtype=complex) for k in b.kraus)
+                )
                 for b in out
             ]
         self.branches: tuple[InstrumentBranch, ...] = tuple(out)
@@ -205,7 +208,7 @@ class Instrument:
             out[b.record] = _clean(acc)
         return out
 
-    def numeric(self, subs: Mapping[Any, Any] | None = None) -> "Instrument":
+    def numeric(self, subs: Mapping[Any, Any] | None = None) -> Instrument:
         """The complex128 form, with ``subs`` giving values to the symbols
         (by Symbol or by parameter name)."""
         if not self.exact:
@@ -227,7 +230,7 @@ class Instrument:
         branches = [(b.record, [np.vectorize(conv, otypes=[complex])(k) for k in b.kraus]) for b in self.branches]
         return Instrument(self.name, branches, self.ancilla_dim, check=True)
 
-    def substitute(self, subs: Mapping[Any, Any]) -> "Instrument":
+    def substitute(self, subs: Mapping[Any, Any]) -> Instrument:
         """The exact instrument with some symbols given exact values."""
         if not self.exact:
             return self
@@ -239,7 +242,7 @@ class Instrument:
         left = {n: sym for n, sym in self.symbols.items() if sym not in s}
         return Instrument(self.name, branches, self.ancilla_dim, self.constraints, left, check=False)
 
-    def then(self, other: "Instrument") -> "Instrument":
+    def then(self, other: Instrument) -> Instrument:
         """This instrument followed by ``other`` on the signal: records become
         pairs ``(mine, other's)`` and ancillas are kept side by side (mine
         first).  Used to put line noise after an attack."""

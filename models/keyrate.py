@@ -29,9 +29,10 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Callable
+from functools import cache
+from typing import Any
 
 import mpmath
 import sympy as sp
@@ -148,9 +149,7 @@ def per_basis_rate(e_bit: float, e_phase: float) -> float:
 
 
 PER_BASIS_TEXT = "1 − h(e_bit) − h(e_phase)  [e_bit: key basis, e_phase: the other basis; Lo–Chau–Ardehali 2005]"
-PER_BASIS_REFERENCE = (
-    "H.-K. Lo, H. F. Chau, M. Ardehali, J. Cryptology 18, 133 (2005), doi:10.1007/s00145-004-0142-y"
-)
+PER_BASIS_REFERENCE = "H.-K. Lo, H. F. Chau, M. Ardehali, J. Cryptology 18, 133 (2005), doi:10.1007/s00145-004-0142-y"
 
 
 def key_rate(name: str) -> KeyRate:
@@ -159,7 +158,7 @@ def key_rate(name: str) -> KeyRate:
     return KEY_RATES[name]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _numpy(name: str) -> Callable[[Any], Any]:
     import numpy as np
 
@@ -198,7 +197,7 @@ def threshold(name: str, precision: float = 1e-9) -> Threshold:
     return _threshold(name, precision)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _threshold(name: str, precision: float) -> Threshold:
     kr = key_rate(name)
     f = _mp(name)
@@ -252,10 +251,14 @@ def _certify(name: str, q_lo: float, q_hi: float) -> tuple[bool, str, int]:
                 return False, f"{what} not certified near Q={float(lo):.3g}", pieces
             mid = mpmath.sqrt(lo * hi) if hi > 4 * lo else (lo + hi) / 2  # geometric splits reach Q → 0 fast
             stack += [(lo, mid), (mid, hi)]
-    return True, (
-        f"mpmath interval arithmetic on {pieces} pieces: r > 0 on [1e-40, 1e-4], r' < 0 on [1e-4, {q_hi:.12g}], "
-        f"r({q_lo:.12g}) > 0 > r({q_hi:.12g}); so r > 0 on [1e-40, {q_lo:.12g}] and its one zero below {q_hi:.12g} lies between"
-    ), pieces
+    return (
+        True,
+        (
+            f"mpmath interval arithmetic on {pieces} pieces: r > 0 on [1e-40, 1e-4], r' < 0 on [1e-4, {q_hi:.12g}], "
+            f"r({q_lo:.12g}) > 0 > r({q_hi:.12g}); so r > 0 on [1e-40, {q_lo:.12g}] and its one zero below {q_hi:.12g} lies between"
+        ),
+        pieces,
+    )
 
 
 def _iv_namespace() -> dict[str, Any]:
@@ -270,4 +273,16 @@ def _ivlog(x: Any, base: Any = None) -> Any:
     return iv.log(x) / iv.log(iv.mpf(base))
 
 
-__all__ = ["Q", "di_rate", "per_basis_rate", "PER_BASIS_TEXT", "PER_BASIS_REFERENCE", "binary_entropy", "KeyRate", "KEY_RATES", "key_rate", "threshold", "Threshold"]
+__all__ = [
+    "Q",
+    "di_rate",
+    "per_basis_rate",
+    "PER_BASIS_TEXT",
+    "PER_BASIS_REFERENCE",
+    "binary_entropy",
+    "KeyRate",
+    "KEY_RATES",
+    "key_rate",
+    "threshold",
+    "Threshold",
+]

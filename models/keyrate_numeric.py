@@ -48,8 +48,9 @@ from __future__ import annotations
 import math
 import time
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -134,6 +135,7 @@ def binary_entropy(x: float) -> float:
 
 
 # -- step 1: primal ----------------------------------------------------------------
+
 
 def _inner(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.real(np.vdot(a, b)))
@@ -296,28 +298,32 @@ def _lmo(prob: KeyRateProblem, grad: np.ndarray, solver: str) -> np.ndarray:
     return np.asarray(x.value)
 
 
-def _frank_wolfe_primal(prob: KeyRateProblem, eps: float, solver: str, max_iter: int = 60, tol: float = 1e-7) -> tuple[np.ndarray, int]:
+def _frank_wolfe_primal(
+    prob: KeyRateProblem, eps: float, solver: str, max_iter: int = 60, tol: float = 1e-7
+) -> tuple[np.ndarray, int]:
     """Winick et al. 2018, Algorithm 1, step 1: Frank–Wolfe with exact line search."""
     from scipy.optimize import minimize_scalar
 
     blocks = prob.structure.blocks
     rho = prob.rho.copy()
     it = 0
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 -- the count of iterations is returned
         g = gradient(rho, blocks, eps)
         s = _lmo(prob, g, solver)
         delta = s - rho
         gap = -_inner(g, delta)
         if gap < tol:
             break
-        res = minimize_scalar(lambda t: objective(rho + t * delta, blocks, eps), bounds=(0, 1), method="bounded",
-                              options={"xatol": 1e-10})
+        res = minimize_scalar(
+            lambda t: objective(rho + t * delta, blocks, eps), bounds=(0, 1), method="bounded", options={"xatol": 1e-10}
+        )
         rho = rho + float(res.x) * delta
         rho = (rho + rho.conj().T) / 2
     return rho, it
 
 
 # -- step 2: the certificate ----------------------------------------------------------
+
 
 def _dual(prob: KeyRateProblem, grad: np.ndarray, eps_prime: float, solver: str) -> tuple[np.ndarray, str]:
     """max γ·y − ε'‖y‖₁ s.t. ∇f_ε(σ) − Σ y_k Γ_k ⪰ 0 (real embedding)."""
@@ -353,8 +359,9 @@ def _dual(prob: KeyRateProblem, grad: np.ndarray, eps_prime: float, solver: str)
     return np.asarray(y.value, dtype=float), str(pr.status)
 
 
-def certify(prob: KeyRateProblem, sigma: np.ndarray, *, eps: float = EPSILON, eps_prime: float = EPSILON_PRIME,
-            solver: str = "CLARABEL") -> dict[str, Any]:
+def certify(
+    prob: KeyRateProblem, sigma: np.ndarray, *, eps: float = EPSILON, eps_prime: float = EPSILON_PRIME, solver: str = "CLARABEL"
+) -> dict[str, Any]:
     """The certified lower bound on min_S f (bits per round) at the point
     ``sigma`` (any state): Winick et al. 2018, step 2.  Returns the bound
     and every term of it."""
@@ -396,6 +403,7 @@ def certify(prob: KeyRateProblem, sigma: np.ndarray, *, eps: float = EPSILON, ep
 
 
 # -- upper bound: an explicit feasible state --------------------------------------------
+
 
 def _feasible_near(prob: KeyRateProblem, sigma: np.ndarray, delta: float) -> np.ndarray:
     """σ moved back onto the true constraint set (it solved the δ-perturbed
@@ -452,8 +460,10 @@ def _matrix_json(m: np.ndarray) -> dict[str, Any]:
 
 # -- the entry points ---------------------------------------------------------------------
 
-def channel_kraus(noise: float | None = None, attack: str | None = None,
-                  transmittance: float | None = None) -> tuple[list[np.ndarray], str]:
+
+def channel_kraus(
+    noise: float | None = None, attack: str | None = None, transmittance: float | None = None
+) -> tuple[list[np.ndarray], str]:
     """Bob's channel: depolarizing ``noise`` p, or a catalogue ``attack``
     label; with ``transmittance`` η the photon is first lost with
     probability 1 − η (Bob then sees no click)."""
@@ -507,8 +517,11 @@ def key_rate_numeric(
         feasible = _feasible_near(prob, sigma, delta) if delta else sigma
         if delta:
             near = _projected(prob, sigma, solver)
-            if near is not None and _residual(prob, near) <= UPPER_RESIDUAL and \
-                    objective(near, prob.structure.blocks) < objective(feasible, prob.structure.blocks):
+            if (
+                near is not None
+                and _residual(prob, near) <= UPPER_RESIDUAL
+                and objective(near, prob.structure.blocks) < objective(feasible, prob.structure.blocks)
+            ):
                 feasible = near
     elif primal == "frank-wolfe":
         sigma, iters = _frank_wolfe_primal(prob, eps, solver)
@@ -567,8 +580,14 @@ def key_rate_numeric(
     )
 
 
-def certified_threshold(spec: Any, *, tolerance: float = 1e-5, ec_efficiency: float = 1.0, observations: str = "full",
-                        transmittance: float | None = None) -> tuple[float, float]:
+def certified_threshold(
+    spec: Any,
+    *,
+    tolerance: float = 1e-5,
+    ec_efficiency: float = 1.0,
+    observations: str = "full",
+    transmittance: float | None = None,
+) -> tuple[float, float]:
     """The depolarizing-noise QBER where the certified rate reaches zero, as
     a bracket (lo, hi): at QBER lo the certified lower bound is > 0, at QBER
     hi the attack-backed upper bound is < 0 (so the rate in this regime is
@@ -599,12 +618,29 @@ def certified_threshold(spec: Any, *, tolerance: float = 1e-5, ec_efficiency: fl
     return q_lo, q_hi
 
 
-def _bisect_side(spec: Any, a: float, b: float, lower_side: bool, tolerance: float, ec: float, q_known: float,
-                 observations: str = "full", transmittance: float | None = None) -> float:
+def _bisect_side(
+    spec: Any,
+    a: float,
+    b: float,
+    lower_side: bool,
+    tolerance: float,
+    ec: float,
+    q_known: float,
+    observations: str = "full",
+    transmittance: float | None = None,
+) -> float:
     """Lower side: the largest p in [a, b] with certified lower > 0 (a has it).
     Upper side: the smallest p in [a, b] with upper < 0 (b has it)."""
-    q_a = q_known if lower_side else key_rate_numeric(spec, noise=a, ec_efficiency=ec, observations=observations, transmittance=transmittance).qber
-    q_b = key_rate_numeric(spec, noise=b, ec_efficiency=ec, observations=observations, transmittance=transmittance).qber if lower_side else q_known
+    q_a = (
+        q_known
+        if lower_side
+        else key_rate_numeric(spec, noise=a, ec_efficiency=ec, observations=observations, transmittance=transmittance).qber
+    )
+    q_b = (
+        key_rate_numeric(spec, noise=b, ec_efficiency=ec, observations=observations, transmittance=transmittance).qber
+        if lower_side
+        else q_known
+    )
     while q_b - q_a > tolerance / 4 and b - a > 1e-12:
         mid = (a + b) / 2
         r = key_rate_numeric(spec, noise=mid, ec_efficiency=ec, observations=observations, transmittance=transmittance)
@@ -633,6 +669,7 @@ __all__ = [
 
 
 # -- a certificate for a whole noise interval ------------------------------------------------
+
 
 @dataclass(frozen=True)
 class IntervalCertificate:
@@ -676,8 +713,9 @@ def _affine_pieces(spec: Any, ec: float, observations: str) -> tuple[Any, Any]:
     return gamma, (leak, sift)
 
 
-def certify_interval(spec: Any, p_low: float, p_high: float, *, ec_efficiency: float = 1.0, max_pieces: int = 64,
-                     observations: str = "full") -> tuple[bool, list[IntervalCertificate]]:
+def certify_interval(
+    spec: Any, p_low: float, p_high: float, *, ec_efficiency: float = 1.0, max_pieces: int = 64, observations: str = "full"
+) -> tuple[bool, list[IntervalCertificate]]:
     """Whether the certified rate is positive for every depolarizing noise
     level p in [p_low, p_high], lossless line (covering the interval with
     :class:`IntervalCertificate` pieces, splitting where one certificate is
@@ -699,8 +737,13 @@ def certify_interval(spec: Any, p_low: float, p_high: float, *, ec_efficiency: f
         lk, dlk = leak(mid)
         ends = []
         for p in (a, b):
-            bound = c["linearisation_constant"] + float(gamma(p) @ y) - c["epsilon_prime"] * float(np.sum(np.abs(y))) \
-                - c["psd_shift"] - zmax * (sift(p) if by_sift else 1.0)
+            bound = (
+                c["linearisation_constant"]
+                + float(gamma(p) @ y)
+                - c["epsilon_prime"] * float(np.sum(np.abs(y)))
+                - c["psd_shift"]
+                - zmax * (sift(p) if by_sift else 1.0)
+            )
             ends.append(bound - (lk + dlk * (p - mid)) if math.isfinite(dlk) else -math.inf)
         if min(ends) > 0:
             pieces.append(IntervalCertificate(a, b, mid, ends[0], ends[1]))

@@ -23,7 +23,7 @@ The gradient (Winick et al. 2018, Eq. (17)) is
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -128,7 +128,9 @@ def _quadratic(m: np.ndarray, deltas: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return lg, h
 
 
-def derivatives(rho: np.ndarray, blocks: Sequence[KeyBlock], eps: float, directions: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+def derivatives(
+    rho: np.ndarray, blocks: Sequence[KeyBlock], eps: float, directions: np.ndarray
+) -> tuple[float, np.ndarray, np.ndarray]:
     """f_ε(ρ), its gradient and its Hessian along ``directions`` (k × D × D,
     Hermitian): (f, [⟨N_k, ∇f_ε⟩]_k, [∂²f_ε/∂c_k∂c_l]).  Exact
     derivatives of the matrix logarithm (Fréchet derivative in the

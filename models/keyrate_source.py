@@ -36,9 +36,10 @@ and the physical state, which depend on the channel.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -176,6 +177,7 @@ class KeyRateProblem:
 
 # -- channels on Bob's qubit ---------------------------------------------------
 
+
 def depolarizing_kraus(p: float) -> list[np.ndarray]:
     """ρ ↦ (1 − p) ρ + p I/2, the convention of
     :func:`qproto.models.channels.depolarizing`."""
@@ -228,11 +230,12 @@ def _apply_on_b(rho: np.ndarray, kraus: Sequence[np.ndarray], alice_dim: int) ->
 
 # -- the structure -----------------------------------------------------------------
 
+
 def _compress(k: np.ndarray) -> np.ndarray:
     """U†K for U an orthonormal basis of range(K): same K†K, fewer rows."""
     u, s, vh = np.linalg.svd(k, full_matrices=False)
     r = int(np.sum(s > 1e-12 * max(1.0, s[0] if s.size else 1.0)))
-    return (s[:r, None] * vh[:r])
+    return s[:r, None] * vh[:r]
 
 
 def _pm_announcements(spec: PrepareMeasureQKD) -> dict[str, tuple[tuple[str, ...], ...]]:
@@ -283,7 +286,9 @@ def _pm_structure(spec: PrepareMeasureQKD, lossy: bool = False) -> KeyRateStruct
 
     red = _Reducer(lift)
 
-    povm = [(m.name, o.label, _value(m.probability).real * projector(bket(o.vector))) for m in spec.measurements for o in m.outcomes]
+    povm = [
+        (m.name, o.label, _value(m.probability).real * projector(bket(o.vector))) for m in spec.measurements for o in m.outcomes
+    ]
     if lossy:
         vac = np.zeros((db, db), dtype=complex)
         vac[2, 2] = 1
@@ -315,7 +320,10 @@ def _pm_structure(spec: PrepareMeasureQKD, lossy: bool = False) -> KeyRateStruct
                 for i, s in enumerate(sigs):
                     if s.basis == basis and ann in anns[s.name]:
                         alice[s.bit][i, i] += 1 / len(anns[s.name])
-                bob_err = {a: sum((pm * projector(bket(o.vector)) for o in m.outcomes if o.bit != a), np.zeros((db, db), complex)) for a in (0, 1)}
+                bob_err = {
+                    a: sum((pm * projector(bket(o.vector)) for o in m.outcomes if o.bit != a), np.zeros((db, db), complex))
+                    for a in (0, 1)
+                }
                 blk = _block(f"alice {'/'.join(ann)} ({basis}), bob {m.name}", alice, pm * clicks, bob_err, red)
                 blocks.append(replace(blk, group=basis))
         what = "Alice announces her basis (and candidate set), Bob his measurement; kept when they agree"
@@ -346,12 +354,23 @@ def _pm_structure(spec: PrepareMeasureQKD, lossy: bool = False) -> KeyRateStruct
     # a full-rank state with the same ρ_A: (ρ_A restricted) ⊗ I/2
     mixed = red(np.kron(rho_a, np.eye(db) / db))
     return KeyRateStructure(
-        spec.name, spec.family, dim, lift, tuple(span), tuple(null), tuple(blocks), source, n,
-        tuple(observables), mixed, what, tuple(known),
+        spec.name,
+        spec.family,
+        dim,
+        lift,
+        tuple(span),
+        tuple(null),
+        tuple(blocks),
+        source,
+        n,
+        tuple(observables),
+        mixed,
+        what,
+        tuple(known),
     )
 
 
-def _block(label: str, alice: dict[int, np.ndarray], bob: np.ndarray, bob_err: dict[int, np.ndarray], red: "_Reducer") -> KeyBlock:
+def _block(label: str, alice: dict[int, np.ndarray], bob: np.ndarray, bob_err: dict[int, np.ndarray], red: _Reducer) -> KeyBlock:
     sb = _psd_sqrt(bob)
     kraus = []
     dim = red.lift.shape[1]
@@ -389,7 +408,10 @@ def _eb_structure(spec: EntanglementQKD) -> KeyRateStructure:
             for a in (0, 1):
                 for b in (0, 1):
                     observables.append(
-                        (f"P({a}{b} | {x.name}, {y.name})", w * np.kron(setting_projector(x.angle, a), setting_projector(y.angle, b)))
+                        (
+                            f"P({a}{b} | {x.name}, {y.name})",
+                            w * np.kron(setting_projector(x.angle, a), setting_projector(y.angle, b)),
+                        )
                     )
     ops = [o for _, o in observables] + [np.eye(4, dtype=complex)]
     span, null = _orthonormal_span(ops, 4)
@@ -398,8 +420,12 @@ def _eb_structure(spec: EntanglementQKD) -> KeyRateStructure:
         if xn not in A or yn not in B:
             raise SpecError(f"{spec.name}: key pair ({xn}, {yn}) names an unknown setting")
         # Bob flips his bit when the noiseless correlator is −1
-        corr = sum((1 if a == b else -1) * np.real(np.trace(source @ np.kron(setting_projector(A[xn].angle, a), setting_projector(B[yn].angle, b))))
-                   for a in (0, 1) for b in (0, 1))
+        corr = sum(
+            (1 if a == b else -1)
+            * np.real(np.trace(source @ np.kron(setting_projector(A[xn].angle, a), setting_projector(B[yn].angle, b))))
+            for a in (0, 1)
+            for b in (0, 1)
+        )
         if abs(abs(corr) - 1) > 1e-9:
             raise SpecError(f"{spec.name}: key pair ({xn}, {yn}) has noiseless correlator {corr:.6g}, expected ±1")
         flip = 1 if corr < 0 else 0
@@ -416,8 +442,18 @@ def _eb_structure(spec: EntanglementQKD) -> KeyRateStructure:
     if not blocks:
         raise SpecError(f"{spec.name}: no key_pairs, so there is no key to rate")
     return KeyRateStructure(
-        spec.name, spec.family, 4, np.eye(4, dtype=complex), tuple(span), tuple(null), tuple(blocks), source, 2,
-        tuple(observables), np.eye(4, dtype=complex) / 4, "both parties announce their settings; key pairs are kept",
+        spec.name,
+        spec.family,
+        4,
+        np.eye(4, dtype=complex),
+        tuple(span),
+        tuple(null),
+        tuple(blocks),
+        source,
+        2,
+        tuple(observables),
+        np.eye(4, dtype=complex) / 4,
+        "both parties announce their settings; key pairs are kept",
         (np.eye(4, dtype=complex),),
     )
 

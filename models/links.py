@@ -104,8 +104,14 @@ def fibre_transmittance(length_km: Any, loss_db_per_km: Any = 0.2, arith: Arith 
     return arith.pow10(-arith.num(loss_db_per_km) * arith.num(length_km) / 10)
 
 
-def free_space_transmittance(length_km: Any, divergence_urad: Any = 10, tx_aperture_m: Any = 0.3,
-                             rx_aperture_m: Any = 1.0, atmosphere_db: Any = 3.0, arith: Arith = FLOAT) -> Any:
+def free_space_transmittance(
+    length_km: Any,
+    divergence_urad: Any = 10,
+    tx_aperture_m: Any = 0.3,
+    rx_aperture_m: Any = 1.0,
+    atmosphere_db: Any = 3.0,
+    arith: Arith = FLOAT,
+) -> Any:
     """η = min(1, (D_r / (D_t + θL))²) · 10^(−A/10), θ in rad, L in m."""
     beam = arith.num(tx_aperture_m) + arith.num(divergence_urad) * arith.num(length_km) / 1000
     if arith.high(beam) <= 0:
@@ -118,8 +124,9 @@ def free_space_transmittance(length_km: Any, divergence_urad: Any = 10, tx_apert
 def transmittance(link: Link, arith: Arith = FLOAT) -> Any:
     if link.medium == "fibre":
         return fibre_transmittance(link.length_km, link.loss_db_per_km, arith)
-    return free_space_transmittance(link.length_km, link.divergence_urad, link.tx_aperture_m,
-                                    link.rx_aperture_m, link.atmosphere_db, arith)
+    return free_space_transmittance(
+        link.length_km, link.divergence_urad, link.tx_aperture_m, link.rx_aperture_m, link.atmosphere_db, arith
+    )
 
 
 def success_probability(link: Link, arith: Arith = FLOAT) -> Any:

@@ -22,8 +22,9 @@ reading the fidelity off the result; nothing is typed in.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
-from typing import Any, Sequence, cast
+from collections.abc import Sequence
+from functools import cache
+from typing import Any, cast
 
 import numpy as np
 import sympy as sp
@@ -68,8 +69,11 @@ def memory_channel(kind: str, eta: Any = ETA) -> KrausChannel:
 def _real_conjugates(expr: Any) -> Any:
     """conj(√x) = √x for the channels' real non-negative Kraus weights."""
     expr = sp.sympify(expr)
-    return sp.expand(expr.replace(lambda x: isinstance(x, sp.conjugate) and x.args[0].is_Pow and x.args[0].exp == sp.S.Half,
-                                  lambda x: x.args[0]))
+    return sp.expand(
+        expr.replace(
+            lambda x: isinstance(x, sp.conjugate) and x.args[0].is_Pow and x.args[0].exp == sp.S.Half, lambda x: x.args[0]
+        )
+    )
 
 
 def store(state: State, kind: str, registers: Sequence[str], eta: Any = ETA) -> State:
@@ -113,7 +117,7 @@ def compose_check(kind: str) -> list[sp.Expr]:
     return [sp.expand(x) for x in (two.matrix() - one.matrix()).flat]
 
 
-@lru_cache(maxsize=None)
+@cache
 def werner_decay_map(kind: str) -> sp.Expr:
     """F(t) for a Werner pair of fidelity F0 with *both* halves stored and
     twirled back to Werner form: a polynomial in F0 and η (derived)."""

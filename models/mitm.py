@@ -77,8 +77,9 @@ class MitmTranscript:
     events: list[str] = field(default_factory=list)
 
 
-def run_mitm(rng: np.random.Generator, rounds: int = 256, authenticated: bool = False, prime: int = 13,
-             message_bits: int = 16) -> MitmTranscript:
+def run_mitm(
+    rng: np.random.Generator, rounds: int = 256, authenticated: bool = False, prime: int = 13, message_bits: int = 16
+) -> MitmTranscript:
     """One session: Eve runs BB84 with Alice and with Bob separately (both
     noiseless), then relays a one-time-padded message.  With
     ``authenticated`` each of her classical messages must carry a valid tag
@@ -108,7 +109,9 @@ def run_mitm(rng: np.random.Generator, rounds: int = 256, authenticated: bool = 
         m_forged = int(rng.integers(0, prime))
         guess = int(rng.integers(0, prime))
         ok = wegman_carter_tag(m_forged, key, prime) == guess
-        events.append(f"Eve's forged sifting message m′={m_forged} with tag {guess}: {'accepted' if ok else 'rejected, Bob aborts'}")
+        events.append(
+            f"Eve's forged sifting message m′={m_forged} with tag {guess}: {'accepted' if ok else 'rejected, Bob aborts'}"
+        )
         detected = not ok
     alice_accepts = q1 <= 0.11
     bob_accepts = q2 <= 0.11 and not detected

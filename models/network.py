@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import lru_cache
-from typing import Any, Iterator, Sequence
+from functools import cache, lru_cache
+from typing import Any
 
 import sympy as sp
 
@@ -56,7 +57,7 @@ def swap_terms() -> tuple:
     return _poly_terms(_swap.werner_swap_map(), (_swap.F1, _swap.F2))
 
 
-@lru_cache(maxsize=None)
+@cache
 def memory_terms(kind: str) -> tuple:
     """The derived one-half storage map F'(F0, η) as exact polynomial terms."""
     return _poly_terms(_memory.pair_fidelity(kind, 1, _memory.F0), (_memory.F0, _memory.ETA))
@@ -76,7 +77,7 @@ def eval_terms(terms: tuple, values: Sequence[Any], arith: Arith) -> Any:
 _QUARTER = Fraction(1, 4)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _factored(kind: str) -> bool:
     """True when the derived map's terms equal its factored Werner form:
     swap F' = 1/4 + 3/4·w1·w2 (w = (4F − 1)/3), depolarizing storage
@@ -141,10 +142,17 @@ class PathFigures:
             "rate_hz": Arith.low(self.rate),
             "expected_raw_pairs": {"exact": str(self.cost), "value": float(self.cost)},
             "segments": [
-                {"link": "–".join(s.link), "rounds": s.rounds, "raw_fidelity": float(s.raw_fidelity),
-                 "purified_fidelity": float(s.purified_fidelity), "expected_raw_pairs": float(s.cost),
-                 "pair_rate_hz": Arith.low(s.rate), "generation_time_s": Arith.low(s.generation_time),
-                 "wait_s": Arith.low(s.wait), "fidelity_after_wait": Arith.low(s.stored_fidelity)}
+                {
+                    "link": "–".join(s.link),
+                    "rounds": s.rounds,
+                    "raw_fidelity": float(s.raw_fidelity),
+                    "purified_fidelity": float(s.purified_fidelity),
+                    "expected_raw_pairs": float(s.cost),
+                    "pair_rate_hz": Arith.low(s.rate),
+                    "generation_time_s": Arith.low(s.generation_time),
+                    "wait_s": Arith.low(s.wait),
+                    "fidelity_after_wait": Arith.low(s.stored_fidelity),
+                }
                 for s in self.segments
             ],
         }
@@ -173,8 +181,13 @@ def segment_figures(network: Network, a: str, b: str, rounds: int, arith: Arith 
     return SegmentFigures((a, b), rounds, f_raw, f_k, cost, rate, arith.num(cost) / rate)
 
 
-def path_figures(network: Network, path: Sequence[str], rounds: Sequence[int] | None = None,
-                 arith: Arith = FLOAT, segments: list[SegmentFigures] | None = None) -> PathFigures:
+def path_figures(
+    network: Network,
+    path: Sequence[str],
+    rounds: Sequence[int] | None = None,
+    arith: Arith = FLOAT,
+    segments: list[SegmentFigures] | None = None,
+) -> PathFigures:
     """End-to-end figures of ``path`` with ``rounds[i]`` BBPSSW rounds on link i."""
     path = tuple(path)
     check_path(network, path)
@@ -232,8 +245,9 @@ def paths_in_order(network: Network, source: str, target: str) -> Iterator[tuple
                 heapq.heappush(heap, (n + 1, path + (m,)))
 
 
-def simple_paths(network: Network, source: str, target: str, max_hops: int | None = None,
-                 limit: int = MAX_SIMPLE_PATHS) -> list[tuple[str, ...]]:
+def simple_paths(
+    network: Network, source: str, target: str, max_hops: int | None = None, limit: int = MAX_SIMPLE_PATHS
+) -> list[tuple[str, ...]]:
     """Every simple path from ``source`` to ``target`` (sorted by hops, then
     names).  More than ``limit`` paths is a :class:`ParameterError`: their
     number is exponential in the graph (iterative, no recursion limit)."""
@@ -246,13 +260,17 @@ def simple_paths(network: Network, source: str, target: str, max_hops: int | Non
         path = stack.pop()
         steps += 1
         if steps > 100 * limit:  # dead ends can be exponential too
-            raise ParameterError(f"listing the simple paths from {source} to {target} in network {network.name} took more "
-                                 f"than {100 * limit} steps; list them on a smaller network (routing does not need them)")
+            raise ParameterError(
+                f"listing the simple paths from {source} to {target} in network {network.name} took more "
+                f"than {100 * limit} steps; list them on a smaller network (routing does not need them)"
+            )
         if path[-1] == target:
             out.append(path)
             if len(out) > limit:
-                raise ParameterError(f"more than {limit} simple paths from {source} to {target} in network {network.name}; "
-                                     "list them on a smaller network (routing does not need them)")
+                raise ParameterError(
+                    f"more than {limit} simple paths from {source} to {target} in network {network.name}; "
+                    "list them on a smaller network (routing does not need them)"
+                )
             continue
         if len(path) > hops:
             continue

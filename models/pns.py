@@ -124,7 +124,11 @@ def decoy_single_photon_yield_lower(q_mu: float, q_nu: float, y0: float, mu: flo
     valid for ν < μ and μ + ν < 1."""
     if not (0 < nu < mu and mu + nu < 1):
         raise ParameterError(f"decoy intensities need 0 < nu < mu and mu + nu < 1, got mu={mu}, nu={nu}")
-    return mu / (mu * nu - nu * nu) * (q_nu * math.exp(nu) - q_mu * math.exp(mu) * nu * nu / (mu * mu) - (mu * mu - nu * nu) / (mu * mu) * y0)
+    return (
+        mu
+        / (mu * nu - nu * nu)
+        * (q_nu * math.exp(nu) - q_mu * math.exp(mu) * nu * nu / (mu * mu) - (mu * mu - nu * nu) / (mu * mu) * y0)
+    )
 
 
 def decoy_rate(attack: PNSAttack, mu: float, nu: float, leak: float = 1.0) -> dict[str, float]:

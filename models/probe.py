@@ -22,8 +22,9 @@ I(A:E) = f·(1 − h(cos²(π/8))) ≈ 0.399 f instead of f/2.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Hashable, Sequence
 from functools import lru_cache
-from typing import Any, Hashable, Sequence
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -134,8 +135,12 @@ BREIDBART_GUESS = (2 + sp.sqrt(2)) / 4
 register_attack(
     "entangling-probe",
     entangling_probe,
-    tuple(AttackParameter(name=f"a{k + 1}", default=sp.Integer(0), low=-1, high=1,
-                          text=f"angle of generator {GENERATORS[k]} in units of π") for k in range(N_ANGLES)),
+    tuple(
+        AttackParameter(
+            name=f"a{k + 1}", default=sp.Integer(0), low=-1, high=1, text=f"angle of generator {GENERATORS[k]} in units of π"
+        )
+        for k in range(N_ANGLES)
+    ),
     text="a general two-qubit unitary between the signal and Eve's qubit probe; Eve measures later",
 )
 register_attack(
@@ -143,7 +148,9 @@ register_attack(
     intercept_resend_basis,
     (
         AttackParameter(name="fraction", default=sp.Integer(1), low=0, high=1, text="probability Eve intercepts"),
-        AttackParameter(name="theta", default=sp.Rational(1, 4), low=0, high=1, text="Bloch polar angle of her basis, units of π"),
+        AttackParameter(
+            name="theta", default=sp.Rational(1, 4), low=0, high=1, text="Bloch polar angle of her basis, units of π"
+        ),
         AttackParameter(name="phi", default=sp.Integer(0), low=0, high=2, text="Bloch azimuth of her basis, units of π"),
     ),
     text="measure-and-resend in any one basis (theta=1/4: Breidbart)",

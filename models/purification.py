@@ -20,10 +20,11 @@ A, B, C, D on |Φ+⟩, |Ψ−⟩, |Ψ+⟩, |Φ−⟩.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import lru_cache
-from typing import Any, Sequence
+from functools import cache, lru_cache
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -49,8 +50,13 @@ def bell_diagonal(coeffs: Sequence[Any], registers: tuple[str, str]) -> State:
         m = bell(name, registers).to_density().data * c
         total = m if total is None else total + m
     assert total is not None  # coeffs is not empty (four Bell weights)
-    return State(np.vectorize(sp.expand, otypes=[object])(total) if total.dtype == object else total,
-                 registers, (2, 2), "density", check=False)
+    return State(
+        np.vectorize(sp.expand, otypes=[object])(total) if total.dtype == object else total,
+        registers,
+        (2, 2),
+        "density",
+        check=False,
+    )
 
 
 def bell_coefficients(rho: State) -> list[Any]:
@@ -75,7 +81,11 @@ class RoundResult:
 
     def normalised(self) -> State:
         s = self.success
-        data = self.kept.data / s if not isinstance(s, sp.Basic) else np.vectorize(lambda e: sp.cancel(e / s), otypes=[object])(self.kept.data)
+        data = (
+            self.kept.data / s
+            if not isinstance(s, sp.Basic)
+            else np.vectorize(lambda e: sp.cancel(e / s), otypes=[object])(self.kept.data)
+        )
         return State(data, self.kept.registers, (2, 2), "density", check=False)
 
 
@@ -146,7 +156,7 @@ def derive_bell_diagonal_map(spec: Any) -> tuple[tuple[sp.Expr, ...], sp.Expr]:
     return coeffs, res.success
 
 
-@lru_cache(maxsize=None)
+@cache
 def _catalogue_map(name: str) -> WernerMap:
     from qproto.spec.catalogue import find
 
@@ -188,7 +198,7 @@ class PurificationSchedule:
     success_coeffs: tuple[Fraction, ...]
 
     @classmethod
-    def bbpssw(cls) -> "PurificationSchedule":
+    def bbpssw(cls) -> PurificationSchedule:
         m = bbpssw_map()
         num, den = rational_function(m.fidelity)
         succ, one = rational_function(m.success)

@@ -30,9 +30,10 @@ Entry points take a spec of either family and an instrument:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Hashable, Sequence
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -71,6 +72,7 @@ class Row:
 
 # -- small algebra -----------------------------------------------------------
 
+
 def _parse(text: Any) -> sp.Expr:
     if isinstance(text, sp.Basic):
         return text
@@ -108,6 +110,7 @@ def _line(instrument: Instrument | None) -> Instrument:
 
 
 # -- prepare and measure -------------------------------------------------------
+
 
 def signal_probabilities(spec: PrepareMeasureQKD) -> dict[str, sp.Expr]:
     """P(Alice sends signal s) = P(basis) / #signals in that basis."""
@@ -178,12 +181,24 @@ def _pm_table(spec: PrepareMeasureQKD, inst: Instrument) -> list[Row]:
                         prob = sp.expand(w * p) if exact else float(w) * p
                         bit = rule[(ann, s.basis, m.name, o.label)]
                         rows.append(
-                            Row(s.name, ann, m.name, o.label, rec, prob, bit is not None, s.bit if bit is not None else None, bit, s.basis)
+                            Row(
+                                s.name,
+                                ann,
+                                m.name,
+                                o.label,
+                                rec,
+                                prob,
+                                bit is not None,
+                                s.bit if bit is not None else None,
+                                bit,
+                                s.basis,
+                            )
                         )
     return rows
 
 
 # -- entanglement based ---------------------------------------------------------
+
 
 def _projector(angle: Any, outcome: int, exact: bool) -> np.ndarray:
     th = _parse(angle)
@@ -257,8 +272,19 @@ def _eb_table(spec: EntanglementQKD, inst: Instrument) -> list[Row]:
                         prob = sp.expand(w * p) if exact else float(w) * p
                         bob_bit = (b ^ flips[(xa.name, yb.name)]) if key else None
                         rows.append(
-                            Row(xa.name, (), yb.name, str(b), rec, prob, key, a if key else None, bob_bit,
-                                f"{xa.name}/{yb.name}", alice_outcome=a)
+                            Row(
+                                xa.name,
+                                (),
+                                yb.name,
+                                str(b),
+                                rec,
+                                prob,
+                                key,
+                                a if key else None,
+                                bob_bit,
+                                f"{xa.name}/{yb.name}",
+                                alice_outcome=a,
+                            )
                         )
     return rows
 
@@ -277,7 +303,9 @@ def correlator(spec: EntanglementQKD, x: str, y: str, instrument: Instrument | N
         for b in (0, 1):
             sgn = 1 if a == b else -1
             for st in joint.values():
-                total = total + sgn * _eb_prob(st, _projector(A[x].angle, a, exact), _projector(B[y].angle, b, exact), inst.ancilla_dim, exact)
+                total = total + sgn * _eb_prob(
+                    st, _projector(A[x].angle, a, exact), _projector(B[y].angle, b, exact), inst.ancilla_dim, exact
+                )
     return _simplify(total) if exact else total
 
 
@@ -290,6 +318,7 @@ def chsh(spec: EntanglementQKD, instrument: Instrument | None = None) -> Any:
 
 
 # -- common entry points -------------------------------------------------------
+
 
 def table(spec: Any, instrument: Instrument | None = None) -> list[Row]:
     """Every joint event of one round with its probability (exact when the
@@ -536,8 +565,9 @@ def eve_information(spec: Any, instrument: Instrument | None = None) -> Any:
     parts = [list(m.values()) for m in marginals] + [list(joint.values())]
     signs = (1, 1, -1, -1)  # H(A,P), H(R,P), H(P), H(A,R,P)
     if exact and all(sp.sympify(p).is_Rational for part in parts for p in part):
-        return sp.expand(sum((sg * _entropy_exact([sp.Rational(p) for p in part]) for sg, part in zip(signs, parts)),
-                             sp.Integer(0)))
+        return sp.expand(
+            sum((sg * _entropy_exact([sp.Rational(p) for p in part]) for sg, part in zip(signs, parts)), sp.Integer(0))
+        )
     if exact:
         hs = [_entropy_numeric(part) for part in parts]
     else:

@@ -78,10 +78,11 @@ sample drawn without replacement from a sifted string with known errors.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from fractions import Fraction
-from typing import Any, Callable
+from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -100,6 +101,7 @@ _ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
 # -- parameters ----------------------------------------------------------------
+
 
 def as_fraction(name: str, value: Any, low: Fraction = Fraction(0), high: Fraction = Fraction(1)) -> Fraction:
     """An exact fraction from a number, string or SymPy rational."""
@@ -149,6 +151,7 @@ def dyadic(q: Fraction, precision: int) -> Fraction:
 
 
 # -- bit-packed primitives -----------------------------------------------------
+
 
 def random_words(rng: np.random.Generator, n: int) -> np.ndarray:
     """n uniformly random 64-bit words: the bit generator's raw outputs
@@ -234,6 +237,7 @@ def _tail_mask(valid: int, n_words: int) -> np.ndarray:
 
 # -- results -----------------------------------------------------------------
 
+
 @dataclass
 class Summary:
     """What a run produced: counts, the estimate and the decision."""
@@ -305,9 +309,16 @@ class Summary:
             "intercepted": self.intercepted,
             "effective_parameters": self.effective,
             "estimation": self.estimation,
-            **({"sample_by_basis": {b: {"sample_size": n, "sample_errors": e, "estimate": e / n if n else None}
-                                    for b, (n, e) in self.sample_by_basis.items()}}
-               if self.estimation == "per-basis" else {}),
+            **(
+                {
+                    "sample_by_basis": {
+                        b: {"sample_size": n, "sample_errors": e, "estimate": e / n if n else None}
+                        for b, (n, e) in self.sample_by_basis.items()
+                    }
+                }
+                if self.estimation == "per-basis"
+                else {}
+            ),
         }
 
 
@@ -361,8 +372,25 @@ class Transcript:
 
     def round(self, i: int) -> dict[str, Any]:
         """Round i as a dict (for reading and for test vectors)."""
-        names = list(self.fields) if self.packed else ["alice_choice", "alice_basis", "bob_setting", "bob_outcome", "eve_record", "sifted", "alice_bit", "bob_bit", "sample"]
-        return {n: (int(self.column(n)[i]) if self.packed or n in ("sifted", "alice_bit", "bob_bit", "sample") else self.column(n)[i]) for n in names}
+        names = (
+            list(self.fields)
+            if self.packed
+            else [
+                "alice_choice",
+                "alice_basis",
+                "bob_setting",
+                "bob_outcome",
+                "eve_record",
+                "sifted",
+                "alice_bit",
+                "bob_bit",
+                "sample",
+            ]
+        )
+        return {
+            n: (int(self.column(n)[i]) if self.packed or n in ("sifted", "alice_bit", "bob_bit", "sample") else self.column(n)[i])
+            for n in names
+        }
 
 
 @dataclass
@@ -373,6 +401,7 @@ class Simulation:
 
 # -- engine choice -------------------------------------------------------------
 
+
 @lru_cache(maxsize=256)
 def _standard(amps: tuple[str, str], name: str) -> bool:
     return tuple(sp.sympify(a) for a in amps) == tuple(sp.sympify(a) for a in STATES[name])
@@ -380,7 +409,9 @@ def _standard(amps: tuple[str, str], name: str) -> bool:
 
 def bitpacked_supported(spec: Any, attack: Attack | None, noise: Attack | None) -> bool:
     """True when the bit-packed engine models this run exactly."""
-    if attack is not None and not (attack.name == "none" or (attack.name == "intercept-resend" and sp.sympify(attack.values.get("py", 0)) == 0)):
+    if attack is not None and not (
+        attack.name == "none" or (attack.name == "intercept-resend" and sp.sympify(attack.values.get("py", 0)) == 0)
+    ):
         return False
     if noise is not None and noise.name != "depolarizing":
         return False
@@ -453,7 +484,9 @@ def simulate(
         raise ParameterError(f"engine={engine!r} must be auto, bitpacked or table")
     rng = np.random.default_rng(seed)
     if fast and engine != "table":
-        return _simulate_bitpacked(spec, rounds, seed, rng, attack, noise, sf, th, keep, precision, sample_precision, chunk_rounds, progress)
+        return _simulate_bitpacked(
+            spec, rounds, seed, rng, attack, noise, sf, th, keep, precision, sample_precision, chunk_rounds, progress
+        )
     return _simulate_table(spec, rounds, seed, rng, attack, noise, sf, th, keep, chunk_rounds, progress)
 
 
@@ -477,7 +510,9 @@ def _prefix(count: int, n: int) -> np.ndarray:
     return out
 
 
-def _simulate_bitpacked(spec, rounds, seed, rng, attack, noise, sf, th, keep, precision, sample_precision, chunk_rounds, progress) -> Simulation:
+def _simulate_bitpacked(
+    spec, rounds, seed, rng, attack, noise, sf, th, keep, precision, sample_precision, chunk_rounds, progress
+) -> Simulation:
     pz = {m.name: as_fraction("basis probability", m.probability) for m in spec.measurements}
     qa_x = dyadic(as_fraction("basis probability", spec.basis_probabilities["X"]), precision)
     qb_x = dyadic(pz["X"], precision)
@@ -487,10 +522,24 @@ def _simulate_bitpacked(spec, rounds, seed, rng, attack, noise, sf, th, keep, pr
         px = dyadic(as_fraction("px", attack.values["px"]), precision)
     p = dyadic(as_fraction("p", noise.values["p"]), precision) if noise is not None else Fraction(0)
     s = dyadic(sf, min(sample_precision, 52))
-    summary = Summary(spec.name, rounds, seed, "bitpacked", sample_fraction=s, threshold=th, chunk_rounds=chunk_rounds,
-                      intercepted=0 if f else None)
-    summary.effective = {"alice_x": str(qa_x), "bob_x": str(qb_x), "fraction": str(f), "px": str(px), "depolarizing": str(p),
-                         "sample_fraction": str(s)}
+    summary = Summary(
+        spec.name,
+        rounds,
+        seed,
+        "bitpacked",
+        sample_fraction=s,
+        threshold=th,
+        chunk_rounds=chunk_rounds,
+        intercepted=0 if f else None,
+    )
+    summary.effective = {
+        "alice_x": str(qa_x),
+        "bob_x": str(qb_x),
+        "fraction": str(f),
+        "px": str(px),
+        "depolarizing": str(p),
+        "sample_fraction": str(s),
+    }
     per_basis = _per_basis(spec, summary)
     # Second stream (transcript-only draws) and third (the per-basis split),
     # spawned from the seed: the counts' stream is the same whether or not a
@@ -608,6 +657,7 @@ def _bitpacked_rounds(aux, n, n_rounds, alpha, k, e, g, d, c, classes, qa_x, f, 
     chunk's rounds are then put in a uniformly random order, so that those
     rounds form a uniformly random subset, as independent Bernoulli rounds
     would."""
+
     def widen(x: np.ndarray | None, fill: bool) -> np.ndarray:
         out = random_words(aux, n) if fill else np.zeros(n, dtype=np.uint64)
         if x is not None:
@@ -641,8 +691,16 @@ def _bitpacked_rounds(aux, n, n_rounds, alpha, k, e, g, d, c, classes, qa_x, f, 
         sample[aux.choice(lanes, size=size, replace=False)] = True
     t = np.packbits(sample, bitorder="little").view(np.uint64)
     valid = _tail_mask(n_rounds, n)
-    fields = {"alice_bit": a & valid, "alice_basis": alpha & valid, "bob_basis": beta & valid, "bob_bit": b & valid,
-              "eve_intercepted": (e if e is not None else zero) & valid, "eve_basis": gamma & valid, "sifted": k, "sample": t}
+    fields = {
+        "alice_bit": a & valid,
+        "alice_basis": alpha & valid,
+        "bob_basis": beta & valid,
+        "bob_bit": b & valid,
+        "eve_intercepted": (e if e is not None else zero) & valid,
+        "eve_basis": gamma & valid,
+        "sifted": k,
+        "sample": t,
+    }
     if (f and f < 1) or (p and not f):  # prefix lanes → a uniformly random order of the chunk's rounds
         order = aux.permutation(n_rounds)
         rows = np.zeros(n_rounds, dtype=np.uint8)  # one byte per round, one bit per field: one gather
@@ -659,13 +717,17 @@ def _bitpacked_rounds(aux, n, n_rounds, alpha, k, e, g, d, c, classes, qa_x, f, 
 _EVENTS: dict[tuple[Any, ...], tuple[list[exact_model.Row], np.ndarray]] = {}
 
 
-def _event_distribution(spec: Any, attack_label: Any, noise_label: Any, attack: Any, noise: Any) -> tuple[list[exact_model.Row], np.ndarray]:
+def _event_distribution(
+    spec: Any, attack_label: Any, noise_label: Any, attack: Any, noise: Any
+) -> tuple[list[exact_model.Row], np.ndarray]:
     """The exact joint distribution of one round as a CDF (cached per spec
     and line: runs with many seeds reuse it)."""
     key = (spec, attack_label, noise_label)
     if key not in _EVENTS:
         rows = exact_model.table(spec, line(attack, noise))
-        probs = np.array([float(sp.N(r.probability)) if isinstance(r.probability, sp.Basic) else float(r.probability) for r in rows])
+        probs = np.array(
+            [float(sp.N(r.probability)) if isinstance(r.probability, sp.Basic) else float(r.probability) for r in rows]
+        )
         if np.any(probs < -1e-12) or abs(probs.sum() - 1) > 1e-9:
             raise ParameterError(f"{spec.name}: the joint distribution does not sum to 1 ({probs.sum()}); the line must be CPTP")
         cdf = np.cumsum(np.clip(probs, 0, None))
@@ -680,9 +742,23 @@ def _simulate_table(spec, rounds, seed, rng, attack, noise, sf, th, keep, chunk_
     rows, cdf = _event_distribution(spec, attack.label() if attack else None, noise.label() if noise else None, attack, noise)
     kept_lut = np.array([r.kept for r in rows])
     err_lut = np.array([r.kept and r.alice_bit != r.bob_bit for r in rows])
-    eve_lut = np.array([r.record not in ("none", ("none", "none")) and not (isinstance(r.record, tuple) and r.record and r.record[0] == "none") for r in rows])
-    summary = Summary(spec.name, rounds, seed, "table", sample_fraction=sf, threshold=th, chunk_rounds=chunk_rounds,
-                      intercepted=0 if attack is not None and attack.name != "none" else None)
+    eve_lut = np.array(
+        [
+            r.record not in ("none", ("none", "none"))
+            and not (isinstance(r.record, tuple) and r.record and r.record[0] == "none")
+            for r in rows
+        ]
+    )
+    summary = Summary(
+        spec.name,
+        rounds,
+        seed,
+        "table",
+        sample_fraction=sf,
+        threshold=th,
+        chunk_rounds=chunk_rounds,
+        intercepted=0 if attack is not None and attack.name != "none" else None,
+    )
     per_basis = _per_basis(spec, summary)
     basis_luts = {b: np.array([r.kept and r.basis == b for r in rows]) for b in summary.sample_by_basis} if per_basis else {}
     events, samples = [], []
@@ -714,11 +790,14 @@ def _simulate_table(spec, rounds, seed, rng, attack, noise, sf, th, keep, chunk_
         done += n
         if progress is not None:
             progress(done)
-    transcript = Transcript(rounds, False, {"event": np.concatenate(events), "sample": np.concatenate(samples)}, rows) if keep else None
+    transcript = (
+        Transcript(rounds, False, {"event": np.concatenate(events), "sample": np.concatenate(samples)}, rows) if keep else None
+    )
     return Simulation(summary, transcript)
 
 
 # -- exact abort statistics -------------------------------------------------------
+
 
 def _lgamma(x: np.ndarray) -> np.ndarray:
     return np.vectorize(math.lgamma, otypes=[float])(x)
@@ -726,7 +805,9 @@ def _lgamma(x: np.ndarray) -> np.ndarray:
 
 #: Stirling-series error δ(n) = ln n! − (n + ½) ln n + n − ½ ln 2π for n = 0 … 15
 #: (from lgamma, exact to rounding there; δ(0) is taken as 0, unused).
-_STIRLERR = np.array([0.0] + [math.lgamma(n + 1) - (n + 0.5) * math.log(n) + n - 0.5 * math.log(2 * math.pi) for n in range(1, 16)])
+_STIRLERR = np.array(
+    [0.0] + [math.lgamma(n + 1) - (n + 0.5) * math.log(n) + n - 0.5 * math.log(2 * math.pi) for n in range(1, 16)]
+)
 
 
 def _stirlerr(n: np.ndarray) -> np.ndarray:
@@ -790,8 +871,14 @@ def _log_binom_pmf(k: np.ndarray, n: int, p: float, n_array: np.ndarray | None =
     kk = np.where(inner, k, 1.0)
     nn = np.where(inner, nv, 2.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        body = (_stirlerr(nn) - _stirlerr(kk) - _stirlerr(nn - kk) - _bd0(kk, nn * p) - _bd0(nn - kk, nn * (1 - p))
-                + 0.5 * np.log(nn / (2 * math.pi * kk * (nn - kk))))
+        body = (
+            _stirlerr(nn)
+            - _stirlerr(kk)
+            - _stirlerr(nn - kk)
+            - _bd0(kk, nn * p)
+            - _bd0(nn - kk, nn * (1 - p))
+            + 0.5 * np.log(nn / (2 * math.pi * kk * (nn - kk)))
+        )
         edge = np.where(k == 0, nv * math.log1p(-p), nv * math.log(p))
     out = np.where(inner, body, edge)
     return np.where((k < 0) | (k > nv), -np.inf, out)
@@ -811,7 +898,7 @@ def _log_binom_pmf_run(lo: int, hi: int, n: int, p: float) -> np.ndarray:
     out = np.empty(hi - lo + 1)
     i = anchor - lo
     out[i] = base
-    out[i + 1:] = base + np.cumsum(step[i:])
+    out[i + 1 :] = base + np.cumsum(step[i:])
     out[:i] = base - np.cumsum(step[:i][::-1])[::-1]
     return out
 
@@ -912,7 +999,11 @@ def abort_probability(rounds: int, sift_probability: Any, qber: Any, sample_frac
     rounds = check_rounds(rounds)
     s = as_fraction("sample_fraction", sample_fraction)
     t = check_threshold(threshold)
-    pi = float(as_fraction("sift_probability", sift_probability) * s) if not isinstance(sift_probability, float) else sift_probability * float(s)
+    pi = (
+        float(as_fraction("sift_probability", sift_probability) * s)
+        if not isinstance(sift_probability, float)
+        else sift_probability * float(s)
+    )
     q = float(qber)
     if pi == 0:
         return 1.0
@@ -969,15 +1060,20 @@ def abort_probability_given_sifted(sifted: int, errors: int, sample: int, thresh
     if e.size == 0:
         return 0.0
     logp = (
-        _lgamma(np.full(e.shape, errors + 1)) - _lgamma(e + 1) - _lgamma(errors - e + 1)
-        + _lgamma(np.full(e.shape, sifted - errors + 1)) - _lgamma(sample - e + 1) - _lgamma(sifted - errors - sample + e + 1)
+        _lgamma(np.full(e.shape, errors + 1))
+        - _lgamma(e + 1)
+        - _lgamma(errors - e + 1)
+        + _lgamma(np.full(e.shape, sifted - errors + 1))
+        - _lgamma(sample - e + 1)
+        - _lgamma(sifted - errors - sample + e + 1)
         - (math.lgamma(sifted + 1) - math.lgamma(sample + 1) - math.lgamma(sifted - sample + 1))
     )
     return float(min(1.0, np.exp(logp).sum()))
 
 
-def abort_probability_per_basis(rounds: int, sift_by_basis: dict[str, Any], qber_by_basis: dict[str, Any],
-                                sample_fraction: Any, threshold: Any) -> dict[str, Any]:
+def abort_probability_per_basis(
+    rounds: int, sift_by_basis: dict[str, Any], qber_by_basis: dict[str, Any], sample_fraction: Any, threshold: Any
+) -> dict[str, Any]:
     """P(abort) after ``rounds`` rounds under per-basis estimation (abort
     when any basis' sample is empty or its error rate exceeds the
     threshold).  Basis b's own abort event has exactly the probability

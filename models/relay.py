@@ -7,9 +7,9 @@ model the knowledge analysis enumerates.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import reduce
-from typing import Sequence
 
 from qproto.spec.errors import ParameterError
 from qproto.spec.trusted_relay import TrustedRelay

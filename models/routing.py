@@ -85,9 +85,12 @@ class Plan:
         return (self.cost, len(self.path), self.path, self.rounds)
 
     def to_json(self) -> dict[str, Any]:
-        return {"path": list(self.path), "rounds": list(self.rounds),
-                "expected_raw_pairs": {"exact": str(self.cost), "value": float(self.cost)},
-                "fidelity": self.fidelity}
+        return {
+            "path": list(self.path),
+            "rounds": list(self.rounds),
+            "expected_raw_pairs": {"exact": str(self.cost), "value": float(self.cost)},
+            "fidelity": self.fidelity,
+        }
 
 
 @dataclass
@@ -156,9 +159,11 @@ def _premises_hold() -> bool:
     swap = dict(_net.swap_terms())
     depol = dict(_net.memory_terms("depolarizing"))
     dephase = dict(_net.memory_terms("dephasing"))
-    return (swap == {(1, 1): 4 * third, (1, 0): -third, (0, 1): -third, (0, 0): third}
-            and depol == {(1, 1): Fraction(1), (0, 1): -quarter, (0, 0): quarter}
-            and dephase == {(1, 1): 2 * third, (1, 0): third, (0, 1): -Fraction(1, 6), (0, 0): Fraction(1, 6)})
+    return (
+        swap == {(1, 1): 4 * third, (1, 0): -third, (0, 1): -third, (0, 0): third}
+        and depol == {(1, 1): Fraction(1), (0, 1): -quarter, (0, 0): quarter}
+        and dephase == {(1, 1): 2 * third, (1, 0): third, (0, 1): -Fraction(1, 6), (0, 0): Fraction(1, 6)}
+    )
 
 
 @dataclass(frozen=True)
@@ -228,8 +233,15 @@ def _extend(label: _Label | None, seg: _Segment, key: tuple) -> _Label:
     lo, hi = _slopes((seg,))
     if label is None:
         return _Label(key, (seg,), _log_abs(seg.w), seg.tau, lo, hi, seg.w > 0)
-    return _Label(key, label.segments + (seg,), label.log_abs_w + _log_abs(seg.w), max(label.tau_max, seg.tau),
-                  label.slope_lo + lo, label.slope_hi + hi, label.positive and seg.w > 0)
+    return _Label(
+        key,
+        label.segments + (seg,),
+        label.log_abs_w + _log_abs(seg.w),
+        max(label.tau_max, seg.tau),
+        label.slope_lo + lo,
+        label.slope_hi + hi,
+        label.positive and seg.w > 0,
+    )
 
 
 def _log_bound(label: _Label, h: int, log_w_best: float) -> float:
@@ -339,7 +351,8 @@ def _search(network: Network, source: str, target: str, thr: Fraction, max_round
         if stats["labels"] > MAX_LABELS:
             raise ParameterError(
                 f"routing from {source} to {target} popped more than {MAX_LABELS} partial plans without an answer; "
-                "lower max_rounds, raise the threshold or route on a smaller network (docs/limits.md)")
+                "lower max_rounds, raise the threshold or route on a smaller network (docs/limits.md)"
+            )
         node = label.segments[-1].b
         hops = len(label.segments)
         if prune and _log_bound(label, dist[node], log_w_best) < log_wthr - 1e-9 * (1 + hops):
@@ -415,7 +428,9 @@ def route(network: Network, source: str, target: str, threshold: Fraction | str 
     lo, hi, fig = fidelity_interval(network, chosen)
     status = "found" if lo >= thr and not undecided else "undecided"
     unbounded = chosen.cost < 2 ** (max_rounds + 1) + (_hops_min(network, source, target) - 1)
-    return RouteResult(status, thr, max_rounds, chosen, fig, (lo, hi), n_candidates, rejected, undecided, unbounded, n_paths, **extra)
+    return RouteResult(
+        status, thr, max_rounds, chosen, fig, (lo, hi), n_candidates, rejected, undecided, unbounded, n_paths, **extra
+    )
 
 
 def fewest_hops_plan(network: Network, source: str, target: str) -> Plan:

@@ -9,7 +9,8 @@ normalisation constraint |α|² + |β|² + |γ|² = 1.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import sympy as sp

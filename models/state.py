@@ -10,8 +10,8 @@ therefore evolves a symbolic proof state and a fast numeric one, and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -93,9 +93,7 @@ class State:
         total = int(np.prod(dims)) if dims else 1
         want = total if kind == "ket" else total * total
         if arr.size != want:
-            raise DimensionError(
-                f"{kind} on registers {registers} with dims {dims} needs {want} entries, got {arr.size}"
-            )
+            raise DimensionError(f"{kind} on registers {registers} with dims {dims} needs {want} entries, got {arr.size}")
         shape = dims if kind == "ket" else dims + dims
         self.data = arr.reshape(shape)
         self.registers = registers
@@ -114,7 +112,7 @@ class State:
     def size(self) -> int:
         return int(np.prod(self.dims)) if self.dims else 1
 
-    def _like(self, data: np.ndarray, registers=None, dims=None, kind=None) -> "State":
+    def _like(self, data: np.ndarray, registers=None, dims=None, kind=None) -> State:
         return State(
             data,
             self.registers if registers is None else registers,
@@ -128,9 +126,7 @@ class State:
         try:
             return self.registers.index(register)
         except ValueError:
-            raise UnknownNameError(
-                f"unknown register {register!r}; the state has registers {list(self.registers)}"
-            ) from None
+            raise UnknownNameError(f"unknown register {register!r}; the state has registers {list(self.registers)}") from None
 
     def vector(self) -> np.ndarray:
         """The ket as a flat vector of length ``size``."""
@@ -177,8 +173,7 @@ class State:
                 else:
                     hint = ""
                 raise NotNormalisedError(
-                    f"state on {list(self.registers)} has {what} = {n}, expected 1{hint}; "
-                    "normalise the amplitudes"
+                    f"state on {list(self.registers)} has {what} = {n}, expected 1{hint}; normalise the amplitudes"
                 )
         elif abs(n - 1) > NUMERIC_TOLERANCE:
             raise NotNormalisedError(
@@ -187,7 +182,7 @@ class State:
             )
 
     # -- construction -----------------------------------------------------
-    def tensor(self, other: "State") -> "State":
+    def tensor(self, other: State) -> State:
         """self ⊗ other; register names must not overlap."""
         clash = set(self.registers) & set(other.registers)
         if clash:
@@ -205,20 +200,18 @@ class State:
         else:
             n, m = len(a.dims), len(b.dims)
             data = np.multiply.outer(x, y)  # rows_a cols_a rows_b cols_b
-            order = list(range(n)) + list(range(2 * n, 2 * n + m)) + list(range(n, 2 * n)) + list(
-                range(2 * n + m, 2 * n + 2 * m)
-            )
+            order = list(range(n)) + list(range(2 * n, 2 * n + m)) + list(range(n, 2 * n)) + list(range(2 * n + m, 2 * n + 2 * m))
             data = np.transpose(data, order)
         return State(data, regs, dims, a.kind, a.constraints + b.constraints, check=False)
 
-    def to_density(self) -> "State":
+    def to_density(self) -> State:
         if self.kind == "density":
             return self
         v = self.data
         data = np.asarray(np.multiply.outer(v, np.conj(v)), dtype=v.dtype)
         return self._like(expand_array(data), kind="density")
 
-    def reorder(self, registers: Sequence[str]) -> "State":
+    def reorder(self, registers: Sequence[str]) -> State:
         """The same state with its registers listed in a new order."""
         registers = tuple(registers)
         if sorted(registers) != sorted(self.registers):
@@ -231,7 +224,7 @@ class State:
         return self._like(np.transpose(self.data, perm), registers=registers, dims=dims)
 
     # -- evolution ----------------------------------------------------------
-    def apply(self, operator: Any, targets: Sequence[str]) -> "State":
+    def apply(self, operator: Any, targets: Sequence[str]) -> State:
         """Apply a matrix acting on ``targets`` (in that order).
 
         ``operator`` is anything with a ``matrix`` attribute (a Gate) or a
@@ -266,7 +259,7 @@ class State:
             data = np.moveaxis(data, list(range(data.ndim - m, data.ndim)), caxes)
         return state._like(expand_array(data))
 
-    def project(self, register: str, outcome: int) -> "State":
+    def project(self, register: str, outcome: int) -> State:
         """The unnormalised branch in which ``register`` reads ``outcome``
         (computational basis); the register stays, collapsed to |outcome⟩."""
         ax = self.axis(register)
@@ -280,7 +273,7 @@ class State:
         data[tuple(idx)] = self.data[tuple(idx)]
         return self._like(data)
 
-    def reduced(self, keep: Sequence[str]) -> "State":
+    def reduced(self, keep: Sequence[str]) -> State:
         """Partial trace: the density matrix of the ``keep`` registers."""
         keep = tuple(keep)
         for r in keep:
@@ -299,7 +292,7 @@ class State:
         return out.reorder(keep)
 
     # -- backends -------------------------------------------------------------
-    def numeric(self, subs: Mapping[Any, Any] | None = None) -> "State":
+    def numeric(self, subs: Mapping[Any, Any] | None = None) -> State:
         """The numeric (complex128) form.  Symbols must be given values in
         ``subs``; a symbolic state without them raises."""
         if not self.exact:
@@ -318,14 +311,14 @@ class State:
         data = np.vectorize(conv, otypes=[complex])(self.data) if self.data.size else self.data.astype(complex)
         return State(data, self.registers, self.dims, self.kind, (), check=False)
 
-    def simplified(self) -> "State":
+    def simplified(self) -> State:
         """Each entry reduced modulo the constraints (exact states only)."""
         if not self.exact:
             return self
         f = np.vectorize(lambda e: _exact.reduce(e, self.constraints), otypes=[object])
         return self._like(f(self.data))
 
-    def scaled(self, factor: Any) -> "State":
+    def scaled(self, factor: Any) -> State:
         return self._like(expand_array(self.data * factor))
 
     # -- display --------------------------------------------------------------

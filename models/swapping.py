@@ -15,8 +15,9 @@ The Werner parameter w = (4F − 1)/3 turns the swap map into a product
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any, Sequence
+from typing import Any
 
 import sympy as sp
 
@@ -39,7 +40,9 @@ def branch_end_states(spec: CircuitProtocol, ends: tuple[str, str], overrides: d
     return [(br.record, _circuit.branch_probability(br), br.state.reduced(ends)) for br in trace.final]
 
 
-def averaged_end_state(spec: CircuitProtocol, ends: tuple[str, str], overrides: dict | None = None, numeric: bool = False) -> State:
+def averaged_end_state(
+    spec: CircuitProtocol, ends: tuple[str, str], overrides: dict | None = None, numeric: bool = False
+) -> State:
     """The end pair's state averaged over outcomes (each branch corrected):
     what the two end nodes hold once the correction is applied."""
     total = None
@@ -61,8 +64,7 @@ def prepared_pair(spec: CircuitProtocol, pair: tuple[str, ...]) -> State | str:
     return "phi+"
 
 
-def werner_overrides(pairs: Sequence[tuple[str, str]], fidelities: Sequence[Any],
-                     spec: CircuitProtocol | None = None) -> dict:
+def werner_overrides(pairs: Sequence[tuple[str, str]], fidelities: Sequence[Any], spec: CircuitProtocol | None = None) -> dict:
     """Werner copies of the pairs, each centred on the state ``spec``
     prepares on it (|Φ+⟩ when no spec is given)."""
     return {
@@ -71,8 +73,9 @@ def werner_overrides(pairs: Sequence[tuple[str, str]], fidelities: Sequence[Any]
     }
 
 
-def derive_werner_swap(spec: CircuitProtocol, pairs: Sequence[tuple[str, str]], ends: tuple[str, str],
-                       target: str = "phi+") -> tuple[sp.Expr, State]:
+def derive_werner_swap(
+    spec: CircuitProtocol, pairs: Sequence[tuple[str, str]], ends: tuple[str, str], target: str = "phi+"
+) -> tuple[sp.Expr, State]:
     """Swap Werner states of symbolic fidelities F1, F2 through ``spec``;
     each input is centred on the pair the spec itself prepares.
 

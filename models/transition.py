@@ -17,9 +17,10 @@ engine's evidence: ``[{"step": i, "transition": name | None, "state":
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -156,8 +157,12 @@ def initial_ok(system: TransitionSystem, state: Mapping[str, Any]) -> str | None
     return None
 
 
-def fire(system: TransitionSystem, state: Mapping[str, Any], transition: CheckedTransition | str,
-         choice: Mapping[str, Any] | None = None) -> State | None:
+def fire(
+    system: TransitionSystem,
+    state: Mapping[str, Any],
+    transition: CheckedTransition | str,
+    choice: Mapping[str, Any] | None = None,
+) -> State | None:
     """The successor of ``state`` by ``transition`` with ``choice``, or None
     when the transition is not enabled (its guard fails or an update leaves
     its variable's domain)."""
@@ -175,7 +180,9 @@ def fire(system: TransitionSystem, state: Mapping[str, Any], transition: Checked
     return nxt
 
 
-def _updated(system: TransitionSystem, t: CheckedTransition, state: Mapping[str, Any], choice: Mapping[str, Any]) -> dict[str, Any]:
+def _updated(
+    system: TransitionSystem, t: CheckedTransition, state: Mapping[str, Any], choice: Mapping[str, Any]
+) -> dict[str, Any]:
     """The state after ``t``'s updates (all read the old state), before any
     range check: shared by :func:`step` and :func:`why_blocked`."""
     nxt = dict(state)
@@ -207,8 +214,11 @@ def why_blocked(system: TransitionSystem, state: Mapping[str, Any], transition: 
         if not evaluate(t.guard, state, ch):
             continue
         nxt = _updated(system, t, state, ch)
-        bad = [f"{v.name} := {to_json_value(nxt[v.name])} leaves its range {v.type}"
-               for v in system.variables if not in_domain(v, nxt[v.name])]
+        bad = [
+            f"{v.name} := {to_json_value(nxt[v.name])} leaves its range {v.type}"
+            for v in system.variables
+            if not in_domain(v, nxt[v.name])
+        ]
         if not bad:
             return ""
         where = f" (choice {', '.join(f'{k}={to_json_value(x)}' for k, x in ch.items())})" if ch else ""
@@ -468,8 +478,9 @@ def response_violation(states: Sequence[State], after: Expr, holds: Expr, within
     return None
 
 
-def replay_response_violation(system: TransitionSystem, trace: Sequence[Mapping[str, Any]], after: Expr, holds: Expr,
-                              within: int) -> Replay:
+def replay_response_violation(
+    system: TransitionSystem, trace: Sequence[Mapping[str, Any]], after: Expr, holds: Expr, within: int
+) -> Replay:
     r = replay_run(system, trace)
     if not r.ok:
         return r

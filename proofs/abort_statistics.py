@@ -43,7 +43,7 @@ class LogTail:
     @property
     def value(self) -> float:
         """P as a float; 0.0 when it underflows (see :attr:`underflow`)."""
-        return 0.0 if self.log10 < -323 else 10.0 ** self.log10
+        return 0.0 if self.log10 < -323 else 10.0**self.log10
 
     @property
     def relative_accuracy(self) -> float:
@@ -57,9 +57,14 @@ class LogTail:
         return self.log10 < -307
 
     def to_json(self) -> dict[str, Any]:
-        return {"value": self.value, "log10": self.log10, "scientific": self.mantissa,
-                "relative_accuracy": self.relative_accuracy, "underflow": self.underflow,
-                "method": "log-space sum of the exact terms: leading term at 40 digits (mpmath), exact term ratios in double precision"}
+        return {
+            "value": self.value,
+            "log10": self.log10,
+            "scientific": self.mantissa,
+            "relative_accuracy": self.relative_accuracy,
+            "underflow": self.underflow,
+            "method": "log-space sum of the exact terms: leading term at 40 digits (mpmath), exact term ratios in double precision",
+        }
 
 
 def _mp(p: Fraction | float | str) -> Any:
@@ -196,9 +201,14 @@ def hypergeometric_tail(total: int, errors: int, sample: int, k: int, upper: boo
     return _from_ln(_log_sum(lambda j: _log_hyper_term(total, errors, sample, j), lo, hi, min(max(mode, lo), hi)))
 
 
-def estimate_outcome_probability(rounds: int, sift: float | Fraction, qber: float | Fraction,
-                                  sample_fraction: float | Fraction, threshold: float | Fraction,
-                                  outcome: str = "abort") -> LogTail:
+def estimate_outcome_probability(
+    rounds: int,
+    sift: float | Fraction,
+    qber: float | Fraction,
+    sample_fraction: float | Fraction,
+    threshold: float | Fraction,
+    outcome: str = "abort",
+) -> LogTail:
     """P(abort) (or P(accept)) after ``rounds`` rounds: each round is sifted
     with probability ``sift`` and a sifted bit disclosed with probability
     ``sample_fraction`` (n ~ Bin(rounds, sift·s) sample bits), each in error

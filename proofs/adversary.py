@@ -35,10 +35,11 @@ from __future__ import annotations
 
 import contextlib
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
-from typing import Any, Callable, Mapping, TypeGuard, cast
+from typing import Any, TypeGuard, cast
 
 import numpy as np
 import sympy as sp
@@ -161,14 +162,16 @@ def _numeric_model(model: Any) -> Any:
 
     from qproto.models.eve_information import _numeric
 
-    preps = tuple(dataclasses.replace(p, state=_numeric(p.state), probability=float(sp.re(sp.N(p.probability))))
-                  for p in model.preparations)
+    preps = tuple(
+        dataclasses.replace(p, state=_numeric(p.state), probability=float(sp.re(sp.N(p.probability)))) for p in model.preparations
+    )
     dets = tuple(dataclasses.replace(d, element=_numeric(d.element)) for d in model.detections)
     return dataclasses.replace(model, preparations=preps, detections=dets)
 
 
-def claimed_rate(spec: QKDSpec, qber: float, chsh: float | None = None,
-                 per_basis: Mapping[str, float] | None = None) -> float | None:
+def claimed_rate(
+    spec: QKDSpec, qber: float, chsh: float | None = None, per_basis: Mapping[str, float] | None = None
+) -> float | None:
     """The protocol's own key-rate formula (the first of ``key_rates``) at
     the observed statistics; None when the spec names none.  The
     device-independent rate of Acín et al. is evaluated at the *measured*
@@ -266,8 +269,15 @@ def figures(spec: QKDSpec, instrument: Instrument, acceptance: bool = True, indi
         f: dict[str, Any] = ens.figures()
     else:  # the search needs χ(A:E) only: skip Eve's individual (Helstrom) information
         i_ab, chi = ens.info_ab, ens.holevo_ae
-        f = {"sift_probability": ens.sift_probability, "qber": ens.qber, "info_ab": i_ab, "info_ae": float("nan"),
-             "holevo_ae": chi, "csiszar_korner_rate": float("nan"), "devetak_winter_rate": i_ab - chi}
+        f = {
+            "sift_probability": ens.sift_probability,
+            "qber": ens.qber,
+            "info_ab": i_ab,
+            "info_ae": float("nan"),
+            "holevo_ae": chi,
+            "csiszar_korner_rate": float("nan"),
+            "devetak_winter_rate": i_ab - chi,
+        }
     s_known = _sample_in_key(spec)
     if s_known:
         f["holevo_ae"] = s_known + (1 - s_known) * f["holevo_ae"]
@@ -339,7 +349,12 @@ def catalogue_attacks():
 
     return st.one_of(
         st.builds(ir, _decimal(0, 1), _decimal(0, 1), _decimal(0, 1)),
-        st.builds(lambda f, t, p: label("intercept-resend-basis", fraction=f, theta=t, phi=p), _decimal(0, 1), _decimal(0, 1), _decimal(0, 2)),
+        st.builds(
+            lambda f, t, p: label("intercept-resend-basis", fraction=f, theta=t, phi=p),
+            _decimal(0, 1),
+            _decimal(0, 1),
+            _decimal(0, 2),
+        ),
         st.builds(lambda f: label("breidbart", fraction=f), _decimal(0, 1)),
         st.builds(lambda d: label("fuchs-peres", disturbance=d), _decimal(0, 0.5)),
         st.builds(lambda d: label("universal-cloner", disturbance=d), _decimal(0, 2 / 3)),
@@ -405,8 +420,13 @@ def _seed(options: Mapping[str, Any]) -> int:
     return DEFAULT_SEED if s is None else int(s)
 
 
-def fuzz(strategy, check: Callable[[Any], tuple[bool, float | None, dict[str, Any]]], budget: int, seed: int,
-         progress: Callable[[int], None] | None = None) -> tuple[dict[str, Any] | None, int]:
+def fuzz(
+    strategy,
+    check: Callable[[Any], tuple[bool, float | None, dict[str, Any]]],
+    budget: int,
+    seed: int,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[dict[str, Any] | None, int]:
     """Run ``check`` on up to ``budget`` cases drawn from ``strategy``
     (reproducibly: Hypothesis seeded with ``seed``, no example database).
     ``check`` returns (holds, score for ``hypothesis.target``, details).
@@ -418,9 +438,17 @@ def fuzz(strategy, check: Callable[[Any], tuple[bool, float | None, dict[str, An
     calls = {"n": 0}
 
     @hseed(seed)
-    @settings(database=None, max_examples=budget, deadline=None, derandomize=False, verbosity=Verbosity.quiet,
-              suppress_health_check=list(HealthCheck), phases=(Phase.generate, Phase.target, Phase.shrink),
-              report_multiple_bugs=False, print_blob=False)
+    @settings(
+        database=None,
+        max_examples=budget,
+        deadline=None,
+        derandomize=False,
+        verbosity=Verbosity.quiet,
+        suppress_health_check=list(HealthCheck),
+        phases=(Phase.generate, Phase.target, Phase.shrink),
+        report_multiple_bugs=False,
+        print_blob=False,
+    )
     @given(strategy)
     def run(case: Any) -> None:
         calls["n"] += 1
@@ -503,9 +531,16 @@ def basis_targeted_attacks(spec: Protocol) -> tuple[AttackCase, ...]:
     return tuple(AttackCase(label("intercept-resend", fraction=1, **params[b])) for b in spec.basis_probabilities if b in params)
 
 
-def _fuzzed(spec: QKDSpec, prop: Property, options: Mapping[str, Any], strategy, check, what: str,
-            replay_check: Callable[[dict[str, Any]], bool] | None = None,
-            first: tuple[AttackCase, ...] = ()) -> tuple[Status, dict[str, Any]]:
+def _fuzzed(
+    spec: QKDSpec,
+    prop: Property,
+    options: Mapping[str, Any],
+    strategy,
+    check,
+    what: str,
+    replay_check: Callable[[dict[str, Any]], bool] | None = None,
+    first: tuple[AttackCase, ...] = (),
+) -> tuple[Status, dict[str, Any]]:
     """Check the deterministic cases ``first``, then fuzz ``strategy``."""
     budget, seed = _budget(options), _seed(options)
     found = None
@@ -526,7 +561,10 @@ def _fuzzed(spec: QKDSpec, prop: Property, options: Mapping[str, Any], strategy,
     if replay_check is not None and not replay_check(replayed):
         return inconclusive(
             f"the fuzzer's counterexample {case.label} did not replay on the exact instrument (numeric edge case)",
-            counterexample={"attack": case.label, **info}, replayed=replayed, cases=cases, seed=seed,
+            counterexample={"attack": case.label, **info},
+            replayed=replayed,
+            cases=cases,
+            seed=seed,
         )
     return refuted(
         f"{found['why']} — minimal attack {case.label}",
@@ -562,7 +600,10 @@ def hypergeometric_upper_tail(total: int, errors: int, sample: int, k: int) -> F
     """P[X ≥ k] for the errors X in a uniformly random sample of ``sample``
     of ``total`` bits of which ``errors`` are wrong, exactly."""
     denom = math.comb(total, sample)
-    return Fraction(sum(math.comb(errors, j) * math.comb(total - errors, sample - j) for j in range(max(k, 0), min(errors, sample) + 1)), denom)
+    return Fraction(
+        sum(math.comb(errors, j) * math.comb(total - errors, sample - j) for j in range(max(k, 0), min(errors, sample) + 1)),
+        denom,
+    )
 
 
 def _fraction(x: Any) -> Fraction:
@@ -594,7 +635,9 @@ def _qkd_spec(spec: Protocol) -> QKDSpec:
 def _error_weight(spec: QKDSpec, theta: float, phi: float) -> tuple[float, float]:
     """(errors, sifted weight) per round when Eve measures every qubit in the
     basis with Bloch angles (π·theta, π·phi) and resends what she read."""
-    ens = sifted_ensemble(_model(spec), AttackCase(label("intercept-resend-basis", fraction=1, theta=theta, phi=phi)).instrument())
+    ens = sifted_ensemble(
+        _model(spec), AttackCase(label("intercept-resend-basis", fraction=1, theta=theta, phi=phi)).instrument()
+    )
     return ens.qber * ens.sift_probability, ens.sift_probability
 
 
@@ -637,7 +680,9 @@ def check_intercept_resend_family(spec: Protocol, prop: Property, options: Mappi
             f"Eve intercepting every qubit in the basis along n = ({n[0]:.4f}, {n[1]:.4f}, {n[2]:.4f}) induces QBER "
             f"{replayed['qber']:.3g} while reading every signal: not every intercept-resend raises the QBER",
             counterexample={"attack": atk, "figures": replayed},
-            replay={"analyze": f"qproto analyze {spec.name} --attack {atk}"}, **ev)
+            replay={"analyze": f"qproto analyze {spec.name} --attack {atk}"},
+            **ev,
+        )
     status, family = _intercept_resend_fraction_family(spec, prop, options)
     if status is not Status.PROVED:
         return status, {**family, **ev}
@@ -645,10 +690,15 @@ def check_intercept_resend_family(spec: Protocol, prop: Property, options: Mappi
         f"every intercept-resend (any fraction f ∈ (0, 1], Eve measuring in any basis or any mixture of bases) raises the "
         f"sifted errors to f·E[nᵀGn] ≥ f·λ_min(G) with λ_min(G) = {w[0]:.6g} > 0 (the error weight is a quadratic form in "
         f"Eve's Bloch direction; 3×3 eigenvalue in floating point, margin ≫ 1e-12); random-basis family exactly: "
-        + family["summary"], **{k: v for k, v in family.items() if k != "summary"}, **ev)
+        + family["summary"],
+        **{k: v for k, v in family.items() if k != "summary"},
+        **ev,
+    )
 
 
-def _intercept_resend_fraction_family(spec: Protocol, prop: Property, options: Mapping[str, Any]) -> tuple[Status, dict[str, Any]]:
+def _intercept_resend_fraction_family(
+    spec: Protocol, prop: Property, options: Mapping[str, Any]
+) -> tuple[Status, dict[str, Any]]:
     """For every interception fraction f: QBER(f) = f·QBER(1) and Eve's
     information I(f) = f·I(1), with QBER(1) > 0 — an intercept-resend that
     gains information is always seen, in proportion (SymPy, exact)."""
@@ -668,8 +718,10 @@ def _intercept_resend_fraction_family(spec: Protocol, prop: Property, options: M
     roots_num = pn.count_roots(0, 1)
     roots_den = pd.count_roots(0, 1)
     if not (q1.is_number and q1 > q0):
-        return refuted(f"a full intercept-resend induces QBER {q1}, no more than without Eve ({q0}): Eve is not seen",
-                       counterexample={"attack": attack.label()})
+        return refuted(
+            f"a full intercept-resend induces QBER {q1}, no more than without Eve ({q0}): Eve is not seen",
+            counterexample={"attack": attack.label()},
+        )
     if roots_num or roots_den:
         return inconclusive(f"QBER(f) = {q}: numerator/f or denominator has a root in [0, 1]; positivity not shown", qber=str(q))
     eve1 = sifted_ensemble(_model(spec), attack.instrument().numeric()).figures()
@@ -699,11 +751,21 @@ def check_information_disturbance(spec: Protocol, prop: Property, options: Mappi
         f = figures(spec, case.instrument(), acceptance=False)
         chi, q = f["holevo_ae"], f["qber"]
         ok = not (chi > delta and q <= floor)
-        return ok, chi - 10 * q, {"case": case, "why": f"Eve gains χ(A:E) = {chi:.6g} bits per sifted bit while the QBER is {q:.3g}"}
+        return (
+            ok,
+            chi - 10 * q,
+            {"case": case, "why": f"Eve gains χ(A:E) = {chi:.6g} bits per sifted bit while the QBER is {q:.3g}"},
+        )
 
-    return _fuzzed(spec, prop, options, attacks_and_probes(), check,
-                   "every attack giving Eve χ(A:E) > 1e-6 raised the QBER",
-                   replay_check=lambda r: r["holevo_ae"] > delta and r["qber"] <= floor)
+    return _fuzzed(
+        spec,
+        prop,
+        options,
+        attacks_and_probes(),
+        check,
+        "every attack giving Eve χ(A:E) > 1e-6 raised the QBER",
+        replay_check=lambda r: r["holevo_ae"] > delta and r["qber"] <= floor,
+    )
 
 
 @checker("adversary.soundness-key-rate")
@@ -732,42 +794,73 @@ def check_soundness_key_rate(spec: Protocol, prop: Property, options: Mapping[st
         ev = result.violation
         return _key_rate_refutation(spec, prop, AttackCase(ev.label), ev.figures, seed, budget, cases)
     best = result.best
-    rate_note = (f"and the claimed rate {spec.key_rates[0]} never exceeded it nor went negative" if spec.key_rates
-                 else "(the spec names no key rate: only I(A:B) − χ(A:E) > 0 is checked)")
-    evidence: dict[str, Any] = {"budget": budget, "search": "hypothesis target + Nelder-Mead over every catalogue attack",
-                                "families": sorted(result.per_attack), "distinct_attacks": result.distinct}
+    rate_note = (
+        f"and the claimed rate {spec.key_rates[0]} never exceeded it nor went negative"
+        if spec.key_rates
+        else "(the spec names no key rate: only I(A:B) − χ(A:E) > 0 is checked)"
+    )
+    evidence: dict[str, Any] = {
+        "budget": budget,
+        "search": "hypothesis target + Nelder-Mead over every catalogue attack",
+        "families": sorted(result.per_attack),
+        "distinct_attacks": result.distinct,
+    }
     if best is not None:
-        evidence["least_slack_attack"] = {"attack": best.label, "slack": round(best.slack, 9),
-                                          "figures": _rounded({k: best.figures[k] for k in ("qber", "info_ab", "holevo_ae", "claimed_rate", "devetak_winter_rate")})}
+        evidence["least_slack_attack"] = {
+            "attack": best.label,
+            "slack": round(best.slack, 9),
+            "figures": _rounded(
+                {k: best.figures[k] for k in ("qber", "info_ab", "holevo_ae", "claimed_rate", "devetak_winter_rate")}
+            ),
+        }
     else:
-        return inconclusive(f"the search found no accepted attack among {cases} evaluations: nothing was checked", cases=cases, seed=seed)
+        return inconclusive(
+            f"the search found no accepted attack among {cases} evaluations: nothing was checked", cases=cases, seed=seed
+        )
     return tested(
         f"worst-case search over {len(result.per_attack)} catalogue attack families ({cases} evaluations): every accepted attack "
         f"left I(A:B) − χ(A:E) > 0 {rate_note}; least slack {best.slack:.4g} at {best.label} (collective attacks with the "
         "catalogue's probes, asymptotic, trusted devices)",
-        cases, seed, **evidence,
+        cases,
+        seed,
+        **evidence,
     )
 
 
-def _key_rate_refutation(spec: QKDSpec, prop: Property, case: AttackCase, f: Mapping[str, Any], seed: int, budget: int,
-                         cases: int) -> tuple[Status, dict[str, Any]]:
+def _key_rate_refutation(
+    spec: QKDSpec, prop: Property, case: AttackCase, f: Mapping[str, Any], seed: int, budget: int, cases: int
+) -> tuple[Status, dict[str, Any]]:
     replayed = _confirm(spec, case)
     from .attack_search import key_slack
 
     if not (replayed["accepted"] and key_slack(replayed) < 0):
-        return inconclusive(f"the search's attack {case.label} did not replay on the exact instrument (numeric edge case)",
-                            counterexample={"attack": case.label}, replayed=replayed, cases=cases, seed=seed)
+        return inconclusive(
+            f"the search's attack {case.label} did not replay on the exact instrument (numeric edge case)",
+            counterexample={"attack": case.label},
+            replayed=replayed,
+            cases=cases,
+            seed=seed,
+        )
     dw, r = replayed["devetak_winter_rate"], replayed["claimed_rate"]
     if dw <= 1e-7:
-        why = (f"the protocol accepts QBER {max(0.0, replayed['qber']):.5g} (threshold {spec.abort_threshold}) although χ(A:E) = "
-               f"{replayed['holevo_ae']:.4g} ≥ I(A:B) = {replayed['info_ab']:.4g}: no secret key is possible")
+        why = (
+            f"the protocol accepts QBER {max(0.0, replayed['qber']):.5g} (threshold {spec.abort_threshold}) although χ(A:E) = "
+            f"{replayed['holevo_ae']:.4g} ≥ I(A:B) = {replayed['info_ab']:.4g}: no secret key is possible"
+        )
     elif r is not None and r < 0:
         why = f"the protocol accepts QBER {max(0.0, replayed['qber']):.5g} where its own rate {spec.key_rates[0]} is {r:.4g} < 0"
     else:
-        why = (f"the key-rate formula {spec.key_rates[0]} claims {r:.4g} at QBER {max(0.0, replayed['qber']):.5g}, but this attack leaves "
-               f"only I(A:B) − χ(A:E) = {dw:.4g}")
-    return refuted(f"{why} — attack {case.label}", counterexample={"attack": case.label, "figures": replayed},
-                   replay=_replay(spec, case, seed, budget, prop), cases=cases, seed=seed)
+        why = (
+            f"the key-rate formula {spec.key_rates[0]} claims {r:.4g} at QBER {max(0.0, replayed['qber']):.5g}, but this attack leaves "
+            f"only I(A:B) − χ(A:E) = {dw:.4g}"
+        )
+    return refuted(
+        f"{why} — attack {case.label}",
+        counterexample={"attack": case.label, "figures": replayed},
+        replay=_replay(spec, case, seed, budget, prop),
+        cases=cases,
+        seed=seed,
+    )
 
 
 def sample_sizes(spec: QKDSpec, sifted: int) -> dict[str, tuple[int, int]]:
@@ -813,21 +906,34 @@ def check_soundness_abort(spec: Protocol, prop: Property, options: Mapping[str, 
     worst = None
     for g, (nsift, n) in groups.items():
         if n < 1:
-            return inconclusive(f"{g}: {nsift} sifted and no sample bits out of {sifted}: nothing is estimated", sample_sizes=groups)
+            return inconclusive(
+                f"{g}: {nsift} sifted and no sample bits out of {sifted}: nothing is estimated", sample_sizes=groups
+            )
         k = _abort_count(n, t)
         binom = binomial_tail(n, p, k).value
         hyper = hypergeometric_tail(nsift, math.ceil(p * nsift), n, k).value if nsift >= n else binom
         just_above = 1 - binomial_tail(n, min(Fraction(1), t + Fraction(1, n)), k).value
-        per[g] = {"sifted_bits": nsift, "sample_bits": n, "abort_if_errors_at_least": k,
-                  "binomial_abort_probability": binom, "hypergeometric_abort_probability": hyper,
-                  "accept_probability_just_above_threshold": just_above}
+        per[g] = {
+            "sifted_bits": nsift,
+            "sample_bits": n,
+            "abort_if_errors_at_least": k,
+            "binomial_abort_probability": binom,
+            "hypergeometric_abort_probability": hyper,
+            "accept_probability_just_above_threshold": just_above,
+        }
         caught = min(binom, hyper)
         if worst is None or caught < worst[1]:
             worst = (g, caught)
     assert worst is not None
-    ev = dict(sifted_bits=sifted, threshold=_json_fraction(t), margin=_json_fraction(margin),
-              claimed_min_abort=_json_fraction(claim), groups=per, estimation="per-basis" if _per_basis(spec) else "pooled",
-              tail_method="log-space, relative accuracy 1e-12")
+    ev = dict(
+        sifted_bits=sifted,
+        threshold=_json_fraction(t),
+        margin=_json_fraction(margin),
+        claimed_min_abort=_json_fraction(claim),
+        groups=per,
+        estimation="per-basis" if _per_basis(spec) else "pooled",
+        tail_method="log-space, relative accuracy 1e-12",
+    )
     g, caught = worst
     if abs(caught - float(claim)) < 1e-9:
         return inconclusive(f"the abort probability {caught:.12g} equals the claim to within the tail accuracy", **ev)
@@ -839,15 +945,24 @@ def check_soundness_abort(spec: Protocol, prop: Property, options: Mapping[str, 
         return refuted(
             f"{g}: with {per[g]['sample_bits']} sample bits ({per[g]['sifted_bits']} sifted) an attack at QBER {float(p):.4g} "
             f"escapes the abort with probability {1 - caught:.4g} > {1 - float(claim):.3g}",
-            counterexample={"qber": float(p), "group": g, "sample_bits": per[g]["sample_bits"],
-                            "escape_probability": 1 - caught, "noise": noise,
-                            "analyze": f"qproto analyze {spec.name} --noise {noise}" if noise else ""}, **ev)
+            counterexample={
+                "qber": float(p),
+                "group": g,
+                "sample_bits": per[g]["sample_bits"],
+                "escape_probability": 1 - caught,
+                "noise": noise,
+                "analyze": f"qproto analyze {spec.name} --noise {noise}" if noise else "",
+            },
+            **ev,
+        )
     where = " in any one basis (per-basis estimation)" if _per_basis(spec) else ""
     sizes = ", ".join(f"{g}: {v['sample_bits']} of {v['sifted_bits']}" for g, v in per.items())
     return proved(
         f"every attack with QBER ≥ {float(p):.4g}{where} is aborted with probability ≥ {caught:.6f} ≥ {float(claim)} "
         f"(sample bits {sizes}; binomial and hypergeometric tails, monotone in the QBER); no claim between the threshold "
-        f"and threshold + margin", **ev)
+        f"and threshold + margin",
+        **ev,
+    )
 
 
 def _noise_figures(spec: QKDSpec, q: Fraction) -> dict[str, Any]:
@@ -894,8 +1009,10 @@ def check_completeness(spec: Protocol, prop: Property, options: Mapping[str, Any
         if not abs(_num(s0)) > _num(spec.chsh_threshold):
             return refuted(
                 f"with no eavesdropper and no noise the spec's own Bell test gives S = {s0}, |S| ≤ {spec.chsh_threshold}: "
-                "honest parties always abort", counterexample={"attack": "none", "chsh": {"exact": sp.sstr(s0), "value": _num(s0)}},
-                replay={"analyze": f"qproto analyze {spec.name}"})
+                "honest parties always abort",
+                counterexample={"attack": "none", "chsh": {"exact": sp.sstr(s0), "value": _num(s0)}},
+                replay={"analyze": f"qproto analyze {spec.name}"},
+            )
     sifted = int(prop.args.get("sifted_bits", 10_000))
     t = _fraction(spec.abort_threshold)
     margin = _fraction(prop.args.get("margin", "3/100"))
@@ -921,39 +1038,60 @@ def check_completeness(spec: Protocol, prop: Property, options: Mapping[str, Any
     chsh = noise["chsh"]
     rate = claimed_rate(spec, float(q), chsh, noise["per_basis"] if _per_basis(spec) else None)
     line = f"depolarizing={float(noise['depolarizing_p']):.12g}"
-    ev: dict[str, Any] = dict(noise_free_qber={"exact": "0", "value": 0.0}, noisy_qber=_json_fraction(q), noise=line,
-                              groups=per, abort_probability_at_noise=abort, claimed_min_finish=_json_fraction(claim),
-                              key_rate_at_noise=None if rate is None else round(rate, 9),
-                              chsh_at_noise=None if chsh is None else round(chsh, 9),
-                              estimation="per-basis" if _per_basis(spec) else "pooled")
+    ev: dict[str, Any] = dict(
+        noise_free_qber={"exact": "0", "value": 0.0},
+        noisy_qber=_json_fraction(q),
+        noise=line,
+        groups=per,
+        abort_probability_at_noise=abort,
+        claimed_min_finish=_json_fraction(claim),
+        key_rate_at_noise=None if rate is None else round(rate, 9),
+        chsh_at_noise=None if chsh is None else round(chsh, 9),
+        estimation="per-basis" if _per_basis(spec) else "pooled",
+    )
     cex = {"attack": "none", "noise": line, "noise_qber": float(q), "analyze": f"qproto analyze {spec.name} --noise {line}"}
     bell_threshold = getattr(spec, "chsh_threshold", "2")
     if bell and chsh is not None and not abs(chsh) > _num(bell_threshold):
-        return refuted(f"honest noise at QBER {float(q):.4g}: the spec's own Bell test gives S = {chsh:.4g}, "
-                       f"|S| ≤ {bell_threshold}: honest parties abort", counterexample={**cex, "chsh": chsh}, **ev)
+        return refuted(
+            f"honest noise at QBER {float(q):.4g}: the spec's own Bell test gives S = {chsh:.4g}, "
+            f"|S| ≤ {bell_threshold}: honest parties abort",
+            counterexample={**cex, "chsh": chsh},
+            **ev,
+        )
     if 1 - abort < float(claim):
         worst = max(per, key=lambda g: per[g]["abort_probability"])
-        return refuted(f"honest noise at QBER {float(q):.4g} (below the threshold) aborts with probability {abort:.4g} "
-                       f"(group {worst}: {per[worst]['sample_bits']} sample bits)",
-                       counterexample={**cex, "abort_probability": abort}, **ev)
+        return refuted(
+            f"honest noise at QBER {float(q):.4g} (below the threshold) aborts with probability {abort:.4g} "
+            f"(group {worst}: {per[worst]['sample_bits']} sample bits)",
+            counterexample={**cex, "abort_probability": abort},
+            **ev,
+        )
     if wants_rate and rate is None:
         return inconclusive(
             f"finishes with probability ≥ {1 - abort:.6f} at QBER {float(q):.4g}, but {spec.name} names no key rate, so the "
-            "claimed positive key rate has nothing behind it (a certified numerical rate is needed)", **ev)
+            "claimed positive key rate has nothing behind it (a certified numerical rate is needed)",
+            **ev,
+        )
     if rate is not None and rate <= 0:
-        return refuted(f"honest noise at QBER {float(q):.4g} passes the estimate but the spec's rate {spec.key_rates[0]} is "
-                       f"{rate:.4g} ≤ 0 there: no key", counterexample={**cex, "key_rate": rate}, **ev)
+        return refuted(
+            f"honest noise at QBER {float(q):.4g} passes the estimate but the spec's rate {spec.key_rates[0]} is "
+            f"{rate:.4g} ≤ 0 there: no key",
+            counterexample={**cex, "key_rate": rate},
+            **ev,
+        )
     sizes = ", ".join(f"{g}: {v['sample_bits']}" for g, v in per.items())
     rate_text = f"; the spec's rate {spec.key_rates[0]} there is {rate:.4g} > 0" if rate is not None else " (no key-rate claim)"
     bell_text = f"; its Bell test gives |S| = {abs(chsh):.4g} > {bell_threshold}" if chsh is not None else ""
     return proved(
         f"noiseless: QBER = 0 exactly, sifted keys identical; depolarizing noise at QBER {float(q):.4g}: finishes with "
-        f"probability ≥ {1 - abort:.6f} (sample bits {sizes}){bell_text}{rate_text}", **ev)
+        f"probability ≥ {1 - abort:.6f} (sample bits {sizes}){bell_text}{rate_text}",
+        **ev,
+    )
 
 
 @checker("adversary.denial-of-service")
 def check_denial_of_service(spec: Protocol, prop: Property, options: Mapping[str, Any]) -> tuple[Status, dict[str, Any]]:
-    """"Eve cannot force an abort" — false by design: intercepting every
+    """ "Eve cannot force an abort" — false by design: intercepting every
     qubit drives the QBER above any useful threshold, and the exact
     binomial tail gives the abort probability.  Declared a limitation."""
     spec = _qkd_spec(spec)
@@ -987,7 +1125,7 @@ def check_denial_of_service(spec: Protocol, prop: Property, options: Mapping[str
 
 @checker("adversary.mitm-unauthenticated")
 def check_mitm_unauthenticated(spec: Protocol, prop: Property, options: Mapping[str, Any]) -> tuple[Status, dict[str, Any]]:
-    """"QKD alone authenticates the parties" — false by design: on an
+    """ "QKD alone authenticates the parties" — false by design: on an
     unauthenticated classical channel a man-in-the-middle runs the protocol
     with each side and reads every message undetected."""
     from qproto.models.mitm import run_mitm
@@ -999,7 +1137,8 @@ def check_mitm_unauthenticated(spec: Protocol, prop: Property, options: Mapping[
             "without authentication Eve runs the protocol with Alice and with Bob (QBER 0 on both legs), "
             "reads the one-time-padded message and re-encrypts it: undetected",
             counterexample={"attack": "man-in-the-middle", "authenticated": False, "events": tr.events},
-            seed=seed, replay={"verify": f"qproto verify {spec.name} --property {prop.id} --seed {seed}"},
+            seed=seed,
+            replay={"verify": f"qproto verify {spec.name} --property {prop.id} --seed {seed}"},
         )
     return inconclusive("the man-in-the-middle session did not complete", events=tr.events)
 
@@ -1026,28 +1165,38 @@ def check_mitm_authenticated(spec: Protocol, prop: Property, options: Mapping[st
     classical = [c for c in spec.channels if c.kind == "classical"]
     unauth = [f"{c.source}->{c.target}" for c in classical if not c.authenticated]
     if unauth:
-        return refuted(f"classical channel(s) {', '.join(unauth)} are not authenticated: a man-in-the-middle is undetected",
-                       counterexample={"attack": "man-in-the-middle", "channels": unauth})
+        return refuted(
+            f"classical channel(s) {', '.join(unauth)} are not authenticated: a man-in-the-middle is undetected",
+            counterexample={"attack": "man-in-the-middle", "channels": unauth},
+        )
     early = _uses_key_before_authentication(spec)
     if early is not None:
         trace = [{"transition": st.action, "state": {"party": st.party, "step": st.describe()}} for st in spec.steps[: early + 1]]
         return refuted(
             f"step {early} ({spec.steps[early].describe()}) uses the key before the transcript is authenticated: "
             "Eve's forged sifting messages are only rejected after the key has encrypted data she can read",
-            counterexample={"attack": "man-in-the-middle", "step": early}, trace=trace,
+            counterexample={"attack": "man-in-the-middle", "step": early},
+            trace=trace,
         )
     p = int(prop.args.get("prime", 13))
     res = forgery_probability(p)
     bound = Fraction(1, p)
     if res["worst_success"] > bound:
-        return refuted(f"a forgery succeeds with probability {res['worst_success']} > 1/{p}",
-                       counterexample={"attack": "tag-forgery", "prime": p, "success_probability": str(res["worst_success"]),
-                                       "replay": f"qproto.models.mitm.forgery_probability({p})"},
-                       **{k: str(v) for k, v in res.items()})
+        return refuted(
+            f"a forgery succeeds with probability {res['worst_success']} > 1/{p}",
+            counterexample={
+                "attack": "tag-forgery",
+                "prime": p,
+                "success_probability": str(res["worst_success"]),
+                "replay": f"qproto.models.mitm.forgery_probability({p})",
+            },
+            **{k: str(v) for k, v in res.items()},
+        )
     return proved(
         f"exhaustive over GF({p}): every substitution succeeds with probability exactly ≤ 1/{p} "
         f"({res['cases']} cases), and no step uses the key before authentication",
-        forgery_probability=_json_fraction(res["worst_success"]), cases_enumerated=res["cases"],
+        forgery_probability=_json_fraction(res["worst_success"]),
+        cases_enumerated=res["cases"],
     )
 
 
@@ -1092,12 +1241,18 @@ def check_chsh_entanglement_breaking(spec: Protocol, prop: Property, options: Ma
     s_f = sp.simplify(_qkd.chsh(spec, inst))
     s_1 = sp.simplify(s_f.subs(syms["fraction"], 1))
     if found is not None:
-        return refuted(f"a measure-and-resend attack gives |S| = {abs(found['s']):.6f} > 2",
-                       counterexample={"attack": "measure-resend", "parameters": list(map(str, found["case"])), "chsh": found["s"]},
-                       cases=cases, seed=seed)
+        return refuted(
+            f"a measure-and-resend attack gives |S| = {abs(found['s']):.6f} > 2",
+            counterexample={"attack": "measure-resend", "parameters": list(map(str, found["case"])), "chsh": found["s"]},
+            cases=cases,
+            seed=seed,
+        )
     return tested(
         f"|S| ≤ 2 for every one of {cases} measure-and-resend attacks; intercept-resend exactly: S(f) = {s_f}, S(1) = {s_1}",
-        cases, seed, chsh_intercept_resend={"exact": sp.sstr(s_f)}, chsh_full_intercept={"exact": sp.sstr(s_1), "value": _num(s_1)},
+        cases,
+        seed,
+        chsh_intercept_resend={"exact": sp.sstr(s_f)},
+        chsh_full_intercept={"exact": sp.sstr(s_1), "value": _num(s_1)},
     )
 
 
@@ -1123,7 +1278,7 @@ def check_programmed_devices(spec: Protocol, prop: Property, options: Mapping[st
     for outs in itertools.product((0, 1), repeat=len(A) + len(B)):
         count += 1
         a = dict(zip(A, outs[: len(A)]))
-        b = dict(zip(B, outs[len(A):]))
+        b = dict(zip(B, outs[len(A) :]))
         qber_ok = all((a[x] ^ flips[(x, y)]) == b[y] for x, y in spec.key_pairs)
         if not qber_ok:
             continue
@@ -1185,9 +1340,15 @@ def check_photon_number_splitting(spec: Protocol, prop: Property, options: Mappi
         return refuted(
             f"photon-number splitting at μ={mu}, η={eta}: QBER 0 and the honest gain {found['gain']:.4g}, yet the protocol "
             f"claims {found['claim']:.4g} secret bits per pulse while only {found['unknown']:.4g} come from pulses Eve did not split",
-            counterexample={"attack": "photon-number-splitting", "mean_photon_number": mu, "transmittance": eta,
-                            **{k: v for k, v in found.items() if k != "case"}},
-            cases=cases, seed=seed, replay={"fuzz": f"qproto fuzz {spec.name} --seed {seed} --budget {budget}"},
+            counterexample={
+                "attack": "photon-number-splitting",
+                "mean_photon_number": mu,
+                "transmittance": eta,
+                **{k: v for k, v in found.items() if k != "case"},
+            },
+            cases=cases,
+            seed=seed,
+            replay={"fuzz": f"qproto fuzz {spec.name} --seed {seed} --budget {budget}"},
         )
     return tested(f"under {cases} PNS attacks the claimed key never exceeded the unsplit share", cases, seed)
 
@@ -1238,12 +1399,16 @@ def check_fuchs_peres_exact(spec: Protocol, prop: Property, options: Mapping[str
     # the optimal individual attack is stated for the Z–X plane: check the listed bases the spec uses
     bases = [b for b in prop.args.get("bases", ("Z", "X")) if b in spec.basis_probabilities]
     if not bases:
-        return inconclusive(f"{spec.name} uses none of the bases {list(prop.args.get('bases', ('Z', 'X')))} the attack is stated for")
+        return inconclusive(
+            f"{spec.name} uses none of the bases {list(prop.args.get('bases', ('Z', 'X')))} the attack is stated for"
+        )
     for basis in bases:
         s0, s1, w, e = exact_eve_states(model, inst, basis)
         w = _exact.reduce(w, constraint)
         if w == 0:  # the identity would hold over an empty set of rounds: vacuous, never proved
-            return vacuous(f"{spec.name}: no sifted rounds in basis {basis!r}, so the figures there are about nothing", basis=basis)
+            return vacuous(
+                f"{spec.name}: no sifted rounds in basis {basis!r}, so the figures there are about nothing", basis=basis
+            )
         q_res = _exact.reduce(e - a**2 * w, constraint)
         guess = exact_helstrom_guess(s0, s1, w)
         num, den = sp.fraction(sp.together(guess - sp.Rational(1, 2) - a * b))
@@ -1257,12 +1422,17 @@ def check_fuchs_peres_exact(spec: Protocol, prop: Property, options: Mapping[str
             at_d = [sp.nsimplify(sp.simplify(r.subs(sub))) for r in (q_res, sp.together(num / den).subs(sub))]
             if all(v == 0 for v in at_d):
                 return inconclusive(f"basis {basis}: residuals {q_res}, {g_res} not reduced to 0", basis=basis)
-            return refuted(f"basis {basis}: QBER or Eve's guess differs from the published formula",
-                           counterexample={"attack": label("fuchs-peres", disturbance=0.1), "basis": basis,
-                                           "qber_residual_at_D": _num(q_res.subs(sub)),
-                                           "guess_residual_at_D": _num(sp.together(num.subs(sub) / den.subs(sub))),
-                                           "analyze": f"qproto analyze {spec.name} --attack fuchs-peres:disturbance=0.1"},
-                           residuals=[str(q_res), str(g_res)])
+            return refuted(
+                f"basis {basis}: QBER or Eve's guess differs from the published formula",
+                counterexample={
+                    "attack": label("fuchs-peres", disturbance=0.1),
+                    "basis": basis,
+                    "qber_residual_at_D": _num(q_res.subs(sub)),
+                    "guess_residual_at_D": _num(sp.together(num.subs(sub) / den.subs(sub))),
+                    "analyze": f"qproto analyze {spec.name} --attack fuchs-peres:disturbance=0.1",
+                },
+                residuals=[str(q_res), str(g_res)],
+            )
         per_basis[basis] = {"qber": "D", "eve_guess": "1/2 + sqrt(D*(1 - D))"}
     x = cloning.FUCHS_PERES_CROSSING
     crossing_ok = sp.simplify(sp.Rational(1, 2) - sp.sqrt(x * (1 - x)) - x) == 0
@@ -1271,7 +1441,8 @@ def check_fuchs_peres_exact(spec: Protocol, prop: Property, options: Mapping[str
     return proved(
         "for every D ∈ [0, 1/2]: QBER = D and Eve's Helstrom guess = 1/2 + √(D(1−D)) in bases "
         f"{', '.join(per_basis)} (SymPy, modulo a² + b² = 1); I(A:E) = I(A:B) at D = (2 − √2)/4 ≈ 0.1464",
-        per_basis=per_basis, crossing={"exact": "(2 - sqrt(2))/4", "value": float(x)},
+        per_basis=per_basis,
+        crossing={"exact": "(2 - sqrt(2))/4", "value": float(x)},
         reference="Fuchs, Gisin, Griffiths, Niu, Peres, Phys. Rev. A 56, 1163 (1997)",
     )
 
@@ -1286,7 +1457,15 @@ def information_disturbance_curve(spec: QKDSpec, attack: str, parameter: str, va
     for v in values:
         case = AttackCase(label(attack, **{parameter: float(v)}))
         f = figures(spec, case.instrument(), acceptance=False)
-        out.append({parameter: float(v), "qber": f["qber"], "info_ab": f["info_ab"], "info_ae": f["info_ae"], "holevo_ae": f["holevo_ae"]})
+        out.append(
+            {
+                parameter: float(v),
+                "qber": f["qber"],
+                "info_ab": f["info_ab"],
+                "info_ae": f["info_ae"],
+                "holevo_ae": f["holevo_ae"],
+            }
+        )
     return out
 
 
@@ -1345,8 +1524,10 @@ def _threshold_below_certified_rate(spec: QKDSpec, t: Fraction) -> tuple[Status,
 
         status, ev = rate_positive_below(spec, float(t), observations="qber")
     except QprotoError as exc:  # no cvxpy: say how to get the rate
-        return inconclusive(f"{spec.name} names no closed-form key rate and the certified numerical rate is "
-                            f"unavailable ({exc})", abort_threshold=_json_fraction(t))
+        return inconclusive(
+            f"{spec.name} names no closed-form key rate and the certified numerical rate is unavailable ({exc})",
+            abort_threshold=_json_fraction(t),
+        )
     ev = {**ev, "abort_threshold": _json_fraction(t), "rate": "certified numerical (observations: QBER and sift rates)"}
     return status, ev
 
@@ -1371,14 +1552,21 @@ def check_threshold_below_rate_zero(spec: Protocol, prop: Property, options: Map
         return _threshold_below_certified_rate(spec, t)
     name = spec.key_rates[0]
     r, at = _rate_at(spec, t)
-    ev: dict[str, Any] = {"rate": name, "abort_threshold": _json_fraction(t), "rate_at_threshold": {"value": float(r), "digits": 50}, "at": at}
+    ev: dict[str, Any] = {
+        "rate": name,
+        "abort_threshold": _json_fraction(t),
+        "rate_at_threshold": {"value": float(r), "digits": 50},
+        "at": at,
+    }
     zero: dict[str, Any] | None = None
     if name != "di-chsh-acin":
         th = threshold(name)
         zero = {"value": th.value, "interval": [th.low, th.high], "certified": th.certified, "reason": th.reason}
         ev["rate_zero"] = zero
     if abs(r) < mpmath.mpf(10) ** -40:
-        return inconclusive(f"the rate {name} at the threshold {t} is {mpmath.nstr(r, 5)}: zero to 40 digits, sign undecided", **ev)
+        return inconclusive(
+            f"the rate {name} at the threshold {t} is {mpmath.nstr(r, 5)}: zero to 40 digits, sign undecided", **ev
+        )
     if r < 0:
         noise = ""
         try:
@@ -1388,15 +1576,25 @@ def check_threshold_below_rate_zero(spec: Protocol, prop: Property, options: Map
             pass
         return refuted(
             f"the abort threshold {float(t):.6g} lies above the zero of the spec's own rate {name}"
-            + (f" ({zero['value']:.8g})" if zero else "") + f": the rate at the threshold is {mpmath.nstr(r, 8)} < 0, "
+            + (f" ({zero['value']:.8g})" if zero else "")
+            + f": the rate at the threshold is {mpmath.nstr(r, 8)} < 0, "
             "so the protocol accepts statistics from which no key can be distilled",
-            counterexample={"qber": float(t), "rate": name, "rate_at_threshold": float(r), "analyze": noise, **at}, **ev)
+            counterexample={"qber": float(t), "rate": name, "rate_at_threshold": float(r), "analyze": noise, **at},
+            **ev,
+        )
     if zero is not None and not (zero["certified"] and float(t) < zero["interval"][0]):
-        return inconclusive(f"the rate {name} is {mpmath.nstr(r, 8)} > 0 at the threshold but its zero is not certified below: "
-                            f"{zero['reason']}", **ev)
-    scope = (f"the rate decreases in Q on [0, {zero['interval'][1]:.10g}] and its zero lies in [{zero['interval'][0]:.10g}, "
-             f"{zero['interval'][1]:.10g}] (interval arithmetic)" if zero else
-             "under depolarizing noise Q grows and |S| falls linearly in p, and the DI rate decreases in Q and increases in |S|")
+        return inconclusive(
+            f"the rate {name} is {mpmath.nstr(r, 8)} > 0 at the threshold but its zero is not certified below: {zero['reason']}",
+            **ev,
+        )
+    scope = (
+        f"the rate decreases in Q on [0, {zero['interval'][1]:.10g}] and its zero lies in [{zero['interval'][0]:.10g}, "
+        f"{zero['interval'][1]:.10g}] (interval arithmetic)"
+        if zero
+        else "under depolarizing noise Q grows and |S| falls linearly in p, and the DI rate decreases in Q and increases in |S|"
+    )
     return proved(
         f"abort threshold {float(t):.6g} < the zero of {name}: the rate at the threshold is {mpmath.nstr(r, 10)} > 0 "
-        f"(50 digits); {scope} (asymptotic rate; the regime is the rate's own)", **ev)
+        f"(50 digits); {scope} (asymptotic rate; the regime is the rate's own)",
+        **ev,
+    )

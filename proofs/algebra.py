@@ -11,8 +11,9 @@ never taken for a proof.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import sympy as sp
 
@@ -96,15 +97,19 @@ def decide(
         undecided.append(red)
     if not undecided:
         return Outcome("proved")
-    return Outcome("inconclusive", undecided, road="numeric-50-digits" if numeric else "none",
-                   reason=reasons[0] if reasons else "", numeric_zero=numeric)
+    return Outcome(
+        "inconclusive",
+        undecided,
+        road="numeric-50-digits" if numeric else "none",
+        reason=reasons[0] if reasons else "",
+        numeric_zero=numeric,
+    )
 
 
 def qubit_witnesses(alpha: sp.Symbol, beta: sp.Symbol) -> list[dict[sp.Symbol, sp.Expr]]:
     """Witness assignments for a symbolic qubit, conjugates included."""
     return [
-        {alpha: a, beta: b, sp.conjugate(alpha): sp.conjugate(a), sp.conjugate(beta): sp.conjugate(b)}
-        for a, b in RATIONAL_QUBITS
+        {alpha: a, beta: b, sp.conjugate(alpha): sp.conjugate(a), sp.conjugate(beta): sp.conjugate(b)} for a, b in RATIONAL_QUBITS
     ]
 
 

@@ -27,8 +27,9 @@ concrete; not finding one is ``tested``, never ``proved``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -138,8 +139,13 @@ def acceptance_excess(spec: Any, f: Mapping[str, Any]) -> float:
     return excess
 
 
-def _evaluate(spec: Any, dom: Domain, x: np.ndarray, score: Callable[[Mapping[str, Any]], float],
-              memo: dict[str, Evaluation | None] | None = None) -> Evaluation | None:
+def _evaluate(
+    spec: Any,
+    dom: Domain,
+    x: np.ndarray,
+    score: Callable[[Mapping[str, Any]], float],
+    memo: dict[str, Evaluation | None] | None = None,
+) -> Evaluation | None:
     """The attack at ``x`` (rounded to its label).  ``memo`` maps labels
     already evaluated to their result: the figures are a function of the
     label, and about half of a search's points repeat one (a boundary where
@@ -167,9 +173,16 @@ def _figures_of(spec: Any, lab: str, score: Callable[[Mapping[str, Any]], float]
     return Evaluation(lab, obj, slack, bool(f["accepted"]), f)
 
 
-def _explorer(spec: Any, dom: Domain, score: Callable[[Mapping[str, Any]], float], record: Callable[[Evaluation | None], float],
-              seen: list[tuple[float, np.ndarray]], budget: int, seed: int,
-              memo: dict[str, Evaluation | None] | None = None) -> Callable[[], None]:
+def _explorer(
+    spec: Any,
+    dom: Domain,
+    score: Callable[[Mapping[str, Any]], float],
+    record: Callable[[Evaluation | None], float],
+    seen: list[tuple[float, np.ndarray]],
+    budget: int,
+    seed: int,
+    memo: dict[str, Evaluation | None] | None = None,
+) -> Callable[[], None]:
     """The Hypothesis stage for one attack family: ``budget`` examples over
     its box, ``target`` pushing toward a low objective."""
     from hypothesis import HealthCheck, Phase, Verbosity, given, settings, target
@@ -183,8 +196,15 @@ def _explorer(spec: Any, dom: Domain, score: Callable[[Mapping[str, Any]], float
     scaled = st.tuples(box, st.sampled_from((1.0, 0.3, 0.1))).map(lambda t: tuple(centre + t[1] * (np.array(t[0]) - centre)))
 
     @hseed(seed)
-    @settings(database=None, max_examples=budget, deadline=None, derandomize=False, verbosity=Verbosity.quiet,
-              suppress_health_check=list(HealthCheck), phases=(Phase.generate, Phase.target))
+    @settings(
+        database=None,
+        max_examples=budget,
+        deadline=None,
+        derandomize=False,
+        verbosity=Verbosity.quiet,
+        suppress_health_check=list(HealthCheck),
+        phases=(Phase.generate, Phase.target),
+    )
     @given(scaled)
     def explore(x: tuple[float, ...]) -> None:
         xv = dom.clip(np.array(x, dtype=float))
@@ -195,9 +215,15 @@ def _explorer(spec: Any, dom: Domain, score: Callable[[Mapping[str, Any]], float
     return explore
 
 
-def worst_case_attack(spec: Any, budget: int, seed: int, score: Callable[[Mapping[str, Any]], float] = key_slack,
-                      local_starts: int = 2, progress: Callable[[int], None] | None = None,
-                      stop_at_violation: bool = True) -> SearchResult:
+def worst_case_attack(
+    spec: Any,
+    budget: int,
+    seed: int,
+    score: Callable[[Mapping[str, Any]], float] = key_slack,
+    local_starts: int = 2,
+    progress: Callable[[int], None] | None = None,
+    stop_at_violation: bool = True,
+) -> SearchResult:
     """Minimise ``score`` over accepted attacks of every catalogue family.
 
     ``budget`` Hypothesis examples per attack family, then Nelder–Mead from
@@ -251,10 +277,15 @@ def worst_case_attack(spec: Any, budget: int, seed: int, score: Callable[[Mappin
         span = np.array(dom.high) - np.array(dom.low)
         left, x = 20 * budget, x0
         while left > 0:  # Nelder–Mead stalls in high dimension: restart from its result with a fresh simplex
-            simplex = [x] + [dom.clip(x + 0.05 * span[i] * np.eye(len(x))[i] * (1 if x[i] < dom.high[i] else -1))
-                             for i in range(len(x))]
-            res = minimize(fn, x, method="Nelder-Mead",
-                           options={"maxfev": left, "initial_simplex": np.array(simplex), "xatol": 1e-6, "fatol": 1e-9})
+            simplex = [x] + [
+                dom.clip(x + 0.05 * span[i] * np.eye(len(x))[i] * (1 if x[i] < dom.high[i] else -1)) for i in range(len(x))
+            ]
+            res = minimize(
+                fn,
+                x,
+                method="Nelder-Mead",
+                options={"maxfev": left, "initial_simplex": np.array(simplex), "xatol": 1e-6, "fatol": 1e-9},
+            )
             left -= max(int(res.nfev), len(x) + 1)
             x = dom.clip(res.x)
             if stop_at_violation and result.violation is not None:

@@ -8,7 +8,8 @@ numeric model before reporting it.
 from __future__ import annotations
 
 import itertools
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -17,6 +18,8 @@ from qproto.models import circuit as model
 from qproto.models import exact as _exact
 from qproto.models.bell import werner
 from qproto.models.compare import fidelity, physical_difference
+from qproto.models.decide import DEFAULT_TIMEOUT as DEFAULT_DECIDE_TIMEOUT
+from qproto.models.decide import decide_zero
 from qproto.models.state import State, qubit
 from qproto.models.trace import Branch
 from qproto.spec.circuit import CircuitProtocol, Prepare
@@ -24,9 +27,8 @@ from qproto.spec.errors import SpecError
 from qproto.spec.protocol import Property
 
 from .algebra import decide, parse_exact, qubit_witnesses
-from qproto.models.decide import DEFAULT_TIMEOUT as DEFAULT_DECIDE_TIMEOUT, decide_zero
 from .registry import checker, validator
-from .verdict import Status, inconclusive, proved, refuted, vacuous
+from .verdict import inconclusive, proved, refuted, vacuous
 
 
 @validator("circuit")
@@ -99,7 +101,9 @@ def conditional_ket(branch: Branch, register: str) -> State | None:
     return State(vec, (register,), (s.dims[s.axis(register)],), "ket", s.constraints, check=False)
 
 
-def _replay_teleport(spec: CircuitProtocol, inp: str, out: str, record: dict[str, int], witness: dict[str, Any]) -> dict[str, Any]:
+def _replay_teleport(
+    spec: CircuitProtocol, inp: str, out: str, record: dict[str, int], witness: dict[str, Any]
+) -> dict[str, Any]:
     """Re-run the numeric model with the witness input and report the
     branch's output fidelity with the input (squared convention)."""
     a = complex(sp.N(witness["alpha"]))
@@ -112,8 +116,13 @@ def _replay_teleport(spec: CircuitProtocol, inp: str, out: str, record: dict[str
             rho = State(rho.data / br.probability, (out,), (2,), "density", check=False)
             target = State([a, b], (out,), (2,), "ket")
             f = fidelity(target, rho)
-            return {"replayed": True, "backend": "numeric", "branch": record, "fidelity": round(f, 12),
-                    "fidelity_convention": "squared (as qiskit state_fidelity)"}
+            return {
+                "replayed": True,
+                "backend": "numeric",
+                "branch": record,
+                "fidelity": round(f, 12),
+                "fidelity_convention": "squared (as qiskit state_fidelity)",
+            }
     return {"replayed": False, "reason": f"branch {record} not reached numerically"}
 
 
@@ -189,8 +198,11 @@ def branch_probabilities(spec: CircuitProtocol, prop: Property, options: Mapping
             if res.status == "refuted":
                 return refuted(
                     f"outcome {dict(zip(records, key))} has probability {sp.sstr(p)}, not {expected}",
-                    counterexample={"outcome": dict(zip(records, key)), "input": {k: sp.sstr(v) for k, v in (res.witness or {}).items() if 'conjugate' not in k},
-                                    "probability": sp.sstr(sp.expand(p.subs(res.witness or {}, simultaneous=True)))},
+                    counterexample={
+                        "outcome": dict(zip(records, key)),
+                        "input": {k: sp.sstr(v) for k, v in (res.witness or {}).items() if "conjugate" not in k},
+                        "probability": sp.sstr(sp.expand(p.subs(res.witness or {}, simultaneous=True))),
+                    },
                     outcomes=out,
                 )
             if res.status == "inconclusive":
@@ -225,7 +237,10 @@ def reduced_state(spec: CircuitProtocol, prop: Property, options: Mapping[str, A
             point = res.witness or {str(k): v for k, v in qubit_witnesses(model.ALPHA, model.BETA)[0].items()}
             return refuted(
                 f"after step {step.index} ({step.text}) {register}'s state is {shown}, not {equals}",
-                counterexample={"after_step": step.index, "input": {k: sp.sstr(v) for k, v in point.items() if 'conjugate' not in k}},
+                counterexample={
+                    "after_step": step.index,
+                    "input": {k: sp.sstr(v) for k, v in point.items() if "conjugate" not in k},
+                },
                 replay=_replay_reduced(spec, step.index, register, point),
                 checked=checked,
             )
@@ -248,9 +263,13 @@ def _replay_reduced(spec: CircuitProtocol, upto: int, register: str, witness: Ma
         psi = qubit(complex(sp.N(witness["alpha"])), complex(sp.N(witness["beta"])), "q")
     trace = model.run(spec.variant(spec.name, steps=spec.steps[:upto]), input_state=psi, numeric=True)
     rho = sum(br.state.reduced((register,)).matrix() for br in trace.final)
-    return {"replayed": True, "backend": "numeric", "after_step": upto,
-            "state": [[[round(x.real, 12), round(x.imag, 12)] for x in row] for row in np.asarray(rho).tolist()],
-            "state_format": "rows of [real, imaginary]"}
+    return {
+        "replayed": True,
+        "backend": "numeric",
+        "after_step": upto,
+        "state": [[[round(x.real, 12), round(x.imag, 12)] for x in row] for row in np.asarray(rho).tolist()],
+        "state_format": "rows of [real, imaginary]",
+    }
 
 
 @checker("circuit.decodes-inputs")
@@ -261,8 +280,10 @@ def decodes_inputs(spec: CircuitProtocol, prop: Property, options: Mapping[str, 
     inputs, records = _args(prop, "inputs", "records")
     unknown = [i for i in inputs if i not in spec.inputs]
     if unknown:
-        raise SpecError(f"property {prop.id!r}: inputs={list(inputs)} expected classical inputs of the spec "
-                        f"{list(spec.inputs)}, got {unknown} undeclared")
+        raise SpecError(
+            f"property {prop.id!r}: inputs={list(inputs)} expected classical inputs of the spec "
+            f"{list(spec.inputs)}, got {unknown} undeclared"
+        )
     if not inputs:
         return vacuous("the property names no input bits: there is no message to decode")
     results = []
@@ -282,7 +303,8 @@ def decodes_inputs(spec: CircuitProtocol, prop: Property, options: Mapping[str, 
         if res.status == "inconclusive":
             return inconclusive(
                 f"message {assign}: could not decide P(correct) = {sp.sstr(p_ok)} equals 1 ({res.reason})",
-                messages=results, road=res.road,
+                messages=results,
+                road=res.road,
             )
         if res.status == "refuted":
             return refuted(
@@ -321,8 +343,7 @@ def prepared_resource(spec: CircuitProtocol, resource: tuple[str, ...]) -> State
             state = model.prepared_state(step)
             if state.kind != "ket" or state.size != 4 or (state.exact and _exact.free_symbols(state.data.flat)):
                 raise SpecError(
-                    f"{spec.name}: resource={list(resource)} must be prepared as a fixed two-qubit pure state, "
-                    f"got {step.state!r}"
+                    f"{spec.name}: resource={list(resource)} must be prepared as a fixed two-qubit pure state, got {step.state!r}"
                 )
             return state
     raise SpecError(
@@ -350,8 +371,9 @@ def _average_output_fidelity(spec: CircuitProtocol, inp: str, out: str, resource
     return sp.factor(sp.expand(sum(fids) / len(fids)))
 
 
-def _replay_average_fidelity(spec: CircuitProtocol, inp: str, out: str, resource: tuple[str, ...],
-                             centre: State, value: sp.Expr) -> dict[str, Any]:
+def _replay_average_fidelity(
+    spec: CircuitProtocol, inp: str, out: str, resource: tuple[str, ...], centre: State, value: sp.Expr
+) -> dict[str, Any]:
     """The numeric model at F = value: each Pauli eigenstate teleported over
     a complex128 Werner resource, fidelities averaged (squared convention)."""
     noisy = werner(float(value), resource, centre=centre)
@@ -389,14 +411,19 @@ def average_fidelity(spec: CircuitProtocol, prop: Property, options: Mapping[str
     points = [{F: v} for v in (sp.Rational(1, 2), sp.Rational(3, 4), sp.Integer(1), sp.Integer(0), sp.Rational(1, 3))]
     d = decide_zero(derived - expect, points=points, timeout=options.get("decide_timeout", DEFAULT_DECIDE_TIMEOUT))
     if d.kind == "exact_zero":
-        return proved(f"average fidelity with a Werner resource of fidelity {symbol} around {centre.dirac()} "
-                      f"is {sp.sstr(derived)}", **evidence)
+        return proved(
+            f"average fidelity with a Werner resource of fidelity {symbol} around {centre.dirac()} is {sp.sstr(derived)}",
+            **evidence,
+        )
     if d.kind == "nonzero" and d.assignment:
         val = d.assignment[F]
         return refuted(
             f"derived average fidelity {sp.sstr(derived)} differs from {expected}",
-            counterexample={symbol: sp.sstr(val), "derived": sp.sstr(derived.subs(F, val)),
-                            "expected": sp.sstr(expect.subs(F, val))},
+            counterexample={
+                symbol: sp.sstr(val),
+                "derived": sp.sstr(derived.subs(F, val)),
+                "expected": sp.sstr(expect.subs(F, val)),
+            },
             replay=_replay_average_fidelity(spec, inp, out, resource, centre, val),
             decision=d.to_json(),
             **evidence,

@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from qproto.models import transition as interp
 from qproto.spec.errors import SpecError
@@ -103,8 +104,13 @@ class StateGraph:
     def stats(self) -> dict[str, Any]:
         """The size and speed of the listing, for a verdict's evidence."""
         rate = len(self.states) / self.seconds if self.seconds > 0 else None
-        return {"reachable_states": len(self.states), "edges": self.edges, "explore_seconds": round(self.seconds, 6),
-                "states_per_second": round(rate) if rate else None, "complete": self.complete}
+        return {
+            "reachable_states": len(self.states),
+            "edges": self.edges,
+            "explore_seconds": round(self.seconds, 6),
+            "states_per_second": round(rate) if rate else None,
+            "complete": self.complete,
+        }
 
 
 # ---------------------------------------------------------------------------
@@ -151,6 +157,7 @@ def compile_expr(e: Expr) -> Fn:  # noqa: C901 - one case per node type, as in i
             if not 0 <= i < len(a):
                 raise interp.EvaluationError(f"index {i} out of range for {label}")
             return a[i]
+
         return index
     if isinstance(e, Unary):
         a = compile_expr(e.arg)
@@ -367,7 +374,9 @@ def first_deadlock(g: StateGraph, allowed: Expr) -> int | None:
     return next((i for i, s in enumerate(g.states) if not g.succ[i] and not final(s)), None)
 
 
-def response_violation(g: StateGraph, after: Expr, holds: Expr, within: int) -> tuple[int, list[tuple[str, dict[str, Any], int]]] | None:
+def response_violation(
+    g: StateGraph, after: Expr, holds: Expr, within: int
+) -> tuple[int, list[tuple[str, dict[str, Any], int]]] | None:
     """A reachable state where ``after`` holds that starts a path of
     ``within`` steps (stuttering at a deadlock) on which ``holds`` never
     holds: (start, the path's steps), the start earliest in BFS order."""
@@ -376,7 +385,7 @@ def response_violation(g: StateGraph, after: Expr, holds: Expr, within: int) -> 
     # remembers one such step so the path can be written out.
     bad = [[not qi for qi in q]]
     nxt: list[list[tuple[str, dict[str, Any], int] | None]] = []
-    for k in range(1, within + 1):
+    for _ in range(1, within + 1):
         prev = bad[-1]
         row, choice = [], []
         for i in range(len(g.states)):
@@ -417,8 +426,13 @@ class Decision:
     seconds: float = 0.0
 
 
-def decide(system: TransitionSystem, check: str, args: Mapping[str, Any], limit: int = DEFAULT_STATE_LIMIT,
-           graph: StateGraph | None = None) -> Decision:
+def decide(
+    system: TransitionSystem,
+    check: str,
+    args: Mapping[str, Any],
+    limit: int = DEFAULT_STATE_LIMIT,
+    graph: StateGraph | None = None,
+) -> Decision:
     """Decide a ``statemachine.*`` property by listing the states."""
     try:
         g = graph or explore(system, limit)
@@ -430,16 +444,19 @@ def decide(system: TransitionSystem, check: str, args: Mapping[str, Any], limit:
         i = first_reaching(g, system.expr(args["state"], where=where))
         if i is not None:
             return Decision("holds", trace=g.trace(i), **size)
-        return Decision("violated" if g.complete else "unknown",
-                        reason="no reachable state satisfies the target" if g.complete else
-                        f"not reached among the first {limit} states", **size)
+        return Decision(
+            "violated" if g.complete else "unknown",
+            reason="no reachable state satisfies the target" if g.complete else f"not reached among the first {limit} states",
+            **size,
+        )
     if check == "statemachine.invariant":
         i = first_violation(g, system.expr(args["invariant"], where=where))
     elif check == "statemachine.deadlock-free":
         i = first_deadlock(g, system.expr(args.get("except", "False"), where=where))
     elif check == "statemachine.response":
-        found = response_violation(g, system.expr(args["after"], where=where), system.expr(args["holds"], where=where),
-                                   int(args["within"]))
+        found = response_violation(
+            g, system.expr(args["after"], where=where), system.expr(args["holds"], where=where), int(args["within"])
+        )
         if found is not None:
             return Decision("violated", trace=g.trace(found[0], found[1]), **size)
         i = None
@@ -453,7 +470,16 @@ def decide(system: TransitionSystem, check: str, args: Mapping[str, Any], limit:
 
 
 __all__ = [
-    "Decision", "decide", "compile_expr",
-    "DEFAULT_STATE_LIMIT", "NotEnumerable", "StateGraph", "enumerable", "explore", "first_violation",
-    "first_reaching", "first_deadlock", "response_violation",
+    "Decision",
+    "decide",
+    "compile_expr",
+    "DEFAULT_STATE_LIMIT",
+    "NotEnumerable",
+    "StateGraph",
+    "enumerable",
+    "explore",
+    "first_violation",
+    "first_reaching",
+    "first_deadlock",
+    "response_violation",
 ]

@@ -70,14 +70,23 @@ def _key_and_test_bits(spec: PrepareMeasureQKD, sifted: int) -> tuple[int, int, 
     groups = sample_sizes(spec, sifted)
     if "pooled" in groups:
         total, sample = groups["pooled"]
-        return total - sample, sample, (
-            f"pooled estimate: n = {total} sifted − {sample} sampled = {total - sample} key bits, k = {sample} test bits "
-            "(every sampled bit counted as a test of the key's conjugate basis)")
-    (key_basis, (key_sifted, key_sample)), (test_basis, (_, test_sample)) = sorted(
-        groups.items(), key=lambda g: -g[1][0])[:2]
-    return key_sifted - key_sample, test_sample, (
-        f"per-basis estimate: key basis {key_basis} with n = {key_sifted} − {key_sample} = {key_sifted - key_sample} "
-        f"unsampled bits, test basis {test_basis} with k = {test_sample} sampled bits")
+        return (
+            total - sample,
+            sample,
+            (
+                f"pooled estimate: n = {total} sifted − {sample} sampled = {total - sample} key bits, k = {sample} test bits "
+                "(every sampled bit counted as a test of the key's conjugate basis)"
+            ),
+        )
+    (key_basis, (key_sifted, key_sample)), (test_basis, (_, test_sample)) = sorted(groups.items(), key=lambda g: -g[1][0])[:2]
+    return (
+        key_sifted - key_sample,
+        test_sample,
+        (
+            f"per-basis estimate: key basis {key_basis} with n = {key_sifted} − {key_sample} = {key_sifted - key_sample} "
+            f"unsampled bits, test basis {test_basis} with k = {test_sample} sampled bits"
+        ),
+    )
 
 
 def _exact_length(n: int, k: int, q: float, quality: float, es: float, ec: float, f: float) -> Any:
@@ -97,7 +106,9 @@ def _exact_length(n: int, k: int, q: float, quality: float, es: float, ec: float
 @checker("finite-key.positive-at-threshold")
 def positive_at_threshold(spec: Any, prop: Property, options: Mapping[str, Any]) -> tuple[Status, dict[str, Any]]:
     if not isinstance(spec, PrepareMeasureQKD):
-        return vacuous(f"{spec.name} is not a prepare-and-measure QKD spec: the Tomamichel et al. bound is for BB84-type protocols")
+        return vacuous(
+            f"{spec.name} is not a prepare-and-measure QKD spec: the Tomamichel et al. bound is for BB84-type protocols"
+        )
     quality, why = preparation_quality(spec)
     if quality is None:
         return inconclusive(f"the Tomamichel et al. 2012 bound does not apply to {spec.name}: {why}")
@@ -110,33 +121,52 @@ def positive_at_threshold(spec: Any, prop: Property, options: Mapping[str, Any])
     if n < 1 or k < 1:
         return vacuous(f"{sizes}: no key or no test bits at {sifted} sifted bits", sifted_bits=sifted)
     try:
-        at = key_length(n, k, min(threshold, 0.5), epsilon_sec=es, epsilon_cor=ec, ec_efficiency=f,
-                        preparation_quality=quality)
+        at = key_length(n, k, min(threshold, 0.5), epsilon_sec=es, epsilon_cor=ec, ec_efficiency=f, preparation_quality=quality)
     except QprotoError as exc:
         return inconclusive(f"finite-key length unavailable: {exc}")
     exact = _exact_length(n, k, min(threshold, 0.5), quality, es, ec, f)
     tolerated = tolerated_qber_at(n, k, epsilon_sec=es, epsilon_cor=ec, ec_efficiency=f) if quality == 1.0 else None
     evidence: dict[str, Any] = {
-        "regime": REGIME, "reference": REFERENCE, "sifted_bits": sifted, "sizes": sizes, "n_key": n, "k_test": k,
-        "preparation_quality": quality, "preparation_quality_from": why, "epsilon_sec": es, "epsilon_cor": ec,
-        "ec_efficiency": f, "abort_threshold": threshold, "mu": at.mu,
-        "key_bits_at_threshold": float(exact), "terms": at.terms,
+        "regime": REGIME,
+        "reference": REFERENCE,
+        "sifted_bits": sifted,
+        "sizes": sizes,
+        "n_key": n,
+        "k_test": k,
+        "preparation_quality": quality,
+        "preparation_quality_from": why,
+        "epsilon_sec": es,
+        "epsilon_cor": ec,
+        "ec_efficiency": f,
+        "abort_threshold": threshold,
+        "mu": at.mu,
+        "key_bits_at_threshold": float(exact),
+        "terms": at.terms,
         "tolerated_qber": None if tolerated is None or math.isnan(tolerated) else tolerated,
         "monotonicity": "ℓ decreases in Q on [0, 1/2] (h increasing, capped at 1/2), so ℓ at the threshold is the minimum over accepted QBERs",
     }
     if abs(exact) < 1e-6 or (exact > 0) != at.positive:
-        return inconclusive(f"ℓ at the threshold is {float(exact):.3g} bits: too close to 0 to decide (float {at.key_bits:.3g})",
-                            **evidence)
+        return inconclusive(
+            f"ℓ at the threshold is {float(exact):.3g} bits: too close to 0 to decide (float {at.key_bits:.3g})", **evidence
+        )
     tol_text = "" if evidence["tolerated_qber"] is None else f"; these sizes tolerate QBER ≤ {tolerated:.4%}"
     if exact > 0:
-        return proved(f"ℓ = {float(exact):.1f} > 0 bits at the abort threshold {threshold:g} with n = {n}, k = {k} "
-                      f"(ε_sec = {es:g}, ε_cor = {ec:g}, f = {f:g}){tol_text}", **evidence)
+        return proved(
+            f"ℓ = {float(exact):.1f} > 0 bits at the abort threshold {threshold:g} with n = {n}, k = {k} "
+            f"(ε_sec = {es:g}, ε_cor = {ec:g}, f = {f:g}){tol_text}",
+            **evidence,
+        )
     return refuted(
         f"at QBER {threshold:g}, which the spec accepts, n = {n} key and k = {k} test bits give ℓ = {float(exact):.1f} ≤ 0: "
         f"no ε-secure key (ε_sec = {es:g}, ε_cor = {ec:g}, f = {f:g}){tol_text}",
-        counterexample={"qber": threshold, "n_key": n, "k_test": k, "key_bits": float(exact),
-                        "replay": f"qproto.models.finite_key.key_length({n}, {k}, {threshold!r}, epsilon_sec={es!r}, "
-                                  f"epsilon_cor={ec!r}, ec_efficiency={f!r})"},
+        counterexample={
+            "qber": threshold,
+            "n_key": n,
+            "k_test": k,
+            "key_bits": float(exact),
+            "replay": f"qproto.models.finite_key.key_length({n}, {k}, {threshold!r}, epsilon_sec={es!r}, "
+            f"epsilon_cor={ec!r}, ec_efficiency={f!r})",
+        },
         **evidence,
     )
 

@@ -34,7 +34,8 @@ Other checkers call :func:`rate_positive_below` directly.
 from __future__ import annotations
 
 import time
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import sympy as sp
 
@@ -52,7 +53,9 @@ from .registry import checker
 from .verdict import Status, inconclusive, proved, refuted, vacuous
 
 
-def rate_positive_below(spec: Any, qber: float, *, ec_efficiency: float = 1.0, observations: str = "full") -> tuple[Status, dict[str, Any]]:
+def rate_positive_below(
+    spec: Any, qber: float, *, ec_efficiency: float = 1.0, observations: str = "full"
+) -> tuple[Status, dict[str, Any]]:
     """Whether the certified key rate of ``spec`` is positive at every
     depolarizing noise level whose QBER is ≤ ``qber``: (status, evidence)
     as a checker returns them.  ``observations`` as in
@@ -71,8 +74,13 @@ def rate_positive_below(spec: Any, qber: float, *, ec_efficiency: float = 1.0, o
         "observations": observations,
         "method": "Winick, Lütkenhaus, Coles, Quantum 2, 77 (2018): dual certificates, each affine in the noise level",
         "pieces": [
-            {"p_low": c.p_low, "p_high": c.p_high, "p_certificate": c.p_mid,
-             "rate_per_round_low": c.rate_low, "rate_per_round_high": c.rate_high}
+            {
+                "p_low": c.p_low,
+                "p_high": c.p_high,
+                "p_certificate": c.p_mid,
+                "rate_per_round_low": c.rate_low,
+                "rate_per_round_high": c.rate_high,
+            }
             for c in pieces
         ],
     }

@@ -15,7 +15,8 @@ its verdict covers.
 from __future__ import annotations
 
 import itertools
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -205,7 +206,11 @@ def _numeric_row(spec: Any, r: model.Row) -> Any:
     model: the replay of a counterexample row."""
     for n in model.table(spec, identity().numeric()):
         if (n.choice, n.announcement, n.setting, n.outcome, n.alice_outcome) == (
-            r.choice, r.announcement, r.setting, r.outcome, r.alice_outcome
+            r.choice,
+            r.announcement,
+            r.setting,
+            r.outcome,
+            r.alice_outcome,
         ):
             return n.probability
     return None
@@ -299,8 +304,13 @@ def mismatched_uniform(spec: Any, prop: Property, options: Mapping[str, Any]) ->
                         return refuted(
                             f"Alice sends {s.name} (basis {s.basis}), Bob measures {m.name}: outcome {o.label} has "
                             f"probability {p}, not {want}",
-                            counterexample={"signal": s.name, "measurement": m.name, "outcome": o.label,
-                                            "probability": exact_json(p), "expected": str(want)},
+                            counterexample={
+                                "signal": s.name,
+                                "measurement": m.name,
+                                "outcome": o.label,
+                                "probability": exact_json(p),
+                                "expected": str(want),
+                            },
                             replay={"numeric_probability": float(numeric)},
                         )
                     if z is None:
@@ -324,8 +334,12 @@ def mismatched_uniform(spec: Any, prop: Property, options: Mapping[str, Any]) ->
                         return refuted(
                             f"settings ({x}, {y}) are orthogonal but outcome ({r.alice_outcome}, {r.outcome}) has "
                             f"probability {sp.simplify(r.probability / w)}, not 1/4",
-                            counterexample={**_row_json(r), "alice_outcome": r.alice_outcome,
-                                            "conditional_probability": exact_json(r.probability / w), "expected": "1/4"},
+                            counterexample={
+                                **_row_json(r),
+                                "alice_outcome": r.alice_outcome,
+                                "conditional_probability": exact_json(r.probability / w),
+                                "expected": "1/4",
+                            },
                             replay={"numeric_conditional_probability": None if numeric is None else float(numeric) / float(w)},
                         )
                 checked.append(f"{x}|{y}")
@@ -379,7 +393,11 @@ def qber_formula(spec: Any, prop: Property, options: Mapping[str, Any]) -> tuple
             num = model.qber(spec, inst.numeric({sym: float(w)}))
             return refuted(
                 f"at {sym}={w} the QBER is {derived.subs(sym, w)}, expected {expected.subs(sym, w)}",
-                counterexample={str(sym): str(w), "derived": exact_json(derived.subs(sym, w)), "expected": exact_json(expected.subs(sym, w))},
+                counterexample={
+                    str(sym): str(w),
+                    "derived": exact_json(derived.subs(sym, w)),
+                    "expected": exact_json(expected.subs(sym, w)),
+                },
                 replay={"numeric_qber": num},
                 **evidence,
             )
@@ -405,28 +423,43 @@ def threshold_check(spec: Any, prop: Property, options: Mapping[str, Any]) -> tu
     for name in spec.key_rates:
         th = threshold(name)
         kr = key_rate(name)
-        entry: dict[str, Any] = {"formula": name, "rate": kr.text, "threshold": th.value, "interval": [th.low, th.high],
-                                 "certificate": th.reason, "reference": kr.reference}
+        entry: dict[str, Any] = {
+            "formula": name,
+            "rate": kr.text,
+            "threshold": th.value,
+            "interval": [th.low, th.high],
+            "certificate": th.reason,
+            "reference": kr.reference,
+        }
         if not th.certified:
             return inconclusive(f"{name}: threshold not certified: {th.reason}", thresholds=results + [entry])
         pub = published.get(f"threshold:{name}")
         if pub is None:
-            return vacuous(f"{name}: the spec gives no published threshold to compare with (add published "
-                           f"threshold:{name})", thresholds=results + [entry])
+            return vacuous(
+                f"{name}: the spec gives no published threshold to compare with (add published threshold:{name})",
+                thresholds=results + [entry],
+            )
         want = sp.N(parse_exact(pub.value), 30)
         tol = float(sp.sympify(pub.tolerance, rational=True))
         entry["published"] = {"value": pub.value, "tolerance": pub.tolerance, "reference": str(pub.reference)}
         if abs(th.value - float(want)) > tol + 1e-9:
             return refuted(
                 f"{name}: derived threshold {th.value:.12g} differs from the published {pub.value} by more than {pub.tolerance}",
-                counterexample={"formula": name, "derived_threshold": th.value, "interval": [th.low, th.high],
-                                "published": pub.value, "tolerance": pub.tolerance,
-                                "difference": abs(th.value - float(want))},
+                counterexample={
+                    "formula": name,
+                    "derived_threshold": th.value,
+                    "interval": [th.low, th.high],
+                    "published": pub.value,
+                    "tolerance": pub.tolerance,
+                    "difference": abs(th.value - float(want)),
+                },
                 replay={"rate_at_derived_threshold": float(kr(th.value)), "rate_at_published": _rate_or_none(kr, float(want))},
                 thresholds=results + [entry],
             )
         results.append(entry)
-    summary = "; ".join(f"{e['formula']}: r(Q)=0 at Q*={e['threshold']:.10f} (±1e-9), published {e['published']['value']}" for e in results)
+    summary = "; ".join(
+        f"{e['formula']}: r(Q)=0 at Q*={e['threshold']:.10f} (±1e-9), published {e['published']['value']}" for e in results
+    )
     return proved(summary, thresholds=results)
 
 
@@ -474,8 +507,13 @@ def published_values(spec: Any, prop: Property, options: Mapping[str, Any]) -> t
         derived = _derive(spec, pub.quantity, pub.conditions)
         want = parse_exact(pub.value)
         tol = sp.sympify(pub.tolerance, rational=True)
-        d = {"quantity": pub.quantity, "conditions": dict(pub.conditions), "published": pub.value, "tolerance": pub.tolerance,
-             "reference": str(pub.reference)}
+        d = {
+            "quantity": pub.quantity,
+            "conditions": dict(pub.conditions),
+            "published": pub.value,
+            "tolerance": pub.tolerance,
+            "reference": str(pub.reference),
+        }
         if isinstance(derived, sp.Basic):
             d["derived"] = exact_json(derived)
             if tol == 0:
@@ -491,9 +529,13 @@ def published_values(spec: Any, prop: Property, options: Mapping[str, Any]) -> t
             replay = _derive(spec, pub.quantity, pub.conditions, numeric=True)
             return refuted(
                 f"{pub.quantity}: derived {derived} but {pub.reference.cite.split(',')[0]} et al. give {pub.value}",
-                counterexample={"quantity": pub.quantity, "conditions": dict(pub.conditions),
-                                "derived": d["derived"] if isinstance(d["derived"], dict) else {"value": d["derived"]},
-                                "published": pub.value, "tolerance": pub.tolerance},
+                counterexample={
+                    "quantity": pub.quantity,
+                    "conditions": dict(pub.conditions),
+                    "derived": d["derived"] if isinstance(d["derived"], dict) else {"value": d["derived"]},
+                    "published": pub.value,
+                    "tolerance": pub.tolerance,
+                },
                 replay={"numeric_value": float(sp.re(sp.N(replay))) if isinstance(replay, sp.Basic) else float(replay)},
                 values=out + [d],
             )
@@ -539,8 +581,11 @@ def chsh_check(spec: Any, prop: Property, options: Mapping[str, Any]) -> tuple[S
             return refuted(
                 f"{'at ' + ', '.join(f'{k}={v}' for k, v in where.items()) + ': ' if where else ''}"
                 f"S = {derived.subs(point) if point else derived}, expected {expected.subs(point) if point else expected}",
-                counterexample={**where, "derived": exact_json(derived.subs(point) if point else derived),
-                                "expected": exact_json(expected.subs(point) if point else expected)},
+                counterexample={
+                    **where,
+                    "derived": exact_json(derived.subs(point) if point else derived),
+                    "expected": exact_json(expected.subs(point) if point else expected),
+                },
                 replay={"numeric_chsh": float(np.real(numeric))},
                 **ev,
             )
@@ -584,7 +629,9 @@ def estimate_sees_intercept_resend(spec: Any, prop: Property, options: Mapping[s
     try:
         poly = sp.Poly(sp.expand(gap), f, px)
     except sp.PolynomialError:
-        return inconclusive(f"{what} − {slope}·f = {gap} is not a polynomial in (f, px); the vertex argument does not apply", **ev)
+        return inconclusive(
+            f"{what} − {slope}·f = {gap} is not a polynomial in (f, px); the vertex argument does not apply", **ev
+        )
     if poly.degree(f) > 1 or poly.degree(px) > 1:
         return inconclusive(f"{what} − {slope}·f = {gap} is not multilinear in (f, px)", **ev)
     vertices = {(fv, xv): sp.nsimplify(gap.subs({f: fv, px: xv})) for fv in (0, 1) for xv in (0, 1)}
@@ -604,8 +651,11 @@ def estimate_sees_intercept_resend(spec: Any, prop: Property, options: Mapping[s
             **ev,
         )
     if gap == 0:
-        return proved(f"{what} = {slope}·f identically in (f, px) (Born rule, SymPy): every Z/X intercept-resend of a "
-                      f"fraction f shows exactly {slope}·f in the estimate", **ev)
+        return proved(
+            f"{what} = {slope}·f identically in (f, px) (Born rule, SymPy): every Z/X intercept-resend of a "
+            f"fraction f shows exactly {slope}·f in the estimate",
+            **ev,
+        )
     return proved(
         f"{what} − {slope}·f = {gap} is multilinear in (f, px), so its minimum over [0, 1]² is at a vertex; "
         f"the four vertices give {', '.join(str(v) for v in vertices.values())} ≥ 0: every Z/X intercept-resend of a fraction f "
@@ -698,8 +748,10 @@ def chsh_measure_resend(spec: Any, prop: Property, options: Mapping[str, Any]) -
         numeric = model.chsh(spec, inst.numeric({nx: direction[0], ny: direction[1], nz: direction[2]}))
         return refuted(
             f"measuring along an eigenvector of M gives |S| = {bad[0]} > 2",
-            counterexample={"direction": {"nx": direction[0], "ny": direction[1], "nz": direction[2]},
-                            "chsh": exact_json(bad[0])},
+            counterexample={
+                "direction": {"nx": direction[0], "ny": direction[1], "nz": direction[2]},
+                "chsh": exact_json(bad[0]),
+            },
             replay={"numeric_chsh": float(np.real(numeric))},
             **ev,
         )

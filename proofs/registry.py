@@ -9,10 +9,10 @@ here and its own module.
 from __future__ import annotations
 
 import importlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from qproto.spec.errors import UnknownNameError
-from qproto.spec.protocol import Protocol
 
 from .verdict import Status
 
@@ -72,9 +72,7 @@ def get_checker(name: str) -> Checker:
     try:
         return _CHECKERS[name]
     except KeyError:
-        raise UnknownNameError(
-            f"no checker registered as check={name!r}; known checks: {', '.join(sorted(_CHECKERS))}"
-        ) from None
+        raise UnknownNameError(f"no checker registered as check={name!r}; known checks: {', '.join(sorted(_CHECKERS))}") from None
 
 
 def get_validator(family: str) -> Validator | None:

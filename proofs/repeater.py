@@ -14,9 +14,10 @@ Z3 over bit-vectors (induction) and an exhaustive knowledge analysis.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from functools import lru_cache
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -27,13 +28,13 @@ from qproto.models import purification as pur
 from qproto.models import swapping as sw
 from qproto.models.bell import BELL_NAMES, bell, werner
 from qproto.models.compare import fidelity, physical_difference
+from qproto.models.decide import DEFAULT_TIMEOUT as DECIDE_TIMEOUT
+from qproto.models.decide import Decision, decide_zero
 from qproto.models.exact import exact_json
 from qproto.models.state import State
 from qproto.spec.catalogue import find
 from qproto.spec.errors import SpecError
 from qproto.spec.protocol import Property, Protocol
-
-from qproto.models.decide import DEFAULT_TIMEOUT as DECIDE_TIMEOUT, Decision, decide_zero
 
 from .algebra import decide, parse_exact
 from .registry import checker, validator
@@ -89,8 +90,13 @@ def swap_output_bell(spec: Protocol, prop: Property, options: Mapping[str, Any])
     branches = []
     for record, p, rho in sw.branch_end_states(spec, ends):  # type: ignore[arg-type]
         res = decide(physical_difference(rho, target).flat)
-        normalised = State(np.vectorize(lambda e: sp.nsimplify(e / p) if p != 0 else e, otypes=[object])(rho.data),
-                           ends, (2, 2), "density", check=False)
+        normalised = State(
+            np.vectorize(lambda e: sp.nsimplify(e / p) if p != 0 else e, otypes=[object])(rho.data),
+            ends,
+            (2, 2),
+            "density",
+            check=False,
+        )
         holds = _name_bell(normalised.numeric())
         entry = {"branch": record, "probability": exact_json(p), "end_state": holds, "status": res.status}
         branches.append(entry)
@@ -118,8 +124,13 @@ def _replay_swap(spec: Protocol, ends: tuple[str, ...], record: dict[str, int], 
         if rec == record:
             norm = State(rho.data / p, ends, (2, 2), "density", check=False)
             f = fidelity(bell(name, ends).numeric(), norm)
-            return {"replayed": True, "backend": "numeric", "branch": record, "fidelity": round(float(f), 12),
-                    "fidelity_convention": "squared"}
+            return {
+                "replayed": True,
+                "backend": "numeric",
+                "branch": record,
+                "fidelity": round(float(f), 12),
+                "fidelity_convention": "squared",
+            }
     return {"replayed": False, "reason": f"branch {record} not reached numerically"}
 
 
@@ -154,28 +165,37 @@ def swap_werner(spec: Protocol, prop: Property, options: Mapping[str, Any]):
             return refuted(
                 f"the swapped pair is not the Werner pair of fidelity {expected} around |{target}⟩ "
                 f"(derived fidelity {sp.sstr(f_out)})",
-                counterexample={**_sstr(point), "derived": sp.sstr(f_out.subs(point)),
-                                "expected": sp.sstr(expect.subs(point))},
+                counterexample={**_sstr(point), "derived": sp.sstr(f_out.subs(point)), "expected": sp.sstr(expect.subs(point))},
                 replay=_replay_werner_swap(spec, pairs, ends, point, target),
                 decision=d.to_json(),
                 **evidence,
             )
         return inconclusive(f"could not decide the swapped state: {d.reason}", decision=d.to_json(), **evidence)
     evidence["werner_closure"] = "proved"  # every entry equals the claimed Werner state's
-    return proved(f"swapping Werner pairs gives a Werner pair (around |{target}⟩) of fidelity {sp.sstr(f_out)}",
-                  **evidence)
+    return proved(f"swapping Werner pairs gives a Werner pair (around |{target}⟩) of fidelity {sp.sstr(f_out)}", **evidence)
 
 
-_WERNER_POINTS = [(sp.Rational(a), sp.Rational(b)) for a, b in (("3/10", "9/10"), ("3/4", "3/5"), ("1", "1/2"), ("0", "1"), ("1/3", "1/7"))]
+_WERNER_POINTS = [
+    (sp.Rational(a), sp.Rational(b)) for a, b in (("3/10", "9/10"), ("3/4", "3/5"), ("1", "1/2"), ("0", "1"), ("1/3", "1/7"))
+]
 
 
-def _replay_werner_swap(spec: Protocol, pairs: Any, ends: Any, point: Mapping[sp.Symbol, Any], target: str = "phi+") -> dict[str, Any]:
+def _replay_werner_swap(
+    spec: Protocol, pairs: Any, ends: Any, point: Mapping[sp.Symbol, Any], target: str = "phi+"
+) -> dict[str, Any]:
     f1, f2 = float(point[sw.F1]), float(point[sw.F2])
-    ov = {tuple(p): werner(f, tuple(p), centre=sw.prepared_pair(spec, tuple(p))).numeric()  # type: ignore[arg-type]
-          for p, f in zip(pairs, (f1, f2))}
+    ov = {
+        tuple(p): werner(f, tuple(p), centre=sw.prepared_pair(spec, tuple(p))).numeric()  # type: ignore[arg-type]
+        for p, f in zip(pairs, (f1, f2))
+    }
     rho = sw.averaged_end_state(spec, ends, ov, numeric=True)  # type: ignore[arg-type]
-    return {"replayed": True, "backend": "numeric", "F1": f1, "F2": f2,
-            "fidelity": round(float(fidelity(bell(target, ends).numeric(), rho)), 12)}
+    return {
+        "replayed": True,
+        "backend": "numeric",
+        "F1": f1,
+        "F2": f2,
+        "fidelity": round(float(fidelity(bell(target, ends).numeric(), rho)), 12),
+    }
 
 
 # ---------------------------------------------------------------------------
@@ -199,10 +219,12 @@ def chain_closed_form(spec: Protocol, prop: Property, options: Mapping[str, Any]
         if d.kind == "exact_zero":
             continue
         if d.kind == "nonzero" and d.assignment:
-            return refuted(f"the swap of {swap.name} does not map Werner pairs to a Werner pair; "
-                           "the chain does not compose", lemma="werner-closure",
-                           counterexample={**_sstr(d.assignment), "entry_residual": d.value},
-                           replay=_replay_werner_swap(swap, SWAP_PAIRS, SWAP_ENDS, d.assignment))
+            return refuted(
+                f"the swap of {swap.name} does not map Werner pairs to a Werner pair; the chain does not compose",
+                lemma="werner-closure",
+                counterexample={**_sstr(d.assignment), "entry_residual": d.value},
+                replay=_replay_werner_swap(swap, SWAP_PAIRS, SWAP_ENDS, d.assignment),
+            )
         return inconclusive(f"could not decide the Werner-closure lemma: {d.reason}", lemma="werner-closure")
     n, F, W = sw.N, sw.F, sw.W
     G = parse_exact(closed, F=F, n=n)
@@ -210,8 +232,12 @@ def chain_closed_form(spec: Protocol, prop: Property, options: Mapping[str, Any]
     step = sp.simplify(sp.expand(f_map.subs({sw.F1: G, sw.F2: F}, simultaneous=True) - G.subs(n, n + 1)))
     # heterogeneous segments: after any prefix, F = 1/4 + (3/4)·W with W the product of Werner parameters
     prefix = sp.Rational(1, 4) + sp.Rational(3, 4) * W
-    hetero = sp.simplify(sp.expand(f_map.subs({sw.F1: prefix, sw.F2: F}, simultaneous=True)
-                                   - (sp.Rational(1, 4) + sp.Rational(3, 4) * W * (4 * F - 1) / 3)))
+    hetero = sp.simplify(
+        sp.expand(
+            f_map.subs({sw.F1: prefix, sw.F2: F}, simultaneous=True)
+            - (sp.Rational(1, 4) + sp.Rational(3, 4) * W * (4 * F - 1) / 3)
+        )
+    )
     evidence = {
         "swap_map": exact_json(f_map),
         "lemma_werner_closure": "proved: the swapped state equals werner(F') entry by entry",
@@ -221,16 +247,19 @@ def chain_closed_form(spec: Protocol, prop: Property, options: Mapping[str, Any]
         "method": "induction on n: G(1) = F and F'(G(n), F) = G(n + 1) as SymPy identities with n symbolic",
     }
     if base == 0 and step == 0 and hetero == 0:
-        return proved(f"the chain fidelity is {closed} for every n ≥ 1 (and 1/4 + (3/4)∏(4Fi − 1)/3 "
-                      "for unequal segments)", **evidence)
+        return proved(
+            f"the chain fidelity is {closed} for every n ≥ 1 (and 1/4 + (3/4)∏(4Fi − 1)/3 for unequal segments)", **evidence
+        )
     for k in (1, 2, 3, 4):
         for fv in (sp.Rational(9, 10), sp.Rational(3, 4)):
             chain = sw.chain_fidelity([fv] * k)
             claim = G.subs({n: k, F: fv})
             if decide_zero(chain - claim, timeout=options.get("decide_timeout", DECIDE_TIMEOUT)).kind == "nonzero":
-                return refuted(f"for n = {k}, F = {fv} the chain gives {chain}, the closed form {claim}",
-                               counterexample={"n": k, "F": sp.sstr(fv), "chain": sp.sstr(chain), "closed_form": sp.sstr(claim)},
-                               **evidence)
+                return refuted(
+                    f"for n = {k}, F = {fv} the chain gives {chain}, the closed form {claim}",
+                    counterexample={"n": k, "F": sp.sstr(fv), "chain": sp.sstr(chain), "closed_form": sp.sstr(claim)},
+                    **evidence,
+                )
     return inconclusive("SymPy could not reduce the induction step to zero", **evidence)
 
 
@@ -243,24 +272,34 @@ def chain_decreases(spec: Protocol, prop: Property, options: Mapping[str, Any]):
     # one more segment maps G ↦ F'(G, F); in Werner form (G − 1/4) ↦ r·(G − 1/4)
     ratio = sp.simplify((f_map.subs({sw.F1: G, sw.F2: F}, simultaneous=True) - sp.Rational(1, 4)) / (G - sp.Rational(1, 4)))
     if ratio.has(G):
-        return inconclusive("adding a segment does not scale the Werner parameter by a constant: "
-                            "this proof method does not apply", ratio=sp.sstr(ratio))
+        return inconclusive(
+            "adding a segment does not scale the Werner parameter by a constant: this proof method does not apply",
+            ratio=sp.sstr(ratio),
+        )
     domain = sp.Interval.open(sp.Rational(1, 4), 1)
     contracting = _exact_set(ratio > 0, F, sp.Interval(0, 1)).intersect(_exact_set(ratio < 1, F, sp.Interval(0, 1)))
     evidence = {"ratio": sp.sstr(ratio), "contracting_for": sp.sstr(contracting)}
     if domain.is_subset(contracting):
-        return proved(f"each segment multiplies G − 1/4 by {sp.sstr(ratio)} ∈ (0, 1) for F ∈ (1/4, 1): "
-                      "the chain fidelity decreases strictly and tends to 1/4", **evidence)
+        return proved(
+            f"each segment multiplies G − 1/4 by {sp.sstr(ratio)} ∈ (0, 1) for F ∈ (1/4, 1): "
+            "the chain fidelity decreases strictly and tends to 1/4",
+            **evidence,
+        )
     # a genuine counterexample: equal segments of fidelity F0 whose two-segment chain is not below F0
     f0 = _pick(_exact_set(ratio >= 1, F, domain))
     if f0 is None:
-        return inconclusive("the Werner parameter does not contract into (0, 1) on all of (1/4, 1), "
-                            "but no point where the chain fails to decrease was found", **evidence)
+        return inconclusive(
+            "the Werner parameter does not contract into (0, 1) on all of (1/4, 1), "
+            "but no point where the chain fails to decrease was found",
+            **evidence,
+        )
     two = sp.nsimplify(sp.expand(f_map.subs({sw.F1: f0, sw.F2: f0}, simultaneous=True)))
-    return refuted("the chain fidelity does not decrease on (1/4, 1)",
-                   counterexample={"F": sp.sstr(f0), "two_segment_fidelity": sp.sstr(two)},
-                   replay=_replay_werner_swap(_swap_spec(spec), SWAP_PAIRS, SWAP_ENDS, {sw.F1: f0, sw.F2: f0}),
-                   **evidence)
+    return refuted(
+        "the chain fidelity does not decrease on (1/4, 1)",
+        counterexample={"F": sp.sstr(f0), "two_segment_fidelity": sp.sstr(two)},
+        replay=_replay_werner_swap(_swap_spec(spec), SWAP_PAIRS, SWAP_ENDS, {sw.F1: f0, sw.F2: f0}),
+        **evidence,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -278,8 +317,13 @@ def _replay_round(spec: Protocol, f: float) -> dict[str, Any]:
     res = pur.run_round(spec, [werner(float(f), p, centre=pur.prepared_bell(spec, p)).numeric() for p in pairs], numeric=True)
     target = bell(pur.prepared_bell(spec, pairs[0]), res.kept.registers).numeric()
     fid = float(np.real(fidelity(target, res.kept))) / float(res.success)
-    return {"replayed": True, "backend": "numeric", "F": f, "output_fidelity": round(fid, 12),
-            "success_probability": round(float(res.success), 12)}
+    return {
+        "replayed": True,
+        "backend": "numeric",
+        "F": f,
+        "output_fidelity": round(fid, 12),
+        "success_probability": round(float(res.success), 12),
+    }
 
 
 @checker("purification.werner-round")
@@ -303,11 +347,16 @@ def werner_round(spec: Protocol, prop: Property, options: Mapping[str, Any]):
                 continue
             point = dict(d.assignment or {}) if d.kind == "nonzero" else None
             if not point:
-                return inconclusive(f"could not decide the derived {what} against the expected one: {d.reason}",
-                                    decision=d.to_json(), **evidence)
+                return inconclusive(
+                    f"could not decide the derived {what} against the expected one: {d.reason}", decision=d.to_json(), **evidence
+                )
             return refuted(
                 f"derived {what} {sp.sstr(got)} differs from the expected {sp.sstr(sp.factor(want))}",
-                counterexample={"F": sp.sstr(point[F]), "derived": sp.sstr(got.subs(point)), "expected": sp.sstr(want.subs(point))},
+                counterexample={
+                    "F": sp.sstr(point[F]),
+                    "derived": sp.sstr(got.subs(point)),
+                    "expected": sp.sstr(want.subs(point)),
+                },
                 replay=_replay_round(spec, float(point[F])),
                 **evidence,
             )
@@ -337,10 +386,16 @@ def improves_iff(spec: Protocol, prop: Property, options: Mapping[str, Any]):
         return proved(f"on {sp.sstr(domain)}: F' > F exactly for F ∈ {sp.sstr(better)} (F' − F = {sp.sstr(gain)})", **evidence)
     witness = _pick(sp.SymmetricDifference(better, expected).intersect(domain))
     if witness is None:
-        return inconclusive(f"one round improves exactly on {sp.sstr(better)}, not on {sp.sstr(expected)}, "
-                            "but no rational point in the difference was found", **evidence)
-    ce = {"F": sp.sstr(witness), "F_out": sp.sstr(sp.simplify(m.fidelity.subs(F, witness))),
-          "improves": bool(sp.simplify(m.fidelity.subs(F, witness) - witness) > 0)}
+        return inconclusive(
+            f"one round improves exactly on {sp.sstr(better)}, not on {sp.sstr(expected)}, "
+            "but no rational point in the difference was found",
+            **evidence,
+        )
+    ce = {
+        "F": sp.sstr(witness),
+        "F_out": sp.sstr(sp.simplify(m.fidelity.subs(F, witness))),
+        "improves": bool(sp.simplify(m.fidelity.subs(F, witness) - witness) > 0),
+    }
     return refuted(
         f"one round improves exactly on {sp.sstr(better)}, not on {sp.sstr(expected)}",
         counterexample=ce,
@@ -372,24 +427,38 @@ def fixed_points(spec: Protocol, prop: Property, options: Mapping[str, Any]):
     want = sp.FiniteSet(*[parse_exact(e) for e in expected])
     upper = sp.Interval.open(sp.Rational(1, 2), 1)
     climbs = _exact_set(m.fidelity > F, F, upper).intersect(_exact_set(m.fidelity < 1, F, upper))
-    evidence = {"fixed_points": sp.sstr(fixed), "expected": sp.sstr(want), "increasing_and_below_1_on": sp.sstr(climbs),
-                "method": "solveset of F'(F) = F on [0, 1]; exact set where F < F'(F) < 1"}
+    evidence = {
+        "fixed_points": sp.sstr(fixed),
+        "expected": sp.sstr(want),
+        "increasing_and_below_1_on": sp.sstr(climbs),
+        "method": "solveset of F'(F) = F on [0, 1]; exact set where F < F'(F) < 1",
+    }
+
     def at(x: sp.Expr) -> dict[str, Any]:
         return {"F": sp.sstr(x), "F_out": sp.sstr(sp.nsimplify(sp.simplify(m.fidelity.subs(F, x))))}
 
     if fixed != want:
         odd = _pick(sp.SymmetricDifference(fixed, want).intersect(unit)) if isinstance(fixed, sp.Set) else None
         if odd is None:
-            return inconclusive(f"fixed points on [0, 1] are {sp.sstr(fixed)}, not {sp.sstr(want)}, "
-                                "and no point to show was found", **evidence)
-        return refuted(f"fixed points on [0, 1] are {sp.sstr(fixed)}, not {sp.sstr(want)}",
-                       counterexample=at(odd), replay=_replay_round(spec, float(odd)), **evidence)
+            return inconclusive(
+                f"fixed points on [0, 1] are {sp.sstr(fixed)}, not {sp.sstr(want)}, and no point to show was found", **evidence
+            )
+        return refuted(
+            f"fixed points on [0, 1] are {sp.sstr(fixed)}, not {sp.sstr(want)}",
+            counterexample=at(odd),
+            replay=_replay_round(spec, float(odd)),
+            **evidence,
+        )
     if climbs != upper:
         odd = _pick(sp.Complement(upper, climbs))
         if odd is None:
             return inconclusive(f"F < F' < 1 holds on {sp.sstr(climbs)} only, and no point to show was found", **evidence)
-        return refuted(f"the iterates do not climb monotonically on (1/2, 1): F < F' < 1 only on {sp.sstr(climbs)}",
-                       counterexample=at(odd), replay=_replay_round(spec, float(odd)), **evidence)
+        return refuted(
+            f"the iterates do not climb monotonically on (1/2, 1): F < F' < 1 only on {sp.sstr(climbs)}",
+            counterexample=at(odd),
+            replay=_replay_round(spec, float(odd)),
+            **evidence,
+        )
     return proved(
         f"fixed points {sp.sstr(fixed)}; on (1/2, 1) the iterates increase and stay below 1, so they converge "
         "to the only fixed point above 1/2, namely 1",
@@ -425,11 +494,16 @@ def bell_diagonal_round(spec: Protocol, prop: Property, options: Mapping[str, An
         point = dict(d.assignment)
         got = coeffs[i] if i < 4 else success
         wanted = want[i] if i < 4 else want_p
-        return refuted(f"the derived coefficient for {label} differs from the published one",
-                       counterexample={**_sstr(point), "coefficient": label,
-                                       "derived": sp.sstr(sp.simplify(got.subs(point))),
-                                       "expected": sp.sstr(sp.simplify(wanted.subs(point)))},
-                       **evidence)
+        return refuted(
+            f"the derived coefficient for {label} differs from the published one",
+            counterexample={
+                **_sstr(point),
+                "coefficient": label,
+                "derived": sp.sstr(sp.simplify(got.subs(point))),
+                "expected": sp.sstr(sp.simplify(wanted.subs(point))),
+            },
+            **evidence,
+        )
     return proved("the derived DEJMPS map equals Deutsch et al.'s recurrence for all A, B, C, D", **evidence)
 
 
@@ -445,8 +519,12 @@ def memory_pair_fidelity(spec: Protocol, prop: Property, options: Mapping[str, A
     eta = memory_model.ETA
     got = memory_model.pair_fidelity(kind, int(stored))
     want = parse_exact(expected, eta=eta)
-    evidence = {"derived": exact_json(got), "expected": exact_json(want), "decay": "eta = exp(-t/T)",
-                "method": f"{kind} Kraus channel applied to {stored} half(s) of |Φ+⟩, then ⟨Φ+|ρ|Φ+⟩"}
+    evidence = {
+        "derived": exact_json(got),
+        "expected": exact_json(want),
+        "decay": "eta = exp(-t/T)",
+        "method": f"{kind} Kraus channel applied to {stored} half(s) of |Φ+⟩, then ⟨Φ+|ρ|Φ+⟩",
+    }
     if sp.expand(got - want) == 0:
         return proved(f"F(t) = {sp.sstr(got)} with η = exp(−t/T)", **evidence)
     d = _decide_at_samples(got - want, (eta,), options)
@@ -455,10 +533,17 @@ def memory_pair_fidelity(spec: Protocol, prop: Property, options: Mapping[str, A
     if d.kind != "nonzero" or not d.assignment:
         return inconclusive(f"could not decide derived F(t) = {sp.sstr(got)} against {expected}: {d.reason}", **evidence)
     point = dict(d.assignment)
-    return refuted(f"derived F(t) = {sp.sstr(got)} differs from {expected}",
-                   counterexample={**_sstr(point or {}), "derived": sp.sstr(got.subs(point or {})),
-                                   "numeric": memory_model.numeric_pair_fidelity(kind, -float(sp.log(point[eta])) if point and point[eta] > 0 else 0.0, 1.0, stored=int(stored))},
-                   **evidence)
+    return refuted(
+        f"derived F(t) = {sp.sstr(got)} differs from {expected}",
+        counterexample={
+            **_sstr(point or {}),
+            "derived": sp.sstr(got.subs(point or {})),
+            "numeric": memory_model.numeric_pair_fidelity(
+                kind, -float(sp.log(point[eta])) if point and point[eta] > 0 else 0.0, 1.0, stored=int(stored)
+            ),
+        },
+        **evidence,
+    )
 
 
 @checker("memory.markovian")
@@ -467,15 +552,21 @@ def memory_markovian(spec: Protocol, prop: Property, options: Mapping[str, Any])
     residuals = memory_model.compose_check(kind)
     res = decide(residuals)
     if res.status == "proved":
-        return proved(f"E(η2)∘E(η1) = E(η1·η2) for the {kind} memory: exp(−t1/T)·exp(−t2/T) = exp(−(t1+t2)/T)",
-                      method="Kraus channels composed on half of |Φ+⟩ with symbols η1, η2; 16 entries reduced to 0")
+        return proved(
+            f"E(η2)∘E(η1) = E(η1·η2) for the {kind} memory: exp(−t1/T)·exp(−t2/T) = exp(−(t1+t2)/T)",
+            method="Kraus channels composed on half of |Φ+⟩ with symbols η1, η2; 16 entries reduced to 0",
+        )
     for r in residuals:
         d = decide_zero(r, timeout=options.get("decide_timeout", DECIDE_TIMEOUT))
         if d.kind == "nonzero" and d.point is not None:
-            return refuted(f"the {kind} memory is not Markovian in η", counterexample={**d.point, "entry_residual": d.value},
-                           residuals=[sp.sstr(x) for x in residuals if x != 0][:4])
-    return inconclusive(f"could not decide that the {kind} memory composes: {res.reason}",
-                        residuals=[sp.sstr(x) for x in residuals if x != 0][:4])
+            return refuted(
+                f"the {kind} memory is not Markovian in η",
+                counterexample={**d.point, "entry_residual": d.value},
+                residuals=[sp.sstr(x) for x in residuals if x != 0][:4],
+            )
+    return inconclusive(
+        f"could not decide that the {kind} memory composes: {res.reason}", residuals=[sp.sstr(x) for x in residuals if x != 0][:4]
+    )
 
 
 @checker("memory.storage-fidelity")
@@ -485,15 +576,20 @@ def memory_storage_fidelity(spec: Protocol, prop: Property, options: Mapping[str
     eta = memory_model.ETA
     avg = memory_model.storage_fidelity(kind)
     want = parse_exact(expected, eta=eta)
-    evidence: dict[str, Any] = {"derived": exact_json(avg), "expected": exact_json(want),
-                                "method": "exact average of ⟨ψ|E(ψ)|ψ⟩ over the six Pauli eigenstates (a 2-design)"}
+    evidence: dict[str, Any] = {
+        "derived": exact_json(avg),
+        "expected": exact_json(want),
+        "method": "exact average of ⟨ψ|E(ψ)|ψ⟩ over the six Pauli eigenstates (a 2-design)",
+    }
     if sp.expand(avg - want) != 0:
         d = _decide_at_samples(avg - want, (eta,), options)
         if d.kind == "nonzero" and d.assignment:
             point = dict(d.assignment)
-            return refuted(f"derived average storage fidelity {sp.sstr(avg)} differs from {expected}",
-                           counterexample={**_sstr(point), "derived": sp.sstr(avg.subs(point)), "expected": sp.sstr(want.subs(point))},
-                           **evidence)
+            return refuted(
+                f"derived average storage fidelity {sp.sstr(avg)} differs from {expected}",
+                counterexample={**_sstr(point), "derived": sp.sstr(avg.subs(point)), "expected": sp.sstr(want.subs(point))},
+                **evidence,
+            )
         if d.kind != "exact_zero":
             return inconclusive(f"could not decide {sp.sstr(avg)} = {expected}: {d.reason}", **evidence)
     f_pub = parse_exact(published)
@@ -502,25 +598,38 @@ def memory_storage_fidelity(spec: Protocol, prop: Property, options: Mapping[str
         return inconclusive(f"no unique decay factor in (0, 1] gives storage fidelity {published}", **evidence)
     eta_pub = sols[0]
     pair = sp.nsimplify(memory_model.pair_fidelity(kind, 1).subs(eta, eta_pub))
-    evidence.update({
-        "published_storage_fidelity": exact_json(f_pub),
-        "implied_decay_factor": exact_json(eta_pub),
-        "implied_wait_over_T": exact_json(-sp.log(eta_pub)),
-        "pair_fidelity": exact_json(pair),
-        "pair_expected": exact_json(parse_exact(pair_expected)),
-    })
+    evidence.update(
+        {
+            "published_storage_fidelity": exact_json(f_pub),
+            "implied_decay_factor": exact_json(eta_pub),
+            "implied_wait_over_T": exact_json(-sp.log(eta_pub)),
+            "pair_fidelity": exact_json(pair),
+            "pair_expected": exact_json(parse_exact(pair_expected)),
+        }
+    )
     settled = decide_zero(pair - parse_exact(pair_expected), timeout=options.get("decide_timeout", DECIDE_TIMEOUT))
     if settled.kind in ("numeric_zero", "undecided"):
-        return inconclusive(f"could not decide the implied pair fidelity {sp.sstr(pair)} = {pair_expected}: "
-                            f"{settled.reason}", decision=settled.to_json(), **evidence)
+        return inconclusive(
+            f"could not decide the implied pair fidelity {sp.sstr(pair)} = {pair_expected}: {settled.reason}",
+            decision=settled.to_json(),
+            **evidence,
+        )
     if settled.kind == "exact_zero":
-        return proved(f"storage fidelity {sp.sstr(avg)}; {published} implies η = {sp.sstr(eta_pub)} "
-                      f"(t/T = {float(-sp.log(eta_pub)):.5f}) and a stored Bell pair of fidelity {sp.sstr(pair)}", **evidence)
-    return refuted(f"the review's {published} implies a pair fidelity {sp.sstr(pair)}, not {pair_expected}",
-                   counterexample={"storage_fidelity": published, "eta": sp.sstr(eta_pub), "pair_fidelity": sp.sstr(pair),
-                                   "pair_expected": str(pair_expected)}, **evidence)
-
-
+        return proved(
+            f"storage fidelity {sp.sstr(avg)}; {published} implies η = {sp.sstr(eta_pub)} "
+            f"(t/T = {float(-sp.log(eta_pub)):.5f}) and a stored Bell pair of fidelity {sp.sstr(pair)}",
+            **evidence,
+        )
+    return refuted(
+        f"the review's {published} implies a pair fidelity {sp.sstr(pair)}, not {pair_expected}",
+        counterexample={
+            "storage_fidelity": published,
+            "eta": sp.sstr(eta_pub),
+            "pair_fidelity": sp.sstr(pair),
+            "pair_expected": str(pair_expected),
+        },
+        **evidence,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -542,22 +651,43 @@ def link_budget(spec: Protocol, prop: Property, options: Mapping[str, Any]):
     rows, bad = [], []
     for link in network.links:
         t = float(links_model.transmittance(link))
-        rows.append({"link": f"{link.a}–{link.b}", "medium": link.medium, "length_km": link.length_km,
-                     "loss_db": round(links_model.loss_db(link), 6), "transmittance": t,
-                     "pair_rate_hz": float(links_model.pair_rate(link)), "fidelity": link.fidelity})
+        rows.append(
+            {
+                "link": f"{link.a}–{link.b}",
+                "medium": link.medium,
+                "length_km": link.length_km,
+                "loss_db": round(links_model.loss_db(link), 6),
+                "transmittance": t,
+                "pair_rate_hz": float(links_model.pair_rate(link)),
+                "fidelity": link.fidelity,
+            }
+        )
         if not 0 < t <= 1:
             bad.append(rows[-1])
-    evidence = {"fibre_losses_add": sp.sstr(additive), "fibre_100km_at_0.2dB": sp.sstr(reference),
-                "free_space_slope": sp.sstr(slope), "links": rows,
-                "method": "SymPy identities for the loss models; every link of the network evaluated"}
+    evidence = {
+        "fibre_losses_add": sp.sstr(additive),
+        "fibre_100km_at_0.2dB": sp.sstr(reference),
+        "free_space_slope": sp.sstr(slope),
+        "links": rows,
+        "method": "SymPy identities for the loss models; every link of the network evaluated",
+    }
     if additive != 0 or reference != sp.Rational(1, 100) or not (slope.could_extract_minus_sign()):
-        return refuted("a loss model identity fails",
-                       counterexample={"fibre_losses_add_residual": sp.sstr(additive), "fibre_100km_at_0.2dB": sp.sstr(reference),
-                                       "free_space_slope": sp.sstr(slope)}, **evidence)
+        return refuted(
+            "a loss model identity fails",
+            counterexample={
+                "fibre_losses_add_residual": sp.sstr(additive),
+                "fibre_100km_at_0.2dB": sp.sstr(reference),
+                "free_space_slope": sp.sstr(slope),
+            },
+            **evidence,
+        )
     if bad:
         return refuted(f"{len(bad)} link(s) have transmittance outside (0, 1]", counterexample=bad[0], **evidence)
-    return proved(f"fibre losses add in dB (100 km at 0.2 dB/km → 1/100), free-space geometric loss decreases "
-                  f"with distance; all {len(rows)} links have transmittance in (0, 1]", **evidence)
+    return proved(
+        f"fibre losses add in dB (100 km at 0.2 dB/km → 1/100), free-space geometric loss decreases "
+        f"with distance; all {len(rows)} links have transmittance in (0, 1]",
+        **evidence,
+    )
 
 
 def _route(spec: Protocol):
@@ -574,8 +704,11 @@ def _cached_route(network: Any, source: str, target: str, threshold: str, max_ro
 def _plan_replay(network: Any, plan: Any) -> dict[str, Any]:
     from qproto.models import network as net
 
-    return {"replayed": True, "backend": "numeric density matrices (circuit runner, NumPy Kraus)",
-            "fidelity": round(net.simulate_path(network, plan.path, plan.rounds), 12)}
+    return {
+        "replayed": True,
+        "backend": "numeric density matrices (circuit runner, NumPy Kraus)",
+        "fidelity": round(net.simulate_path(network, plan.path, plan.rounds), 12),
+    }
 
 
 @checker("network.route-meets-threshold")
@@ -590,22 +723,36 @@ def route_meets_threshold(spec: Protocol, prop: Property, options: Mapping[str, 
     else:
         res = _route(spec)
         if res.status == "none":
-            return refuted(f"no plan with at most {res.max_rounds} rounds per link reaches F_th = {spec.threshold}",  # type: ignore[attr-defined]
-                           counterexample={"threshold": str(spec.threshold), "max_rounds": res.max_rounds,  # type: ignore[attr-defined]
-                                           "plans_searched": res.candidates}, candidates=res.candidates)
+            return refuted(
+                f"no plan with at most {res.max_rounds} rounds per link reaches F_th = {spec.threshold}",  # type: ignore[attr-defined]
+                counterexample={
+                    "threshold": str(spec.threshold),
+                    "max_rounds": res.max_rounds,  # type: ignore[attr-defined]
+                    "plans_searched": res.candidates,
+                },
+                candidates=res.candidates,
+            )
         if res.plan is None or res.interval is None:
             return inconclusive("the search could not decide every plan", undecided=[p.to_json() for p in res.undecided[:5]])
         plan, (lo, hi), fig = res.plan, res.interval, res.figures
-    evidence = {"plan": fig.to_json(), "fidelity_interval": [lo, hi], "threshold": exact_json(thr),
-                "method": "derived swap/BBPSSW/memory maps composed in mpmath interval arithmetic (40 digits)"}
+    evidence = {
+        "plan": fig.to_json(),
+        "fidelity_interval": [lo, hi],
+        "threshold": exact_json(thr),
+        "method": "derived swap/BBPSSW/memory maps composed in mpmath interval arithmetic (40 digits)",
+    }
     if lo >= thr:
-        return proved(f"path {'→'.join(plan.path)} with rounds {list(plan.rounds)} delivers fidelity "
-                      f"≥ {lo:.12f} ≥ F_th = {spec.threshold}", **evidence)  # type: ignore[attr-defined]
+        return proved(
+            f"path {'→'.join(plan.path)} with rounds {list(plan.rounds)} delivers fidelity ≥ {lo:.12f} ≥ F_th = {spec.threshold}",
+            **evidence,
+        )  # type: ignore[attr-defined]
     if hi < thr:
-        return refuted(f"path {'→'.join(plan.path)} with rounds {list(plan.rounds)} delivers fidelity "
-                       f"≤ {hi:.12f} < F_th = {spec.threshold}",  # type: ignore[attr-defined]
-                       counterexample={"path": list(plan.path), "rounds": list(plan.rounds), "fidelity_at_most": hi},
-                       replay=_plan_replay(network, plan), **evidence)
+        return refuted(
+            f"path {'→'.join(plan.path)} with rounds {list(plan.rounds)} delivers fidelity ≤ {hi:.12f} < F_th = {spec.threshold}",  # type: ignore[attr-defined]
+            counterexample={"path": list(plan.path), "rounds": list(plan.rounds), "fidelity_at_most": hi},
+            replay=_plan_replay(network, plan),
+            **evidence,
+        )
     return inconclusive("the fidelity interval straddles F_th", **evidence)
 
 
@@ -623,19 +770,32 @@ def route_cheapest(spec: Protocol, prop: Property, options: Mapping[str, Any]):
         "pruned": {"fidelity_bound": res.pruned, "dominated": res.dominated},
     }
     if res.status == "none":
-        return refuted(f"no plan in the space meets F_th = {spec.threshold}",  # type: ignore[attr-defined]
-                       counterexample={"threshold": str(spec.threshold), "max_rounds": res.max_rounds,  # type: ignore[attr-defined]
-                                       "plans_searched": res.candidates}, **evidence)
+        return refuted(
+            f"no plan in the space meets F_th = {spec.threshold}",  # type: ignore[attr-defined]
+            counterexample={
+                "threshold": str(spec.threshold),
+                "max_rounds": res.max_rounds,  # type: ignore[attr-defined]
+                "plans_searched": res.candidates,
+            },
+            **evidence,
+        )
     if res.status != "found" or res.plan is None:
-        return inconclusive("some plan's fidelity interval straddles F_th",
-                            undecided=[p.to_json() for p in res.undecided[:5]], **evidence)
+        return inconclusive(
+            "some plan's fidelity interval straddles F_th", undecided=[p.to_json() for p in res.undecided[:5]], **evidence
+        )
     evidence["plan"] = res.plan.to_json()
     evidence["bound_is_not_a_restriction"] = res.unbounded_optimal
-    scope = ("over every schedule (more rounds than the bound would cost more)" if res.unbounded_optimal
-             else f"within at most {res.max_rounds} rounds per link")
-    return proved(f"cost {float(res.plan.cost):.6g} raw pairs is the least of every plan {scope}: "
-                  f"{res.cheaper_rejected} cheaper plans proved below F_th by intervals, {res.pruned + res.dominated} "
-                  "partial plans cut by the fidelity bound or dominance", **evidence)
+    scope = (
+        "over every schedule (more rounds than the bound would cost more)"
+        if res.unbounded_optimal
+        else f"within at most {res.max_rounds} rounds per link"
+    )
+    return proved(
+        f"cost {float(res.plan.cost):.6g} raw pairs is the least of every plan {scope}: "
+        f"{res.cheaper_rejected} cheaper plans proved below F_th by intervals, {res.pruned + res.dominated} "
+        "partial plans cut by the fidelity bound or dominance",
+        **evidence,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -699,12 +859,16 @@ def relay_keys_agree(spec: Protocol, prop: Property, options: Mapping[str, Any])
             return refuted(
                 f"with {n} hop(s) Bob's key {run.bob_key} differs from Alice's {key}",
                 counterexample={"hops": n, "K": key, "link_keys": link_keys, "bob_key": val(bob)},
-                replay={"replayed": True, "backend": "python XOR", "public": list(run.public),
-                        "bob_key": run.bob_key, "agree": run.agree},
+                replay={
+                    "replayed": True,
+                    "backend": "python XOR",
+                    "public": list(run.public),
+                    "bob_key": run.bob_key,
+                    "agree": run.agree,
+                },
                 invariants_tried=tried,
             )
-    return inconclusive(f"no candidate invariant is inductive and no disagreement within {search} hops",
-                        invariants_tried=tried)
+    return inconclusive(f"no candidate invariant is inductive and no disagreement within {search} hops", invariants_tried=tried)
 
 
 @checker("relay.knowledge")
@@ -723,8 +887,11 @@ def relay_knowledge(spec: Protocol, prop: Property, options: Mapping[str, Any]):
             for party, view in relay_model.views(spec, r).items():  # type: ignore[arg-type]
                 counts = seen.setdefault(party, {}).setdefault(view, [0, 0])
                 counts[r.key] += 1
-                runs.setdefault(party, {}).setdefault(view, {})[r.key] = {"K": r.key, "link_keys": list(r.link_keys),
-                                                                             "public": list(r.public)}
+                runs.setdefault(party, {}).setdefault(view, {})[r.key] = {
+                    "K": r.key,
+                    "link_keys": list(r.link_keys),
+                    "public": list(r.public),
+                }
         row: dict[str, Any] = {"hops": n, "learns": [], "learns_nothing": [], "partial": []}
         for party, views in seen.items():
             if all(min(cn) == 0 for cn in views.values()):
@@ -739,16 +906,22 @@ def relay_knowledge(spec: Protocol, prop: Property, options: Mapping[str, Any]):
         if missing:
             party = missing[0]
             view, both = next((v, runs[party][v]) for v, cn in seen[party].items() if min(cn) > 0)
-            return refuted(f"with {n} hop(s) {party} cannot determine K: two runs with the same view carry K = 0 and K = 1",
-                           counterexample={"hops": n, "party": party, "view": list(view), "runs": [both[0], both[1]]},
-                           replay=_replay_views(spec, n, party, both), knowledge=table)
+            return refuted(
+                f"with {n} hop(s) {party} cannot determine K: two runs with the same view carry K = 0 and K = 1",
+                counterexample={"hops": n, "party": party, "view": list(view), "runs": [both[0], both[1]]},
+                replay=_replay_views(spec, n, party, both),
+                knowledge=table,
+            )
         if "Eve" not in row["learns_nothing"]:
             view, cn = next((v, cn) for v, cn in seen["Eve"].items() if cn[0] != cn[1])
             example = runs["Eve"][view]
-            return refuted(f"with {n} hop(s) the eavesdropper's view is correlated with K "
-                           f"(view {list(view)}: {cn[0]} runs with K = 0, {cn[1]} with K = 1)",
-                           counterexample={"hops": n, "party": "Eve", "view": list(view), "runs": list(example.values())},
-                           replay=_replay_views(spec, n, "Eve", example), knowledge=table)
+            return refuted(
+                f"with {n} hop(s) the eavesdropper's view is correlated with K "
+                f"(view {list(view)}: {cn[0]} runs with K = 0, {cn[1]} with K = 1)",
+                counterexample={"hops": n, "party": "Eve", "view": list(view), "runs": list(example.values())},
+                replay=_replay_views(spec, n, "Eve", example),
+                knowledge=table,
+            )
     # Exhaustive for chain lengths up to max_hops only: a bound on the chain,
     # not a proof for every length, so the verdict says bounded.
     return bounded(
@@ -815,8 +988,12 @@ def sync_decay(spec: Protocol, prop: Property, options: Mapping[str, Any]):
     d = sp.nsimplify(spec.defaults()[param])
     f = sp.Symbol(variable, real=True)
     derived = sp.expand(memory_model.werner_decay_map(kind).subs({memory_model.ETA**2: d}).subs(memory_model.F0, f))
-    evidence = {"update": sp.sstr(update), "derived": sp.sstr(derived), f"{param}": sp.sstr(d),
-                "method": f"{kind} Kraus channel on both halves of werner({variable}), with η² = {param}"}
+    evidence = {
+        "update": sp.sstr(update),
+        "derived": sp.sstr(derived),
+        f"{param}": sp.sstr(d),
+        "method": f"{kind} Kraus channel on both halves of werner({variable}), with η² = {param}",
+    }
     if sp.expand(update - derived) == 0:
         return proved(f"the {transition} update of {variable} is the derived memory map {sp.sstr(derived)}", **evidence)
     d = _decide_at_samples(update - derived, (f,), options)
@@ -825,9 +1002,11 @@ def sync_decay(spec: Protocol, prop: Property, options: Mapping[str, Any]):
     if d.kind != "nonzero" or not d.assignment:
         return inconclusive(f"could not decide the {transition} update against the derived map: {d.reason}", **evidence)
     point = dict(d.assignment)
-    return refuted(f"the {transition} update {sp.sstr(update)} is not the derived memory map {sp.sstr(derived)}",
-                   counterexample={**_sstr(point), "update": sp.sstr(update.subs(point)), "derived": sp.sstr(derived.subs(point))},
-                   **evidence)
+    return refuted(
+        f"the {transition} update {sp.sstr(update)} is not the derived memory map {sp.sstr(derived)}",
+        counterexample={**_sstr(point), "update": sp.sstr(update.subs(point)), "derived": sp.sstr(derived.subs(point))},
+        **evidence,
+    )
 
 
 @checker("repeater.sync-swap")
@@ -836,8 +1015,11 @@ def sync_swap(spec: Protocol, prop: Property, options: Mapping[str, Any]):
     update = sp.expand(_to_sympy(_update_expr(spec, transition, variable)))
     a, b = (sp.Symbol(x, real=True) for x in inputs)
     derived = sp.expand(sw.werner_swap_map().subs({sw.F1: a, sw.F2: b}, simultaneous=True))
-    evidence = {"update": sp.sstr(update), "derived": sp.sstr(derived),
-                "method": "entanglement-swapping circuit run on werner(F1) ⊗ werner(F2)"}
+    evidence = {
+        "update": sp.sstr(update),
+        "derived": sp.sstr(derived),
+        "method": "entanglement-swapping circuit run on werner(F1) ⊗ werner(F2)",
+    }
     if sp.expand(update - derived) == 0:
         return proved(f"the {transition} update of {variable} is the derived swap map", **evidence)
     d = _decide_at_samples(update - derived, (a, b), options)
@@ -846,6 +1028,8 @@ def sync_swap(spec: Protocol, prop: Property, options: Mapping[str, Any]):
     if d.kind != "nonzero" or not d.assignment:
         return inconclusive(f"could not decide the {transition} update against the derived swap map: {d.reason}", **evidence)
     point = dict(d.assignment)
-    return refuted(f"the {transition} update {sp.sstr(update)} is not the derived swap map",
-                   counterexample={**_sstr(point), "update": sp.sstr(update.subs(point)), "derived": sp.sstr(derived.subs(point))},
-                   **evidence)
+    return refuted(
+        f"the {transition} update {sp.sstr(update)} is not the derived swap map",
+        counterexample={**_sstr(point), "update": sp.sstr(update.subs(point)), "derived": sp.sstr(derived.subs(point))},
+        **evidence,
+    )

@@ -16,7 +16,8 @@ the Z3 engine, which sets its own solver limits from them.
 from __future__ import annotations
 
 import time
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from qproto.spec.errors import ParameterError, QprotoError
 from qproto.spec.protocol import Protocol

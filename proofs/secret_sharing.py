@@ -5,7 +5,8 @@ maximally mixed — for a symbolic payload, modulo its normalisation."""
 from __future__ import annotations
 
 import itertools
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import sympy as sp
 
@@ -92,7 +93,8 @@ def check_pair_decodes(spec: Protocol, prop: Property, options: Mapping[str, Any
             return inconclusive(
                 f"shares {missing} have no decoder in the spec: the claim that every {scheme.threshold} shares "
                 "decode is not shown for them",
-                missing_decoder=missing, decoders_given=[[names[i] for i in d.shares] for d in scheme.decoders],
+                missing_decoder=missing,
+                decoders_given=[[names[i] for i in d.shares] for d in scheme.decoders],
             )
     per_pair = []
     for d in scheme.decoders:
@@ -112,19 +114,23 @@ def check_pair_decodes(spec: Protocol, prop: Property, options: Mapping[str, Any
                 pair=pair,
             )
         if o.status != "proved":
-            return inconclusive(f"SymPy could not reduce the decoding residual for shares {pair} to zero",
-                                undecided=[sp.sstr(u) for u in o.undecided[:3]])
+            return inconclusive(
+                f"SymPy could not reduce the decoding residual for shares {pair} to zero",
+                undecided=[sp.sstr(u) for u in o.undecided[:3]],
+            )
         rest = [n for n in names if n != reg]
         junk = sp.Matrix(out.reduced(tuple(rest)).matrix().tolist()).applyfunc(lambda e: _exact.reduce(e, [c]))
         purity = _exact.reduce((junk * junk).trace(), [c])
-        per_pair.append({
-            "shares": pair,
-            "payload_in": reg,
-            "decoder": d.text,
-            "unitary": "permutation of the 9 basis states |x y⟩ (unitary by construction, checked to be a bijection)",
-            "others_purity": _exact.exact_json(purity),
-            "others_state_independent_of_payload": not (set().union(*(sp.sympify(e).free_symbols for e in junk)) & set(syms)),
-        })
+        per_pair.append(
+            {
+                "shares": pair,
+                "payload_in": reg,
+                "decoder": d.text,
+                "unitary": "permutation of the 9 basis states |x y⟩ (unitary by construction, checked to be a bijection)",
+                "others_purity": _exact.exact_json(purity),
+                "others_state_independent_of_payload": not (set().union(*(sp.sympify(e).free_symbols for e in junk)) & set(syms)),
+            }
+        )
     return proved(
         f"each of the {len(per_pair)} pairs of shares decodes α|0⟩+β|1⟩+γ|2⟩ exactly by its permutation unitary "
         "(residuals reduced to 0 modulo |α|²+|β|²+|γ|² = 1)",
@@ -141,8 +147,9 @@ def check_single_share_hides(spec: Protocol, prop: Property, options: Mapping[st
     out = []
     for name in model.share_names(scheme):
         rho = state.reduced((name,)).matrix()
-        residuals = [rho[i, j] - (sp.Rational(1, scheme.dim) if i == j else 0)
-                     for i in range(scheme.dim) for j in range(scheme.dim)]
+        residuals = [
+            rho[i, j] - (sp.Rational(1, scheme.dim) if i == j else 0) for i in range(scheme.dim) for j in range(scheme.dim)
+        ]
         o = decide(residuals, [c], _witnesses(scheme.dim))
         if o.status == "refuted":
             point = _payload_point(o, scheme.dim)
@@ -155,8 +162,10 @@ def check_single_share_hides(spec: Protocol, prop: Property, options: Mapping[st
                 reduced_state=_matrix_json(sp.Matrix(rho.tolist()).applyfunc(lambda e: _exact.reduce(e, [c]))),
             )
         if o.status != "proved":
-            return inconclusive(f"SymPy could not reduce the reduced state of {name} to I/{scheme.dim}",
-                                undecided=[sp.sstr(u) for u in o.undecided[:3]])
+            return inconclusive(
+                f"SymPy could not reduce the reduced state of {name} to I/{scheme.dim}",
+                undecided=[sp.sstr(u) for u in o.undecided[:3]],
+            )
         out.append(name)
     return proved(
         f"each single share ({', '.join(out)}) has reduced state I/{scheme.dim} for every payload "

@@ -34,7 +34,7 @@ The Z3 path:
   verdict **inconclusive** with ``reason_unknown()``, never proved.
 - Induction that does not close by ``max_k`` gives **bounded** (BMC found
   nothing up to the stated bound) — never proved.
-- Every counterexample is decoded into the JSON trace ``[{"step", 
+- Every counterexample is decoded into the JSON trace ``[{"step",
   "transition", "state", "choice"}]`` and **replayed** on the Python
   interpreter (``qproto.models.transition``) before it is reported; a
   trace that does not replay is an ``error`` (an engine bug), not a
@@ -77,9 +77,10 @@ decrease, is listed in ``evidence["warnings"]``.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Mapping, Sequence, cast
+from typing import Any, cast
 
 import z3
 
@@ -99,7 +100,6 @@ from qproto.spec.transition import (
     TransitionSystem,
     Type,
     Unary,
-    Var,
 )
 
 from . import explicit
@@ -140,8 +140,7 @@ class Encoding:
     """The transition system as Z3 terms, one copy of the state per step
     (created lazily), with selector variables naming the transition taken."""
 
-    def __init__(self, system: TransitionSystem, tag: str, monitors: Sequence[Monitor] = (),
-                 stutter: bool = False) -> None:
+    def __init__(self, system: TransitionSystem, tag: str, monitors: Sequence[Monitor] = (), stutter: bool = False) -> None:
         self.system = system
         #: extend a deadlocked state by stuttering (response properties:
         #: a run that stops before Y must not escape the claim)
@@ -237,7 +236,9 @@ class Encoding:
             loc = self.choices(i, t)
             body = [self._in_type(loc[c.name], c.type) for c in t.choose]
             body.append(self.expr(t.guard, i, loc))
-            new: dict[str, Any] = {v.name: (list(cur[v.name]) if v.size is not None else cur[v.name]) for v in self.system.variables}
+            new: dict[str, Any] = {
+                v.name: (list(cur[v.name]) if v.size is not None else cur[v.name]) for v in self.system.variables
+            }
             for name, index, value in t.updates:
                 var = self.system.variable(name)
                 if var.size is not None and index is None:
@@ -484,7 +485,7 @@ class Limits:
             self.deadline = time.monotonic() + TIMEOUT_SHARE * self.timeout
 
     @classmethod
-    def from_options(cls, prop_args: Mapping[str, Any], options: Mapping[str, Any]) -> "Limits":
+    def from_options(cls, prop_args: Mapping[str, Any], options: Mapping[str, Any]) -> Limits:
         timeout = options.get("timeout") or prop_args.get("timeout")
         return cls(
             bound=int(options.get("bound") or prop_args.get("bound") or DEFAULT_BOUND),
@@ -641,17 +642,26 @@ def prove_invariant(
             if model is not None:
                 trace = base.decode(model, depth)
                 # which goal failed?  the first one false in the last state
-                failed = next((n for n, f in parts(base, depth) if z3.is_false(model.eval(f, model_completion=True))),
-                              goals[0][0] if goals else "")
-                return Outcome("refuted", trace=trace, failed=failed, checks=bmc.checks + ind.checks,
-                               seconds=time.perf_counter() - t0, bound=depth)
+                failed = next(
+                    (n for n, f in parts(base, depth) if z3.is_false(model.eval(f, model_completion=True))),
+                    goals[0][0] if goals else "",
+                )
+                return Outcome(
+                    "refuted",
+                    trace=trace,
+                    failed=failed,
+                    checks=bmc.checks + ind.checks,
+                    seconds=time.perf_counter() - t0,
+                    bound=depth,
+                )
             bmc.lemma(conj(base)(depth))
             # the base case now covers depths 0..depth: try (depth+1)-induction
             if induction and ind.k < limits.max_k:
                 try:
                     if ind.step():
-                        return Outcome("proved", k=ind.k, bound=depth, checks=bmc.checks + ind.checks,
-                                       seconds=time.perf_counter() - t0)
+                        return Outcome(
+                            "proved", k=ind.k, bound=depth, checks=bmc.checks + ind.checks, seconds=time.perf_counter() - t0
+                        )
                 except Unknown as exc:
                     # the step case is too hard: no proof, but BMC may still bound it
                     induction = False
@@ -660,11 +670,21 @@ def prove_invariant(
                 break
             depth += 1
     except Unknown as exc:
-        return Outcome("inconclusive", reason=f"Z3 returned unknown ({exc.args[0]}) at depth {depth} "
-                       f"({limits.describe()})", bound=depth - 1 if depth else None,
-                       checks=bmc.checks + ind.checks, seconds=time.perf_counter() - t0)
-    return Outcome("bounded", bound=depth, k=ind.k or None, reason=step_unknown,
-                   checks=bmc.checks + ind.checks, seconds=time.perf_counter() - t0)
+        return Outcome(
+            "inconclusive",
+            reason=f"Z3 returned unknown ({exc.args[0]}) at depth {depth} ({limits.describe()})",
+            bound=depth - 1 if depth else None,
+            checks=bmc.checks + ind.checks,
+            seconds=time.perf_counter() - t0,
+        )
+    return Outcome(
+        "bounded",
+        bound=depth,
+        k=ind.k or None,
+        reason=step_unknown,
+        checks=bmc.checks + ind.checks,
+        seconds=time.perf_counter() - t0,
+    )
 
 
 def find_run(system: TransitionSystem, target: Expr, limits: Limits) -> Outcome:
@@ -676,11 +696,16 @@ def find_run(system: TransitionSystem, target: Expr, limits: Limits) -> Outcome:
         for depth in range(limits.bound + 1):
             model = bmc.find(lambda i: enc.expr(target, i), depth)
             if model is not None:
-                return Outcome("reached", trace=enc.decode(model, depth), bound=depth, checks=bmc.checks,
-                               seconds=time.perf_counter() - t0)
+                return Outcome(
+                    "reached", trace=enc.decode(model, depth), bound=depth, checks=bmc.checks, seconds=time.perf_counter() - t0
+                )
     except Unknown as exc:
-        return Outcome("inconclusive", reason=f"Z3 returned unknown ({exc.args[0]}) ({limits.describe()})",
-                       checks=bmc.checks, seconds=time.perf_counter() - t0)
+        return Outcome(
+            "inconclusive",
+            reason=f"Z3 returned unknown ({exc.args[0]}) ({limits.describe()})",
+            checks=bmc.checks,
+            seconds=time.perf_counter() - t0,
+        )
     return Outcome("bounded", bound=limits.bound, checks=bmc.checks, seconds=time.perf_counter() - t0)
 
 
@@ -767,12 +792,17 @@ def _initial_state(system: TransitionSystem, limits: Limits, options: Mapping[st
         if _check(solver):
             answer: tuple[str, Any] = ("ok", enc.decode(solver.model(), 0)[0]["state"])
         else:
-            answer = ("empty", "the initial states are empty: the init values, the initial constraint "
-                      f"({system.initially}) and the variable domains contradict each other, so every claim "
-                      "about the runs would hold vacuously")
+            answer = (
+                "empty",
+                "the initial states are empty: the init values, the initial constraint "
+                f"({system.initially}) and the variable domains contradict each other, so every claim "
+                "about the runs would hold vacuously",
+            )
     except Unknown as exc:
-        answer = ("unknown", f"Z3 returned unknown ({exc.args[0]}) while checking that an initial state exists "
-                  f"({limits.describe()})")
+        answer = (
+            "unknown",
+            f"Z3 returned unknown ({exc.args[0]}) while checking that an initial state exists ({limits.describe()})",
+        )
     if isinstance(cache, dict):
         cache[key] = answer
     return answer
@@ -802,8 +832,10 @@ def _with(verdict: tuple[Status, dict[str, Any]], **extra: Any) -> tuple[Status,
 
 def _dropped_lemma_warning(lemma: str | None, trace: list[dict[str, Any]] | None) -> str:
     steps = f"a run of {len(trace) - 1} steps" if trace else "a run"
-    return (f"auxiliary invariant {lemma!r} is false ({steps} violates it) and was dropped: "
-            "the verdict does not rely on it; fix or remove it in the spec")
+    return (
+        f"auxiliary invariant {lemma!r} is false ({steps} violates it) and was dropped: "
+        "the verdict does not rely on it; fix or remove it in the spec"
+    )
 
 
 def _antecedent(expr: Expr) -> Expr | None:
@@ -814,21 +846,18 @@ def _antecedent(expr: Expr) -> Expr | None:
 def _antecedent_witness(system: TransitionSystem, antecedent: Expr, limits: Limits) -> dict[str, Any]:
     """A short run reaching ``antecedent`` (BMC up to the bound): evidence
     that an implication invariant is not vacuous, or a warning that it may be."""
-    probe = Limits(bound=limits.bound, max_k=limits.max_k, rlimit=limits.rlimit, timeout=limits.timeout,
-                   deadline=limits.deadline)
+    probe = Limits(bound=limits.bound, max_k=limits.max_k, rlimit=limits.rlimit, timeout=limits.timeout, deadline=limits.deadline)
     out = find_run(system, antecedent, probe)
     if out.status == "reached":
         return {"antecedent_reached": {"state": str(antecedent), "steps": len(out.trace or []) - 1}}
     why = out.reason if out.status == "inconclusive" else f"no run of up to {out.bound} steps reaches it"
-    return {"warnings": [f"the invariant's premise {antecedent} may never hold ({why}): "
-                         "the invariant may hold vacuously"]}
+    return {"warnings": [f"the invariant's premise {antecedent} may never hold ({why}): the invariant may hold vacuously"]}
 
 
 def _after_reachability(system: TransitionSystem, after: Expr, limits: Limits) -> Outcome:
     """Decide whether a response property's trigger ``after`` is reachable:
     refuted (a run reaches it), proved (it is unreachable), or neither."""
-    probe = Limits(bound=limits.bound, max_k=limits.max_k, rlimit=limits.rlimit, timeout=limits.timeout,
-                   deadline=limits.deadline)
+    probe = Limits(bound=limits.bound, max_k=limits.max_k, rlimit=limits.rlimit, timeout=limits.timeout, deadline=limits.deadline)
     return prove_invariant(system, [(f"never {after}", Unary("not", after))], probe)
 
 
@@ -852,8 +881,11 @@ def _z3_invariant(spec: Protocol, prop: Property, options: Mapping[str, Any]):
     note: dict[str, Any] = {}
     if out.status == "refuted" and out.failed != main[0]:
         # the spec's lemma is false: decide the property on its own
-        note = {"false_lemma": out.failed, "lemma_counterexample": out.trace,
-                "warnings": [_dropped_lemma_warning(out.failed, out.trace)]}
+        note = {
+            "false_lemma": out.failed,
+            "lemma_counterexample": out.trace,
+            "warnings": [_dropped_lemma_warning(out.failed, out.trace)],
+        }
         goals = [main]
         out = prove_invariant(system, goals, limits)
     if out.status == "refuted":
@@ -863,14 +895,16 @@ def _z3_invariant(spec: Protocol, prop: Property, options: Mapping[str, Any]):
         return _with(_undecided(out, f"invariant {text}", limits, goals), **note)
     lemmas = [n for n, _ in goals[1:]]
     dropped = f" (the spec's auxiliary invariant {note['false_lemma']!r} is false and was dropped)" if note else ""
-    verdict = proved(f"invariant holds on every run: {out.k}-inductive"
-                     + (f" together with {', '.join(lemmas)}" if lemmas else "") + dropped,
-                     certificate=_certificate(system, out, goals, limits))
+    verdict = proved(
+        f"invariant holds on every run: {out.k}-inductive" + (f" together with {', '.join(lemmas)}" if lemmas else "") + dropped,
+        certificate=_certificate(system, out, goals, limits),
+    )
     premise = _antecedent(main[1])
     witness = _antecedent_witness(system, premise, limits) if premise is not None else {}
     warnings = list(note.pop("warnings", [])) + list(witness.get("warnings", []))
-    return _with(verdict, non_vacuity={"initial_state": initial, **witness.get("antecedent_reached", {})},
-                 warnings=warnings, **note)
+    return _with(
+        verdict, non_vacuity={"initial_state": initial, **witness.get("antecedent_reached", {})}, warnings=warnings, **note
+    )
 
 
 def _z3_response(spec: Protocol, prop: Property, options: Mapping[str, Any]):
@@ -913,9 +947,15 @@ def _z3_response(spec: Protocol, prop: Property, options: Mapping[str, Any]):
         elif out.status == "refuted" and out.failed == name:
             return _response_verdict(system, out, name, shown, limits, after, holds, within)
         else:
-            note = {"progress_measure_not_inductive": str(rank), "progress_attempt": out.status,
-                    "warnings": [f"progress measure {rank} is not a ranking function here ({out.status}"
-                                 + (f": {out.failed}" if out.failed else "") + "); it was dropped"]}
+            note = {
+                "progress_measure_not_inductive": str(rank),
+                "progress_attempt": out.status,
+                "warnings": [
+                    f"progress measure {rank} is not a ranking function here ({out.status}"
+                    + (f": {out.failed}" if out.failed else "")
+                    + "); it was dropped"
+                ],
+            }
     if verdict is None:
         # a violation needs a run of within+1 states, and the monitor's bound is
         # at best (within+1)-inductive: search at least that far
@@ -935,32 +975,52 @@ def _z3_response(spec: Protocol, prop: Property, options: Mapping[str, Any]):
     return _with(_response_non_vacuity(system, prop, verdict, after, limits, initial), **note)
 
 
-def _response_non_vacuity(system: TransitionSystem, prop: Property, verdict: tuple[Status, dict[str, Any]],
-                          after: Expr, limits: Limits, initial: Any) -> tuple[Status, dict[str, Any]]:
+def _response_non_vacuity(
+    system: TransitionSystem, prop: Property, verdict: tuple[Status, dict[str, Any]], after: Expr, limits: Limits, initial: Any
+) -> tuple[Status, dict[str, Any]]:
     """A proved (or bounded) response claim is only as good as its trigger:
     show a run that reaches ``after``; if none can, the claim is vacuous."""
     reach = _after_reachability(system, after, limits)
     if reach.status == "refuted":
-        return _with(verdict, non_vacuity={"initial_state": initial, "after_reached": str(after),
-                                           "steps": len(reach.trace or []) - 1, "witness": reach.trace})
+        return _with(
+            verdict,
+            non_vacuity={
+                "initial_state": initial,
+                "after_reached": str(after),
+                "steps": len(reach.trace or []) - 1,
+                "witness": reach.trace,
+            },
+        )
     if reach.status == "proved":
-        reason = (f"no reachable state satisfies the trigger {after} (proved: 'not ({after})' is "
-                  f"{reach.k}-inductive), so 'after {after}, ...' constrains no run")
+        reason = (
+            f"no reachable state satisfies the trigger {after} (proved: 'not ({after})' is "
+            f"{reach.k}-inductive), so 'after {after}, ...' constrains no run"
+        )
         allowed = prop.args.get("allow_vacuous")
         if allowed:
-            return _with(verdict, non_vacuity={"initial_state": initial, "after_reachable": False},
-                         warnings=[f"holds vacuously (allowed by the spec: {allowed}): {reason}"])
+            return _with(
+                verdict,
+                non_vacuity={"initial_state": initial, "after_reachable": False},
+                warnings=[f"holds vacuously (allowed by the spec: {allowed}): {reason}"],
+            )
         return vacuous(reason, after=str(after), initial_state=initial)
     why = reach.reason or f"no run of up to {reach.bound} steps reaches it"
-    return _with(verdict, non_vacuity={"initial_state": initial, "after_reachable": None},
-                 warnings=[f"the trigger {after} was not shown reachable ({why}): the claim may hold vacuously"])
+    return _with(
+        verdict,
+        non_vacuity={"initial_state": initial, "after_reachable": None},
+        warnings=[f"the trigger {after} was not shown reachable ({why}): the claim may hold vacuously"],
+    )
 
 
 def _response_verdict(system, out, name, shown, limits, after, holds, within):
     if out.status == "proved":
-        return proved(f"{name}: on every run ({out.k}-induction over the system with a response monitor)",
-                      certificate={**_certificate(system, out, shown, limits),
-                                   "monitor": "pending = steps since the oldest unanswered 'after' (-1: none), saturating at within"})
+        return proved(
+            f"{name}: on every run ({out.k}-induction over the system with a response monitor)",
+            certificate={
+                **_certificate(system, out, shown, limits),
+                "monitor": "pending = steps since the oldest unanswered 'after' (-1: none), saturating at within",
+            },
+        )
     if out.status == "refuted":
         replay = interp.replay_response_violation(system, out.trace or [], after, holds, within)
         return _refutation(system, out, replay, f"{name} fails", limits)
@@ -984,8 +1044,11 @@ def _z3_reachable(spec: Protocol, prop: Property, options: Mapping[str, Any]):
         replay = interp.replay_reaches(system, out.trace or [], target)
         if not replay.ok:
             return Status.ERROR, {"summary": f"witness does not replay: {replay.reason}", "witness": out.trace}
-        return proved(f"reachable (non-vacuity): a run of {len(out.trace or []) - 1} steps reaches {target}, "
-                      "replayed on the interpreter", witness=out.trace, replay=replay.to_json())
+        return proved(
+            f"reachable (non-vacuity): a run of {len(out.trace or []) - 1} steps reaches {target}, replayed on the interpreter",
+            witness=out.trace,
+            replay=replay.to_json(),
+        )
     if out.status == "inconclusive":
         return inconclusive(out.reason, rlimit=limits.rlimit, timeout=limits.timeout)
     return inconclusive(f"no run of up to {out.bound} steps reaches {target}", bound=out.bound)
@@ -1007,12 +1070,17 @@ def _z3_deadlock_free(spec: Protocol, prop: Property, options: Mapping[str, Any]
     shown = [(name, name)] + list(goals)
     note: dict[str, Any] = {}
     if out.status == "refuted" and out.failed != name:
-        note = {"false_lemma": out.failed, "lemma_counterexample": out.trace,
-                "warnings": [_dropped_lemma_warning(out.failed, out.trace)]}
+        note = {
+            "false_lemma": out.failed,
+            "lemma_counterexample": out.trace,
+            "warnings": [_dropped_lemma_warning(out.failed, out.trace)],
+        }
         out = prove_invariant(system, [], limits, extra_goals=extra)
         shown = shown[:1]
     if out.status == "proved":
-        verdict = proved(f"{name} in every reachable state ({out.k}-induction)", certificate=_certificate(system, out, shown, limits))
+        verdict = proved(
+            f"{name} in every reachable state ({out.k}-induction)", certificate=_certificate(system, out, shown, limits)
+        )
         return _with(verdict, non_vacuity={"initial_state": initial}, **note)
     if out.status == "refuted":
         replay = interp.replay_deadlock(system, out.trace or [])
@@ -1021,7 +1089,7 @@ def _z3_deadlock_free(spec: Protocol, prop: Property, options: Mapping[str, Any]
 
 
 def _deadlock_what(system: TransitionSystem, trace: Sequence[Mapping[str, Any]]) -> str:
-    """"deadlock", naming what blocks each transition in the last state
+    """ "deadlock", naming what blocks each transition in the last state
     (a guard, or an update that would leave a variable's range)."""
     try:
         last = interp.state_from_json(system, trace[-1]["state"])
@@ -1075,8 +1143,10 @@ def _graph(system: TransitionSystem, options: Mapping[str, Any]) -> tuple[explic
         if g.complete:
             answer: tuple[Any, str] = (g, "")
         elif g.timed_out:
-            answer = (None, f"the listing did not finish in {seconds:g} s (half the per-property timeout; "
-                      f"{len(g.states)} states listed)")
+            answer = (
+                None,
+                f"the listing did not finish in {seconds:g} s (half the per-property timeout; {len(g.states)} states listed)",
+            )
         else:
             answer = (None, f"more than {limit} reachable states (state_limit)")
     except explicit.NotEnumerable as exc:
@@ -1141,8 +1211,9 @@ def _explicit_lemmas(system: TransitionSystem, prop: Property, g: explicit.State
     return good, note
 
 
-def _explicit_refutation(system: TransitionSystem, trace: list[dict[str, Any]], replay: interp.Replay, what: str,
-                         g: explicit.StateGraph):
+def _explicit_refutation(
+    system: TransitionSystem, trace: list[dict[str, Any]], replay: interp.Replay, what: str, g: explicit.StateGraph
+):
     if not replay.ok:
         return Status.ERROR, {
             "summary": f"the explicit engine found a counterexample that does not replay on the interpreter "
@@ -1151,9 +1222,12 @@ def _explicit_refutation(system: TransitionSystem, trace: list[dict[str, Any]], 
             "replay": replay.to_json(),
         }
     return refuted(
-        f"{what}: shortest counterexample, {len(trace) - 1} steps (breadth-first search), replayed on the Python "
-        "interpreter",
-        counterexample=trace, trace=trace, replay=replay.to_json(), depth=len(trace) - 1)
+        f"{what}: shortest counterexample, {len(trace) - 1} steps (breadth-first search), replayed on the Python interpreter",
+        counterexample=trace,
+        trace=trace,
+        replay=replay.to_json(),
+        depth=len(trace) - 1,
+    )
 
 
 def _explicit_invariant(system: TransitionSystem, prop: Property, g: explicit.StateGraph):
@@ -1168,8 +1242,10 @@ def _explicit_invariant(system: TransitionSystem, prop: Property, g: explicit.St
         replay = interp.replay_invariant_violation(system, trace, inv)
         return _with(_explicit_refutation(system, trace, replay, f"invariant {text} fails", g), **note)
     dropped = f" (the spec's auxiliary invariant {note['false_lemma']!r} is false and was dropped)" if note else ""
-    verdict = proved(f"invariant holds on every run: {_explicit_info(g)}, none violates it" + dropped,
-                     certificate=_explicit_certificate(g, lemmas, f"the invariant {inv} holds in each"))
+    verdict = proved(
+        f"invariant holds on every run: {_explicit_info(g)}, none violates it" + dropped,
+        certificate=_explicit_certificate(g, lemmas, f"the invariant {inv} holds in each"),
+    )
     nonvac: dict[str, Any] = {"initial_state": interp.state_to_json(g.states[0])}
     warnings = list(note.pop("warnings", []))
     premise = _antecedent(inv)
@@ -1178,8 +1254,9 @@ def _explicit_invariant(system: TransitionSystem, prop: Property, g: explicit.St
         if j is not None:
             nonvac.update(state=str(premise), steps=len(g.trace(j)) - 1)
         else:
-            warnings.append(f"the invariant's premise {premise} holds in no reachable state (complete listing): "
-                            "the invariant holds vacuously")
+            warnings.append(
+                f"the invariant's premise {premise} holds in no reachable state (complete listing): the invariant holds vacuously"
+            )
     return _with(verdict, non_vacuity=nonvac, warnings=warnings, **note)
 
 
@@ -1198,24 +1275,36 @@ def _explicit_response(system: TransitionSystem, prop: Property, g: explicit.Sta
         trace = g.trace(found[0], found[1])
         replay = interp.replay_response_violation(system, trace, after, holds, within)
         return _with(_explicit_refutation(system, trace, replay, f"{name} fails", g), **note)
-    verdict = proved(f"{name}: on every run ({_explicit_info(g)}; no state where {after} holds starts a path of "
-                     f"{within} steps avoiding {holds}, a deadlock stuttering)",
-                     certificate=_explicit_certificate(g, lemmas, "backward search for a path of `within` steps "
-                                                       "avoiding `holds` from a state where `after` holds"))
+    verdict = proved(
+        f"{name}: on every run ({_explicit_info(g)}; no state where {after} holds starts a path of "
+        f"{within} steps avoiding {holds}, a deadlock stuttering)",
+        certificate=_explicit_certificate(
+            g, lemmas, "backward search for a path of `within` steps avoiding `holds` from a state where `after` holds"
+        ),
+    )
     if "progress" in prop.args:
         note["progress_measure"] = "not needed by the explicit engine (not checked)"
     initial = interp.state_to_json(g.states[0])
     j = explicit.first_reaching(g, after)
     if j is not None:
         witness = g.trace(j)
-        return _with(verdict, non_vacuity={"initial_state": initial, "after_reached": str(after),
-                                           "steps": len(witness) - 1, "witness": witness}, **note)
-    reason = (f"no reachable state satisfies the trigger {after} (complete listing of {len(g.states)} states), "
-              f"so 'after {after}, ...' constrains no run")
+        return _with(
+            verdict,
+            non_vacuity={"initial_state": initial, "after_reached": str(after), "steps": len(witness) - 1, "witness": witness},
+            **note,
+        )
+    reason = (
+        f"no reachable state satisfies the trigger {after} (complete listing of {len(g.states)} states), "
+        f"so 'after {after}, ...' constrains no run"
+    )
     allowed = prop.args.get("allow_vacuous")
     if allowed:
-        return _with(verdict, non_vacuity={"initial_state": initial, "after_reachable": False},
-                     warnings=[f"holds vacuously (allowed by the spec: {allowed}): {reason}"], **note)
+        return _with(
+            verdict,
+            non_vacuity={"initial_state": initial, "after_reachable": False},
+            warnings=[f"holds vacuously (allowed by the spec: {allowed}): {reason}"],
+            **note,
+        )
     return _with(vacuous(reason, after=str(after), initial_state=initial), **note)
 
 
@@ -1228,14 +1317,22 @@ def _explicit_reachable(system: TransitionSystem, prop: Property, g: explicit.St
         # The listing proves the target unreachable, but "refuted" promises a
         # replayable run and none exists: the claim fails as inconclusive,
         # with the proof of unreachability as its reason.
-        return inconclusive(f"unreachable: {_explicit_info(g)}, none satisfies {target}; the reachability claim is "
-                            "false (no run to show, so not reported as refuted)", unreachable=True, target=str(target))
+        return inconclusive(
+            f"unreachable: {_explicit_info(g)}, none satisfies {target}; the reachability claim is "
+            "false (no run to show, so not reported as refuted)",
+            unreachable=True,
+            target=str(target),
+        )
     witness = g.trace(i)
     replay = interp.replay_reaches(system, witness, target)
     if not replay.ok:
         return Status.ERROR, {"summary": f"witness does not replay: {replay.reason}", "witness": witness}
-    return proved(f"reachable (non-vacuity): a shortest run of {len(witness) - 1} steps reaches {target} "
-                  "(breadth-first search), replayed on the interpreter", witness=witness, replay=replay.to_json())
+    return proved(
+        f"reachable (non-vacuity): a shortest run of {len(witness) - 1} steps reaches {target} "
+        "(breadth-first search), replayed on the interpreter",
+        witness=witness,
+        replay=replay.to_json(),
+    )
 
 
 def _explicit_deadlock_free(system: TransitionSystem, prop: Property, g: explicit.StateGraph):
@@ -1249,13 +1346,17 @@ def _explicit_deadlock_free(system: TransitionSystem, prop: Property, g: explici
         trace = g.trace(i)
         replay = interp.replay_deadlock(system, trace)
         return _with(_explicit_refutation(system, trace, replay, _deadlock_what(system, trace), g), **note)
-    verdict = proved(f"{name} in every reachable state ({_explicit_info(g)})",
-                     certificate=_explicit_certificate(g, lemmas, "each state has a successor or satisfies `except`"))
+    verdict = proved(
+        f"{name} in every reachable state ({_explicit_info(g)})",
+        certificate=_explicit_certificate(g, lemmas, "each state has a successor or satisfies `except`"),
+    )
     return _with(verdict, non_vacuity={"initial_state": interp.state_to_json(g.states[0])}, **note)
 
 
-_EMPTY_INIT = ("the initial states are empty: the init values, the initial constraint ({initially}) and the variable "
-               "domains contradict each other, so every claim about the runs would hold vacuously")
+_EMPTY_INIT = (
+    "the initial states are empty: the init values, the initial constraint ({initially}) and the variable "
+    "domains contradict each other, so every claim about the runs would hold vacuously"
+)
 
 
 @checker("statemachine.invariant")
@@ -1302,8 +1403,12 @@ def validate_transition_system(spec: Protocol) -> None:
             system.expr(a["progress"], where=f"{where} progress", want="int")
         for n in a.get("strengthen", ()):
             system.invariant(n)
-        need = {"statemachine.invariant": ("invariant",), "statemachine.response": ("after", "within", "holds"),
-                "statemachine.reachable": ("state",), "statemachine.deadlock-free": ()}.get(prop.check)
+        need = {
+            "statemachine.invariant": ("invariant",),
+            "statemachine.response": ("after", "within", "holds"),
+            "statemachine.reachable": ("state",),
+            "statemachine.deadlock-free": (),
+        }.get(prop.check)
         if need is None:
             continue  # another module's checker: it validates its own arguments
         missing = [k for k in need if k not in a]

@@ -45,17 +45,28 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: Options a checker reads; anything else is a typo and is refused, so a
 #: misspelt ``budjet=`` cannot silently run the default campaign.
-VERIFY_OPTIONS = ("bound", "budget", "decide_timeout", "max_k", "progress", "rlimit", "seed", "sm_engine", "state_limit", "timeout")
+VERIFY_OPTIONS = (
+    "bound",
+    "budget",
+    "decide_timeout",
+    "max_k",
+    "progress",
+    "rlimit",
+    "seed",
+    "sm_engine",
+    "state_limit",
+    "timeout",
+)
 
 
-def _did_you_mean(word: str, choices: "list[str] | tuple[str, ...]") -> str:
+def _did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
     import difflib
 
     close = difflib.get_close_matches(word, list(choices), n=1)
     return f"; did you mean {close[0]!r}?" if close else f"; expected one of {', '.join(sorted(choices))}"
 
 
-def _names(what: str, value: Any, known: "list[str] | tuple[str, ...]") -> "list[str] | None":
+def _names(what: str, value: Any, known: list[str] | tuple[str, ...]) -> list[str] | None:
     """``None`` or a list of known names; a bare string (which would iterate
     as letters and select nothing) or an unknown name is an error."""
     if value is None:
@@ -76,7 +87,7 @@ def _names(what: str, value: Any, known: "list[str] | tuple[str, ...]") -> "list
     return names
 
 
-def verify(spec: "Protocol | str", engines: Any = None, properties: Any = None, **options: Any) -> "list[Verdict]":
+def verify(spec: Protocol | str, engines: Any = None, properties: Any = None, **options: Any) -> list[Verdict]:
     """Check every property of ``spec`` (a Protocol, a catalogue name, a
     ``path.py`` or ``module:ATTR``) and return the verdicts.
 
@@ -106,14 +117,14 @@ def verify(spec: "Protocol | str", engines: Any = None, properties: Any = None, 
     return verdicts
 
 
-def find(name: str) -> "Protocol":
+def find(name: str) -> Protocol:
     """A catalogue protocol (or flawed variant) by name."""
     from qproto.spec.catalogue import find as _find
 
     return _find(name)
 
 
-def catalogue() -> "tuple[Protocol, ...]":
+def catalogue() -> tuple[Protocol, ...]:
     """The sound protocol catalogue."""
     from qproto.spec.catalogue import protocols
 

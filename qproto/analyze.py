@@ -10,8 +10,9 @@ that register analyzers are listed in :data:`ANALYZER_MODULES`.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from qproto.spec.errors import UnknownNameError
 from qproto.spec.protocol import Protocol

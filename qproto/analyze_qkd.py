@@ -33,12 +33,21 @@ from qproto.spec.qkd import EntanglementQKD
 
 def add_arguments(p: Any) -> None:
     g = p.add_argument_group("QKD (bb84, b92, e91, six-state, bbm92, sarg04, ...)")
-    g.add_argument("--attack", metavar="NAME:k=v,...",
-                   help="eavesdropper on the signal, e.g. intercept-resend:fraction=0.5 (known: "
-                   + ", ".join(sorted(attacks("attack"))) + ")")
-    g.add_argument("--noise", metavar="NAME=P", help="line noise after the attack, e.g. depolarizing=0.05 "
-                   "(known: " + ", ".join(sorted(attacks("noise"))) + ")")
-    g.add_argument("--rounds", type=positive_int("rounds"), metavar="N", help="also give the exact abort probability for N rounds")
+    g.add_argument(
+        "--attack",
+        metavar="NAME:k=v,...",
+        help="eavesdropper on the signal, e.g. intercept-resend:fraction=0.5 (known: "
+        + ", ".join(sorted(attacks("attack")))
+        + ")",
+    )
+    g.add_argument(
+        "--noise",
+        metavar="NAME=P",
+        help="line noise after the attack, e.g. depolarizing=0.05 (known: " + ", ".join(sorted(attacks("noise"))) + ")",
+    )
+    g.add_argument(
+        "--rounds", type=positive_int("rounds"), metavar="N", help="also give the exact abort probability for N rounds"
+    )
 
 
 def _ej(v: Any) -> Any:
@@ -78,12 +87,17 @@ def analyze(spec: Any, args: Any) -> dict[str, Any]:
     attack = parse_attack(args.attack, kind="attack") if getattr(args, "attack", None) else None
     noise = parse_attack(args.noise, kind="noise") if getattr(args, "noise", None) else None
     inst = line(attack, noise)
-    arithmetic: dict[str, Any] = {"mode": "exact" if inst.exact else "numeric",
-                                  "text": "SymPy, exact" if inst.exact else "complex128: the instrument is numeric"}
+    arithmetic: dict[str, Any] = {
+        "mode": "exact" if inst.exact else "numeric",
+        "text": "SymPy, exact" if inst.exact else "complex128: the instrument is numeric",
+    }
     doc: dict[str, Any] | None = None
     if inst.exact and _transcendental(inst):
-        arithmetic = {"mode": "numeric", "text": "complex128: the instrument's entries hold trigonometric values SymPy "
-                      "cannot reduce to radicals, so the exact figures would not simplify; evaluated numerically"}
+        arithmetic = {
+            "mode": "numeric",
+            "text": "complex128: the instrument's entries hold trigonometric values SymPy "
+            "cannot reduce to radicals, so the exact figures would not simplify; evaluated numerically",
+        }
     elif inst.exact:
         try:
             with time_budget(EXACT_BUDGET) as mine:
@@ -91,8 +105,11 @@ def analyze(spec: Any, args: Any) -> dict[str, Any]:
         except BudgetExpired as exc:
             if exc.budget is not mine:
                 raise
-            arithmetic = {"mode": "numeric", "text": f"complex128: the exact analysis took over {EXACT_BUDGET:g} s "
-                          "(SymPy could not simplify the exact figures in time), so the same instrument was evaluated numerically"}
+            arithmetic = {
+                "mode": "numeric",
+                "text": f"complex128: the exact analysis took over {EXACT_BUDGET:g} s "
+                "(SymPy could not simplify the exact figures in time), so the same instrument was evaluated numerically",
+            }
     if doc is None:
         doc = _analyze(spec, args, inst.numeric(), attack, noise)
     doc["arithmetic"] = arithmetic
@@ -124,8 +141,10 @@ def _analyze(spec: Any, args: Any, inst: Any, attack: Attack | None, noise: Atta
     }
     info = model.eve_information(spec, inst) if attack is not None else sp.Integer(0)
     doc["eve_information"] = _ej(info)
-    doc["eve_information_measure"] = ("Shannon I(A:E | P): Alice's sifted bit vs Eve's classical record, given what the "
-                                      "spec announces (basis under basis-match sifting; candidate set and \"conclusive\" under unambiguous)")
+    doc["eve_information_measure"] = (
+        "Shannon I(A:E | P): Alice's sifted bit vs Eve's classical record, given what the "
+        'spec announces (basis under basis-match sifting; candidate set and "conclusive" under unambiguous)'
+    )
     if attack is not None:
         eve = _eve_figures(spec, inst)
         if eve is not None:
@@ -172,21 +191,26 @@ def _analyze(spec: Any, args: Any, inst: Any, attack: Attack | None, noise: Atta
             text = "1 − h(Q) − h((1 + √((S/2)² − 1))/2) at the measured Q and S"
         elif qf is not None and qf <= float(sp.N(kr.domain_high)):
             rate = float(kr(qf))  # negative: no key (kept, not clipped to 0)
-        rates.append({
-            "formula": name,
-            "rate": text,
-            "reference": ref,
-            "regime": kr.regime,
-            "key_rate": None if rate is None else {"value": rate},
-            "key_rate_per_round": None if rate is None else {"value": rate * float(sp.N(sift))},
-            "threshold": {"value": th.value, "interval": [th.low, th.high], "certified": th.certified},
-            "published_threshold": None if pub is None else {"value": pub.value, "reference": str(pub.reference)},
-        })
+        rates.append(
+            {
+                "formula": name,
+                "rate": text,
+                "reference": ref,
+                "regime": kr.regime,
+                "key_rate": None if rate is None else {"value": rate},
+                "key_rate_per_round": None if rate is None else {"value": rate * float(sp.N(sift))},
+                "threshold": {"value": th.value, "interval": [th.low, th.high], "certified": th.certified},
+                "published_threshold": None if pub is None else {"value": pub.value, "reference": str(pub.reference)},
+            }
+        )
     doc["key_rates"] = rates
     if not spec.key_rates:
         doc["key_rate_note"] = "no closed-form one-way key rate in the spec for this protocol"
-    doc["estimation"] = {"sample_fraction": spec.sample_fraction, "abort_threshold": spec.abort_threshold,
-                         "rule": getattr(spec, "estimation", "pooled")}
+    doc["estimation"] = {
+        "sample_fraction": spec.sample_fraction,
+        "abort_threshold": spec.abort_threshold,
+        "rule": getattr(spec, "estimation", "pooled"),
+    }
     if hasattr(spec, "estimation"):
         doc["estimation"]["accepted_asymptotically"] = model.accepts(spec, q, per_basis or None)
     if per_basis_est:
@@ -195,8 +219,9 @@ def _analyze(spec: Any, args: Any, inst: Any, attack: Attack | None, noise: Atta
         doc["estimation"]["key_basis"] = kb
         doc["estimation"]["e_bit"] = {"value": e_bit}
         doc["estimation"]["e_phase"] = {"value": e_phase}
-        doc["estimation"]["text"] = ("abort when any basis' sample error rate exceeds the threshold "
-                                     "(Lo, Chau, Ardehali, J. Cryptology 18, 133 (2005))")
+        doc["estimation"]["text"] = (
+            "abort when any basis' sample error rate exceeds the threshold (Lo, Chau, Ardehali, J. Cryptology 18, 133 (2005))"
+        )
     if isinstance(spec, EntanglementQKD):
         # the acceptance rule lives with the adversary engine (QBER, Bell
         # test and, for a DI rate, the rate at the measured (Q, S)): one source
@@ -230,15 +255,28 @@ def pooled_abort(rounds: int, sift: Any, qber: Any, spec: Any) -> dict[str, Any]
     if rounds <= LOG_SPACE_ROUNDS:
         from qproto.proofs.abort_statistics import estimate_outcome_probability
 
-        args = (rounds, Fraction(str(float(sift))), float(qber), Fraction(str(spec.sample_fraction)), Fraction(str(spec.abort_threshold)))
+        args = (
+            rounds,
+            Fraction(str(float(sift))),
+            float(qber),
+            Fraction(str(spec.sample_fraction)),
+            Fraction(str(spec.abort_threshold)),
+        )
         abort = estimate_outcome_probability(*args, outcome="abort")
         accept = estimate_outcome_probability(*args, outcome="accept")
-        return {"value": abort.value, "abort": abort.to_json(), "accept": accept.to_json(),
-                "method": "binomial sums in log space (relative accuracy stated per value): " + how}
+        return {
+            "value": abort.value,
+            "abort": abort.to_json(),
+            "accept": accept.to_json(),
+            "method": "binomial sums in log space (relative accuracy stated per value): " + how,
+        }
     value = abort_probability(rounds, sift, qber, spec.sample_fraction, spec.abort_threshold)
-    return {"value": value, "absolute_accuracy": 1e-10,
-            "method": f"float binomial sum (absolute accuracy about 1e-10; above {LOG_SPACE_ROUNDS} rounds the log-space "
-                      "sum is not run): " + how}
+    return {
+        "value": value,
+        "absolute_accuracy": 1e-10,
+        "method": f"float binomial sum (absolute accuracy about 1e-10; above {LOG_SPACE_ROUNDS} rounds the log-space "
+        "sum is not run): " + how,
+    }
 
 
 def _formulas_within_budget(spec: Any) -> dict[str, str]:
@@ -264,8 +302,9 @@ def _eve_figures(spec: Any, inst: Any) -> dict[str, Any] | None:
         return None
 
 
-def per_basis_abort(spec: Any, inst: Any, per_basis: dict[str, Any], rounds: int,
-                    sample_fraction: Any = None, threshold: Any = None) -> dict[str, Any]:
+def per_basis_abort(
+    spec: Any, inst: Any, per_basis: dict[str, Any], rounds: int, sample_fraction: Any = None, threshold: Any = None
+) -> dict[str, Any]:
     """P(abort) after N rounds with per-basis estimation, bracketed exactly
     (:func:`qproto.models.qkd_sim.abort_probability_per_basis`).  The sample
     fraction and threshold default to the spec's (the simulator passes the
@@ -275,11 +314,18 @@ def per_basis_abort(spec: Any, inst: Any, per_basis: dict[str, Any], rounds: int
     for b in per_basis:
         sb = sum((r.probability for r in rows if r.basis == b), sp.Integer(0))
         sift[b] = sp.nsimplify(sb) if isinstance(sb, sp.Basic) else sb
-    res = abort_probability_per_basis(rounds, sift, per_basis,
-                                      spec.sample_fraction if sample_fraction is None else sample_fraction,
-                                      spec.abort_threshold if threshold is None else threshold)
+    res = abort_probability_per_basis(
+        rounds,
+        sift,
+        per_basis,
+        spec.sample_fraction if sample_fraction is None else sample_fraction,
+        spec.abort_threshold if threshold is None else threshold,
+    )
     return {
-        "value": res["high"], "low": res["low"], "high": res["high"], "per_basis": res["per_basis"],
+        "value": res["high"],
+        "low": res["low"],
+        "high": res["high"],
+        "per_basis": res["per_basis"],
         "method": "per-basis estimation: exact binomial sum per basis (n_b ~ Bin(N, sift_b·s), errors ~ Bin(n_b, Q_b)); "
         "the protocol aborts if any basis does, so max_b ≤ P(abort) ≤ Σ_b (value is the upper bound)",
     }
@@ -313,7 +359,9 @@ def render(doc: dict[str, Any], console: Any) -> None:
         t.add_row("Eve's Holevo χ(A:E) (bits per sifted bit)", f"{doc['eve_holevo_information']['value']:.6g}")
         t.add_row("Devetak–Winter rate I(A:B) − χ(A:E)", f"{doc['devetak_winter_rate']['value']:.6g}")
     if "chsh" in doc:
-        t.add_row("CHSH S", escape(show(doc["chsh"])) + ("  (Bell test passes)" if doc["bell_test_passes"] else "  (Bell test FAILS)"))
+        t.add_row(
+            "CHSH S", escape(show(doc["chsh"])) + ("  (Bell test passes)" if doc["bell_test_passes"] else "  (Bell test FAILS)")
+        )
     for r in doc["key_rates"]:
         kr = "—" if r["key_rate"] is None else f"{r['key_rate']['value']:.6g}"
         t.add_row(f"key rate {r['formula']}", f"{kr} per sifted bit  [{escape(r['rate'])}]")
@@ -323,17 +371,22 @@ def render(doc: dict[str, Any], console: Any) -> None:
         t.add_row("  threshold", f"{r['threshold']['value']:.10f}{pub}")
     est = doc["estimation"]
     if est.get("rule") == "per-basis":
-        t.add_row("estimation", f"per basis (key basis {est['key_basis']}: e_bit {est['e_bit']['value']:.6g}, "
-                  f"e_phase {est['e_phase']['value']:.6g}); "
-                  + ("accepted" if est["accepted_asymptotically"] else "ABORT (a basis exceeds the threshold)"))
+        t.add_row(
+            "estimation",
+            f"per basis (key basis {est['key_basis']}: e_bit {est['e_bit']['value']:.6g}, "
+            f"e_phase {est['e_phase']['value']:.6g}); "
+            + ("accepted" if est["accepted_asymptotically"] else "ABORT (a basis exceeds the threshold)"),
+        )
     if "accepted" in est:
         t.add_row("acceptance", "accepted" if est["accepted"] else "ABORT (QBER, Bell test or device-independent rate)")
     if "abort_probability" in est:
         ap = est["abort_probability"]
         for what in ("abort", "accept"):
             if what in ap:
-                t.add_row(f"P({what}) for N={est.get('rounds')}",
-                          f"{ap[what]['scientific']} (relative accuracy {ap[what]['relative_accuracy']:.1g})")
+                t.add_row(
+                    f"P({what}) for N={est.get('rounds')}",
+                    f"{ap[what]['scientific']} (relative accuracy {ap[what]['relative_accuracy']:.1g})",
+                )
         if "abort" not in ap:
             t.add_row(f"P(abort) for N={est.get('rounds')}", f"{ap['value']:.6g}")
     for k, v in doc["formulas"].items():

@@ -38,13 +38,22 @@ MAX_LISTED_PATHS = 50
 
 
 def add_arguments(p: Any) -> None:
-    g = p.add_argument_group("repeaters, purification, memory, networks (repeater-chain, bbpssw, dejmps, "
-                             "quantum-memory-*, fidelity-routing, trusted-relay-qkd)")
-    g.add_argument("--segments", type=bounded_int("segments", 1, MAX_SEGMENTS, "the chain is computed exactly, row by row"),
-                   help=f"segments of a repeater chain / hops of a relay (at most {MAX_SEGMENTS})")
+    g = p.add_argument_group(
+        "repeaters, purification, memory, networks (repeater-chain, bbpssw, dejmps, "
+        "quantum-memory-*, fidelity-routing, trusted-relay-qkd)"
+    )
+    g.add_argument(
+        "--segments",
+        type=bounded_int("segments", 1, MAX_SEGMENTS, "the chain is computed exactly, row by row"),
+        help=f"segments of a repeater chain / hops of a relay (at most {MAX_SEGMENTS})",
+    )
     g.add_argument("--fidelity", type=probability("fidelity"), help="fidelity F of each elementary pair")
-    g.add_argument("--purify", type=bounded_int("purify", 0, MAX_PURIFY, "each round doubles the digits of the exact fidelity"),
-                   metavar="ROUNDS", help=f"BBPSSW rounds per segment (at most {MAX_PURIFY})")
+    g.add_argument(
+        "--purify",
+        type=bounded_int("purify", 0, MAX_PURIFY, "each round doubles the digits of the exact fidelity"),
+        metavar="ROUNDS",
+        help=f"BBPSSW rounds per segment (at most {MAX_PURIFY})",
+    )
     g.add_argument("--wait", type=nonnegative_float("wait"), metavar="SECONDS", help="storage time in memory")
     g.add_argument("--coherence-time", type=positive_float("coherence-time"), metavar="SECONDS", help="memory coherence time T")
     g.add_argument("--memory", choices=("depolarizing", "dephasing"), help="memory noise model")
@@ -52,8 +61,11 @@ def add_arguments(p: Any) -> None:
     g.add_argument("--from-node", metavar="NODE", help="routing source node")
     g.add_argument("--to-node", metavar="NODE", help="routing destination node")
     g.add_argument("--target-fidelity", type=probability("target-fidelity"), help="F_th for fidelity-routing")
-    g.add_argument("--max-rounds", type=bounded_int("max-rounds", 0, MAX_ROUTING_ROUNDS, "the search space grows as (K+1)^hops"),
-                   help=f"largest BBPSSW rounds per link in the search (at most {MAX_ROUTING_ROUNDS})")
+    g.add_argument(
+        "--max-rounds",
+        type=bounded_int("max-rounds", 0, MAX_ROUTING_ROUNDS, "the search space grows as (K+1)^hops"),
+        help=f"largest BBPSSW rounds per link in the search (at most {MAX_ROUTING_ROUNDS})",
+    )
 
 
 def _ej(x: Any) -> dict[str, Any]:
@@ -103,8 +115,15 @@ def analyze_chain(spec: Protocol, args: Any) -> dict[str, Any]:
     for m in range(1, n + 1):
         if m > 1:
             raw, pur, sto = (_swap_exact(raw, f), _swap_exact(pur, f_pur), float(_swap_exact(sto, stored)))
-        rows.append({"segments": m, "fidelity": float(raw), "fidelity_exact": str(raw),
-                     "purified": float(pur), "purified_and_stored": sto})
+        rows.append(
+            {
+                "segments": m,
+                "fidelity": float(raw),
+                "fidelity_exact": str(raw),
+                "purified": float(pur),
+                "purified_and_stored": sto,
+            }
+        )
     closed = sp.Rational(1, 4) + sp.Rational(3, 4) * ((4 * sp.Rational(f.numerator, f.denominator) - 1) / 3) ** n
     return {
         "protocol": spec.name,
@@ -113,12 +132,22 @@ def analyze_chain(spec: Protocol, args: Any) -> dict[str, Any]:
         "swap_map": _ej(sw.werner_swap_map()),
         "end_to_end_fidelity": _ej(closed),
         "closed_form": "1/4 + (3/4)((4F − 1)/3)^n",
-        "purification": {"protocol": "bbpssw", "rounds": k, "segment_fidelity": float(f_pur),
-                         "expected_raw_pairs_per_segment": float(cost),
-                         "end_to_end_fidelity": rows[-1]["purified"]},
-        "memory": {"kind": kind, "wait_s": wait, "coherence_time_s": T if math.isfinite(T) else "inf", "decay": eta,
-                   "segment_fidelity_after_wait": stored, "end_to_end_fidelity": rows[-1]["purified_and_stored"],
-                   "note": "both halves of every segment's pair wait `wait` seconds before swapping"},
+        "purification": {
+            "protocol": "bbpssw",
+            "rounds": k,
+            "segment_fidelity": float(f_pur),
+            "expected_raw_pairs_per_segment": float(cost),
+            "end_to_end_fidelity": rows[-1]["purified"],
+        },
+        "memory": {
+            "kind": kind,
+            "wait_s": wait,
+            "coherence_time_s": T if math.isfinite(T) else "inf",
+            "decay": eta,
+            "segment_fidelity_after_wait": stored,
+            "end_to_end_fidelity": rows[-1]["purified_and_stored"],
+            "note": "both halves of every segment's pair wait `wait` seconds before swapping",
+        },
         "by_segments": rows,
         "fidelity_convention": "squared, F = ⟨Φ+|ρ|Φ+⟩",
     }
@@ -155,7 +184,9 @@ def analyze_purification(spec: Protocol, args: Any) -> dict[str, Any]:
         "fidelity_map": _ej(m.fidelity),
         "success_probability": _ej(m.success),
         "twirl_between_rounds": twirl,
-        "fixed_points": [sp.sstr(x) for x in sorted(sp.solveset(sp.Eq(sp.cancel(m.fidelity - pur.F), 0), pur.F, sp.Interval(0, 1)))],
+        "fixed_points": [
+            sp.sstr(x) for x in sorted(sp.solveset(sp.Eq(sp.cancel(m.fidelity - pur.F), 0), pur.F, sp.Interval(0, 1)))
+        ],
         "rounds": rows,
     }
 
@@ -180,11 +211,19 @@ def analyze_memory(spec: Protocol, args: Any) -> dict[str, Any]:
         "pair_fidelity_one_half": sp.sstr(one),
         "pair_fidelity_both_halves": sp.sstr(both),
         "storage_fidelity": sp.sstr(mem.storage_fidelity(kind)),
-        "fidelity_after_wait": {"one_half": float(one.subs({mem.F0: f0, mem.ETA: eta})),
-                                "both_halves": float(both.subs({mem.F0: f0, mem.ETA: eta}))},
+        "fidelity_after_wait": {
+            "one_half": float(one.subs({mem.F0: f0, mem.ETA: eta})),
+            "both_halves": float(both.subs({mem.F0: f0, mem.ETA: eta})),
+        },
         "review_example": "segments ready after 0.1 s and 0.05 s: the earlier pair waits 0.05 s",
-        "by_wait": [{"wait_s": t, "one_half": float(one.subs({mem.F0: f0, mem.ETA: mem.decay(t, T)})),
-                     "both_halves": float(both.subs({mem.F0: f0, mem.ETA: mem.decay(t, T)}))} for t in times],
+        "by_wait": [
+            {
+                "wait_s": t,
+                "one_half": float(one.subs({mem.F0: f0, mem.ETA: mem.decay(t, T)})),
+                "both_halves": float(both.subs({mem.F0: f0, mem.ETA: mem.decay(t, T)})),
+            }
+            for t in times
+        ],
     }
 
 
@@ -216,12 +255,15 @@ def analyze_network(spec: Protocol, args: Any) -> dict[str, Any]:
         "max_rounds": kmax,
         "paths_without_purification": paths,
         "paths_listed": "all" if paths else f"none: more than {MAX_LISTED_PATHS} simple paths",
-        "route": {"status": res.status, "plans_searched": res.candidates,
-                  "cheaper_plans_rejected": res.cheaper_rejected,
-                  "partial_plans_pruned_by_fidelity_bound": res.pruned,
-                  "partial_plans_dominated": res.dominated,
-                  "labels_popped": res.labels,
-                  "optimal_beyond_round_bound": res.unbounded_optimal},
+        "route": {
+            "status": res.status,
+            "plans_searched": res.candidates,
+            "cheaper_plans_rejected": res.cheaper_rejected,
+            "partial_plans_pruned_by_fidelity_bound": res.pruned,
+            "partial_plans_dominated": res.dominated,
+            "labels_popped": res.labels,
+            "optimal_beyond_round_bound": res.unbounded_optimal,
+        },
     }
     if res.plan is not None and res.figures is not None:
         out["route"]["plan"] = res.figures.to_json()
@@ -292,7 +334,8 @@ def render(doc: dict[str, Any], console: Any) -> None:
     rows = doc.get("by_segments") or doc.get("rounds") or doc.get("by_wait") or doc.get("paths_without_purification")
     for key, val in doc.items():
         if key in ("protocol", "by_segments", "rounds", "by_wait", "paths_without_purification") or (
-                isinstance(val, list) and key not in _FORMULA_KEYS):
+            isinstance(val, list) and key not in _FORMULA_KEYS
+        ):
             continue
         console.print(f"  {key}: {escape(_shown(key, val))}")
     if rows:

@@ -124,8 +124,6 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
         raise
 
 
-
-
 def preflight(path: str | os.PathLike[str]) -> None:
     """Refuse, before any work is done, an output path that cannot be
     written: a directory, a parent that is a file, a folder without write
@@ -151,7 +149,9 @@ def _preflight(path: str | os.PathLike[str]) -> None:
     if not folder.is_dir():
         raise OutputError(f"cannot write output {os.fspath(path)!r}: a parent folder is a file (choose a writable path)")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise OutputError(f"cannot write output {os.fspath(path)!r}: permission denied on {str(folder)!r} (choose a writable path)")
+        raise OutputError(
+            f"cannot write output {os.fspath(path)!r}: permission denied on {str(folder)!r} (choose a writable path)"
+        )
 
 
 __all__ = ["write_atomic", "preflight", "OutputError", "output_error", "current_umask"]

@@ -181,8 +181,12 @@ def environment() -> str:
     if _ENVIRONMENT is None:
         import qproto
 
-        env = {"qproto": qproto.__version__, "source": source_hash(), "python": sys.version.split()[0],
-               "libraries": _library_versions()}
+        env = {
+            "qproto": qproto.__version__,
+            "source": source_hash(),
+            "python": sys.version.split()[0],
+            "libraries": _library_versions(),
+        }
         _ENVIRONMENT = json.dumps(env, sort_keys=True)
     return _ENVIRONMENT
 
@@ -205,8 +209,18 @@ def options_text(options: Mapping[str, Any]) -> str:
 
 
 def property_key(digest: str, family: str, name: str, prop_id: str, options: Mapping[str, Any]) -> str:
-    payload = json.dumps({"format": FORMAT, "spec": digest, "family": family, "name": name, "property": prop_id,
-                          "options": options_text(options), "environment": environment()}, sort_keys=True)
+    payload = json.dumps(
+        {
+            "format": FORMAT,
+            "spec": digest,
+            "family": family,
+            "name": name,
+            "property": prop_id,
+            "options": options_text(options),
+            "environment": environment(),
+        },
+        sort_keys=True,
+    )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -249,9 +263,17 @@ class ResultCache:
 
             evidence = dict(v["evidence"])
             evidence.update(cached=True, computed_at=str(entry["computed_at"]), computed_seconds=float(v["seconds"]))
-            return Verdict(protocol=v["protocol"], property=v["property"], engine=v["engine"], status=Status(v["status"]),
-                           evidence=evidence, seconds=0.0, statement=v["statement"], required=v["required"],
-                           limitation=bool(v["limitation"]))
+            return Verdict(
+                protocol=v["protocol"],
+                property=v["property"],
+                engine=v["engine"],
+                status=Status(v["status"]),
+                evidence=evidence,
+                seconds=0.0,
+                statement=v["statement"],
+                required=v["required"],
+                limitation=bool(v["limitation"]),
+            )
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None  # missing, truncated, corrupt or foreign: recompute
 
@@ -259,10 +281,21 @@ class ResultCache:
         if not self.write or not cacheable(verdict):
             return
         try:
-            entry = {"format": FORMAT, "computed_at": _now(), "verdict": {
-                "protocol": verdict.protocol, "property": verdict.property, "engine": verdict.engine,
-                "status": verdict.status.value, "evidence": verdict.evidence, "seconds": verdict.seconds,
-                "statement": verdict.statement, "required": verdict.required, "limitation": verdict.limitation}}
+            entry = {
+                "format": FORMAT,
+                "computed_at": _now(),
+                "verdict": {
+                    "protocol": verdict.protocol,
+                    "property": verdict.property,
+                    "engine": verdict.engine,
+                    "status": verdict.status.value,
+                    "evidence": verdict.evidence,
+                    "seconds": verdict.seconds,
+                    "statement": verdict.statement,
+                    "required": verdict.required,
+                    "limitation": verdict.limitation,
+                },
+            }
             # allow_nan=False and no default=: evidence that JSON cannot hold exactly is not stored
             # (tuples come back as lists, which every report prints the same way)
             text = json.dumps(entry, ensure_ascii=False, allow_nan=False)
@@ -288,8 +321,9 @@ class ResultCache:
             return  # $QPROTO_CACHE_DIR names a folder in use: no .gitignore "*" dropped into it
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / ".gitignore").write_text("# created by qproto verify\n*\n", "utf-8")
-        tag.write_text("Signature: 8a477f597d28d172789f06886806bc55\n# a qproto verify result cache (see CACHEDIR.TAG spec)\n",
-                       "utf-8")
+        tag.write_text(
+            "Signature: 8a477f597d28d172789f06886806bc55\n# a qproto verify result cache (see CACHEDIR.TAG spec)\n", "utf-8"
+        )
 
     # timings: scheduling hints, not results
     def timings(self) -> dict[str, float]:
@@ -331,5 +365,19 @@ def keys_for(spec: Any, prop_ids: Iterable[str], options: Mapping[str, Any]) -> 
         return None  # an option value with no stable text: this run is not cached
 
 
-__all__ = ["ResultCache", "canonical", "spec_digest", "property_key", "keys_for", "source_hash", "environment",
-           "cacheable", "cache_dir", "Uncacheable", "CACHEABLE", "NOT_IN_KEY", "DEFAULT_DIR", "ENV_DIR"]
+__all__ = [
+    "ResultCache",
+    "canonical",
+    "spec_digest",
+    "property_key",
+    "keys_for",
+    "source_hash",
+    "environment",
+    "cacheable",
+    "cache_dir",
+    "Uncacheable",
+    "CACHEABLE",
+    "NOT_IN_KEY",
+    "DEFAULT_DIR",
+    "ENV_DIR",
+]

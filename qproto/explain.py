@@ -7,7 +7,8 @@ get the spec's own step list.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import sympy as sp
 from sympy.printing.str import StrPrinter
@@ -61,8 +62,9 @@ def explain(spec: Protocol) -> dict[str, Any]:
     doc = header(spec)
     fn = _EXPLAINERS.get(spec.family)
     if fn is None:
-        doc["steps"] = [{"index": i, "party": s.party, "action": s.action, "text": describe_step(s)}
-                        for i, s in enumerate(spec.steps, 1)]
+        doc["steps"] = [
+            {"index": i, "party": s.party, "action": s.action, "text": describe_step(s)} for i, s in enumerate(spec.steps, 1)
+        ]
     else:
         doc["steps"] = fn(spec)
     return doc
@@ -72,7 +74,6 @@ def explain(spec: Protocol) -> dict[str, Any]:
 def _circuit(spec: Protocol) -> list[dict[str, Any]]:
     from qproto.models import circuit as model
     from qproto.models import exact as _exact
-
     from qproto.spec.circuit import CircuitProtocol
 
     assert isinstance(spec, CircuitProtocol)
@@ -86,22 +87,33 @@ def _circuit(spec: Protocol) -> list[dict[str, Any]]:
             state = br.state
             if state.exact and isinstance(p, sp.Basic) and p.is_number and p != 0 and p != 1:
                 state = state.scaled(1 / sp.sqrt(p))
-            branches.append({
-                "record": br.record,
-                "probability": _exact.exact_json(p),
-                "registers": list(state.registers),
-                "state": state_text(state),
-                "state_sympy": state.dirac(),  # the same ket with SymPy-parsable amplitudes, for tools
-            })
+            branches.append(
+                {
+                    "record": br.record,
+                    "probability": _exact.exact_json(p),
+                    "registers": list(state.registers),
+                    "state": state_text(state),
+                    "state_sympy": state.dirac(),  # the same ket with SymPy-parsable amplitudes, for tools
+                }
+            )
         text = st.text
         if 1 <= st.index <= len(spec.steps) and not spec.steps[st.index - 1].text:
             text = describe_step(spec.steps[st.index - 1])  # told from the step, not "Alice: gate"
-        steps.append({"index": st.index, "party": st.party, "action": st.action, "text": text,
-                      "inputs": trace.inputs, "branches": branches})
+        steps.append(
+            {
+                "index": st.index,
+                "party": st.party,
+                "action": st.action,
+                "text": text,
+                "inputs": trace.inputs,
+                "branches": branches,
+            }
+        )
     return steps
 
 
 # -- text for a person: expressions, kets and steps ---------------------------------
+
 
 def math_text(expr: Any) -> str:
     """An expression as a person writes it: ``√2·α/2``, ``44/61 − 33·log₂(3)/122``,
@@ -289,7 +301,11 @@ def render(doc: dict[str, Any], console: Any) -> None:
             prob = br["probability"]["exact"] if isinstance(br["probability"], dict) else br["probability"]
             regs = "".join(br.get("registers", []))
             label = f"[{rec}] p={prob}: " if rec else ""
-            console.print(f"      {escape(label)}|{regs}⟩ = {escape(br['state'])}" if regs else f"      {escape(label)}{escape(br['state'])}")
+            console.print(
+                f"      {escape(label)}|{regs}⟩ = {escape(br['state'])}"
+                if regs
+                else f"      {escape(label)}{escape(br['state'])}"
+            )
         for key, val in st.items():
             if key not in ("index", "party", "action", "text", "branches", "inputs"):
                 console.print(f"      {key}: {escape(str(val))}")
@@ -299,5 +315,15 @@ def render(doc: dict[str, Any], console: Any) -> None:
         console.print(f"  {p['id']} ({p['engine']}): {escape(p['statement'])}")
 
 
-__all__ = ["explain", "explainer", "render", "header", "EXPLAINER_MODULES", "math_text", "dirac_text", "state_text",
-           "amplitude_ket", "describe_step"]
+__all__ = [
+    "explain",
+    "explainer",
+    "render",
+    "header",
+    "EXPLAINER_MODULES",
+    "math_text",
+    "dirac_text",
+    "state_text",
+    "amplitude_ket",
+    "describe_step",
+]

@@ -50,17 +50,29 @@ def eve_at_threshold(spec: Any) -> dict[str, Any]:
     exact = isinstance(info, sp.Basic) and not info.is_Float
     shown = f"{math_text(info)} ≈ {value:.4g}" if exact else f"{value:.4g}"
     where = "the abort threshold" if at == threshold else f"abort threshold {math_text(threshold)}"
-    return {"eve_information": f"intercept-resend of a fraction f* = {math_text(fraction)} (QBER = {math_text(at)}, "
-                               f"{where}): Eve learns I(A:E) = {shown} bits per sifted bit"}
+    return {
+        "eve_information": f"intercept-resend of a fraction f* = {math_text(fraction)} (QBER = {math_text(at)}, "
+        f"{where}): Eve learns I(A:E) = {shown} bits per sifted bit"
+    }
 
 
 def _extra(spec: Any, action: str) -> dict[str, Any]:
     if isinstance(spec, PrepareMeasureQKD):
         if action == "prepare":
             ps = model.signal_probabilities(spec)
-            return {"alphabet": "; ".join(f"{s.name} = {_state(s.amplitudes)} (bit {s.bit}, basis {s.basis}, p = {_fmt(ps[s.name])})" for s in spec.signals)}
+            return {
+                "alphabet": "; ".join(
+                    f"{s.name} = {_state(s.amplitudes)} (bit {s.bit}, basis {s.basis}, p = {_fmt(ps[s.name])})"
+                    for s in spec.signals
+                )
+            }
         if action == "measure":
-            return {"measurements": "; ".join(f"{m.name} (p = {m.probability}): " + ", ".join(f"{o.label}→{o.bit}" for o in m.outcomes) for m in spec.measurements)}
+            return {
+                "measurements": "; ".join(
+                    f"{m.name} (p = {m.probability}): " + ", ".join(f"{o.label}→{o.bit}" for o in m.outcomes)
+                    for m in spec.measurements
+                )
+            }
         if action == "sift":
             rows = [r for r in model.table(spec) if r.kept]
             seen = sorted({(r.announcement, r.setting, r.outcome, r.bob_bit) for r in rows})
@@ -73,20 +85,29 @@ def _extra(spec: Any, action: str) -> dict[str, Any]:
         if action == "prepare":
             return {"source": spec.source}
         if action == "measure":
-            return {"settings": "Alice " + ", ".join(f"{s.name}: θ = {math_text(s.angle)}" for s in spec.alice_settings)
-                    + "; Bob " + ", ".join(f"{s.name}: θ = {math_text(s.angle)}" for s in spec.bob_settings)}
+            return {
+                "settings": "Alice "
+                + ", ".join(f"{s.name}: θ = {math_text(s.angle)}" for s in spec.alice_settings)
+                + "; Bob "
+                + ", ".join(f"{s.name}: θ = {math_text(s.angle)}" for s in spec.bob_settings)
+            }
         if action == "sift":
             flips = model._key_flip(spec)
-            return {"key_pairs": ", ".join(f"({x},{y}){' Bob flips' if f else ''}" for (x, y), f in flips.items()),
-                    "sift_probability": _fmt(model.sift_probability(spec))}
+            return {
+                "key_pairs": ", ".join(f"({x},{y}){' Bob flips' if f else ''}" for (x, y), f in flips.items()),
+                "sift_probability": _fmt(model.sift_probability(spec)),
+            }
         if action == "estimate" and spec.chsh:
             corr = {f"E({x},{y})": _fmt(model.correlator(spec, x, y)) for x, y, _ in spec.chsh}
             return {**corr, "CHSH S": _fmt(model.chsh(spec)), "Bell threshold": f"|S| > {spec.chsh_threshold}"}
     if action == "estimate":
         return {"qber_ideal_line": _fmt(model.qber(spec)), "sample_fraction": spec.sample_fraction}
     if action == "decide":
-        return {"abort_threshold": spec.abort_threshold, "key_rates": ", ".join(spec.key_rates) or "none in the spec",
-                **eve_at_threshold(spec)}
+        return {
+            "abort_threshold": spec.abort_threshold,
+            "key_rates": ", ".join(spec.key_rates) or "none in the spec",
+            **eve_at_threshold(spec),
+        }
     return {}
 
 

@@ -20,13 +20,18 @@ def _purification(spec: Protocol) -> list[dict[str, Any]]:
     steps = _circuit(spec)
     m = pur.derive_werner_map(spec)
     rule = "the bits agree" if getattr(spec, "keep", "equal") == "equal" else "the bits differ"
-    steps.append({
-        "index": len(steps) + 1, "party": "Alice, Bob", "action": "decide",
-        "text": f"keep (a1, b1) when {rule}, else discard" + ("; twirl back to Werner form" if getattr(spec, "twirl", False) else ""),
-        "branches": [],
-        "output fidelity on werner(F) inputs": math_text(m.fidelity),
-        "success probability": math_text(m.success),
-    })
+    steps.append(
+        {
+            "index": len(steps) + 1,
+            "party": "Alice, Bob",
+            "action": "decide",
+            "text": f"keep (a1, b1) when {rule}, else discard"
+            + ("; twirl back to Werner form" if getattr(spec, "twirl", False) else ""),
+            "branches": [],
+            "output fidelity on werner(F) inputs": math_text(m.fidelity),
+            "success probability": math_text(m.success),
+        }
+    )
     return steps
 
 
@@ -59,7 +64,8 @@ def _network(spec: Protocol) -> list[dict[str, Any]]:
     steps = _steps(spec)
     steps[0]["links"] = "; ".join(
         f"{l.a}–{l.b} {l.medium} {l.length_km} km: {links.loss_db(l):.3g} dB, {float(links.pair_rate(l)):.3g} pairs/s, F = {l.fidelity}"
-        for l in network.links)
+        for l in network.links
+    )
     steps[2]["memories"] = "; ".join(f"{n.name} ({n.kind}): T = {n.coherence_time} s {n.memory}" for n in network.nodes)
     return steps
 

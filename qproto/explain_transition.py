@@ -27,29 +27,55 @@ def explain_transition(spec: Protocol) -> list[dict[str, Any]]:
 
     assert isinstance(spec, TransitionSystem)
     steps: list[dict[str, Any]] = []
-    steps.append({
-        "index": 0, "party": "", "action": "variables",
-        "text": "state variables",
-        "variables": "; ".join(v.describe() for v in spec.variables),
-        "initially": ", ".join(f"{k} = {_show(v)}" for k, v in spec.init.items())
-        + ("" if spec.initially == "True" else f"; {spec.initially}"),
-    })
+    steps.append(
+        {
+            "index": 0,
+            "party": "",
+            "action": "variables",
+            "text": "state variables",
+            "variables": "; ".join(v.describe() for v in spec.variables),
+            "initially": ", ".join(f"{k} = {_show(v)}" for k, v in spec.init.items())
+            + ("" if spec.initially == "True" else f"; {spec.initially}"),
+        }
+    )
     for i, t in enumerate(spec.transitions, 1):
         updates = ", ".join(f"{k} := {_show(v)}" for k, v in t.update.items()) or "(no change)"
-        row = {"index": i, "party": t.party, "action": "transition",
-               "text": f"{t.party + ': ' if t.party else ''}{t.name} — {t.text}" if t.text else f"{t.party + ': ' if t.party else ''}{t.name}",
-               "when": str(t.guard), "do": updates}
+        row = {
+            "index": i,
+            "party": t.party,
+            "action": "transition",
+            "text": f"{t.party + ': ' if t.party else ''}{t.name} — {t.text}"
+            if t.text
+            else f"{t.party + ': ' if t.party else ''}{t.name}",
+            "when": str(t.guard),
+            "do": updates,
+        }
         if t.choose:
             row["choosing"] = ", ".join(c.describe() for c in t.choose)
         steps.append(row)
     n = len(steps)
     for j, inv in enumerate(spec.invariants):
-        steps.append({"index": n + j, "party": "", "action": "invariant", "text": f"invariant {inv.name}: {inv.text}",
-                      "claim": str(inv.expr)})
+        steps.append(
+            {
+                "index": n + j,
+                "party": "",
+                "action": "invariant",
+                "text": f"invariant {inv.name}: {inv.text}",
+                "claim": str(inv.expr),
+            }
+        )
     n = len(steps)
     for j, r in enumerate(spec.readings):
-        steps.append({"index": n + j, "party": "", "action": "reading", "text": f"reading — {r.topic}",
-                      "choice": r.choice, "reason": r.reason})
+        steps.append(
+            {
+                "index": n + j,
+                "party": "",
+                "action": "reading",
+                "text": f"reading — {r.topic}",
+                "choice": r.choice,
+                "reason": r.reason,
+            }
+        )
     run = _example_run(spec)
     if run is not None:
         steps.append(run)
@@ -81,8 +107,13 @@ def _example_run(spec: Any) -> dict[str, Any] | None:
             what += "(" + ", ".join(f"{k}={v}" for k, v in st["choice"].items()) + ")"
         lines.append(f"{st['step']}. {what}: " + ", ".join(f"{k}={_show(v)}" for k, v in changed.items()))
     how = "Z3 witness, replayed on the interpreter" if replay.ok else f"Z3 witness, NOT replayed: {replay.reason}"
-    return {"index": index, "party": "", "action": "run",
-            "text": f"an example run reaching {expr} ({how})", "run": " | ".join(lines)}
+    return {
+        "index": index,
+        "party": "",
+        "action": "run",
+        "text": f"an example run reaching {expr} ({how})",
+        "run": " | ".join(lines),
+    }
 
 
 @explainer("secret-sharing")
@@ -93,14 +124,33 @@ def explain_secret_sharing(spec: Protocol) -> list[dict[str, Any]]:
     assert isinstance(spec, SecretSharingScheme)
     steps: list[dict[str, Any]] = []
     for j, word in enumerate(spec.codewords):
-        steps.append({"index": j + 1, "party": "dealer", "action": "encode",
-                      "text": f"|{j}⟩ ↦ (1/√{len(word)}) (" + " + ".join(f"|{w}⟩" for w in word) + ")"})
+        steps.append(
+            {
+                "index": j + 1,
+                "party": "dealer",
+                "action": "encode",
+                "text": f"|{j}⟩ ↦ (1/√{len(word)}) (" + " + ".join(f"|{w}⟩" for w in word) + ")",
+            }
+        )
     state = model.encode(spec)
-    steps.append({"index": len(steps) + 1, "party": "dealer", "action": "encode",
-                  "text": "the shares of the payload α|0⟩ + β|1⟩ + γ|2⟩", "state": state_text(state)})
+    steps.append(
+        {
+            "index": len(steps) + 1,
+            "party": "dealer",
+            "action": "encode",
+            "text": "the shares of the payload α|0⟩ + β|1⟩ + γ|2⟩",
+            "state": state_text(state),
+        }
+    )
     for d in spec.decoders:
         names = model.share_names(spec)
-        steps.append({"index": len(steps) + 1, "party": "holder of two shares", "action": "decode",
-                      "text": f"decode shares {names[d.shares[0]]}, {names[d.shares[1]]}: {d.text}",
-                      "permutation": ", ".join(f"|{a}⟩→|{b}⟩" for a, b in d.table)})
+        steps.append(
+            {
+                "index": len(steps) + 1,
+                "party": "holder of two shares",
+                "action": "decode",
+                "text": f"decode shares {names[d.shares[0]]}, {names[d.shares[1]]}: {d.text}",
+                "permutation": ", ".join(f"|{a}⟩→|{b}⟩" for a, b in d.table),
+            }
+        )
     return steps

@@ -161,6 +161,7 @@ class KeyRateReport:
 
 # -- argument checks ---------------------------------------------------------------------
 
+
 def _number(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ParameterError(f"{name}={value!r} must be a number, got {type(value).__name__}")
@@ -294,9 +295,16 @@ def _finite_key(spec: Any, qber: float, rounds: int, epsilon: float, ec_efficien
     params = FiniteKeyParameters(signals=rounds, p_key_basis=p_key, epsilon_sec=epsilon, ec_efficiency=ec_efficiency)
     fk = finite_key_length(qber, params)
     details = fk.to_json()
-    return FiniteKeyLine(rounds=rounds, epsilon=epsilon, qber=qber, key_bits=float(fk.key_bits),
-                         rate_per_signal=float(fk.rate_per_signal), positive=bool(fk.positive),
-                         reference=FINITE_KEY_REFERENCE, details=details)
+    return FiniteKeyLine(
+        rounds=rounds,
+        epsilon=epsilon,
+        qber=qber,
+        key_bits=float(fk.key_bits),
+        rate_per_signal=float(fk.rate_per_signal),
+        positive=bool(fk.positive),
+        reference=FINITE_KEY_REFERENCE,
+        details=details,
+    )
 
 
 def _plain(doc: Mapping[str, Any]) -> dict[str, Any]:
@@ -313,8 +321,9 @@ def _plain(doc: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _replay(ref: str | None, ch: Channel, transmittance: float | None, ec_efficiency: float,
-            observations: str) -> tuple[str | None, str | None]:
+def _replay(
+    ref: str | None, ch: Channel, transmittance: float | None, ec_efficiency: float, observations: str
+) -> tuple[str | None, str | None]:
     if ref is None:
         return None, None
     name = shlex.quote(ref)
@@ -333,9 +342,19 @@ def _replay(ref: str | None, ch: Channel, transmittance: float | None, ec_effici
 _ATTACK_KEYS = ("upper_attack", "attack_state", "attack_state_residual", "attack_state_min_eigenvalue")
 
 
-def keyrate(spec: Any, *, noise: Any = None, attack: Any = None, transmittance: Any = None, ec_efficiency: Any = 1.0,
-            observations: str = "full", rounds: Any = None, epsilon: Any = None, threshold: bool = False,
-            **options: Any) -> KeyRateReport:
+def keyrate(
+    spec: Any,
+    *,
+    noise: Any = None,
+    attack: Any = None,
+    transmittance: Any = None,
+    ec_efficiency: Any = 1.0,
+    observations: str = "full",
+    rounds: Any = None,
+    epsilon: Any = None,
+    threshold: bool = False,
+    **options: Any,
+) -> KeyRateReport:
     """The certified asymptotic key rate of ``spec`` as a bracket
     [lower, upper] in bits per sifted bit.
 
@@ -366,9 +385,21 @@ def keyrate(spec: Any, *, noise: Any = None, attack: Any = None, transmittance: 
     """
     _check_options(options)
     target, ref = resolve_spec(spec)
-    return report(target, ref, checked_options(target, noise=noise, attack=attack, transmittance=transmittance,
-                                               ec_efficiency=ec_efficiency, observations=observations, rounds=rounds,
-                                               epsilon=epsilon, threshold=threshold))
+    return report(
+        target,
+        ref,
+        checked_options(
+            target,
+            noise=noise,
+            attack=attack,
+            transmittance=transmittance,
+            ec_efficiency=ec_efficiency,
+            observations=observations,
+            rounds=rounds,
+            epsilon=epsilon,
+            threshold=threshold,
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -384,9 +415,18 @@ class Options:
     threshold: bool
 
 
-def checked_options(target: Any, *, noise: Any = None, attack: Any = None, transmittance: Any = None,
-                    ec_efficiency: Any = 1.0, observations: Any = "full", rounds: Any = None, epsilon: Any = None,
-                    threshold: Any = False) -> Options:
+def checked_options(
+    target: Any,
+    *,
+    noise: Any = None,
+    attack: Any = None,
+    transmittance: Any = None,
+    ec_efficiency: Any = 1.0,
+    observations: Any = "full",
+    rounds: Any = None,
+    epsilon: Any = None,
+    threshold: Any = False,
+) -> Options:
     """Check every argument of :func:`keyrate` against ``target`` (one
     clear :class:`ParameterError` for the first bad one)."""
     ch = channel(noise, attack)
@@ -419,8 +459,9 @@ def checked_options(target: Any, *, noise: Any = None, attack: Any = None, trans
     if n_rounds is not None:
         why = finite_key_coverage(target)
         if why is not None:
-            raise ParameterError(f"rounds={n_rounds}: the finite-key bound of {FINITE_KEY_REFERENCE} "
-                                 f"does not cover this spec ({why})")
+            raise ParameterError(
+                f"rounds={n_rounds}: the finite-key bound of {FINITE_KEY_REFERENCE} does not cover this spec ({why})"
+            )
     return Options(ch, eta, ec, observations, n_rounds, eps, threshold)
 
 
@@ -431,8 +472,9 @@ def report(target: Any, ref: str | None, opts: Options, *, primal: str = "newton
     from qproto.models.keyrate_numeric import certified_threshold, key_rate_numeric
 
     ch, eta, ec, observations = opts.channel, opts.transmittance, opts.ec_efficiency, opts.observations
-    result = key_rate_numeric(target, noise=ch.noise, attack=ch.attack, transmittance=eta, ec_efficiency=ec,
-                              observations=observations, primal=primal)
+    result = key_rate_numeric(
+        target, noise=ch.noise, attack=ch.attack, transmittance=eta, ec_efficiency=ec, observations=observations, primal=primal
+    )
     cert = dict(result.certificate)
     replay, replay_obs = _replay(ref, ch, eta, ec, observations)
     upper = UpperAttack(
@@ -441,11 +483,14 @@ def report(target: Any, ref: str | None, opts: Options, *, primal: str = "newton
         residual=float(cert.get("attack_state_residual", float("nan"))),
         replay=replay,
         replay_observations=replay_obs,
-        note=("qproto analyze cannot express an explicit collective attack: `replay` recomputes the attack state and "
-              "its rate (fields upper and certificate.attack_state); `replay_observations` reproduces the observed "
-              "statistics the attack matches" if ref is not None else
-              "the spec has no command-line name (not in the catalogue, given as an object): save it in a file and "
-              "run qproto keyrate path/to/spec.py:ATTR with the same options to replay"),
+        note=(
+            "qproto analyze cannot express an explicit collective attack: `replay` recomputes the attack state and "
+            "its rate (fields upper and certificate.attack_state); `replay_observations` reproduces the observed "
+            "statistics the attack matches"
+            if ref is not None
+            else "the spec has no command-line name (not in the catalogue, given as an object): save it in a file and "
+            "run qproto keyrate path/to/spec.py:ATTR with the same options to replay"
+        ),
     )
     for key in _ATTACK_KEYS:
         cert.pop(key, None)
@@ -473,5 +518,18 @@ def report(target: Any, ref: str | None, opts: Options, *, primal: str = "newton
     )
 
 
-__all__ = ["keyrate", "KeyRateReport", "UpperAttack", "ThresholdBracket", "FiniteKeyLine", "finite_key_coverage",
-           "KEYRATE_OPTIONS", "channel", "Channel", "Options", "checked_options", "report", "resolve_spec"]
+__all__ = [
+    "keyrate",
+    "KeyRateReport",
+    "UpperAttack",
+    "ThresholdBracket",
+    "FiniteKeyLine",
+    "finite_key_coverage",
+    "KEYRATE_OPTIONS",
+    "channel",
+    "Channel",
+    "Options",
+    "checked_options",
+    "report",
+    "resolve_spec",
+]

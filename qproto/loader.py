@@ -28,9 +28,9 @@ import os
 import re
 import sys
 import traceback
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
 
 from qproto.spec.catalogue import find
 from qproto.spec.errors import LoadError, ParameterError, QprotoError, UnknownNameError
@@ -52,8 +52,9 @@ def _listed(namespace: dict, key: str, origin: str) -> list[Protocol]:
     if isinstance(value, Protocol):
         value = (value,)
     if not isinstance(value, (list, tuple)):
-        raise LoadError(f"{origin}: {key} is a {type(value).__name__}; expected a tuple of Protocol objects, "
-                        f"e.g. {key} = (MY_VARIANT,)")
+        raise LoadError(
+            f"{origin}: {key} is a {type(value).__name__}; expected a tuple of Protocol objects, e.g. {key} = (MY_VARIANT,)"
+        )
     for i, item in enumerate(value):
         if not isinstance(item, Protocol):
             raise LoadError(f"{origin}: {key}[{i}] is a {type(item).__name__}, not a Protocol; list only specs in {key}")
@@ -101,8 +102,10 @@ def _expected_refuted(namespace: dict, specs: list[Protocol], origin: str) -> se
     if value is None:
         return set()
     if isinstance(value, str) or not isinstance(value, (set, frozenset, list, tuple)):
-        raise LoadError(f"{origin}: {EXPECTED_REFUTED} is a {type(value).__name__}; expected a set of spec names, "
-                        f'e.g. {EXPECTED_REFUTED} = {{"my-variant"}}')
+        raise LoadError(
+            f"{origin}: {EXPECTED_REFUTED} is a {type(value).__name__}; expected a set of spec names, "
+            f'e.g. {EXPECTED_REFUTED} = {{"my-variant"}}'
+        )
     names = {s.name for s in specs}
     out = set()
     for item in value:
@@ -110,8 +113,10 @@ def _expected_refuted(namespace: dict, specs: list[Protocol], origin: str) -> se
         if not isinstance(name, str):
             raise LoadError(f"{origin}: {EXPECTED_REFUTED} holds a {type(item).__name__}; list spec names (strings)")
         if name not in names:
-            raise LoadError(f"{origin}: {EXPECTED_REFUTED} names {name!r}, which the file does not define"
-                            f"{did_you_mean(name, names)} (its specs: {', '.join(sorted(names))})")
+            raise LoadError(
+                f"{origin}: {EXPECTED_REFUTED} names {name!r}, which the file does not define"
+                f"{did_you_mean(name, names)} (its specs: {', '.join(sorted(names))})"
+            )
         out.add(name)
     return out
 
@@ -346,5 +351,15 @@ def resolve(target: str) -> Protocol:
     return specs[0]
 
 
-__all__ = ["EXPECTED_REFUTED", "Loaded", "did_you_mean", "find_by_name", "load_file", "load_file_declared",
-           "load_module", "resolve", "resolve_many", "resolve_targets"]
+__all__ = [
+    "EXPECTED_REFUTED",
+    "Loaded",
+    "did_you_mean",
+    "find_by_name",
+    "load_file",
+    "load_file_declared",
+    "load_module",
+    "resolve",
+    "resolve_many",
+    "resolve_targets",
+]

@@ -194,8 +194,13 @@ def verify_specs(
     return out
 
 
-def _run_pool(specs: Sequence[Protocol], tasks: list[tuple[int, list[str]]], options: dict[str, Any], jobs: int,
-              finish: Callable[[int, list[Verdict], float], None]) -> None:
+def _run_pool(
+    specs: Sequence[Protocol],
+    tasks: list[tuple[int, list[str]]],
+    options: dict[str, Any],
+    jobs: int,
+    finish: Callable[[int, list[Verdict], float], None],
+) -> None:
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     sendable = {k: v for k, v in options.items() if k != "progress"}  # a callback cannot cross processes
@@ -276,7 +281,9 @@ def map_on_cluster(fn: Callable[[Any], Any], units: Sequence[Any], address: str)
     try:
         from distributed import Client
     except ImportError:
-        raise ParameterError(f"--scheduler {address}: Dask distributed is not installed (pip install 'qproto[cluster]')") from None
+        raise ParameterError(
+            f"--scheduler {address}: Dask distributed is not installed (pip install 'qproto[cluster]')"
+        ) from None
     try:
         client = Client(address, set_as_default=False)  # connect timeout: Dask's config (distributed.comm.timeouts.connect)
     except (OSError, TimeoutError, ValueError) as exc:

@@ -8,8 +8,9 @@ atomically.  Modules that register plots are listed in :data:`PLOT_MODULES`.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 
 @dataclass(frozen=True)

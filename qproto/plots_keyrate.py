@@ -29,17 +29,29 @@ def _percent(q: float) -> str:
 
 # -- keyrate-vs-qber -------------------------------------------------------------------------
 
+
 def _qber_args(p: Any) -> None:
     from qproto.cli.common import bounded_int
 
-    p.add_argument("spec", nargs="?", metavar="SPEC",
-                   help="QKD spec whose certified bracket to draw (name, path.py or module:ATTR); "
-                   "omit it for the closed-form rates of the whole catalogue")
+    p.add_argument(
+        "spec",
+        nargs="?",
+        metavar="SPEC",
+        help="QKD spec whose certified bracket to draw (name, path.py or module:ATTR); "
+        "omit it for the closed-form rates of the whole catalogue",
+    )
     p.add_argument("--max-qber", type=float, default=0.16, help="right end of the QBER axis (default 0.16)")
-    p.add_argument("--points", type=bounded_int("points", 2, 400, "certified solves"), default=25,
-                   help="QBER points for a SPEC (default 25)")
-    p.add_argument("-j", "--jobs", type=bounded_int("jobs", 1, 1024, "processes"), default=1, metavar="N",
-                   help="processes for the points (default 1)")
+    p.add_argument(
+        "--points", type=bounded_int("points", 2, 400, "certified solves"), default=25, help="QBER points for a SPEC (default 25)"
+    )
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=bounded_int("jobs", 1, 1024, "processes"),
+        default=1,
+        metavar="N",
+        help="processes for the points (default 1)",
+    )
 
 
 def _draw_qber(args: Any, fig: Any) -> None:
@@ -64,8 +76,15 @@ def _draw_qber(args: Any, fig: Any) -> None:
     except ParameterError:
         q_max = _qber_at_full_noise(spec)
     qs = list(np.linspace(0.0, q_max, args.points))
-    base = {"noise": None, "attack": None, "transmittance": None, "ec_efficiency": 1.0, "observations": "full",
-            "rounds": None, "epsilon": None}
+    base = {
+        "noise": None,
+        "attack": None,
+        "transmittance": None,
+        "ec_efficiency": 1.0,
+        "observations": "full",
+        "rounds": None,
+        "epsilon": None,
+    }
     points = run_points(_point, [(args.spec, "qber", float(q), base, "newton") for q in qs], args.jobs)
     q = np.array([pt["qber"] for pt in points])
     lower = np.array([pt["lower"] for pt in points])
@@ -73,8 +92,7 @@ def _draw_qber(args: Any, fig: Any) -> None:
     ax = fig.add_subplot()
     ax.fill_between(q, lower, upper, color="C0", alpha=0.25, lw=0)
     ax.plot(q, lower, "o-", color="C0", ms=3, label=r"certified lower bound $R_{\mathrm{low}}$ (Winick et al. 2018)")
-    ax.plot(q, upper, "--", color="C3", lw=1,
-            label=r"upper bound $R_{\mathrm{up}}$: explicit collective attack")
+    ax.plot(q, upper, "--", color="C3", lw=1, label=r"upper bound $R_{\mathrm{up}}$: explicit collective attack")
     from qproto.models.keyrate import key_rate
 
     fine = np.linspace(0.0, q_max, 300)
@@ -84,8 +102,9 @@ def _draw_qber(args: Any, fig: Any) -> None:
         qq = fine[(fine > 0) & (fine < hi)]
         ax.plot(qq, kr(qq), ":", color=f"C{i + 4}", lw=1, label=f"closed form: {name}")
     th = float(sp.N(sp.sympify(str(spec.abort_threshold), rational=True)))
-    ax.axvline(th, color="black", ls="-.", lw=0.9,
-               label=rf"{spec.name} abort threshold $Q_{{\mathrm{{abort}}}} = {_percent(th)}$")
+    ax.axvline(
+        th, color="black", ls="-.", lw=0.9, label=rf"{spec.name} abort threshold $Q_{{\mathrm{{abort}}}} = {_percent(th)}$"
+    )
     ax.axhline(0, color="black", lw=0.6)
     ax.set_xlabel(r"QBER $Q$ (depolarizing noise on Bob's qubit)")
     ax.set_ylabel(r"key rate $R$ (bits per sifted bit)")
@@ -103,6 +122,7 @@ def _qber_at_full_noise(spec: Any) -> float:
 
 
 # -- keyrate-vs-distance -----------------------------------------------------------------------
+
 
 def _distance_args(p: Any) -> None:
     from qproto.cli.common import bounded_int
@@ -123,8 +143,10 @@ def _draw_distance(args: Any, fig: Any) -> None:
     params = decoy_parameters(spec)
     km = np.linspace(0.0, args.max_km, args.points)
     ax = fig.add_subplot()
-    for decoys, style, label in (("infinite", "-", "infinitely many decoys (GLLP with exact $Y_1$, $e_1$)"),
-                                 ("vacuum+weak", "--", r"vacuum + weak decoy ($Y_1^L$, $e_1^U$ of Ma et al. 2005)")):
+    for decoys, style, label in (
+        ("infinite", "-", "infinitely many decoys (GLLP with exact $Y_1$, $e_1$)"),
+        ("vacuum+weak", "--", r"vacuum + weak decoy ($Y_1^L$, $e_1^U$ of Ma et al. 2005)"),
+    ):
         rates = np.array([float(decoy_rate(float(d), params, decoys=decoys).rate) for d in km])
         shown = np.where(rates > 0, rates, np.nan)
         ax.plot(km, shown, style, label=label)
@@ -132,8 +154,7 @@ def _draw_distance(args: Any, fig: Any) -> None:
             last = km[rates > 0][-1]
             ax.annotate(f"{last:.0f} km", (last, shown[rates > 0][-1]), textcoords="offset points", xytext=(3, 3), fontsize=7)
     alpha = _alpha(params)
-    ax.plot(km, [plob_bound(float(d), alpha) for d in km], "k:",
-            label=r"PLOB bound $-\log_2(1-\eta)$ (Pirandola et al. 2017)")
+    ax.plot(km, [plob_bound(float(d), alpha) for d in km], "k:", label=r"PLOB bound $-\log_2(1-\eta)$ (Pirandola et al. 2017)")
     ax.set_yscale("log")
     ax.set_xlabel(rf"fibre length $L$ (km), loss {alpha:g} dB/km")
     ax.set_ylabel(r"key rate $R$ (bits per pulse)")
@@ -152,12 +173,17 @@ def _alpha(params: Any) -> float:
 
 # -- finite-key --------------------------------------------------------------------------------
 
+
 def _finite_args(p: Any) -> None:
     from qproto.cli.common import bounded_int
 
-    p.add_argument("--qber", type=float, action="append", metavar="Q", help="QBER of a curve (repeatable; default 0.01 0.02 0.03 0.05)")
+    p.add_argument(
+        "--qber", type=float, action="append", metavar="Q", help="QBER of a curve (repeatable; default 0.01 0.02 0.03 0.05)"
+    )
     p.add_argument("--epsilon", type=float, default=1e-10, metavar="E", help="ε_sec (default 1e-10)")
-    p.add_argument("--ec-efficiency", type=float, default=1.1, metavar="F", help="error-correction efficiency f (default 1.1, the paper's)")
+    p.add_argument(
+        "--ec-efficiency", type=float, default=1.1, metavar="F", help="error-correction efficiency f (default 1.1, the paper's)"
+    )
     p.add_argument("--min-n", type=float, default=1e4, metavar="N", help="smallest number of signals (default 1e4)")
     p.add_argument("--max-n", type=float, default=1e12, metavar="N", help="largest number of signals (default 1e12)")
     p.add_argument("--points", type=bounded_int("points", 2, 400, "points"), default=49, help="N points per curve (default 49)")
@@ -189,8 +215,11 @@ def _draw_finite(args: Any, fig: Any) -> None:
     ax.set_ylabel(r"key length per signal $\ell / N$")
     ax.set_ylim(0, 1)
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=7, title=rf"$\varepsilon_{{\mathrm{{sec}}}} = {_sci(args.epsilon)}$, $f = {args.ec_efficiency:g}$",
-              title_fontsize=7)
+    ax.legend(
+        fontsize=7,
+        title=rf"$\varepsilon_{{\mathrm{{sec}}}} = {_sci(args.epsilon)}$, $f = {args.ec_efficiency:g}$",
+        title_fontsize=7,
+    )
     ax.set_title("BB84 finite-key length (Tomamichel et al. 2012)")
 
 
@@ -199,9 +228,27 @@ def _sci(x: float) -> str:
     return rf"{mant} \times 10^{{{int(exp)}}}" if mant != "1" else rf"10^{{{int(exp)}}}"
 
 
-register_plot(PlotKind("keyrate-vs-qber", "certified key-rate bracket of SPEC against QBER (no SPEC: the catalogue's formulas)",
-                       _qber_args, _draw_qber))
-register_plot(PlotKind("keyrate-vs-distance", "decoy-state key rate against fibre length, with the PLOB bound (log scale)",
-                       _distance_args, _draw_distance))
-register_plot(PlotKind("finite-key", "BB84 finite-key length per signal against N for several QBERs, with asymptotic limits",
-                       _finite_args, _draw_finite))
+register_plot(
+    PlotKind(
+        "keyrate-vs-qber",
+        "certified key-rate bracket of SPEC against QBER (no SPEC: the catalogue's formulas)",
+        _qber_args,
+        _draw_qber,
+    )
+)
+register_plot(
+    PlotKind(
+        "keyrate-vs-distance",
+        "decoy-state key rate against fibre length, with the PLOB bound (log scale)",
+        _distance_args,
+        _draw_distance,
+    )
+)
+register_plot(
+    PlotKind(
+        "finite-key",
+        "BB84 finite-key length per signal against N for several QBERs, with asymptotic limits",
+        _finite_args,
+        _draw_finite,
+    )
+)

@@ -62,7 +62,9 @@ def _curve(spec: Any, quantity: Any, attack: str, symbol: str, values: dict[str,
 
 
 def _qber_args(p: Any) -> None:
-    p.add_argument("--protocol", action="append", metavar="NAME", help="protocol to draw (repeatable; default bb84, six-state, b92)")
+    p.add_argument(
+        "--protocol", action="append", metavar="NAME", help="protocol to draw (repeatable; default bb84, six-state, b92)"
+    )
 
 
 def _draw_qber(args: Any, fig: Any) -> None:
@@ -77,13 +79,22 @@ def _draw_qber(args: Any, fig: Any) -> None:
         for name in spec.key_rates[:1]:
             th = threshold(name).value
             ax.axhline(th, color=c, ls="--", lw=0.8, label=f"{spec.name}: rate zero at $Q^* = {th:.4f}$ ({name})")
-            roots = [float(r) for r in sp.solve(sp.Eq(expr, sp.Float(th)), sp.Symbol("fraction", real=True)) if r.is_real and 0 <= r <= 1]
+            roots = [
+                float(r)
+                for r in sp.solve(sp.Eq(expr, sp.Float(th)), sp.Symbol("fraction", real=True))
+                if r.is_real and 0 <= r <= 1
+            ]
             for r in roots:
                 ax.plot([r], [th], "o", color=c)
         abort = _abort_threshold(spec)  # the spec's own rule, a designer's variant included
         if abort is not None:
-            ax.axhline(abort, color=c, ls=":", lw=1.0,
-                       label=f"{spec.name}: abort threshold $Q_{{\\mathrm{{abort}}}} = {abort:.4g}$ (spec)")
+            ax.axhline(
+                abort,
+                color=c,
+                ls=":",
+                lw=1.0,
+                label=f"{spec.name}: abort threshold $Q_{{\\mathrm{{abort}}}} = {abort:.4g}$ (spec)",
+            )
     ax.set_xlabel("intercept-resend fraction $f$ (Eve measures in Z or X)")
     ax.set_ylabel("QBER $Q$")
     ax.set_xlim(0, 1)
@@ -148,5 +159,7 @@ def _draw_chsh(args: Any, fig: Any) -> None:
     ax.set_title("CHSH value against depolarizing noise")
 
 
-register_plot(PlotKind("qber-vs-interception", "QBER against the intercept-resend fraction, with thresholds", _qber_args, _draw_qber))
+register_plot(
+    PlotKind("qber-vs-interception", "QBER against the intercept-resend fraction, with thresholds", _qber_args, _draw_qber)
+)
 register_plot(PlotKind("chsh-vs-noise", "CHSH value against depolarizing noise (entanglement-based QKD)", _chsh_args, _draw_chsh))

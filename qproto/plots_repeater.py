@@ -26,17 +26,24 @@ MAX_PURIFY = 12
 
 def _hops_args(p: Any) -> None:
     p.add_argument("--fidelity", type=probability("fidelity"), default=0.95, help="elementary pair fidelity (default 0.95)")
-    p.add_argument("--segments", type=bounded_int("segments", 1, MAX_HOPS, "one point per hop"), default=16,
-                   help=f"largest number of hops (default 16, at most {MAX_HOPS})")
-    p.add_argument("--purify", type=bounded_int("purify", 0, MAX_PURIFY, "each round doubles the digits of the exact fidelity"),
-                   default=2, help=f"largest BBPSSW rounds per segment (default 2, at most {MAX_PURIFY})")
+    p.add_argument(
+        "--segments",
+        type=bounded_int("segments", 1, MAX_HOPS, "one point per hop"),
+        default=16,
+        help=f"largest number of hops (default 16, at most {MAX_HOPS})",
+    )
+    p.add_argument(
+        "--purify",
+        type=bounded_int("purify", 0, MAX_PURIFY, "each round doubles the digits of the exact fidelity"),
+        default=2,
+        help=f"largest BBPSSW rounds per segment (default 2, at most {MAX_PURIFY})",
+    )
     p.add_argument("--wait", type=nonnegative_float("wait"), default=0.0, help="memory wait per segment in seconds (default 0)")
     p.add_argument("--coherence-time", type=positive_float("coherence-time"), default=1.0, help="memory T in seconds (default 1)")
     p.add_argument("--threshold", type=probability("threshold"), default=None, help="draw a fidelity threshold line")
 
 
 def _draw_hops(args: Any, fig: Any) -> None:
-    import sympy as sp
 
     from qproto.models import memory as mem
     from qproto.models.links import FLOAT

@@ -27,8 +27,11 @@ def _command(v: Any) -> str:
 
 
 def _describe(v: Any) -> str:
-    lines = [f"{v.protocol} / {v.property}: {v.status.value} (required: {'limitation' if v.limitation else v.required})",
-             f"  statement: {v.statement}", f"  evidence: {v.summary}"]
+    lines = [
+        f"{v.protocol} / {v.property}: {v.status.value} (required: {'limitation' if v.limitation else v.required})",
+        f"  statement: {v.statement}",
+        f"  evidence: {v.summary}",
+    ]
     if "counterexample" in v.evidence:
         lines.append("  counterexample: " + json.dumps(v.evidence["counterexample"], default=str)[:2000])
     lines.append(f"  reproduce: {_command(v)}")
@@ -98,14 +101,22 @@ def qproto_attack_strategies():
 def pytest_addoption(parser: Any) -> None:
     group = parser.getgroup("qproto")
     group.addoption(
-        "--qproto", action="append", default=[], metavar="SPECS",
+        "--qproto",
+        action="append",
+        default=[],
+        metavar="SPECS",
         help="verify the specs in SPECS (a path.py, module:ATTR or catalogue name): one test item per property; "
         "a spec with `flawed=` set must be refuted instead (one item for the spec); a spec the file names in "
         "EXPECTED_REFUTED passes a property item when it is refuted, and its `[expect-refuted]` item fails "
         "unless some property is.  May be repeated.",
     )
-    group.addoption("--qproto-budget", type=int, default=None, metavar="N",
-                    help="adversary cases per property for --qproto items (default: the checkers' own)")
+    group.addoption(
+        "--qproto-budget",
+        type=int,
+        default=None,
+        metavar="N",
+        help="adversary cases per property for --qproto items (default: the checkers' own)",
+    )
 
 
 class QprotoItem(pytest.Item):
@@ -119,8 +130,16 @@ class QprotoItem(pytest.Item):
     spec's items), so the spec item reuses them instead of verifying twice.
     """
 
-    def __init__(self, *, spec: Any, prop: str | None, options: dict[str, Any], expect_refuted: bool = False,
-                 verdicts: dict[str, list] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        spec: Any,
+        prop: str | None,
+        options: dict[str, Any],
+        expect_refuted: bool = False,
+        verdicts: dict[str, list] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.spec = spec
         self.prop = prop
@@ -137,12 +156,16 @@ class QprotoItem(pytest.Item):
         props = [self.prop] if self.prop else None
         verdicts = qproto.verify(self.spec, properties=props, **self.options)
         if self.prop is None:  # a declared-flawed spec must be caught
-            caught = [v for v in verdicts if v.status.value in ("refuted", "limitation") and "counterexample" in v.evidence
-                      and not v.limitation]
+            caught = [
+                v
+                for v in verdicts
+                if v.status.value in ("refuted", "limitation") and "counterexample" in v.evidence and not v.limitation
+            ]
             if not caught:
                 raise QprotoFailure(
                     f"{self.spec.name} is declared flawed ({self.spec.flawed}) but no property was refuted:\n"
-                    + "\n".join(_describe(v) for v in verdicts))
+                    + "\n".join(_describe(v) for v in verdicts)
+                )
             return
         bad = [v for v in verdicts if not v.ok]
         if bad:
@@ -160,13 +183,17 @@ class QprotoItem(pytest.Item):
             verdicts = self._verdicts_of(self.prop)
             bad = [v for v in verdicts if not v.ok and v.status.value != "refuted"]
             if bad:  # refuted is what the file expects; an error or an inconclusive check is not
-                raise QprotoFailure(f"{self.spec.name} is expected refuted, but this property is neither refuted "
-                                    "nor satisfied:\n" + "\n".join(_describe(v) for v in bad))
+                raise QprotoFailure(
+                    f"{self.spec.name} is expected refuted, but this property is neither refuted "
+                    "nor satisfied:\n" + "\n".join(_describe(v) for v in bad)
+                )
             return
         verdicts = [v for p in self.spec.properties for v in self._verdicts_of(p.id)]
         if not any(v.status.value == "refuted" for v in verdicts):
-            raise QprotoFailure(f"{self.spec.name} is listed in EXPECTED_REFUTED but no property was refuted:\n"
-                                + "\n".join(_describe(v) for v in verdicts))
+            raise QprotoFailure(
+                f"{self.spec.name} is listed in EXPECTED_REFUTED but no property was refuted:\n"
+                + "\n".join(_describe(v) for v in verdicts)
+            )
 
     def repr_failure(self, excinfo: Any, style: Any = None) -> str:
         if isinstance(excinfo.value, QprotoFailure):
@@ -200,14 +227,33 @@ def pytest_collection_modifyitems(session: Any, config: Any, items: list) -> Non
             raise pytest.UsageError(f"--qproto {target}: {exc}") from None
         for spec in loaded.specs:
             if getattr(spec, "flawed", None):
-                items.append(QprotoItem.from_parent(session, name=f"{spec.name}[expect-refuted]", spec=spec, prop=None,
-                                                    options=options))
+                items.append(
+                    QprotoItem.from_parent(session, name=f"{spec.name}[expect-refuted]", spec=spec, prop=None, options=options)
+                )
                 continue
             expected = spec.name in loaded.expected_refuted
             shared: dict[str, list] = {}
             for prop in spec.properties:
-                items.append(QprotoItem.from_parent(session, name=f"{spec.name}::{prop.id}", spec=spec, prop=prop.id,
-                                                    options=options, expect_refuted=expected, verdicts=shared))
+                items.append(
+                    QprotoItem.from_parent(
+                        session,
+                        name=f"{spec.name}::{prop.id}",
+                        spec=spec,
+                        prop=prop.id,
+                        options=options,
+                        expect_refuted=expected,
+                        verdicts=shared,
+                    )
+                )
             if expected:  # after its properties, so it reads their verdicts
-                items.append(QprotoItem.from_parent(session, name=f"{spec.name}[expect-refuted]", spec=spec, prop=None,
-                                                    options=options, expect_refuted=True, verdicts=shared))
+                items.append(
+                    QprotoItem.from_parent(
+                        session,
+                        name=f"{spec.name}[expect-refuted]",
+                        spec=spec,
+                        prop=None,
+                        options=options,
+                        expect_refuted=True,
+                        verdicts=shared,
+                    )
+                )

@@ -43,8 +43,21 @@ from qproto.spec.errors import LoadError, SpecError
 from qproto.spec.protocol import Channel, Parameter, Party, Property, Reference
 
 #: qproto gate name -> OpenQASM 3 (stdgates.inc) name.
-GATES = {"I": "id", "X": "x", "Y": "y", "Z": "z", "H": "h", "S": "s", "T": "t", "CNOT": "cx", "CZ": "cz",
-         "SWAP": "swap", "RX": "rx", "RY": "ry", "RZ": "rz"}
+GATES = {
+    "I": "id",
+    "X": "x",
+    "Y": "y",
+    "Z": "z",
+    "H": "h",
+    "S": "s",
+    "T": "t",
+    "CNOT": "cx",
+    "CZ": "cz",
+    "SWAP": "swap",
+    "RX": "rx",
+    "RY": "ry",
+    "RZ": "rz",
+}
 QPROTO_GATE = {v: k for k, v in GATES.items()}
 _BELL_GATES = {
     "phi+": ("h {0};", "cx {0}, {1};"),
@@ -54,8 +67,10 @@ _BELL_GATES = {
 }
 _R = 1 / np.sqrt(2)
 _BELL_VECTORS = {
-    "phi+": np.array([1, 0, 0, 1]) * _R, "phi-": np.array([1, 0, 0, -1]) * _R,
-    "psi+": np.array([0, 1, 1, 0]) * _R, "psi-": np.array([0, 1, -1, 0]) * _R,
+    "phi+": np.array([1, 0, 0, 1]) * _R,
+    "phi-": np.array([1, 0, 0, -1]) * _R,
+    "psi+": np.array([0, 1, 1, 0]) * _R,
+    "psi-": np.array([0, 1, -1, 0]) * _R,
 }
 #: Size limits on an imported program: a file is read whole.
 MAX_PROGRAM_BYTES = 1_000_000
@@ -79,15 +94,19 @@ def _plain(x: Any) -> Any:
 
 def _metadata(spec: CircuitProtocol) -> dict[str, Any]:
     return {
-        "name": spec.name, "version": spec.version, "summary": spec.summary,
-        "flawed": spec.flawed, "variant_of": spec.variant_of,
+        "name": spec.name,
+        "version": spec.version,
+        "summary": spec.summary,
+        "flawed": spec.flawed,
+        "variant_of": spec.variant_of,
         "references": [_plain(vars(r)) for r in spec.references],
         "parties": [[p.name, p.role] for p in spec.parties],
         "channels": [_plain(vars(c)) for c in spec.channels],
         "parameters": [_plain(vars(p)) for p in spec.parameters],
         "properties": [_plain({k: v for k, v in vars(p).items()}) for p in spec.properties],
         "registers": [_plain(vars(r)) for r in spec.registers],
-        "inputs": list(spec.inputs), "input_party": spec.input_party,
+        "inputs": list(spec.inputs),
+        "input_party": spec.input_party,
     }
 
 
@@ -115,14 +134,19 @@ def export_qasm(spec: Any) -> str:
     """The spec as an OpenQASM 3 program (a string).  Raises
     :class:`SpecError` naming the step that OpenQASM cannot express."""
     if type(spec) is not CircuitProtocol:
-        raise SpecError(f"{spec.name}: OpenQASM export covers plain circuit protocols; family {spec.family!r} "
-                        f"({type(spec).__name__}) is not one")
+        raise SpecError(
+            f"{spec.name}: OpenQASM export covers plain circuit protocols; family {spec.family!r} "
+            f"({type(spec).__name__}) is not one"
+        )
     for r in spec.registers:
         if r.dim != 2:
             raise SpecError(f"{spec.name}: register {r.name} has dim={r.dim}; OpenQASM qubits have dim 2")
-    out = ["OPENQASM 3.0;", 'include "stdgates.inc";',
-           f"// {spec.name} (version {spec.version}), exported by qproto: the pragma lines carry what OpenQASM cannot say.",
-           "pragma qproto.spec " + json.dumps(_metadata(spec), ensure_ascii=False, sort_keys=True)]
+    out = [
+        "OPENQASM 3.0;",
+        'include "stdgates.inc";',
+        f"// {spec.name} (version {spec.version}), exported by qproto: the pragma lines carry what OpenQASM cannot say.",
+        "pragma qproto.spec " + json.dumps(_metadata(spec), ensure_ascii=False, sort_keys=True),
+    ]
     for name in spec.inputs:
         out.append(f"input bit {name};")
     for r in spec.registers:
@@ -149,8 +173,7 @@ def export_qasm(spec: Any) -> str:
                 raise SpecError(f"{where}: an explicit gate matrix has no OpenQASM 3 form here")
             out.append(_gate_line(step.gate, tuple(step.params), tuple(step.targets)) + _comment(step, "gate"))
         elif isinstance(step, Controlled):
-            out.append(f"if ({step.when}) {{ {_gate_line(step.gate, (), tuple(step.targets))} }}"
-                       + _comment(step, "correct"))
+            out.append(f"if ({step.when}) {{ {_gate_line(step.gate, (), tuple(step.targets))} }}" + _comment(step, "correct"))
         elif isinstance(step, Measure):
             out.append(f"{step.record} = measure {step.register};" + _comment(step, "measure"))
         elif isinstance(step, Send):
@@ -218,7 +241,7 @@ def _recognise(block: list[tuple[str, tuple[str, ...], tuple[str, ...]]], regs: 
     """The state a prepare block makes from |0…0⟩: a Bell pair or a basis
     state (simulated, so the gates decide, not the comments)."""
     n = len(regs)
-    psi = np.zeros(2 ** n, dtype=complex)
+    psi = np.zeros(2**n, dtype=complex)
     psi[0] = 1
     for gate, params, targets in block:
         if any(t not in regs for t in targets):
@@ -253,7 +276,7 @@ def import_qasm(text: str, origin: str = "<qasm>") -> CircuitProtocol:
         line = raw.strip()
         if line.startswith("pragma qproto.spec "):
             try:
-                meta = json.loads(line[len("pragma qproto.spec "):])
+                meta = json.loads(line[len("pragma qproto.spec ") :])
             except json.JSONDecodeError as exc:
                 raise LoadError(f"{where}: pragma qproto.spec is not JSON ({exc.msg})") from None
             owner = {r["name"]: r["owner"] for r in meta.get("registers", [])}
@@ -267,16 +290,18 @@ def import_qasm(text: str, origin: str = "<qasm>") -> CircuitProtocol:
         words = code.split()
         if code.startswith("pragma qproto.input"):
             regs = tuple(words[2:])
-            steps.append(Prepare(party=owner.get(regs[0], ""), registers=regs, state="input", text=step_text,
-                                 **_action_field(action)))
+            steps.append(
+                Prepare(party=owner.get(regs[0], ""), registers=regs, state="input", text=step_text, **_action_field(action))
+            )
         elif code.startswith("pragma qproto.prepare"):
             block = (words[2], tuple(words[3:]), action, step_text, [])
         elif code.startswith("pragma qproto.end"):
             if block is None:
                 raise LoadError(f"{where}: pragma qproto.end without a prepare block")
             party, regs, act, txt, gates = block
-            steps.append(Prepare(party=party, registers=regs, state=_recognise(gates, regs, where), text=txt,
-                                 **_action_field(act)))
+            steps.append(
+                Prepare(party=party, registers=regs, state=_recognise(gates, regs, where), text=txt, **_action_field(act))
+            )
             block = None
         elif code.startswith("pragma qproto.send"):
             src, dst = words[2], words[3]
@@ -290,8 +315,11 @@ def import_qasm(text: str, origin: str = "<qasm>") -> CircuitProtocol:
                     raise LoadError(f"{where}: pragma qproto.send FROM TO bits ... qubits ...; got {w!r}")
                 else:
                     into.append(w)
-            steps.append(Send(party=src, to=dst, records=tuple(records), registers=tuple(regs_sent), text=step_text,
-                              **_action_field(action)))
+            steps.append(
+                Send(
+                    party=src, to=dst, records=tuple(records), registers=tuple(regs_sent), text=step_text, **_action_field(action)
+                )
+            )
             for r in regs_sent:
                 owner[r] = dst
         elif code.startswith("pragma"):
@@ -311,36 +339,65 @@ def import_qasm(text: str, origin: str = "<qasm>") -> CircuitProtocol:
             gate, params, targets = _gate_of(m.group(2).strip().rstrip(";").strip(), where)
             if params:
                 raise LoadError(f"{where}: a classically controlled rotation is not supported")
-            steps.append(Controlled(party=owner.get(targets[0], ""), gate=gate, targets=targets, when=m.group(1),
-                                    text=step_text, **_action_field(action)))
+            steps.append(
+                Controlled(
+                    party=owner.get(targets[0], ""),
+                    gate=gate,
+                    targets=targets,
+                    when=m.group(1),
+                    text=step_text,
+                    **_action_field(action),
+                )
+            )
         elif _MEASURE_RE.match(code):
             m = _MEASURE_RE.match(code)
             assert m is not None
-            steps.append(Measure(party=owner.get(m.group(2), ""), register=m.group(2), record=m.group(1),
-                                 text=step_text, **_action_field(action)))
+            steps.append(
+                Measure(
+                    party=owner.get(m.group(2), ""),
+                    register=m.group(2),
+                    record=m.group(1),
+                    text=step_text,
+                    **_action_field(action),
+                )
+            )
         else:
             gate, params, targets = _gate_of(code, where)
-            steps.append(ApplyGate(party=owner.get(targets[0], ""), gate=gate, params=params, targets=targets,
-                                   text=step_text, **_action_field(action)))
+            steps.append(
+                ApplyGate(
+                    party=owner.get(targets[0], ""),
+                    gate=gate,
+                    params=params,
+                    targets=targets,
+                    text=step_text,
+                    **_action_field(action),
+                )
+            )
     if block is not None:
         raise LoadError(f"{origin}: a prepare block is not closed by pragma qproto.end")
     if meta is None:
-        raise LoadError(f"{origin}: no 'pragma qproto.spec' line: qproto needs the parties and properties "
-                        "(export a spec with `qproto export SPEC --qasm` to see the header)")
+        raise LoadError(
+            f"{origin}: no 'pragma qproto.spec' line: qproto needs the parties and properties "
+            "(export a spec with `qproto export SPEC --qasm` to see the header)"
+        )
     missing = [r["name"] for r in meta.get("registers", []) if r["name"] not in qubits]
     if missing:
         raise LoadError(f"{origin}: registers {missing} are named in the header but not declared as qubits")
     try:
         return CircuitProtocol(
-            name=meta["name"], version=meta.get("version", "1"), summary=meta.get("summary", ""),
-            flawed=meta.get("flawed"), variant_of=meta.get("variant_of"),
+            name=meta["name"],
+            version=meta.get("version", "1"),
+            summary=meta.get("summary", ""),
+            flawed=meta.get("flawed"),
+            variant_of=meta.get("variant_of"),
             references=tuple(Reference(**_tuples(r)) for r in meta.get("references", [])),
             parties=tuple(Party(n, role) for n, role in meta.get("parties", [])),
             channels=tuple(Channel(**_tuples(c)) for c in meta.get("channels", [])),
             parameters=tuple(Parameter(**_tuples(p)) for p in meta.get("parameters", [])),
             properties=tuple(Property(**_tuples(p)) for p in meta.get("properties", [])),
             registers=tuple(Register(**_tuples(r)) for r in meta.get("registers", [])),
-            inputs=tuple(meta.get("inputs", ())), input_party=meta.get("input_party", ""),
+            inputs=tuple(meta.get("inputs", ())),
+            input_party=meta.get("input_party", ""),
             steps=tuple(steps),
         )
     except (TypeError, KeyError) as exc:

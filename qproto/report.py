@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import textwrap
 from collections import Counter
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 from xml.etree import ElementTree as ET
 
 from qproto.proofs.verdict import Status, Verdict
@@ -28,8 +29,7 @@ _STYLE = {
 }
 
 #: Order in which counts are listed on a protocol's line: strongest first.
-_ORDER = (Status.PROVED, Status.BOUNDED, Status.TESTED, Status.LIMITATION, Status.INCONCLUSIVE, Status.REFUTED,
-          Status.ERROR)
+_ORDER = (Status.PROVED, Status.BOUNDED, Status.TESTED, Status.LIMITATION, Status.INCONCLUSIVE, Status.REFUTED, Status.ERROR)
 
 #: Evidence keys shown by their own renderer (or in the header), not as ``key: value`` lines.
 _SHOWN_ELSEWHERE = {"summary", "trace", "replay", "warnings"}
@@ -98,9 +98,16 @@ def text_console() -> Any:
     return Console(highlight=False, soft_wrap=False)
 
 
-def render_text(verdicts: list[Verdict], seconds: float, console: Any, *, verbose: bool = False,
-                failures_only: bool = False, sources: Mapping[str, str] | None = None,
-                expected_refuted: Iterable[str] = ()) -> None:
+def render_text(
+    verdicts: list[Verdict],
+    seconds: float,
+    console: Any,
+    *,
+    verbose: bool = False,
+    failures_only: bool = False,
+    sources: Mapping[str, str] | None = None,
+    expected_refuted: Iterable[str] = (),
+) -> None:
     """Print the report for a person.
 
     Default: one line per protocol, then every property that is not ok in
@@ -156,8 +163,9 @@ def reproduce_commands(v: Verdict, sources: Mapping[str, str] | None = None) -> 
     """The shell commands that replay a verdict: the checker's own (its
     ``replay`` evidence) or ``qproto verify TARGET --property ID``."""
     replay = v.evidence.get("replay")
-    found = [str(c) for c in replay.values() if isinstance(c, str) and c.startswith("qproto ")] \
-        if isinstance(replay, dict) else []
+    found = (
+        [str(c) for c in replay.values() if isinstance(c, str) and c.startswith("qproto ")] if isinstance(replay, dict) else []
+    )
     if isinstance(replay, str) and replay.startswith("qproto "):
         found = [replay]
     if not any(c.startswith("qproto verify ") for c in found):
@@ -201,7 +209,7 @@ def evidence_lines(value: Any, indent: int = 0) -> list[str]:
         lines = []
         for item in value:
             sub = evidence_lines(item, indent + 2)
-            first = sub[0][indent + 2:] if sub else ""
+            first = sub[0][indent + 2 :] if sub else ""
             lines.append(f"{pad}- {first}")
             lines.extend(sub[1:])
         return lines
@@ -260,8 +268,9 @@ class _Printer:
         first = " " * indent
         rest = " " * (indent + hang)
         # a long word (a path, a command) overflows rather than breaks: it must stay pasteable
-        wrapped = textwrap.wrap(text, width=self.width, initial_indent=first, subsequent_indent=rest,
-                                break_long_words=False, break_on_hyphens=False) or [first]
+        wrapped = textwrap.wrap(
+            text, width=self.width, initial_indent=first, subsequent_indent=rest, break_long_words=False, break_on_hyphens=False
+        ) or [first]
         for w in wrapped:
             self.console.print(f"[{style}]{escape(w)}[/]" if style else escape(w), soft_wrap=True)
 
@@ -325,8 +334,7 @@ class _Printer:
         for v in verdicts:
             by_property.setdefault(v.property, []).append(v.protocol)
         self.blank()
-        self.line("limitations (false by design; counterexample found as the spec declares; -v shows each):",
-                  style="yellow")
+        self.line("limitations (false by design; counterexample found as the spec declares; -v shows each):", style="yellow")
         for prop, names in by_property.items():
             self.line(f"{prop}: {', '.join(names)}", indent=2, hang=4)
 
@@ -364,8 +372,10 @@ def render_trace(v: Verdict, console: Any) -> None:
         fixed = []
     caption = ("unchanged: " + ", ".join(f"{n}={trace[0].get('state', {}).get(n)}" for n in fixed)) if fixed else None
     title = f"{v.protocol} / {v.property}: counterexample trace"
-    rows = [[str(i), str(st.get("transition") or "(initial)"), *[str(st.get("state", {}).get(n, "")) for n in names]]
-            for i, st in enumerate(trace)]
+    rows = [
+        [str(i), str(st.get("transition") or "(initial)"), *[str(st.get("state", {}).get(n, "")) for n in names]]
+        for i, st in enumerate(trace)
+    ]
     header = ["step", "transition", *names]
     needed = sum(max(len(r[c]) for r in rows + [header]) + 3 for c in range(len(header))) + 1
     width = int(getattr(console, "width", 80) or 80)
@@ -374,8 +384,9 @@ def render_trace(v: Verdict, console: Any) -> None:
         for w in textwrap.wrap(head, width=width, initial_indent="  ", subsequent_indent="    ", break_on_hyphens=False):
             console.print(f"[bold]{escape(w)}[/]", soft_wrap=True)
         for text in trace_lines(trace):
-            for w in textwrap.wrap(text, width=width, initial_indent="    ", subsequent_indent="        ",
-                                   break_on_hyphens=False) or ["    "]:
+            for w in textwrap.wrap(
+                text, width=width, initial_indent="    ", subsequent_indent="        ", break_on_hyphens=False
+            ) or ["    "]:
                 console.print(escape(w), soft_wrap=True)
         return
     table = Table(title=title, header_style="bold")
@@ -403,8 +414,11 @@ def trace_lines(trace: list[dict[str, Any]]) -> list[str]:
         if previous is None:
             lines.append(f"{i}. (initial) " + ", ".join(f"{k}={_scalar_text(val) or val}" for k, val in state.items()))
         else:
-            changed = [f"{k}: {_scalar_text(previous.get(k))} → {_scalar_text(val)}" for k, val in state.items()
-                       if previous.get(k) != val]
+            changed = [
+                f"{k}: {_scalar_text(previous.get(k))} → {_scalar_text(val)}"
+                for k, val in state.items()
+                if previous.get(k) != val
+            ]
             lines.append(f"{i}. {st.get('transition') or '?'}: " + (", ".join(changed) or "(no change)"))
         previous = state
     return lines
@@ -435,5 +449,14 @@ def to_junit(verdicts: Iterable[Verdict], seconds: float) -> str:
     return ET.tostring(suite, encoding="unicode", xml_declaration=True)
 
 
-__all__ = ["summary", "to_json", "text_console", "render_text", "render_trace", "trace_lines", "evidence_lines",
-           "reproduce_commands", "to_junit"]
+__all__ = [
+    "summary",
+    "to_json",
+    "text_console",
+    "render_text",
+    "render_trace",
+    "trace_lines",
+    "evidence_lines",
+    "reproduce_commands",
+    "to_junit",
+]

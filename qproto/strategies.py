@@ -48,4 +48,13 @@ def qubit_states() -> st.SearchStrategy[np.ndarray]:
     )
 
 
-__all__ = ["AttackCase", "attacks", "attacks_near", "catalogue_attacks", "general_probes", "noise_channels", "noise", "qubit_states"]
+__all__ = [
+    "AttackCase",
+    "attacks",
+    "attacks_near",
+    "catalogue_attacks",
+    "general_probes",
+    "noise_channels",
+    "noise",
+    "qubit_states",
+]

@@ -59,11 +59,15 @@ B92 = PrepareMeasureQKD(
     key_rates=(),
     published=(
         PublishedValue(
-            quantity="sift", value="1/4", reference=BENNETT_1992,
+            quantity="sift",
+            value="1/4",
+            reference=BENNETT_1992,
             text="a conclusive result in a quarter of the rounds (|⟨0|+⟩|² = 1/2, half the measurements can exclude)",
         ),
     ),
-    properties=pm_properties(ir_qber="fraction/(fraction + 2)", depolarizing_qber="p/(p + 1)", reference=BENNETT_1992.cite, has_key_rate=False)
+    properties=pm_properties(
+        ir_qber="fraction/(fraction + 2)", depolarizing_qber="p/(p + 1)", reference=BENNETT_1992.cite, has_key_rate=False
+    )
     + tuple(_COMPLETENESS if p.id == "completeness" else p for p in without_rate(ADVERSARY_PROPERTIES_PM)),
 )
 

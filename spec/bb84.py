@@ -14,12 +14,12 @@ from .protocol import Parameter, Property, Reference, Step
 from .qkd import (
     BENNETT_1992_EXPERIMENT,
     ESTIMATE_SEES_INTERCEPT_RESEND,
+    SHOR_PRESKILL_2000,
     STATES,
     Measurement,
     Outcome,
     PrepareMeasureQKD,
     PublishedValue,
-    SHOR_PRESKILL_2000,
     basis_measurement,
     basis_signals,
     pm_properties,
@@ -53,7 +53,9 @@ PM_STEPS = (
 
 ESTIMATION_PARAMETERS = (
     Parameter(name="sample_fraction", default=0.1, low=0, high=1, open_low=True, text="share of sifted bits disclosed"),
-    Parameter(name="abort_threshold", default=0.11, low=0, high=0.5, open_high=True, text="abort when the sample QBER exceeds it"),
+    Parameter(
+        name="abort_threshold", default=0.11, low=0, high=0.5, open_high=True, text="abort when the sample QBER exceeds it"
+    ),
 )
 
 TOMAMICHEL_2012 = Reference(
@@ -70,7 +72,9 @@ FINITE_KEY_LENGTH = Property(
     "ε_sec = 1e-10, ε_cor = 1e-15, error correction leaking 1.1·n·h(Q), the ε-secure key length is positive at every "
     "QBER the spec accepts.  False by design: the catalogue's abort threshold (11 %) is the asymptotic Shor–Preskill "
     "one, and at these sizes the bound tolerates only a few per cent (the counterexample gives Q, n, k and ℓ).",
-    engine="adversary", check="finite-key.positive-at-threshold", limitation=True,
+    engine="adversary",
+    check="finite-key.positive-at-threshold",
+    limitation=True,
     args={"sifted_bits": 10_000, "epsilon_sec": 1e-10, "epsilon_cor": 1e-15, "ec_efficiency": 1.1},
     reference=TOMAMICHEL_2012.cite,
 )
@@ -78,8 +82,11 @@ FINITE_KEY_LENGTH = Property(
 
 def _with_sifted_bits(prop: Property, sifted: int) -> Property:
     """``prop`` with its finite-sample claim restated for ``sifted`` sifted bits."""
-    return dataclasses.replace(prop, args={**prop.args, "sifted_bits": sifted},
-                               statement=prop.statement.replace("10 000 sifted bits", f"{sifted:,} sifted bits".replace(",", " ")))
+    return dataclasses.replace(
+        prop,
+        args={**prop.args, "sifted_bits": sifted},
+        statement=prop.statement.replace("10 000 sifted bits", f"{sifted:,} sifted bits".replace(",", " ")),
+    )
 
 
 BB84 = PrepareMeasureQKD(
@@ -99,12 +106,16 @@ BB84 = PrepareMeasureQKD(
     published=published_thresholds("shor-preskill", "csiszar-korner-individual")
     + (
         PublishedValue(
-            quantity="qber", value="1/4", reference=BENNETT_1992_EXPERIMENT,
+            quantity="qber",
+            value="1/4",
+            reference=BENNETT_1992_EXPERIMENT,
             conditions={"attack": "intercept-resend:fraction=1"},
             text="intercepting every qubit in a random basis gives a 25% QBER",
         ),
         PublishedValue(
-            quantity="sift", value="1/2", reference=BENNETT_BRASSARD_1984,
+            quantity="sift",
+            value="1/2",
+            reference=BENNETT_BRASSARD_1984,
             text="half the rounds survive basis sifting",
         ),
     ),
@@ -130,12 +141,16 @@ BB84_BIASED = BB84.variant(
     estimation="per-basis",
     # the X basis gets 1/82 of the sifted bits: 1 000 000 sifted give it ≈ 12 195 sifted and 1 220 sample bits,
     # enough for the finite-sample claims (with 10 000 sifted it would get 12 sample bits: issue 10, item 17)
-    properties=tuple(_with_sifted_bits(p, 1_000_000) if p.id in ("soundness-abort", "completeness", "finite-key-length") else p
-                     for p in BB84.properties),
+    properties=tuple(
+        _with_sifted_bits(p, 1_000_000) if p.id in ("soundness-abort", "completeness", "finite-key-length") else p
+        for p in BB84.properties
+    ),
     published=published_thresholds("shor-preskill", "csiszar-korner-individual")
     + (
         PublishedValue(
-            quantity="sift", value="41/50", reference=LO_CHAU_ARDEHALI_2005,
+            quantity="sift",
+            value="41/50",
+            reference=LO_CHAU_ARDEHALI_2005,
             text="sift rate q² + (1 − q)² = 0.82 for q = 9/10",
         ),
     ),

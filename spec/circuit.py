@@ -135,9 +135,7 @@ class CircuitProtocol(Protocol):
         for r in self.registers:
             if r.name == name:
                 return r
-        raise SpecError(
-            f"{self.name}: unknown register {name!r}; registers are {[r.name for r in self.registers]}"
-        )
+        raise SpecError(f"{self.name}: unknown register {name!r}; registers are {[r.name for r in self.registers]}")
 
     def _check_steps(self) -> None:
         """Static checks a reader would make: every name is declared, a party
@@ -175,8 +173,7 @@ class CircuitProtocol(Protocol):
                     raise SpecError(f"{where}: register {r!r} is used before it is prepared")
                 if owner[r] != step.party:
                     raise SpecError(
-                        f"{where}: register {r!r} is held by {owner[r]}, not {step.party}; "
-                        "send it first or let its holder act"
+                        f"{where}: register {r!r} is held by {owner[r]}, not {step.party}; send it first or let its holder act"
                     )
             if isinstance(step, Measure):
                 measured.add(step.record)
@@ -190,13 +187,10 @@ class CircuitProtocol(Protocol):
                     owner[r] = step.to
             if isinstance(step, Controlled):
                 if step.when not in measured and step.when not in self.inputs:
-                    raise SpecError(
-                        f"{where}: condition bit {step.when!r} is neither a measured record nor an input"
-                    )
+                    raise SpecError(f"{where}: condition bit {step.when!r} is neither a measured record nor an input")
                 if step.when not in known.get(step.party, set()):
                     raise SpecError(
-                        f"{where}: {step.party} uses bit {step.when!r} before it is received "
-                        "(causality: send it first)"
+                        f"{where}: {step.party} uses bit {step.when!r} before it is received (causality: send it first)"
                     )
 
     def owner_at(self, index: int) -> dict[str, str]:

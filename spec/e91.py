@@ -29,14 +29,16 @@ EKERT_1991 = Reference(
     doi="10.1103/PhysRevLett.67.661",
 )
 BBM_1992 = Reference(
-    cite="C. H. Bennett, G. Brassard, N. D. Mermin, Quantum cryptography without Bell's theorem, "
-    "Phys. Rev. Lett. 68, 557 (1992)",
+    cite="C. H. Bennett, G. Brassard, N. D. Mermin, Quantum cryptography without Bell's theorem, Phys. Rev. Lett. 68, 557 (1992)",
     doi="10.1103/PhysRevLett.68.557",
 )
 
-_DECIDE_DI = Step(party="Bob", action="decide",
-                  text="abort unless the device-independent key rate of Acín et al. (2007) at the measured QBER and CHSH value "
-                  "is positive (|S| > 2 alone is not enough), and the QBER is below the abort threshold")
+_DECIDE_DI = Step(
+    party="Bob",
+    action="decide",
+    text="abort unless the device-independent key rate of Acín et al. (2007) at the measured QBER and CHSH value "
+    "is positive (|S| > 2 alone is not enough), and the QBER is below the abort threshold",
+)
 
 EB_STEPS = (
     Step(party="Source", action="prepare", text="the source prepares an entangled pair and sends one qubit to each party"),
@@ -45,7 +47,9 @@ EB_STEPS = (
     Step(party="Alice", action="announce", text="they announce their settings on the authenticated channel"),
     Step(party="Bob", action="sift", text="key setting pairs give the raw key (Bob flips for anticorrelated pairs)"),
     Step(party="Alice", action="estimate", text="the other pairs give the CHSH value; a sample of key bits gives the QBER"),
-    Step(party="Bob", action="decide", text="abort unless |S| exceeds the Bell threshold and the QBER is below the abort threshold"),
+    Step(
+        party="Bob", action="decide", text="abort unless |S| exceeds the Bell threshold and the QBER is below the abort threshold"
+    ),
 )
 
 _third = "1/3"
@@ -78,8 +82,12 @@ E91 = EntanglementQKD(
     key_rates=("di-chsh-acin",),
     published=published_thresholds("di-chsh-acin")
     + (
-        PublishedValue(quantity="chsh", value="-2*sqrt(2)", reference=EKERT_1991,
-                       text="S = −2√2 for the singlet with Ekert's settings (|S| at Tsirelson's bound)"),
+        PublishedValue(
+            quantity="chsh",
+            value="-2*sqrt(2)",
+            reference=EKERT_1991,
+            text="S = −2√2 for the singlet with Ekert's settings (|S| at Tsirelson's bound)",
+        ),
         PublishedValue(quantity="sift", value="2/9", reference=EKERT_1991, text="two of the nine setting pairs give key"),
     ),
     properties=eb_properties(depolarizing_qber="p/2", chsh="-2*sqrt(2)", reference=EKERT_1991.cite)

@@ -37,17 +37,14 @@ READINGS = (
     ),
     Reading(
         topic="a failed test",
-        choice="the tester sends RST and both sides release every EPR pair of the attempt; the client may retry "
-        "with fresh pairs",
+        choice="the tester sends RST and both sides release every EPR pair of the attempt; the client may retry with fresh pairs",
         reason="pairs that failed a test carry unknown correlations (possibly with an eavesdropper) and must not "
         "be used for the connection; keeping them occupies quantum memory for nothing.",
     ),
     Reading(
         topic="who closes",
-        choice="the client closes with FIN; the server releases its halves and answers FIN-ACK, then the client "
-        "releases its own",
-        reason="a half-close by either side is symmetric; one direction is enough to check that termination "
-        "releases every pair.",
+        choice="the client closes with FIN; the server releases its halves and answers FIN-ACK, then the client releases its own",
+        reason="a half-close by either side is symmetric; one direction is enough to check that termination releases every pair.",
     ),
 )
 
@@ -57,80 +54,139 @@ def _transitions(flaw: str | None) -> tuple[Transition, ...]:
     leak = flaw == "leaks-pairs"
     no_fin = flaw == "close-without-fin"
     return (
-        Transition(name="open", party="client", guard="c_state == CLOSED and msg == NONE",
-                   update={"c_state": "SYN_SENT", "c_fwd": True, "fwd_test": "UNTESTED", "bwd_test": "UNTESTED", "msg": "SYN"},
-                   text="prepare a batch of EPR pairs, keep one half of each, send the other halves with SYN"),
-        Transition(name="server_test_pass", party="server", guard="s_state == LISTEN and msg == SYN",
-                   update={"s_state": "SYN_RCVD", "s_fwd": True, "fwd_test": "PASS", "s_bwd": True, "msg": "SYNACK"},
-                   text="the forward batch passes the test: prepare the backward batch, send halves with SYN-ACK"),
-        Transition(name="server_test_fail", party="server", guard="s_state == LISTEN and msg == SYN",
-                   update={"fwd_test": "FAIL", "s_fwd": False, "msg": "RST_TO_CLIENT"},
-                   text="the forward batch fails the test: discard it, send RST"),
-        Transition(name="client_test_pass", party="client", guard="c_state == SYN_SENT and msg == SYNACK",
-                   update={"c_state": "ESTABLISHED", "c_bwd": True, "bwd_test": "PASS", "msg": "ACK"},
-                   text="the backward batch passes the test: ESTABLISHED, send ACK"),
-        Transition(name="client_test_fail", party="client", guard="c_state == SYN_SENT and msg == SYNACK",
-                   update=({"c_state": "ESTABLISHED", "c_bwd": True, "bwd_test": "FAIL", "msg": "ACK"} if ignore_test else
-                           {"c_state": "CLOSED", "c_fwd": False, "c_bwd": False, "bwd_test": "FAIL", "msg": "RST_TO_SERVER"}),
-                   text="the backward batch fails the test: " + ("(wrongly) establish anyway" if ignore_test else
-                                                                  "release every pair, send RST")),
-        Transition(name="server_established", party="server", guard="s_state == SYN_RCVD and msg == ACK",
-                   update={"s_state": "ESTABLISHED", "msg": "NONE"}, text="ACK received: ESTABLISHED"),
-        Transition(name="client_reset", party="client", guard="c_state == SYN_SENT and msg == RST_TO_CLIENT",
-                   update={"c_state": "CLOSED", "c_fwd": False, "c_bwd": False, "msg": "NONE"},
-                   text="RST: release the halves kept, back to CLOSED"),
-        Transition(name="server_reset", party="server", guard="s_state == SYN_RCVD and msg == RST_TO_SERVER",
-                   update={"s_state": "LISTEN", "s_fwd": False, "s_bwd": False, "msg": "NONE"},
-                   text="RST: release both batches' halves, back to LISTEN"),
-        Transition(name="close", party="client", guard="c_state == ESTABLISHED and msg == NONE",
-                   update={"c_state": "CLOSED", "c_fwd": False, "c_bwd": False} if no_fin else {"c_state": "FIN_WAIT", "msg": "FIN"},
-                   text="the client closes: " + ("(wrongly) releases its halves and drops the connection without FIN"
-                                                 if no_fin else "FIN")),
-        Transition(name="server_close", party="server", guard="s_state == ESTABLISHED and msg == FIN",
-                   update={"s_state": "LISTEN", "msg": "FINACK"} if leak else
-                   {"s_state": "LISTEN", "s_fwd": False, "s_bwd": False, "msg": "FINACK"},
-                   text="FIN: " + ("(wrongly) keep the pairs in memory" if leak else "release its halves") + ", FIN-ACK, listen again"),
-        Transition(name="client_closed", party="client", guard="c_state == FIN_WAIT and msg == FINACK",
-                   update={"c_state": "CLOSED", "c_fwd": False, "c_bwd": False, "msg": "NONE"},
-                   text="FIN-ACK: release its halves, CLOSED"),
+        Transition(
+            name="open",
+            party="client",
+            guard="c_state == CLOSED and msg == NONE",
+            update={"c_state": "SYN_SENT", "c_fwd": True, "fwd_test": "UNTESTED", "bwd_test": "UNTESTED", "msg": "SYN"},
+            text="prepare a batch of EPR pairs, keep one half of each, send the other halves with SYN",
+        ),
+        Transition(
+            name="server_test_pass",
+            party="server",
+            guard="s_state == LISTEN and msg == SYN",
+            update={"s_state": "SYN_RCVD", "s_fwd": True, "fwd_test": "PASS", "s_bwd": True, "msg": "SYNACK"},
+            text="the forward batch passes the test: prepare the backward batch, send halves with SYN-ACK",
+        ),
+        Transition(
+            name="server_test_fail",
+            party="server",
+            guard="s_state == LISTEN and msg == SYN",
+            update={"fwd_test": "FAIL", "s_fwd": False, "msg": "RST_TO_CLIENT"},
+            text="the forward batch fails the test: discard it, send RST",
+        ),
+        Transition(
+            name="client_test_pass",
+            party="client",
+            guard="c_state == SYN_SENT and msg == SYNACK",
+            update={"c_state": "ESTABLISHED", "c_bwd": True, "bwd_test": "PASS", "msg": "ACK"},
+            text="the backward batch passes the test: ESTABLISHED, send ACK",
+        ),
+        Transition(
+            name="client_test_fail",
+            party="client",
+            guard="c_state == SYN_SENT and msg == SYNACK",
+            update=(
+                {"c_state": "ESTABLISHED", "c_bwd": True, "bwd_test": "FAIL", "msg": "ACK"}
+                if ignore_test
+                else {"c_state": "CLOSED", "c_fwd": False, "c_bwd": False, "bwd_test": "FAIL", "msg": "RST_TO_SERVER"}
+            ),
+            text="the backward batch fails the test: "
+            + ("(wrongly) establish anyway" if ignore_test else "release every pair, send RST"),
+        ),
+        Transition(
+            name="server_established",
+            party="server",
+            guard="s_state == SYN_RCVD and msg == ACK",
+            update={"s_state": "ESTABLISHED", "msg": "NONE"},
+            text="ACK received: ESTABLISHED",
+        ),
+        Transition(
+            name="client_reset",
+            party="client",
+            guard="c_state == SYN_SENT and msg == RST_TO_CLIENT",
+            update={"c_state": "CLOSED", "c_fwd": False, "c_bwd": False, "msg": "NONE"},
+            text="RST: release the halves kept, back to CLOSED",
+        ),
+        Transition(
+            name="server_reset",
+            party="server",
+            guard="s_state == SYN_RCVD and msg == RST_TO_SERVER",
+            update={"s_state": "LISTEN", "s_fwd": False, "s_bwd": False, "msg": "NONE"},
+            text="RST: release both batches' halves, back to LISTEN",
+        ),
+        Transition(
+            name="close",
+            party="client",
+            guard="c_state == ESTABLISHED and msg == NONE",
+            update={"c_state": "CLOSED", "c_fwd": False, "c_bwd": False} if no_fin else {"c_state": "FIN_WAIT", "msg": "FIN"},
+            text="the client closes: "
+            + ("(wrongly) releases its halves and drops the connection without FIN" if no_fin else "FIN"),
+        ),
+        Transition(
+            name="server_close",
+            party="server",
+            guard="s_state == ESTABLISHED and msg == FIN",
+            update={"s_state": "LISTEN", "msg": "FINACK"}
+            if leak
+            else {"s_state": "LISTEN", "s_fwd": False, "s_bwd": False, "msg": "FINACK"},
+            text="FIN: " + ("(wrongly) keep the pairs in memory" if leak else "release its halves") + ", FIN-ACK, listen again",
+        ),
+        Transition(
+            name="client_closed",
+            party="client",
+            guard="c_state == FIN_WAIT and msg == FINACK",
+            update={"c_state": "CLOSED", "c_fwd": False, "c_bwd": False, "msg": "NONE"},
+            text="FIN-ACK: release its halves, CLOSED",
+        ),
     )
 
 
 _INVARIANTS = (
-    Invariant(name="established-only-if-both-pass",
-              expr="(c_state == ESTABLISHED or s_state == ESTABLISHED) implies (fwd_test == PASS and bwd_test == PASS)",
-              text="a connection exists only over a channel certified in both directions"),
-    Invariant(name="failed-test-never-established",
-              expr="(fwd_test == FAIL or bwd_test == FAIL) implies (c_state != ESTABLISHED and s_state != ESTABLISHED "
-                   "and c_state != FIN_WAIT)",
-              text="after a failed test in this attempt, neither side is (or was) ESTABLISHED"),
-    Invariant(name="no-half-open",
-              expr="s_state == ESTABLISHED implies (c_state == ESTABLISHED or c_state == FIN_WAIT)",
-              text="both ends agree: the server never holds a connection the client has dropped"),
-    Invariant(name="closed-holds-no-pairs",
-              expr="(c_state == CLOSED implies not (c_fwd or c_bwd)) and (s_state == LISTEN implies not (s_fwd or s_bwd))",
-              text="termination (and abort) releases every EPR pair a side held"),
-    Invariant(name="handshake-consistent",
-              expr="(s_state == ESTABLISHED implies (c_state == ESTABLISHED or c_state == FIN_WAIT)) "
-                   "and (s_state == SYN_RCVD implies (fwd_test == PASS and (c_state == SYN_SENT or c_state == ESTABLISHED "
-                   "or (c_state == CLOSED and msg == RST_TO_SERVER)))) "
-                   "and (c_state == ESTABLISHED implies (s_state == SYN_RCVD or s_state == ESTABLISHED)) "
-                   "and (c_state == FIN_WAIT implies (s_state == ESTABLISHED or (s_state == LISTEN and msg == FINACK))) "
-                   "and (msg == SYN implies (c_state == SYN_SENT and s_state == LISTEN and fwd_test == UNTESTED)) "
-                   "and (msg == SYNACK implies (c_state == SYN_SENT and s_state == SYN_RCVD and bwd_test == UNTESTED)) "
-                   "and (msg == ACK implies (c_state == ESTABLISHED and s_state == SYN_RCVD)) "
-                   "and (msg == RST_TO_CLIENT implies (c_state == SYN_SENT and s_state == LISTEN and fwd_test == FAIL)) "
-                   "and (msg == RST_TO_SERVER implies (c_state == CLOSED and s_state == SYN_RCVD and bwd_test == FAIL)) "
-                   "and (msg == FIN implies (c_state == FIN_WAIT and s_state == ESTABLISHED)) "
-                   "and (msg == FINACK implies (c_state == FIN_WAIT and s_state == LISTEN)) "
-                   "and (c_state == SYN_SENT implies bwd_test == UNTESTED) "
-                   "and (c_state == SYN_SENT and s_state == LISTEN implies (msg == SYN or msg == RST_TO_CLIENT)) "
-                   "and (c_state == CLOSED implies (s_state == LISTEN or msg == RST_TO_SERVER)) "
-                   "and (s_state == SYN_RCVD implies (s_fwd and s_bwd)) "
-                   "and (msg == NONE implies (c_state == CLOSED or c_state == ESTABLISHED)) "
-                   "and (msg == NONE and c_state == CLOSED implies s_state == LISTEN) "
-                   "and (msg == NONE and c_state == ESTABLISHED implies s_state == ESTABLISHED)",
-              text="(auxiliary) which message is in flight in which pair of states: strengthens the induction"),
+    Invariant(
+        name="established-only-if-both-pass",
+        expr="(c_state == ESTABLISHED or s_state == ESTABLISHED) implies (fwd_test == PASS and bwd_test == PASS)",
+        text="a connection exists only over a channel certified in both directions",
+    ),
+    Invariant(
+        name="failed-test-never-established",
+        expr="(fwd_test == FAIL or bwd_test == FAIL) implies (c_state != ESTABLISHED and s_state != ESTABLISHED "
+        "and c_state != FIN_WAIT)",
+        text="after a failed test in this attempt, neither side is (or was) ESTABLISHED",
+    ),
+    Invariant(
+        name="no-half-open",
+        expr="s_state == ESTABLISHED implies (c_state == ESTABLISHED or c_state == FIN_WAIT)",
+        text="both ends agree: the server never holds a connection the client has dropped",
+    ),
+    Invariant(
+        name="closed-holds-no-pairs",
+        expr="(c_state == CLOSED implies not (c_fwd or c_bwd)) and (s_state == LISTEN implies not (s_fwd or s_bwd))",
+        text="termination (and abort) releases every EPR pair a side held",
+    ),
+    Invariant(
+        name="handshake-consistent",
+        expr="(s_state == ESTABLISHED implies (c_state == ESTABLISHED or c_state == FIN_WAIT)) "
+        "and (s_state == SYN_RCVD implies (fwd_test == PASS and (c_state == SYN_SENT or c_state == ESTABLISHED "
+        "or (c_state == CLOSED and msg == RST_TO_SERVER)))) "
+        "and (c_state == ESTABLISHED implies (s_state == SYN_RCVD or s_state == ESTABLISHED)) "
+        "and (c_state == FIN_WAIT implies (s_state == ESTABLISHED or (s_state == LISTEN and msg == FINACK))) "
+        "and (msg == SYN implies (c_state == SYN_SENT and s_state == LISTEN and fwd_test == UNTESTED)) "
+        "and (msg == SYNACK implies (c_state == SYN_SENT and s_state == SYN_RCVD and bwd_test == UNTESTED)) "
+        "and (msg == ACK implies (c_state == ESTABLISHED and s_state == SYN_RCVD)) "
+        "and (msg == RST_TO_CLIENT implies (c_state == SYN_SENT and s_state == LISTEN and fwd_test == FAIL)) "
+        "and (msg == RST_TO_SERVER implies (c_state == CLOSED and s_state == SYN_RCVD and bwd_test == FAIL)) "
+        "and (msg == FIN implies (c_state == FIN_WAIT and s_state == ESTABLISHED)) "
+        "and (msg == FINACK implies (c_state == FIN_WAIT and s_state == LISTEN)) "
+        "and (c_state == SYN_SENT implies bwd_test == UNTESTED) "
+        "and (c_state == SYN_SENT and s_state == LISTEN implies (msg == SYN or msg == RST_TO_CLIENT)) "
+        "and (c_state == CLOSED implies (s_state == LISTEN or msg == RST_TO_SERVER)) "
+        "and (s_state == SYN_RCVD implies (s_fwd and s_bwd)) "
+        "and (msg == NONE implies (c_state == CLOSED or c_state == ESTABLISHED)) "
+        "and (msg == NONE and c_state == CLOSED implies s_state == LISTEN) "
+        "and (msg == NONE and c_state == ESTABLISHED implies s_state == ESTABLISHED)",
+        text="(auxiliary) which message is in flight in which pair of states: strengthens the induction",
+    ),
 )
 
 _STRENGTHEN = ("handshake-consistent",)
@@ -164,36 +220,74 @@ def handshake(name: str, flaw: str | None = None, **changes) -> TransitionSystem
             boolean("s_fwd", text="the server holds its halves of the forward batch"),
             boolean("s_bwd", text="the server holds its halves of the backward batch"),
         ),
-        init={"c_state": "CLOSED", "s_state": "LISTEN", "fwd_test": "UNTESTED", "bwd_test": "UNTESTED", "msg": "NONE",
-              "c_fwd": False, "c_bwd": False, "s_fwd": False, "s_bwd": False},
+        init={
+            "c_state": "CLOSED",
+            "s_state": "LISTEN",
+            "fwd_test": "UNTESTED",
+            "bwd_test": "UNTESTED",
+            "msg": "NONE",
+            "c_fwd": False,
+            "c_bwd": False,
+            "s_fwd": False,
+            "s_bwd": False,
+        },
         transitions=_transitions(flaw),
         invariants=_INVARIANTS,
         readings=READINGS,
         properties=(
-            Property(id="established-only-if-both-pass", engine="statemachine", check="statemachine.invariant",
-                     statement="The connection is ESTABLISHED (at either side) only if both directions' EPR tests passed.",
-                     args={"invariant": "established-only-if-both-pass", "strengthen": _STRENGTHEN}, reference=YU_LAI_ZHOU.cite),
-            Property(id="failed-test-never-established", engine="statemachine", check="statemachine.invariant",
-                     statement="A failed EPR test never leads to ESTABLISHED in that attempt.",
-                     args={"invariant": "failed-test-never-established", "strengthen": _STRENGTHEN}),
-            Property(id="termination-releases-pairs", engine="statemachine", check="statemachine.invariant",
-                     statement="Termination (FIN or RST) releases every EPR pair: a CLOSED client and a LISTENing "
-                     "server hold none.",
-                     args={"invariant": "closed-holds-no-pairs", "strengthen": _STRENGTHEN}),
-            Property(id="no-half-open-connection", engine="statemachine", check="statemachine.invariant",
-                     statement="Both ends agree: whenever the server is ESTABLISHED, the client is ESTABLISHED or "
-                     "closing with FIN (no half-open connection holding the server's EPR halves).",
-                     args={"invariant": "no-half-open", "strengthen": _STRENGTHEN}),
-            Property(id="deadlock-free", engine="statemachine", check="statemachine.deadlock-free",
-                     statement="Some move is always possible (the handshake never hangs).",
-                     args={"strengthen": _STRENGTHEN}),
-            Property(id="non-vacuous-established", engine="statemachine", check="statemachine.reachable",
-                     statement="Non-vacuity: a run establishes the connection at both sides.",
-                     args={"state": "c_state == ESTABLISHED and s_state == ESTABLISHED"}),
-            Property(id="non-vacuous-closed-after-use", engine="statemachine", check="statemachine.reachable",
-                     statement="Non-vacuity of release: a run establishes, closes, and ends with both sides idle.",
-                     args={"state": "c_state == CLOSED and s_state == LISTEN and msg == NONE and fwd_test == PASS "
-                                    "and bwd_test == PASS"}),
+            Property(
+                id="established-only-if-both-pass",
+                engine="statemachine",
+                check="statemachine.invariant",
+                statement="The connection is ESTABLISHED (at either side) only if both directions' EPR tests passed.",
+                args={"invariant": "established-only-if-both-pass", "strengthen": _STRENGTHEN},
+                reference=YU_LAI_ZHOU.cite,
+            ),
+            Property(
+                id="failed-test-never-established",
+                engine="statemachine",
+                check="statemachine.invariant",
+                statement="A failed EPR test never leads to ESTABLISHED in that attempt.",
+                args={"invariant": "failed-test-never-established", "strengthen": _STRENGTHEN},
+            ),
+            Property(
+                id="termination-releases-pairs",
+                engine="statemachine",
+                check="statemachine.invariant",
+                statement="Termination (FIN or RST) releases every EPR pair: a CLOSED client and a LISTENing server hold none.",
+                args={"invariant": "closed-holds-no-pairs", "strengthen": _STRENGTHEN},
+            ),
+            Property(
+                id="no-half-open-connection",
+                engine="statemachine",
+                check="statemachine.invariant",
+                statement="Both ends agree: whenever the server is ESTABLISHED, the client is ESTABLISHED or "
+                "closing with FIN (no half-open connection holding the server's EPR halves).",
+                args={"invariant": "no-half-open", "strengthen": _STRENGTHEN},
+            ),
+            Property(
+                id="deadlock-free",
+                engine="statemachine",
+                check="statemachine.deadlock-free",
+                statement="Some move is always possible (the handshake never hangs).",
+                args={"strengthen": _STRENGTHEN},
+            ),
+            Property(
+                id="non-vacuous-established",
+                engine="statemachine",
+                check="statemachine.reachable",
+                statement="Non-vacuity: a run establishes the connection at both sides.",
+                args={"state": "c_state == ESTABLISHED and s_state == ESTABLISHED"},
+            ),
+            Property(
+                id="non-vacuous-closed-after-use",
+                engine="statemachine",
+                check="statemachine.reachable",
+                statement="Non-vacuity of release: a run establishes, closes, and ends with both sides idle.",
+                args={
+                    "state": "c_state == CLOSED and s_state == LISTEN and msg == NONE and fwd_test == PASS and bwd_test == PASS"
+                },
+            ),
         ),
         **fields,
     )

@@ -118,20 +118,27 @@ class Node:
     memory: str = "depolarizing"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name or any(c.isspace() for c in self.name) \
-                or len(self.name) > MAX_NAME_LENGTH:
-            raise SpecError(f"node name={_short(self.name)} must be a non-empty string without spaces "
-                            f"(at most {MAX_NAME_LENGTH} characters)")
+        if (
+            not isinstance(self.name, str)
+            or not self.name
+            or any(c.isspace() for c in self.name)
+            or len(self.name) > MAX_NAME_LENGTH
+        ):
+            raise SpecError(
+                f"node name={_short(self.name)} must be a non-empty string without spaces (at most {MAX_NAME_LENGTH} characters)"
+            )
         if not isinstance(self.kind, str) or self.kind not in NODE_KINDS:
             raise SpecError(f"node {self.name}: kind={self.kind!r} must be one of {', '.join(NODE_KINDS)}")
         if not isinstance(self.memory, str) or self.memory not in MEMORY_KINDS:
             raise SpecError(f"node {self.name}: memory={self.memory!r} must be one of {', '.join(MEMORY_KINDS)}")
         t = self.coherence_time
         if isinstance(t, bool) or not isinstance(t, (int, float)):
-            raise ParameterError(f"node {self.name}: coherence_time={_short(t)} is not a number; give seconds > 0 (or \"inf\")")
+            raise ParameterError(f'node {self.name}: coherence_time={_short(t)} is not a number; give seconds > 0 (or "inf")')
         if (isinstance(t, float) and math.isnan(t)) or not 0 < t <= MAX_COHERENCE_TIME and t != math.inf:
-            raise ParameterError(f"node {self.name}: coherence_time={_short(t)} must lie in (0, {MAX_COHERENCE_TIME:g}] seconds "
-                                 "(inf for an ideal memory)")
+            raise ParameterError(
+                f"node {self.name}: coherence_time={_short(t)} must lie in (0, {MAX_COHERENCE_TIME:g}] seconds "
+                "(inf for an ideal memory)"
+            )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -178,10 +185,19 @@ class Link:
         checks = (
             ("length_km", self.length_km, lambda v: 0 <= v <= MAX_LENGTH_KM, f"must lie in [0, {MAX_LENGTH_KM:g}] km"),
             ("fidelity", self.fidelity, lambda v: 0 <= v <= 1, "must lie in [0, 1]"),
-            ("attempt_rate", self.attempt_rate, lambda v: MIN_ATTEMPT_RATE <= v <= MAX_ATTEMPT_RATE,
-             f"must lie in [{MIN_ATTEMPT_RATE:g}, {MAX_ATTEMPT_RATE:g}] attempts per second"),
+            (
+                "attempt_rate",
+                self.attempt_rate,
+                lambda v: MIN_ATTEMPT_RATE <= v <= MAX_ATTEMPT_RATE,
+                f"must lie in [{MIN_ATTEMPT_RATE:g}, {MAX_ATTEMPT_RATE:g}] attempts per second",
+            ),
             ("detector_efficiency", self.detector_efficiency, lambda v: MIN_EFFICIENCY <= v <= 1, "must lie in (0, 1]"),
-            ("loss_db_per_km", self.loss_db_per_km, lambda v: 0 <= v <= MAX_LINK_LOSS_DB, f"must lie in [0, {MAX_LINK_LOSS_DB:g}]"),
+            (
+                "loss_db_per_km",
+                self.loss_db_per_km,
+                lambda v: 0 <= v <= MAX_LINK_LOSS_DB,
+                f"must lie in [0, {MAX_LINK_LOSS_DB:g}]",
+            ),
             ("divergence_urad", self.divergence_urad, lambda v: 0 <= v <= 1e9, "must lie in [0, 1e9]"),
             ("tx_aperture_m", self.tx_aperture_m, lambda v: 0 <= v <= 1e6, "must lie in [0, 1e6]"),
             ("rx_aperture_m", self.rx_aperture_m, lambda v: 1e-9 <= v <= 1e6, "must lie in [1e-9, 1e6] m"),
@@ -194,8 +210,10 @@ class Link:
                 raise ParameterError(f"{where}: {name}={_short(value)} {text}")
         loss = self.loss_db()
         if not loss <= MAX_LINK_LOSS_DB:
-            raise ParameterError(f"{where}: total loss {loss:.4g} dB is more than {MAX_LINK_LOSS_DB:g} dB (transmittance "
-                                 f"below 10^-{MAX_LINK_LOSS_DB / 10:g}); shorten the link or split it with a repeater")
+            raise ParameterError(
+                f"{where}: total loss {loss:.4g} dB is more than {MAX_LINK_LOSS_DB:g} dB (transmittance "
+                f"below 10^-{MAX_LINK_LOSS_DB / 10:g}); shorten the link or split it with a repeater"
+            )
 
     def loss_db(self) -> float:
         """Total loss in dB by the cited models (the same formulas as
@@ -225,8 +243,10 @@ class Network:
 
     def __post_init__(self) -> None:
         if len(self.nodes) > MAX_NODES or len(self.links) > MAX_LINKS:
-            raise SpecError(f"network {self.name}: {len(self.nodes)} nodes and {len(self.links)} links; "
-                            f"at most {MAX_NODES} nodes and {MAX_LINKS} links are supported")
+            raise SpecError(
+                f"network {self.name}: {len(self.nodes)} nodes and {len(self.links)} links; "
+                f"at most {MAX_NODES} nodes and {MAX_LINKS} links are supported"
+            )
         names = [n.name for n in self.nodes]
         counts: dict[str, int] = {}
         for n in names:
@@ -291,8 +311,11 @@ class Network:
     def to_json(self) -> dict[str, Any]:
         import dataclasses
 
-        return {"name": self.name, "nodes": [dataclasses.asdict(n) for n in self.nodes],
-                "links": [dataclasses.asdict(l) for l in self.links]}
+        return {
+            "name": self.name,
+            "nodes": [dataclasses.asdict(n) for n in self.nodes],
+            "links": [dataclasses.asdict(l) for l in self.links],
+        }
 
 
 _NODE_FIELDS = {"name", "kind", "coherence_time", "memory"}
@@ -310,8 +333,10 @@ def network_from_json(doc: Any, origin: str = "network") -> Network:
         if not isinstance(doc.get(key), list):
             raise SpecError(f"{origin}: '{key}' must be a list")
     if len(doc["nodes"]) > MAX_NODES or len(doc["links"]) > MAX_LINKS:
-        raise SpecError(f"{origin}: {len(doc['nodes'])} nodes and {len(doc['links'])} links; "
-                        f"at most {MAX_NODES} nodes and {MAX_LINKS} links are supported")
+        raise SpecError(
+            f"{origin}: {len(doc['nodes'])} nodes and {len(doc['links'])} links; "
+            f"at most {MAX_NODES} nodes and {MAX_LINKS} links are supported"
+        )
     name = doc.get("name", origin)
     if not isinstance(name, str) or len(name) > MAX_NAME_LENGTH:
         raise SpecError(f"{origin}: name={_short(name)} must be a string of at most {MAX_NAME_LENGTH} characters")
@@ -404,10 +429,28 @@ REVIEW_NETWORK = Network(
         Link(a="CityB", b="Bob", medium="fibre", length_km=40, fidelity=0.97),
         Link(a="CityA", b="Drone", medium="free-space", length_km=5, fidelity=0.93, atmosphere_db=1.0),
         Link(a="Drone", b="Bob", medium="free-space", length_km=8, fidelity=0.93, atmosphere_db=1.0),
-        Link(a="Alice", b="Satellite", medium="free-space", length_km=1200, fidelity=0.90, divergence_urad=10,
-             rx_aperture_m=1.2, atmosphere_db=3.0, attempt_rate=1e4),
-        Link(a="Satellite", b="Bob", medium="free-space", length_km=1200, fidelity=0.90, divergence_urad=10,
-             rx_aperture_m=1.2, atmosphere_db=3.0, attempt_rate=1e4),
+        Link(
+            a="Alice",
+            b="Satellite",
+            medium="free-space",
+            length_km=1200,
+            fidelity=0.90,
+            divergence_urad=10,
+            rx_aperture_m=1.2,
+            atmosphere_db=3.0,
+            attempt_rate=1e4,
+        ),
+        Link(
+            a="Satellite",
+            b="Bob",
+            medium="free-space",
+            length_km=1200,
+            fidelity=0.90,
+            divergence_urad=10,
+            rx_aperture_m=1.2,
+            atmosphere_db=3.0,
+            attempt_rate=1e4,
+        ),
     ),
 )
 
@@ -474,7 +517,11 @@ ROUTING = FidelityRouting(
     references=(LI_2022, BOURGOIN_2013, ITU_G652, LIU_2021_DRONES, YIN_2017),
     parties=(Party("Alice", "source"), Party("Bob", "destination"), Party("Repeaters", "ground, drone, satellite")),
     steps=(
-        Step(party="Repeaters", action="generate", text="each link on the path generates Werner pairs (attempt rate × transmittance)"),
+        Step(
+            party="Repeaters",
+            action="generate",
+            text="each link on the path generates Werner pairs (attempt rate × transmittance)",
+        ),
         Step(party="Repeaters", action="purify", text="k_i rounds of BBPSSW on link i (2 pairs → 1, kept on agreement)"),
         Step(party="Repeaters", action="store", text="pairs wait in memory for the slowest link (decay exp(−t/T) at both ends)"),
         Step(party="Repeaters", action="swap", text="the repeaters swap along the path"),

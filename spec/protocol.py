@@ -10,9 +10,10 @@ are written with :meth:`Protocol.variant`, so a new protocol is a few lines.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Mapping, Self, Sequence
+from typing import Any, Self
 
 from .errors import ParameterError, SpecError
 
@@ -65,8 +66,7 @@ class Channel:
             raise SpecError(f"Channel kind={self.kind!r} must be 'quantum' or 'classical'")
         if self.kind == "quantum" and self.authenticated:
             raise SpecError(
-                f"Channel {self.source}->{self.target}: authenticated=True is only meaningful "
-                "for a classical channel"
+                f"Channel {self.source}->{self.target}: authenticated=True is only meaningful for a classical channel"
             )
 
 
@@ -171,13 +171,9 @@ class Property:
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
-            raise SpecError(
-                f"Property {self.id!r}: engine={self.engine!r} must be one of {', '.join(ENGINES)}"
-            )
+            raise SpecError(f"Property {self.id!r}: engine={self.engine!r} must be one of {', '.join(ENGINES)}")
         if self.requires not in STRENGTHS:
-            raise SpecError(
-                f"Property {self.id!r}: requires={self.requires!r} must be one of {', '.join(STRENGTHS)}"
-            )
+            raise SpecError(f"Property {self.id!r}: requires={self.requires!r} must be one of {', '.join(STRENGTHS)}")
         if not self.id or any(c.isspace() for c in self.id):
             raise SpecError(f"Property id={self.id!r} must be a non-empty name without spaces")
 
@@ -223,8 +219,7 @@ class Protocol:
             for end in (ch.source, ch.target):
                 if names and end not in names:
                     raise SpecError(
-                        f"{self.name}: channel {ch.source}->{ch.target} names unknown party {end!r}; "
-                        f"parties are {sorted(names)}"
+                        f"{self.name}: channel {ch.source}->{ch.target} names unknown party {end!r}; parties are {sorted(names)}"
                     )
         pnames = [p.name for p in self.parameters]
         if len(pnames) != len(set(pnames)):
@@ -237,9 +232,7 @@ class Protocol:
                 return prop
         from .errors import UnknownNameError
 
-        raise UnknownNameError(
-            f"{self.name} has no property {id!r}; it has {', '.join(p.id for p in self.properties)}"
-        )
+        raise UnknownNameError(f"{self.name} has no property {id!r}; it has {', '.join(p.id for p in self.properties)}")
 
     def parameter(self, name: str) -> Parameter:
         for p in self.parameters:
@@ -281,8 +274,9 @@ class Protocol:
             for pid in override:
                 if pid not in ids:
                     raise SpecError(f"{name}: override_properties names unknown id {pid!r}{_did_you_mean(pid, ids)}")
-            changes["properties"] = tuple(_override(p, override[p.id], name) if p.id in override else p
-                                          for p in base if p.id not in drop) + add
+            changes["properties"] = (
+                tuple(_override(p, override[p.id], name) if p.id in override else p for p in base if p.id not in drop) + add
+            )
         changes.setdefault("variant_of", self.name)
         return dataclasses.replace(self, name=name, **changes)
 
@@ -298,17 +292,23 @@ def _override(prop: Property, new: Any, spec_name: str) -> Property:
     """``prop`` with the fields in ``new`` replaced (or ``new`` itself when it is a Property)."""
     if isinstance(new, Property):
         if new.id != prop.id:
-            raise SpecError(f"{spec_name}: override_properties[{prop.id!r}] is a Property with id {new.id!r}; "
-                            "keep the id (or use drop_properties and add_properties)")
+            raise SpecError(
+                f"{spec_name}: override_properties[{prop.id!r}] is a Property with id {new.id!r}; "
+                "keep the id (or use drop_properties and add_properties)"
+            )
         return new
     if not isinstance(new, Mapping):
-        raise SpecError(f"{spec_name}: override_properties[{prop.id!r}] is a {type(new).__name__}; give a dict of "
-                        "fields to change (e.g. {'args': {...}}) or a Property")
+        raise SpecError(
+            f"{spec_name}: override_properties[{prop.id!r}] is a {type(new).__name__}; give a dict of "
+            "fields to change (e.g. {'args': {...}}) or a Property"
+        )
     names = [f.name for f in dataclasses.fields(prop)]
     for key in new:
         if key not in names or key == "id":
-            raise ParameterError(f"{spec_name}: property {prop.id!r} cannot override field {key}="
-                                 f"{_did_you_mean(key, [n for n in names if n != 'id'])}")
+            raise ParameterError(
+                f"{spec_name}: property {prop.id!r} cannot override field {key}="
+                f"{_did_you_mean(key, [n for n in names if n != 'id'])}"
+            )
     return dataclasses.replace(prop, **new)
 
 

@@ -65,8 +65,9 @@ estimation, key-rate and published fields.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from .errors import SpecError
 from .protocol import Channel, Party, Property, Protocol, Reference
@@ -342,22 +343,33 @@ BENNETT_1992_EXPERIMENT = Reference(
 #: The published zero-rate thresholds, one per key-rate formula.
 PUBLISHED_THRESHOLDS: dict[str, PublishedValue] = {
     "shor-preskill": PublishedValue(
-        quantity="threshold:shor-preskill", value="0.110", tolerance="0.0005", reference=SHOR_PRESKILL_2000,
+        quantity="threshold:shor-preskill",
+        value="0.110",
+        tolerance="0.0005",
+        reference=SHOR_PRESKILL_2000,
         text="asymptotic, general attacks, one-way post-processing, trusted devices: rate 1 − 2h(Q) positive below 11% QBER",
     ),
     "csiszar-korner-individual": PublishedValue(
-        quantity="threshold:csiszar-korner-individual", value="(2 - sqrt(2))/4", tolerance="1e-9",
-        reference=FUCHS_1997, text="individual attacks only, asymptotic, one-way: positive rate below (2 − √2)/4 ≈ 14.6%",
+        quantity="threshold:csiszar-korner-individual",
+        value="(2 - sqrt(2))/4",
+        tolerance="1e-9",
+        reference=FUCHS_1997,
+        text="individual attacks only, asymptotic, one-way: positive rate below (2 − √2)/4 ≈ 14.6%",
     ),
     "six-state-lo": PublishedValue(
-        quantity="threshold:six-state-lo", value="0.12619", tolerance="0.000005", reference=KATO_TAMAKI_2010,
+        quantity="threshold:six-state-lo",
+        value="0.12619",
+        tolerance="0.000005",
+        reference=KATO_TAMAKI_2010,
         text="asymptotic, general attacks, one-way post-processing, trusted qubit devices: Lo's six-state rate vanishes "
         "at 12.619 % (Lo 2001's abstract rounds it to 12.7 %)",
     ),
     "di-chsh-acin": PublishedValue(
-        quantity="threshold:di-chsh-acin", value="0.071", tolerance="0.0005", reference=ACIN_2007,
-        text="device-independent, collective attacks, asymptotic, one-way: rate positive below 7.1% QBER when "
-        "S = 2√2(1 − 2Q)",
+        quantity="threshold:di-chsh-acin",
+        value="0.071",
+        tolerance="0.0005",
+        reference=ACIN_2007,
+        text="device-independent, collective attacks, asymptotic, one-way: rate positive below 7.1% QBER when S = 2√2(1 − 2Q)",
     ),
 }
 
@@ -375,11 +387,14 @@ THRESHOLD_PROPERTY = Property(
     "assumptions as in its reference) is positive below its threshold QBER and vanishes there (certified to 1e-9), "
     "and the threshold agrees with the published value. A statement about the formula as a function of the QBER, "
     "not a security proof of the protocol.",
-    engine="algebra", check="qkd.threshold",
+    engine="algebra",
+    check="qkd.threshold",
 )
 
 
-def pm_properties(*, ir_qber: str, depolarizing_qber: str, reference: str = "", has_key_rate: bool = True) -> tuple[Property, ...]:
+def pm_properties(
+    *, ir_qber: str, depolarizing_qber: str, reference: str = "", has_key_rate: bool = True
+) -> tuple[Property, ...]:
     """The standard property list of a prepare-and-measure protocol.
     ``ir_qber``/``depolarizing_qber`` are the expected QBER as expressions in
     ``fraction`` (intercept-resend, Eve in Z or X) and ``p``."""
@@ -388,26 +403,32 @@ def pm_properties(*, ir_qber: str, depolarizing_qber: str, reference: str = "", 
             id="sifted-bits-agree",
             statement="With no noise and no eavesdropper, Bob's sifted bit equals Alice's in every sifted round "
             "(QBER = 0), and some rounds are sifted.",
-            engine="algebra", check="qkd.sifted-bits-agree", reference=reference,
+            engine="algebra",
+            check="qkd.sifted-bits-agree",
+            reference=reference,
         ),
         Property(
             id="mismatched-bases-uniform",
             statement="When Bob measures in a basis other than the one Alice prepared in, each of his outcomes has "
             "probability 1/2.",
-            engine="algebra", check="qkd.mismatched-bases-uniform", reference=reference,
+            engine="algebra",
+            check="qkd.mismatched-bases-uniform",
+            reference=reference,
         ),
         Property(
             id="intercept-resend-qber",
             statement=f"Under intercept-resend of a fraction f of the qubits (Eve measures in Z or X with probability 1/2 "
             f"each and resends what she read; expected value, no noise), QBER = {ir_qber} for all f in [0, 1].",
-            engine="algebra", check="qkd.qber-formula",
+            engine="algebra",
+            check="qkd.qber-formula",
             args={"attack": "intercept-resend", "symbol": "fraction", "expected": ir_qber},
         ),
         Property(
             id="depolarizing-qber",
             statement=f"Under depolarizing noise p and no eavesdropper, QBER = {depolarizing_qber} for all p in [0, 1] "
             "(expected value).",
-            engine="algebra", check="qkd.qber-formula",
+            engine="algebra",
+            check="qkd.qber-formula",
             args={"noise": "depolarizing", "symbol": "p", "expected": depolarizing_qber},
         ),
     ]
@@ -417,7 +438,8 @@ def pm_properties(*, ir_qber: str, depolarizing_qber: str, reference: str = "", 
         Property(
             id="published-values",
             statement="Every published value in the spec is reproduced by the Born-rule derivation.",
-            engine="algebra", check="qkd.published-values",
+            engine="algebra",
+            check="qkd.published-values",
         )
     )
     return tuple(props)
@@ -430,19 +452,24 @@ def eb_properties(*, depolarizing_qber: str, chsh: str | None, reference: str = 
             id="sifted-bits-agree",
             statement="With no noise and no eavesdropper, Alice's and Bob's key bits agree on every key setting pair "
             "(QBER = 0), and some pairs give key.",
-            engine="algebra", check="qkd.sifted-bits-agree", reference=reference,
+            engine="algebra",
+            check="qkd.sifted-bits-agree",
+            reference=reference,
         ),
         Property(
             id="mismatched-bases-uniform",
             statement="For setting pairs along orthogonal Bloch directions, the four joint outcomes have probability "
             "1/4 each (the bits agree with probability 1/2).",
-            engine="algebra", check="qkd.mismatched-bases-uniform", reference=reference,
+            engine="algebra",
+            check="qkd.mismatched-bases-uniform",
+            reference=reference,
         ),
         Property(
             id="depolarizing-qber",
             statement=f"Under depolarizing noise p on Bob's qubit and no eavesdropper, QBER = {depolarizing_qber} for "
             "all p in [0, 1] (expected value).",
-            engine="algebra", check="qkd.qber-formula",
+            engine="algebra",
+            check="qkd.qber-formula",
             args={"noise": "depolarizing", "symbol": "p", "expected": depolarizing_qber},
         ),
         THRESHOLD_PROPERTY,
@@ -452,26 +479,34 @@ def eb_properties(*, depolarizing_qber: str, chsh: str | None, reference: str = 
             Property(
                 id="chsh-maximal",
                 statement=f"With no noise the CHSH value is S = {chsh}, so |S| = 2√2 (Tsirelson's bound).",
-                engine="algebra", check="qkd.chsh", args={"expected": chsh}, reference=TSIRELSON_1980.cite,
+                engine="algebra",
+                check="qkd.chsh",
+                args={"expected": chsh},
+                reference=TSIRELSON_1980.cite,
             ),
             Property(
                 id="chsh-depolarizing",
                 statement=f"Under depolarizing noise p on Bob's qubit, S = ({chsh})·(1 − p) for all p.",
-                engine="algebra", check="qkd.chsh", args={"expected": f"({chsh})*(1 - p)", "noise": "depolarizing"},
+                engine="algebra",
+                check="qkd.chsh",
+                args={"expected": f"({chsh})*(1 - p)", "noise": "depolarizing"},
             ),
             Property(
                 id="chsh-measure-resend-local",
                 statement="Every measure-and-resend attack on Bob's qubit (any measurement direction, any POVM, any "
                 "resent states; an entanglement-breaking individual attack) leaves |S| ≤ 2 in expectation, so the "
                 "asymptotic Bell test detects it.",
-                engine="algebra", check="qkd.chsh-measure-resend", reference=CHSH_1969.cite,
+                engine="algebra",
+                check="qkd.chsh-measure-resend",
+                reference=CHSH_1969.cite,
             ),
         ]
     props.append(
         Property(
             id="published-values",
             statement="Every published value in the spec is reproduced by the Born-rule derivation.",
-            engine="algebra", check="qkd.published-values",
+            engine="algebra",
+            check="qkd.published-values",
         )
     )
     return tuple(props)
@@ -484,7 +519,9 @@ ESTIMATE_SEES_INTERCEPT_RESEND = Property(
     statement="Every intercept-resend in the Z–X plane (fraction f, Eve in X with probability px, else Z) raises the "
     "expected error rate the abort rule reads (pooled QBER, or the largest per-basis QBER; asymptotic, no sampling "
     "fluctuation) to at least f/4, for all f, px in [0, 1].",
-    engine="algebra", check="qkd.estimate-sees-intercept-resend", args={"slope": "1/4"},
+    engine="algebra",
+    check="qkd.estimate-sees-intercept-resend",
+    args={"slope": "1/4"},
     reference="H.-K. Lo, H. F. Chau, M. Ardehali, J. Cryptology 18, 133 (2005), doi:10.1007/s00145-004-0142-y",
 )
 

@@ -36,6 +36,7 @@ BRASSARD_2000 = Reference(
     doi="10.1103/PhysRevLett.85.1330",
 )
 
+
 def _with(base: tuple, *extra: tuple) -> tuple:
     """``base`` plus the properties of ``extra`` whose ids it lacks (the
     catalogue specs already carry the adversary properties)."""
@@ -54,6 +55,7 @@ _WCP = (
     Parameter(name="mean_photon_number", default=0.5, low=0, open_low=True, text="μ of the weak coherent pulses"),
     Parameter(name="transmittance", default=0.1, low=0, high=1, open_low=True, text="η of the line (detector included)"),
 )
+
 
 def _random_basis_measurement(plus_bit: int) -> Measurement:
     """Bob measures Z or X at random and announces nothing: one measurement
@@ -93,7 +95,8 @@ BB84_SAMPLE_IN_KEY = BB84.variant(
     "bb84-sample-in-key",
     summary="BB84 that keeps the disclosed estimation sample in the key.",
     flawed="the sample was announced in public: Eve knows a tenth of the key without touching a qubit",
-    parameters=ESTIMATION_PARAMETERS + (Parameter(name="sample_in_key", default=1, choices=(0, 1), text="1: sample bits stay in the key"),),
+    parameters=ESTIMATION_PARAMETERS
+    + (Parameter(name="sample_in_key", default=1, choices=(0, 1), text="1: sample bits stay in the key"),),
     properties=_PM,
 )
 
@@ -119,7 +122,8 @@ BB84_KEY_BEFORE_AUTH = BB84.variant(
     "bb84-key-before-authentication",
     summary="A BB84 session that encrypts with the key before the sifting transcript's tags are checked.",
     flawed="a man-in-the-middle's forged sifting messages are only rejected after the key has encrypted data she can read",
-    steps=PM_STEPS + (
+    steps=PM_STEPS
+    + (
         Step(party="Alice", action="use-key", text="Alice one-time-pads her message with the fresh key and sends it"),
         Step(party="Bob", action="verify-authentication", text="Bob checks the tags of the sifting transcript"),
     ),
@@ -164,7 +168,9 @@ BB84_DECOY = BB84.variant(
     "bb84-decoy",
     summary="Decoy-state BB84 on weak coherent pulses: signal μ = 0.5, decoy ν = 0.1, vacuum; Lo–Ma–Chen bounds on Y₁.",
     references=BB84.references + (LO_MA_CHEN_2005, BRASSARD_2000),
-    parameters=ESTIMATION_PARAMETERS + _WCP + (Parameter(name="decoy_intensity", default=0.1, low=0, open_low=True, text="ν of the weak decoy"),),
+    parameters=ESTIMATION_PARAMETERS
+    + _WCP
+    + (Parameter(name="decoy_intensity", default=0.1, low=0, open_low=True, text="ν of the weak decoy"),),
     properties=_with(_PM, PNS_PROPERTIES),
 )
 

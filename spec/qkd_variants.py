@@ -49,7 +49,9 @@ SIX_STATE = BB84.variant(
     published=published_thresholds("six-state-lo")
     + (
         PublishedValue(
-            quantity="qber", value="1/3", reference=BRUSS_1998,
+            quantity="qber",
+            value="1/3",
+            reference=BRUSS_1998,
             conditions={"attack": "intercept-resend:fraction=1,px=1/3,py=1/3"},
             text="intercept-resend in a random one of the three bases: QBER 1/3",
         ),
@@ -63,7 +65,12 @@ SIX_STATE = BB84.variant(
 # SARG04: the four BB84 states; the bit is the basis (Z states: 0, X states: 1).
 # Alice announces a pair {one Z state, one X state} containing hers; Bob keeps
 # a result that excludes one state of the pair.
-_PAIRS = {"0": (("0", "+"), ("0", "-")), "1": (("1", "+"), ("1", "-")), "+": (("0", "+"), ("1", "+")), "-": (("0", "-"), ("1", "-"))}
+_PAIRS = {
+    "0": (("0", "+"), ("0", "-")),
+    "1": (("1", "+"), ("1", "-")),
+    "+": (("0", "+"), ("1", "+")),
+    "-": (("0", "-"), ("1", "-")),
+}
 
 SARG04 = BB84.variant(
     "sarg04",
@@ -79,7 +86,9 @@ SARG04 = BB84.variant(
     published=(
         PublishedValue(quantity="sift", value="1/4", reference=SARG_2004, text="a conclusive result in a quarter of the rounds"),
     ),
-    properties=pm_properties(ir_qber="fraction/(fraction + 2)", depolarizing_qber="p/(p + 1)", reference=SARG_2004.cite, has_key_rate=False)
+    properties=pm_properties(
+        ir_qber="fraction/(fraction + 2)", depolarizing_qber="p/(p + 1)", reference=SARG_2004.cite, has_key_rate=False
+    )
     + without_rate(ADVERSARY_PROPERTIES_PM),
 )
 

@@ -29,7 +29,7 @@ from .circuit import ApplyGate, CircuitProtocol, Controlled, Measure, Prepare, R
 from .protocol import Channel, Parameter, Party, Property, Protocol, Reference, Step, replace_step
 
 ZUKOWSKI_1993 = Reference(
-    cite="M. Żukowski, A. Zeilinger, M. A. Horne, A. K. Ekert, \"Event-ready-detectors\" Bell experiment "
+    cite='M. Żukowski, A. Zeilinger, M. A. Horne, A. K. Ekert, "Event-ready-detectors" Bell experiment '
     "via entanglement swapping, Phys. Rev. Lett. 71, 4287 (1993)",
     doi="10.1103/PhysRevLett.71.4287",
 )
@@ -197,7 +197,9 @@ _PUR_REGS = (
 )
 _PUR_HEAD = (
     Prepare(party="Alice", registers=("a1", "b1"), state="bell:phi+", text="pair 1 (kept): a noisy copy of |Φ+⟩ on (a1, b1)"),
-    Prepare(party="Alice", registers=("a2", "b2"), state="bell:phi+", text="pair 2 (sacrificed): a noisy copy of |Φ+⟩ on (a2, b2)"),
+    Prepare(
+        party="Alice", registers=("a2", "b2"), state="bell:phi+", text="pair 2 (sacrificed): a noisy copy of |Φ+⟩ on (a2, b2)"
+    ),
     Send(party="Alice", to="Bob", registers=("b1", "b2"), text="b1, b2 are at Bob's node"),
 )
 _PUR_TAIL = (
@@ -308,8 +310,7 @@ DEJMPS = PurificationProtocol(
 BBPSSW_KEEP_ON_DISAGREE = BBPSSW.variant(
     "bbpssw-keep-on-disagree",
     summary="The kept pair is kept when the bits differ.",
-    flawed="keeping on disagreement keeps exactly the branches where an error was detected: the "
-    "fidelity never improves",
+    flawed="keeping on disagreement keeps exactly the branches where an error was detected: the fidelity never improves",
     keep="differ",
 )
 
@@ -413,9 +414,14 @@ def _memory(kind: str, pair: str, avg: str, review_pair: str) -> QuantumMemory:
         parameters=(
             Parameter(name="coherence_time", default=1.0, low=0, open_low=True, text="T in seconds"),
             Parameter(name="wait", default=0.05, low=0, text="storage time t in seconds (the review's 0.05 s)"),
-            Parameter(name="storage_fidelity", default=0.993, low=0, high=1,
-                      text="average storage fidelity of the memory (Liu et al. 2020: 99.3 %, measured at microsecond "
-                      "storage, not at the review's 0.05 s wait)"),
+            Parameter(
+                name="storage_fidelity",
+                default=0.993,
+                low=0,
+                high=1,
+                text="average storage fidelity of the memory (Liu et al. 2020: 99.3 %, measured at microsecond "
+                "storage, not at the review's 0.05 s wait)",
+            ),
         ),
         properties=(
             Property(

@@ -53,9 +53,11 @@ MAX_AGE = 8  # the age domain; the cutoff variant never reaches it
 
 def _age_bounds(segment: int, ages: int) -> tuple[Invariant, ...]:
     return tuple(
-        Invariant(name=f"age{segment}-{k}",
-                  expr=f"ready{segment} and age{segment} == {k} implies f{segment} >= 1/4 + (F0 - 1/4) * d ** {k}",
-                  text=f"a pair of segment {segment} stored for {k} tick(s) has decayed at most {k} times")
+        Invariant(
+            name=f"age{segment}-{k}",
+            expr=f"ready{segment} and age{segment} == {k} implies f{segment} >= 1/4 + (F0 - 1/4) * d ** {k}",
+            text=f"a pair of segment {segment} stored for {k} tick(s) has decayed at most {k} times",
+        )
         for k in range(ages + 1)
     )
 
@@ -63,30 +65,67 @@ def _age_bounds(segment: int, ages: int) -> tuple[Invariant, ...]:
 def _system(name: str, cutoff: bool, summary: str, flawed: str | None = None) -> TransitionSystem:
     tick_guard = "(ready1 or ready2)" + (" and (not ready1 or age1 < cutoff) and (not ready2 or age2 < cutoff)" if cutoff else "")
     transitions = [
-        Transition(name="segment1-succeeds", guard="not ready1", party="Alice–Repeater",
-                   update={"ready1": True, "f1": "F0", "age1": 0}, text="segment 1 heralds a pair of fidelity F0"),
-        Transition(name="segment2-succeeds", guard="not ready2", party="Repeater–Bob",
-                   update={"ready2": True, "f2": "F0", "age2": 0}, text="segment 2 heralds a pair of fidelity F0"),
-        Transition(name="tick", guard=tick_guard, party="memories",
-                   update={"f1": f"{DECAY.format(f='f1')} if ready1 else f1", "age1": "age1 + 1 if ready1 else age1",
-                           "f2": f"{DECAY.format(f='f2')} if ready2 else f2", "age2": "age2 + 1 if ready2 else age2"},
-                   text="dt passes: every stored pair ages and decays through the memory map"),
-        Transition(name="swap", guard="ready1 and ready2", party="Repeater",
-                   update={"ready1": False, "ready2": False, "delivered": True, "f_end": SWAP},
-                   text="the repeater swaps the two pairs; the end nodes receive the pair"),
+        Transition(
+            name="segment1-succeeds",
+            guard="not ready1",
+            party="Alice–Repeater",
+            update={"ready1": True, "f1": "F0", "age1": 0},
+            text="segment 1 heralds a pair of fidelity F0",
+        ),
+        Transition(
+            name="segment2-succeeds",
+            guard="not ready2",
+            party="Repeater–Bob",
+            update={"ready2": True, "f2": "F0", "age2": 0},
+            text="segment 2 heralds a pair of fidelity F0",
+        ),
+        Transition(
+            name="tick",
+            guard=tick_guard,
+            party="memories",
+            update={
+                "f1": f"{DECAY.format(f='f1')} if ready1 else f1",
+                "age1": "age1 + 1 if ready1 else age1",
+                "f2": f"{DECAY.format(f='f2')} if ready2 else f2",
+                "age2": "age2 + 1 if ready2 else age2",
+            },
+            text="dt passes: every stored pair ages and decays through the memory map",
+        ),
+        Transition(
+            name="swap",
+            guard="ready1 and ready2",
+            party="Repeater",
+            update={"ready1": False, "ready2": False, "delivered": True, "f_end": SWAP},
+            text="the repeater swaps the two pairs; the end nodes receive the pair",
+        ),
     ]
     if cutoff:
         transitions += [
-            Transition(name="discard1", guard="ready1 and age1 >= cutoff", party="Alice–Repeater",
-                       update={"ready1": False}, text="segment 1's pair reached the cutoff: discard it"),
-            Transition(name="discard2", guard="ready2 and age2 >= cutoff", party="Repeater–Bob",
-                       update={"ready2": False}, text="segment 2's pair reached the cutoff: discard it"),
+            Transition(
+                name="discard1",
+                guard="ready1 and age1 >= cutoff",
+                party="Alice–Repeater",
+                update={"ready1": False},
+                text="segment 1's pair reached the cutoff: discard it",
+            ),
+            Transition(
+                name="discard2",
+                guard="ready2 and age2 >= cutoff",
+                party="Repeater–Bob",
+                update={"ready2": False},
+                text="segment 2's pair reached the cutoff: discard it",
+            ),
         ]
     ages = 2 if cutoff else MAX_AGE
     lemmas = _age_bounds(1, ages) + _age_bounds(2, ages)
     if cutoff:
-        lemmas += (Invariant(name="age-cutoff", expr="age1 <= cutoff and age2 <= cutoff",
-                             text="the cutoff keeps every stored pair's age at most cutoff ticks"),)
+        lemmas += (
+            Invariant(
+                name="age-cutoff",
+                expr="age1 <= cutoff and age2 <= cutoff",
+                text="the cutoff keeps every stored pair's age at most cutoff ticks",
+            ),
+        )
     props = [
         Property(
             id="no-low-fidelity-delivery",
@@ -116,8 +155,7 @@ def _system(name: str, cutoff: bool, summary: str, flawed: str | None = None) ->
         ),
         Property(
             id="swap-is-the-derived-map",
-            statement="The swap's fidelity update is the map derived from the entanglement-swapping circuit "
-            "on Werner pairs.",
+            statement="The swap's fidelity update is the map derived from the entanglement-swapping circuit on Werner pairs.",
             engine="algebra",
             check="repeater.sync-swap",
             args={"transition": "swap", "variable": "f_end", "inputs": ("f1", "f2")},
@@ -125,13 +163,16 @@ def _system(name: str, cutoff: bool, summary: str, flawed: str | None = None) ->
         ),
     ]
     if cutoff:
-        props.insert(2, Property(
-            id="cutoff-reachable",
-            statement="Non-vacuity: the cutoff is exercised (a run discards an aged pair).",
-            engine="statemachine",
-            check="statemachine.reachable",
-            args={"state": "ready1 and age1 == cutoff"},
-        ))
+        props.insert(
+            2,
+            Property(
+                id="cutoff-reachable",
+                statement="Non-vacuity: the cutoff is exercised (a run discards an aged pair).",
+                engine="statemachine",
+                check="statemachine.reachable",
+                args={"state": "ready1 and age1 == cutoff"},
+            ),
+        )
     return TransitionSystem(
         name=name,
         version="1",
@@ -140,8 +181,14 @@ def _system(name: str, cutoff: bool, summary: str, flawed: str | None = None) ->
         references=(COLLINS_2007, PU_2021, BRIEGEL_1998),
         parameters=(
             Parameter(name="F0", default=Fraction(19, 20), low=0, high=1, text="fidelity of a fresh segment pair"),
-            Parameter(name="d", default=Fraction(9, 10), low=0, high=1, open_low=True,
-                      text="decay per tick of a stored pair, η² = exp(−2·dt/T)"),
+            Parameter(
+                name="d",
+                default=Fraction(9, 10),
+                low=0,
+                high=1,
+                open_low=True,
+                text="decay per tick of a stored pair, η² = exp(−2·dt/T)",
+            ),
             Parameter(name="cutoff", default=2, low=0, integer=True, text="ticks after which a stored pair is discarded"),
             Parameter(name="F_th", default=Fraction(2, 3), low=0, high=1, text="delivery threshold"),
         ),
@@ -155,16 +202,27 @@ def _system(name: str, cutoff: bool, summary: str, flawed: str | None = None) ->
             boolean("delivered", text="an end-to-end pair has been delivered"),
             real("f_end", 0, 1, text="fidelity of the last delivered pair"),
         ),
-        init={"ready1": False, "ready2": False, "age1": 0, "age2": 0, "f1": "F0", "f2": "F0",
-              "delivered": False, "f_end": 0},
+        init={"ready1": False, "ready2": False, "age1": 0, "age2": 0, "f1": "F0", "f2": "F0", "delivered": False, "f_end": 0},
         transitions=tuple(transitions),
-        invariants=lemmas + (Invariant(name="fidelity-range", expr="f1 >= 1/4 and f2 >= 1/4 and f1 <= F0 and f2 <= F0",
-                                       text="stored fidelities stay between the fully mixed 1/4 and F0"),),
+        invariants=lemmas
+        + (
+            Invariant(
+                name="fidelity-range",
+                expr="f1 >= 1/4 and f2 >= 1/4 and f1 <= F0 and f2 <= F0",
+                text="stored fidelities stay between the fully mixed 1/4 and F0",
+            ),
+        ),
         readings=(
-            Reading(topic="time", choice="discrete ticks of dt; segments succeed at any tick",
-                    reason="the review's 0.1 s / 0.05 s example is two ticks of 0.05 s; nondeterminism covers every order"),
-            Reading(topic="memory", choice="depolarizing memories at both ends, pairs twirled to Werner form",
-                    reason="the Werner family is closed under the memory map and under swapping"),
+            Reading(
+                topic="time",
+                choice="discrete ticks of dt; segments succeed at any tick",
+                reason="the review's 0.1 s / 0.05 s example is two ticks of 0.05 s; nondeterminism covers every order",
+            ),
+            Reading(
+                topic="memory",
+                choice="depolarizing memories at both ends, pairs twirled to Werner form",
+                reason="the Werner family is closed under the memory map and under swapping",
+            ),
         ),
         properties=tuple(props),
     )

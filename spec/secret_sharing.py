@@ -76,7 +76,9 @@ class SecretSharingScheme(Protocol):
         for j, word in enumerate(self.codewords):
             for label in word:
                 if len(label) != self.shares or any(not c.isdigit() or int(c) >= self.dim for c in label):
-                    raise SpecError(f"{self.name}: codeword {j} has label {label!r}; expected {self.shares} digits below {self.dim}")
+                    raise SpecError(
+                        f"{self.name}: codeword {j} has label {label!r}; expected {self.shares} digits below {self.dim}"
+                    )
         for d in self.decoders:
             if len(d.shares) != 2 or any(not 0 <= s < self.shares for s in d.shares):
                 raise SpecError(f"{self.name}: decoder shares={d.shares} must name two of the {self.shares} shares")

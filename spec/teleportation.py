@@ -71,8 +71,7 @@ TELEPORTATION = CircuitProtocol(
         ),
         Property(
             id="outcomes-uniform",
-            statement="Each outcome (m1, m2) has probability 1/4 whatever α, β: "
-            "Alice's record reveals nothing about the state.",
+            statement="Each outcome (m1, m2) has probability 1/4 whatever α, β: Alice's record reveals nothing about the state.",
             engine="algebra",
             check="circuit.branch-probabilities",
             args={"records": ("m1", "m2"), "probability": "1/4"},

@@ -90,9 +90,10 @@ from __future__ import annotations
 
 import ast
 import functools
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any
 
 from .errors import SpecError
 from .protocol import Protocol
@@ -486,7 +487,7 @@ class Scope:
                 for val in v.type.values:
                     self.enum_values.setdefault(val, v.type)
 
-    def with_locals(self, locals_: Sequence[Var]) -> "Scope":
+    def with_locals(self, locals_: Sequence[Var]) -> Scope:
         s = Scope(list(self.vars.values()), self.constants, locals_)
         return s
 
@@ -518,7 +519,10 @@ def resolve(expr: Expr, scope: Scope, where: str, expect: Type | None = None) ->
             if isinstance(v, str):
                 t = expect if expect is not None and expect.kind == "enum" else scope.enum_values.get(v)
                 if t is None or v not in t.values:
-                    raise err(f"unknown enum value {v!r}" + (f" (expected one of {', '.join(expect.values)})" if expect and expect.kind == 'enum' else ""))
+                    raise err(
+                        f"unknown enum value {v!r}"
+                        + (f" (expected one of {', '.join(expect.values)})" if expect and expect.kind == "enum" else "")
+                    )
                 return Const(v, t), t
             raise err(f"unsupported literal {v!r}")
         if isinstance(e, Name):
@@ -530,7 +534,11 @@ def resolve(expr: Expr, scope: Scope, where: str, expect: Type | None = None) ->
                 var = scope.vars[n]
                 return Ref(n, var.type, var.size), var.type
             if n in scope.constants:
-                return go(parse(scope.constants[n]) if not isinstance(scope.constants[n], str) else Const(_exact_number(scope.constants[n], n)))
+                return go(
+                    parse(scope.constants[n])
+                    if not isinstance(scope.constants[n], str)
+                    else Const(_exact_number(scope.constants[n], n))
+                )
             if n in ("True", "False"):
                 return Const(n == "True", BOOL), BOOL
             if n in scope.enum_values or (expect is not None and expect.kind == "enum" and n in expect.values):
@@ -547,8 +555,13 @@ def resolve(expr: Expr, scope: Scope, where: str, expect: Type | None = None) ->
             if isinstance(idx, Const):
                 if not 0 <= idx.value < arr.size:
                     raise err(f"index {idx.value} out of range for {arr.name}[{arr.size}]")
-            elif not (isinstance(idx, Ref) and idx.size is None and idx.type.low is not None
-                      and 0 <= idx.type.low and idx.type.high < arr.size):
+            elif not (
+                isinstance(idx, Ref)
+                and idx.size is None
+                and idx.type.low is not None
+                and 0 <= idx.type.low
+                and idx.type.high < arr.size
+            ):
                 raise err(f"index {e.index} must be a constant or a variable whose domain lies within 0..{arr.size - 1}")
             return Index(arr, idx), t
         if isinstance(e, Unary):
@@ -908,15 +921,19 @@ class TransitionSystem(Protocol):
             if c is _NOT_CONSTANT or var.type.contains(c):
                 continue
             at = f"[{k}]" if isinstance(value, tuple) else ""
-            raise SpecError(f"{self.name} init {var.name}{at}={_show(c)}: outside the domain {var.type}; "
-                            f"give an initial value in {var.type}")
+            raise SpecError(
+                f"{self.name} init {var.name}{at}={_show(c)}: outside the domain {var.type}; give an initial value in {var.type}"
+            )
 
     def describe(self) -> list[str]:
         """The system as lines of text: a document a reviewer can read."""
         lines = ["variables:"]
         lines += [f"  {v.describe()}" for v in self.variables]
-        lines.append("initially: " + ", ".join(f"{k} = {_show(v)}" for k, v in self.init.items())
-                     + ("" if self.initially == "True" else f"; {self.initially}"))
+        lines.append(
+            "initially: "
+            + ", ".join(f"{k} = {_show(v)}" for k, v in self.init.items())
+            + ("" if self.initially == "True" else f"; {self.initially}")
+        )
         lines.append("transitions:")
         for t in self.transitions:
             ch = f" choosing {', '.join(c.describe() for c in t.choose)}" if t.choose else ""

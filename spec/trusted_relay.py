@@ -98,10 +98,21 @@ TRUSTED_RELAY = TrustedRelay(
     version="1",
     summary="Forward a QKD key across a chain of trusted relays with one-time pads of the link keys.",
     references=(YIN_2017_RELAY, CHEN_2021, SHANNON_1949),
-    parties=(Party("Alice", "end node"), Party("Relays", "trusted nodes R1..R(n−1)"), Party("Bob", "end node"),
-             Party("Eve", "sees every public message")),
-    channels=(Channel(source="Alice", target="Bob", kind="classical", authenticated=True,
-                      note="the public relay channel (every c_i is broadcast)"),),
+    parties=(
+        Party("Alice", "end node"),
+        Party("Relays", "trusted nodes R1..R(n−1)"),
+        Party("Bob", "end node"),
+        Party("Eve", "sees every public message"),
+    ),
+    channels=(
+        Channel(
+            source="Alice",
+            target="Bob",
+            kind="classical",
+            authenticated=True,
+            note="the public relay channel (every c_i is broadcast)",
+        ),
+    ),
     steps=(
         Step(party="Relays", action="distribute", text="each link (N(i−1), Ni) runs QKD and holds a link key k_i"),
         Step(party="Alice", action="encode", text="Alice publishes c_1 = K ⊕ k_1"),

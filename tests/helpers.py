@@ -60,8 +60,9 @@ class _Capture(io.StringIO):
         return False
 
 
-def run_cli(*args: str, cwd: str | os.PathLike | None = None, env: dict[str, str] | None = None,
-            timeout: float | None = None) -> CliResult:
+def run_cli(
+    *args: str, cwd: str | os.PathLike | None = None, env: dict[str, str] | None = None, timeout: float | None = None
+) -> CliResult:
     """Run ``qproto ARGS`` in-process: ``main(argv)`` with stdout/stderr
     captured, the working folder, environment, ``sys.path``, umask and
     SIGTERM handler restored afterwards, and modules a designer's package

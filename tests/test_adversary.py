@@ -30,8 +30,12 @@ def test_sound_protocols_have_no_refutation(name):
     spec = find(name)
     assert adversary_spec(spec) is spec  # the catalogue spec carries its adversary properties
     # a spec with no key rate cannot have its threshold compared with one: honestly inconclusive (issue 10, item 4)
-    bad = [(v.property, v.status.value, v.summary) for v in verify(spec, ["adversary"], options={"budget": 15})
-           if not v.ok and not (v.property == "threshold-below-rate-zero" and v.status.value == "inconclusive" and not spec.key_rates)]
+    bad = [
+        (v.property, v.status.value, v.summary)
+        for v in verify(spec, ["adversary"], options={"budget": 15})
+        if not v.ok
+        and not (v.property == "threshold-below-rate-zero" and v.status.value == "inconclusive" and not spec.key_rates)
+    ]
     assert not bad, bad
 
 
@@ -122,8 +126,10 @@ def test_per_basis_equals_shor_preskill_on_symmetric_noise():
 
 
 def test_estimate_sees_intercept_resend_is_proved_per_basis_and_refuted_pooled():
-    vs = {n: verify(find(n), ["algebra"], ["estimate-sees-intercept-resend"])[0]
-          for n in ("bb84", "bb84-biased", "bb84-biased-pooled-estimate")}
+    vs = {
+        n: verify(find(n), ["algebra"], ["estimate-sees-intercept-resend"])[0]
+        for n in ("bb84", "bb84-biased", "bb84-biased-pooled-estimate")
+    }
     assert vs["bb84"].status.value == "proved" and vs["bb84-biased"].status.value == "proved"
     import sympy as sp
 
@@ -137,9 +143,13 @@ def test_estimate_sees_intercept_resend_is_proved_per_basis_and_refuted_pooled()
     assert bad.evidence["replay"]["numeric_pooled_qber"] == pytest.approx(1 / 164)
     # a designer's pooled variant with a milder bias: still caught, at the same vertex
     mild = find("bb84-biased-pooled-estimate").variant(
-        "mild", basis_probabilities={"Z": "3/5", "X": "2/5"},
-        measurements=tuple(m.__class__(name=m.name, probability={"Z": "3/5", "X": "2/5"}[m.name], outcomes=m.outcomes)
-                           for m in find("bb84").measurements))
+        "mild",
+        basis_probabilities={"Z": "3/5", "X": "2/5"},
+        measurements=tuple(
+            m.__class__(name=m.name, probability={"Z": "3/5", "X": "2/5"}[m.name], outcomes=m.outcomes)
+            for m in find("bb84").measurements
+        ),
+    )
     (v,) = verify(mild, ["algebra"], ["estimate-sees-intercept-resend"])
     assert v.status.value == "refuted" and v.evidence["counterexample"]["pooled_qber"]["exact"] == "2/13"
 
@@ -159,7 +169,9 @@ def test_estimation_field_is_checked(changes, fragment):
 
 
 def test_soundness_and_completeness_count_samples_per_basis():
-    vs = {v.property: v for v in verify(find("bb84-biased"), ["adversary"], ["soundness-abort", "completeness", "no-forced-abort"])}
+    vs = {
+        v.property: v for v in verify(find("bb84-biased"), ["adversary"], ["soundness-abort", "completeness", "no-forced-abort"])
+    }
     assert vs["soundness-abort"].status.value == "proved" and vs["soundness-abort"].evidence["estimation"] == "per-basis"
     assert vs["completeness"].status.value == "proved" and vs["completeness"].evidence["estimation"] == "per-basis"
     assert vs["no-forced-abort"].status.value == "limitation"
@@ -190,7 +202,6 @@ def test_refutation_replays_with_the_same_seed_and_via_analyze():
     label = a.evidence["counterexample"]["attack"]
     from qproto.models.attacks import parse_attack
     from qproto.proofs.adversary import figures
-
     from qproto.proofs.attack_search import key_slack
 
     f = figures(spec, parse_attack(label).instrument().numeric())
@@ -221,7 +232,9 @@ def test_fuzz_cli_refutes_and_shows_the_minimal_attack():
     assert bad and bad[0]["evidence"]["counterexample"]["attack"].partition(":")[0] in attacks("attack")
     assert doc["seed"] == 3
     # the evidence's replay command gives the same minimal attack
-    again = run_cli("verify", "bb84-six-state-threshold", "--property", bad[0]["property"], "--seed", "3", "--budget", "20", "--json")
+    again = run_cli(
+        "verify", "bb84-six-state-threshold", "--property", bad[0]["property"], "--seed", "3", "--budget", "20", "--json"
+    )
     assert again.code == 1
     (v,) = again.json()["verdicts"]
     assert v["evidence"]["counterexample"]["attack"] == bad[0]["evidence"]["counterexample"]["attack"]

@@ -6,7 +6,8 @@ import math
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qproto.models import attacks, cloning, probe
 from qproto.models.eve_information import binary_entropy, helstrom_guess, holevo_information, key_model, sifted_ensemble
@@ -37,7 +38,7 @@ def independent_eve_states(kraus_by_record, ancilla_dim):
             blocks.append(sigma / 2)
         full = np.zeros((len(blocks) * ancilla_dim,) * 2, complex)
         for i, b in enumerate(blocks):
-            full[i * ancilla_dim:(i + 1) * ancilla_dim, i * ancilla_dim:(i + 1) * ancilla_dim] = b
+            full[i * ancilla_dim : (i + 1) * ancilla_dim, i * ancilla_dim : (i + 1) * ancilla_dim] = b
         out.append(full)
     return out
 

@@ -19,8 +19,10 @@ from qproto.cli import main
 GOOD_NETWORK = {
     "name": "campus",
     "nodes": [{"name": "A"}, {"name": "D", "kind": "drone", "coherence_time": 0.1}, {"name": "B"}],
-    "links": [{"a": "A", "b": "D", "medium": "free-space", "length_km": 1, "fidelity": 0.95},
-              {"a": "D", "b": "B", "length_km": 10, "fidelity": 0.96}],
+    "links": [
+        {"a": "A", "b": "D", "medium": "free-space", "length_km": 1, "fidelity": 0.95},
+        {"a": "D", "b": "B", "length_km": 10, "fidelity": 0.96},
+    ],
 }
 
 
@@ -46,13 +48,13 @@ FILES: dict[str, str | bytes] = {
     "flawed_bad.py": "from qproto.spec.teleportation import TELEPORTATION\nPROTOCOLS = (TELEPORTATION.variant('x'),)\nFLAWED = 3\n",
     "two.py": "from qproto.spec.teleportation import TELEPORTATION\nA = TELEPORTATION.variant('a')\nB = TELEPORTATION.variant('b')\n",
     "amp_slash.py": "from qproto.spec.teleportation import TELEPORTATION\nfrom qproto.spec import Prepare\n"
-                    "BAD = TELEPORTATION.variant('bad', steps=(Prepare(party='Alice', registers=('q',), state='amplitudes', "
-                    "amplitudes=('1/', 0)),) + TELEPORTATION.steps[1:])\n",
+    "BAD = TELEPORTATION.variant('bad', steps=(Prepare(party='Alice', registers=('q',), state='amplitudes', "
+    "amplitudes=('1/', 0)),) + TELEPORTATION.steps[1:])\n",
     "amp_norm.py": "from qproto.spec.teleportation import TELEPORTATION\nfrom qproto.spec import Prepare\n"
-                   "BAD = TELEPORTATION.variant('bad', steps=(Prepare(party='Alice', registers=('q',), state='amplitudes', "
-                   "amplitudes=(1, 1)),) + TELEPORTATION.steps[1:])\n",
+    "BAD = TELEPORTATION.variant('bad', steps=(Prepare(party='Alice', registers=('q',), state='amplitudes', "
+    "amplitudes=(1, 1)),) + TELEPORTATION.steps[1:])\n",
     "bad_register.py": "from qproto.spec.teleportation import TELEPORTATION\nfrom qproto.spec import ApplyGate\n"
-                       "BAD = TELEPORTATION.variant('bad', steps=TELEPORTATION.steps + (ApplyGate(party='Bob', gate='H', targets=('zz',)),))\n",
+    "BAD = TELEPORTATION.variant('bad', steps=TELEPORTATION.steps + (ApplyGate(party='Bob', gate='H', targets=('zz',)),))\n",
     "latin1.py": b"x = '\xe9'\n",
     "binary.py": b"\x00\x01\x02\xff" * 10,
     "net_missing_brace.json": '{"nodes": [',
@@ -224,8 +226,14 @@ CASES: list[tuple[str, list[str]]] = [
     ("net-not-utf8", ROUTE + ["{dir}/net_not_utf8.json"]),
     ("net-empty", ROUTE + ["{dir}/net_empty.json"]),
     ("net-two-links", ROUTE + ["{dir}/net_two_links.json"]),
-    ("net-disconnected", ["analyze", "fidelity-routing", "--from-node", "A", "--to-node", "C", "--network", "{dir}/net_disconnected.json"]),
-    ("net-unknown-endpoint", ["analyze", "fidelity-routing", "--from-node", "A", "--to-node", "Q", "--network", "{dir}/net_good.json"]),
+    (
+        "net-disconnected",
+        ["analyze", "fidelity-routing", "--from-node", "A", "--to-node", "C", "--network", "{dir}/net_disconnected.json"],
+    ),
+    (
+        "net-unknown-endpoint",
+        ["analyze", "fidelity-routing", "--from-node", "A", "--to-node", "Q", "--network", "{dir}/net_good.json"],
+    ),
     # -- simulate -------------------------------------------------------------
     ("sim-no-rounds", ["simulate", "bb84", "--seed", "1"]),
     ("sim-rounds-0", ["simulate", "bb84", "--rounds", "0", "--seed", "1"]),
@@ -318,28 +326,35 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(case_dir, capsys, ar
     assert sorted(os.listdir(case_dir)) == before  # no output, no temporary file left behind
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["analyze", "bb84", "--attack", "intercept-resend:fraction=0.1,fraction=0.2"], "fraction is given twice"),
-    (["analyze", "bb84", "--attack", ""], "empty"),
-    (["simulate", "bb84", "--rounds", "10", "--seed", "1", "--attack", ""], "empty attack"),
-    (["analyze", "bb84", "--segments", "3"], "--segments does not apply to bb84"),
-    (["analyze", "repeater-chain", "--attack", "intercept-resend:fraction=0.1"], "--attack does not apply to repeater-chain"),
-    (["verify", "{dir}/folder.py"], "is a directory"),
-    (["verify", "{dir}/protocols_int.py"], "PROTOCOLS is a int"),
-    (["verify", "{dir}/amp_slash.py"], "could not parse '1/'"),
-    (["analyze", "fidelity-routing", "--from-node", "A", "--to-node", "B", "--network", "{dir}/net_string_fidelity.json"],
-     "is not a number"),
-    (["analyze", "fidelity-routing", "--from-node", "A", "--to-node", "B", "--network", "{dir}/net_long_fibre.json"],
-     "total loss"),
-    (["simulate", "bb84", "--rounds", "10", "--seed", "1", "--sample-fraction", "1/0"], "must be a number"),
-    (["analyze", "bb84", "--attack", "intercept-resend:fraction=1e-99999999"], "exponent"),
-    (["simulate", "bb84", "--rounds", "1" + "0" * 26, "--seed", "1"], "10^12"),
-    (["analyze", "repeater-chain", "--segments", "500000"], "segments=500000 must lie in [1, 1000]"),
-    (["analyze", "repeater-chain", "--purify", "20"], "purify=20 must lie in [0, 12]"),
-    (["verify", "teleportation", "--junit-xml", "{dir}/a_file/r.xml"], "a parent folder is a file"),
-    (["verify", "teleportation", "--junit-xml", "{dir}"], "is a directory"),
-    (["verify", "teleportation", "--property", "outcomes-uniform", "--junit-xml", "/dev/full"], "no space left on device"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["analyze", "bb84", "--attack", "intercept-resend:fraction=0.1,fraction=0.2"], "fraction is given twice"),
+        (["analyze", "bb84", "--attack", ""], "empty"),
+        (["simulate", "bb84", "--rounds", "10", "--seed", "1", "--attack", ""], "empty attack"),
+        (["analyze", "bb84", "--segments", "3"], "--segments does not apply to bb84"),
+        (["analyze", "repeater-chain", "--attack", "intercept-resend:fraction=0.1"], "--attack does not apply to repeater-chain"),
+        (["verify", "{dir}/folder.py"], "is a directory"),
+        (["verify", "{dir}/protocols_int.py"], "PROTOCOLS is a int"),
+        (["verify", "{dir}/amp_slash.py"], "could not parse '1/'"),
+        (
+            ["analyze", "fidelity-routing", "--from-node", "A", "--to-node", "B", "--network", "{dir}/net_string_fidelity.json"],
+            "is not a number",
+        ),
+        (
+            ["analyze", "fidelity-routing", "--from-node", "A", "--to-node", "B", "--network", "{dir}/net_long_fibre.json"],
+            "total loss",
+        ),
+        (["simulate", "bb84", "--rounds", "10", "--seed", "1", "--sample-fraction", "1/0"], "must be a number"),
+        (["analyze", "bb84", "--attack", "intercept-resend:fraction=1e-99999999"], "exponent"),
+        (["simulate", "bb84", "--rounds", "1" + "0" * 26, "--seed", "1"], "10^12"),
+        (["analyze", "repeater-chain", "--segments", "500000"], "segments=500000 must lie in [1, 1000]"),
+        (["analyze", "repeater-chain", "--purify", "20"], "purify=20 must lie in [0, 12]"),
+        (["verify", "teleportation", "--junit-xml", "{dir}/a_file/r.xml"], "a parent folder is a file"),
+        (["verify", "teleportation", "--junit-xml", "{dir}"], "is a directory"),
+        (["verify", "teleportation", "--property", "outcomes-uniform", "--junit-xml", "/dev/full"], "no space left on device"),
+    ],
+)
 def test_the_message_says_what_is_wrong(case_dir, capsys, args, fragment):
     code, _, err = run_cli(capsys, [a.replace("{dir}", str(case_dir)) for a in args])
     assert code == 2 and fragment in err, err

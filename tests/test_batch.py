@@ -37,7 +37,7 @@ def test_batch_exposes_the_flawed_variant_on_the_branch_the_exact_engine_names()
     rng = np.random.default_rng(3)
     x = haar_qubits(20_000, rng)
     f, r = fidelities(TELEPORTATION_DROPPED_BIT, x, rng)
-    bad = (r.records["m1"] == 1)
+    bad = r.records["m1"] == 1
     assert np.all(np.abs(f[~bad] - 1) < 1e-9)
     # α|0⟩ − β|1⟩ against α|0⟩ + β|1⟩: fidelity (|α|² − |β|²)², Haar mean 1/3
     assert abs(f[bad].mean() - 1 / 3) < 0.02
@@ -58,8 +58,17 @@ def test_batch_refuses_bad_inputs():
 
 # -- branch maps (issue 15): exact-equivalent to the model, faster than stepping --------
 
-BATCH_SPECS = ["teleportation", "teleportation-z-first", "teleportation-dropped-bit", "teleportation-swapped-bits",
-               "entanglement-swapping", "entanglement-swapping-no-z", "bbpssw", "dejmps", "bbpssw-unilateral-cnot"]
+BATCH_SPECS = [
+    "teleportation",
+    "teleportation-z-first",
+    "teleportation-dropped-bit",
+    "teleportation-swapped-bits",
+    "entanglement-swapping",
+    "entanglement-swapping-no-z",
+    "bbpssw",
+    "dejmps",
+    "bbpssw-unilateral-cnot",
+]
 
 
 @pytest.mark.parametrize("name", BATCH_SPECS)
@@ -106,8 +115,10 @@ def test_branch_sampling_matches_stepwise_born_rule(name):
     x = np.tile(np.array([[0.6, 0.8j]]), (n, 1))
     from qproto.models.state import qubit
 
-    exact = {tuple(sorted(b.record.items())): b.probability
-             for b in model.run(spec, input_state=qubit(0.6, 0.8j, "q"), numeric=True).steps[-1].branches}
+    exact = {
+        tuple(sorted(b.record.items())): b.probability
+        for b in model.run(spec, input_state=qubit(0.6, 0.8j, "q"), numeric=True).steps[-1].branches
+    }
     for runner in (run_batch, run_batch_stepwise):
         r = runner(spec, x, np.random.default_rng(9))
         keys = list(r.records)

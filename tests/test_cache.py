@@ -43,8 +43,9 @@ def test_a_changed_field_anywhere_changes_the_digest():
     renamed = dataclasses.replace(bb84, name="bb84-copy")
     threshold = dataclasses.replace(bb84, abort_threshold="0.12")
     first = bb84.properties[0]
-    reworded = dataclasses.replace(bb84, properties=(dataclasses.replace(first, statement=first.statement + "!"),
-                                                     *bb84.properties[1:]))
+    reworded = dataclasses.replace(
+        bb84, properties=(dataclasses.replace(first, statement=first.statement + "!"), *bb84.properties[1:])
+    )
     digests = {qcache.spec_digest(s) for s in (bb84, renamed, threshold, reworded)}
     assert len(digests) == 4
     # a string and the number it spells are different content
@@ -59,10 +60,18 @@ def test_digest_is_the_same_in_other_processes():
     spec = find("teleportation")
     here = qcache.spec_digest(spec)
     assert here == hashlib.sha256(qcache.canonical(spec).encode()).hexdigest()
-    code = "from qproto.cache import spec_digest; from qproto.spec.catalogue import find; print(spec_digest(find('teleportation')))"
+    code = (
+        "from qproto.cache import spec_digest; from qproto.spec.catalogue import find; print(spec_digest(find('teleportation')))"
+    )
     for seed in ("1", "2"):
-        out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                             env={**os.environ, "PYTHONHASHSEED": seed}, check=True).stdout.strip()
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            check=True,
+        ).stdout.strip()
         assert out == here
 
 
@@ -79,8 +88,20 @@ def test_key_covers_options_code_and_libraries(monkeypatch):
     digest = qcache.spec_digest(spec)
     k = lambda **o: qcache.property_key(digest, spec.family, spec.name, "decodes-both-bits", o)  # noqa: E731
     assert k(seed=1) == k(seed=1)
-    assert len({k(seed=1), k(seed=2), k(seed=1, budget=5), k(seed=1, timeout=3.0), k(seed=1, bound=7),
-                k(seed=1, sm_engine="z3"), k(seed=1, some_future_option=True)}) == 7
+    assert (
+        len(
+            {
+                k(seed=1),
+                k(seed=2),
+                k(seed=1, budget=5),
+                k(seed=1, timeout=3.0),
+                k(seed=1, bound=7),
+                k(seed=1, sm_engine="z3"),
+                k(seed=1, some_future_option=True),
+            }
+        )
+        == 7
+    )
     assert k(seed=1, progress=print) == k(seed=1)  # a callback is not part of a verdict
     assert qcache.keys_for(spec, ["decodes-both-bits"], {"odd": object()}) is None  # no stable text: not cached
     before = k(seed=1)
@@ -131,9 +152,18 @@ def test_warm_run_is_marked_cached_and_equal(capsys, cache_dir):
     warm = _json(capsys, "superdense-coding", "teleportation-causality")
     assert all("cached" not in v["evidence"] for v in cold["verdicts"])
     assert all(v["evidence"]["cached"] is True for v in warm["verdicts"])
-    strip = lambda vs: [{**v, "seconds": 0, "evidence": {k: x for k, x in v["evidence"].items()  # noqa: E731
-                                                           if k not in ("cached", "computed_at", "computed_seconds")}}
-                        for v in vs]
+    strip = lambda vs: [
+        {
+            **v,
+            "seconds": 0,
+            "evidence": {
+                k: x
+                for k, x in v["evidence"].items()  # noqa: E731
+                if k not in ("cached", "computed_at", "computed_seconds")
+            },
+        }
+        for v in vs
+    ]
     assert strip(warm["verdicts"]) == strip(cold["verdicts"])
     capsys.readouterr()
     main(["verify", "superdense-coding", "teleportation-causality", "-j", "1"])
@@ -221,8 +251,9 @@ def test_a_designer_file_is_cached_by_content(capsys, cache_dir, tmp_path):
     assert all(v["evidence"].get("cached") for v in again["verdicts"])
     assert [v["status"] for v in again["verdicts"]] == [v["status"] for v in first["verdicts"]]
     # same name, other content: a different key, checked afresh
-    path.write_text('from qproto.spec.superdense import SUPERDENSE\n'
-                    'MINE = SUPERDENSE.variant("my-superdense", summary="edited")\n')
+    path.write_text(
+        'from qproto.spec.superdense import SUPERDENSE\nMINE = SUPERDENSE.variant("my-superdense", summary="edited")\n'
+    )
     edited = _json(capsys, str(path))
     assert not any(v["evidence"].get("cached") for v in edited["verdicts"])
 

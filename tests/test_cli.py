@@ -145,10 +145,12 @@ def test_designer_module_attribute(tmp_path):
     pkg = tmp_path / "mypkg"
     pkg.mkdir()
     (pkg / "__init__.py").write_text("")
-    (pkg / "specs.py").write_text(textwrap.dedent('''
+    (pkg / "specs.py").write_text(
+        textwrap.dedent("""
         from qproto.spec.superdense import SUPERDENSE
         MY_VARIANT = SUPERDENSE.variant("my-superdense")
-    '''))
+    """)
+    )
     r = run_cli("verify", "mypkg.specs:MY_VARIANT", "--json", cwd=str(tmp_path))
     assert r.code == 0, r.err
     assert r.json()["verdicts"][0]["protocol"] == "my-superdense"
@@ -220,10 +222,11 @@ def test_unnormalised_state_in_a_designer_gate_matrix_named(tmp_path):
 @pytest.mark.parametrize(
     "extra, fragments",
     [
-        ("ApplyChannel(party='Bob', channel='leaky', targets=('b',), kraus=(((1, 0), (0, '1/2')),))",
-         ["channel leaky is not trace preserving", "fix the Kraus operators"]),
-        ("ApplyChannel(party='Bob', channel='depolarizing', targets=('b',), params=(1.5,))",
-         ["p=1.5 must lie in [0, 1]"]),
+        (
+            "ApplyChannel(party='Bob', channel='leaky', targets=('b',), kraus=(((1, 0), (0, '1/2')),))",
+            ["channel leaky is not trace preserving", "fix the Kraus operators"],
+        ),
+        ("ApplyChannel(party='Bob', channel='depolarizing', targets=('b',), params=(1.5,))", ["p=1.5 must lie in [0, 1]"]),
         ("ApplyChannel(party='Bob', channel='nope', targets=('b',), params=(0.1,))", ["unknown channel 'nope'"]),
     ],
 )
@@ -248,6 +251,7 @@ def test_unnormalised_prepared_state_is_bad_input(tmp_path):
 
 
 # -- issue 11: output files, signals, determinism ----------------------------
+
 
 def _no_temp_files(folder):
     return not [p for p in os.listdir(folder) if p.endswith(".tmp")]
@@ -279,9 +283,16 @@ def test_write_atomic_keeps_the_mode_of_a_replaced_file(tmp_path, mode):
     assert stat.S_IMODE(target.stat().st_mode) == mode
 
 
-@pytest.mark.parametrize("where, err", [
-    ("fsync", errno.ENOSPC), ("fsync", errno.EIO), ("mkstemp", errno.EROFS), ("mkstemp", errno.EACCES), ("replace", errno.EXDEV),
-])
+@pytest.mark.parametrize(
+    "where, err",
+    [
+        ("fsync", errno.ENOSPC),
+        ("fsync", errno.EIO),
+        ("mkstemp", errno.EROFS),
+        ("mkstemp", errno.EACCES),
+        ("replace", errno.EXDEV),
+    ],
+)
 def test_write_atomic_maps_os_errors_and_leaves_the_old_file(tmp_path, monkeypatch, where, err):
     import tempfile
 
@@ -386,9 +397,24 @@ def _handles_sigterm(pid: int) -> bool:
 @pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs /proc to see when the handler is installed")
 def test_sigterm_on_a_real_run_exits_143_and_leaves_no_temporary_file(tmp_path):
     proc = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from qproto.cli import main; sys.exit(main())",
-         "simulate", "bb84", "--rounds", str(10**11), "--seed", "1", "--no-progress"],
-        cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import sys; from qproto.cli import main; sys.exit(main())",
+            "simulate",
+            "bb84",
+            "--rounds",
+            str(10**11),
+            "--seed",
+            "1",
+            "--no-progress",
+        ],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         for _ in range(600):  # wait (up to a minute) until main() has installed its handler
             if _handles_sigterm(proc.pid) or proc.poll() is not None:

@@ -16,8 +16,19 @@ import pytest
 distributed = pytest.importorskip("distributed", reason="Dask distributed not installed (pip install 'qproto[cluster]')")
 
 ROOT = Path(__file__).resolve().parent.parent
-CAMPAIGN = [sys.executable, str(ROOT / "benchmarks" / "mutation_campaign.py"), "--families", "circuit,transition",
-            "--count", "6", "--seed", "7", "--jobs", "2", "--json"]
+CAMPAIGN = [
+    sys.executable,
+    str(ROOT / "benchmarks" / "mutation_campaign.py"),
+    "--families",
+    "circuit,transition",
+    "--count",
+    "6",
+    "--seed",
+    "7",
+    "--jobs",
+    "2",
+    "--json",
+]
 
 
 def _campaign(*extra: str, env: dict | None = None) -> dict:
@@ -41,7 +52,8 @@ def test_cluster_run_equals_local_run():
 
 def test_unreachable_scheduler_is_one_line():
     env = {**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"}
-    run = subprocess.run([*CAMPAIGN, "--scheduler", "tcp://127.0.0.1:9"], cwd=ROOT, capture_output=True, text=True,
-                         timeout=120, env=env)
+    run = subprocess.run(
+        [*CAMPAIGN, "--scheduler", "tcp://127.0.0.1:9"], cwd=ROOT, capture_output=True, text=True, timeout=120, env=env
+    )
     assert run.returncode == 2
     assert "cannot connect to a Dask scheduler" in run.stderr and "Traceback" not in run.stderr

@@ -58,6 +58,7 @@ def _random_density(dim: int, seed: int) -> np.ndarray:
 
 # -- named channels ----------------------------------------------------------
 
+
 def _named_channels() -> dict[str, object]:
     """Every public factory in models/channels.py that makes a KrausChannel
     from one parameter (the ones a spec names in ApplyChannel)."""
@@ -76,8 +77,8 @@ REFERENCE_ACTION = {
     "dephasing": lambda rho, p: (1 - p) * rho + p * PAULI["Z"] @ rho @ PAULI["Z"],
     "bit_flip": lambda rho, p: (1 - p) * rho + p * PAULI["X"] @ rho @ PAULI["X"],
     "amplitude_damping": lambda rho, g: np.array(
-        [[rho[0, 0] + g * rho[1, 1], np.sqrt(1 - g) * rho[0, 1]],
-         [np.sqrt(1 - g) * rho[1, 0], (1 - g) * rho[1, 1]]]),
+        [[rho[0, 0] + g * rho[1, 1], np.sqrt(1 - g) * rho[0, 1]], [np.sqrt(1 - g) * rho[1, 0], (1 - g) * rho[1, 1]]]
+    ),
 }
 CHANNELS = _named_channels()
 PARAMS = [sp.Integer(0), sp.Rational(1, 3), sp.Rational(9, 10), sp.Integer(1)]
@@ -254,6 +255,7 @@ def test_the_gate_catalogue_checks_itself():
 
 # -- catalogue circuit specs ---------------------------------------------------
 
+
 def _catalogue_circuits():
     from qproto.spec.catalogue import flawed, protocols
     from qproto.spec.circuit import CircuitProtocol
@@ -294,6 +296,7 @@ def test_catalogue_circuit_exact_run_equals_numeric_run(spec):
 
 
 # -- catalogue QKD specs -------------------------------------------------------
+
 
 def _catalogue_qkd():
     from qproto.spec.catalogue import flawed, protocols

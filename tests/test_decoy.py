@@ -57,7 +57,13 @@ def test_matches_transcription(decoys, length):
 
 def test_gys_parameters_are_ma_et_al_table():
     assert (GYS.alpha_db_per_km, GYS.eta_bob, GYS.y0, GYS.e_detector, GYS.ec_efficiency, GYS.sifting) == (
-        0.21, 0.045, 1.7e-6, 0.033, 1.22, 0.5)
+        0.21,
+        0.045,
+        1.7e-6,
+        0.033,
+        1.22,
+        0.5,
+    )
 
 
 def test_gys_maximum_distance_and_optimal_mu():
@@ -94,15 +100,18 @@ def test_plob_bound():
         assert decoy_rate(length, GYS, decoys="infinite").rate < plob_bound(length, 0.21)
 
 
-@pytest.mark.parametrize("kwargs,needle", [
-    ({"mu": 0.1, "nu": 0.2}, "nu=0.2"),
-    ({"mu": -1.0}, "mu=-1.0"),
-    ({"eta_bob": 0.0}, "eta_bob=0.0"),
-    ({"e_detector": 0.7}, "e_detector=0.7"),
-    ({"ec_efficiency": 0.5}, "ec_efficiency=0.5"),
-    ({"y0": True}, "y0=True"),
-    ({"sifting": 0}, "sifting=0"),
-])
+@pytest.mark.parametrize(
+    "kwargs,needle",
+    [
+        ({"mu": 0.1, "nu": 0.2}, "nu=0.2"),
+        ({"mu": -1.0}, "mu=-1.0"),
+        ({"eta_bob": 0.0}, "eta_bob=0.0"),
+        ({"e_detector": 0.7}, "e_detector=0.7"),
+        ({"ec_efficiency": 0.5}, "ec_efficiency=0.5"),
+        ({"y0": True}, "y0=True"),
+        ({"sifting": 0}, "sifting=0"),
+    ],
+)
 def test_bad_parameters(kwargs, needle):
     with pytest.raises(ParameterError) as exc:
         DecoyParameters(**kwargs)

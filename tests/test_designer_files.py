@@ -31,11 +31,18 @@ def _write(folder, name, text):
 def project(tmp_path):
     """A designer's folder: a sibling module with a base spec, and a spec
     file that imports it, a catalogue spec and a flawed catalogue spec."""
-    _write(tmp_path, "shared_bases.py", """
+    _write(
+        tmp_path,
+        "shared_bases.py",
+        """
         from qproto.spec.teleportation import TELEPORTATION
         BASE = TELEPORTATION.variant("my-base")
-    """)
-    _write(tmp_path, "specs.py", """
+    """,
+    )
+    _write(
+        tmp_path,
+        "specs.py",
+        """
         from qproto.spec.catalogue import find
         from qproto.spec.teleportation import TELEPORTATION  # imported: not verified again
         from shared_bases import BASE                        # imported from a sibling: not verified again
@@ -44,7 +51,8 @@ def project(tmp_path):
         MY_BAD = find("teleportation-dropped-bit").variant("my-bad")
 
         EXPECTED_REFUTED = {"my-bad"}
-    """)
+    """,
+    )
     return tmp_path
 
 
@@ -82,32 +90,44 @@ def test_expected_refuted_spec_caught_exits_0(project):
 
 
 def test_expected_refuted_spec_that_passes_exits_1_and_is_named(tmp_path):
-    path = _write(tmp_path, "suite.py", """
+    path = _write(
+        tmp_path,
+        "suite.py",
+        """
         from qproto.spec.teleportation import TELEPORTATION
         STILL_FINE = TELEPORTATION.variant("still-fine")
         EXPECTED_REFUTED = {"still-fine"}
-    """)
+    """,
+    )
     r = run_cli("verify", str(path), *FAST)
     assert r.code == 1
     assert "still-fine: expected refuted, but every property passed" in " ".join(r.out.split())
 
 
 def test_an_unexpected_failure_still_fails(tmp_path):
-    path = _write(tmp_path, "suite.py", """
+    path = _write(
+        tmp_path,
+        "suite.py",
+        """
         from qproto.spec.catalogue import find
         BROKEN = find("teleportation-dropped-bit").variant("broken")
-    """)
+    """,
+    )
     r = run_cli("verify", str(path), *FAST)
     assert r.code == 1
     assert "NOT OK (1): broken/correction-restores-input" in " ".join(r.out.split())
 
 
 def test_expected_refuted_must_name_a_spec_of_the_file(tmp_path):
-    path = _write(tmp_path, "suite.py", """
+    path = _write(
+        tmp_path,
+        "suite.py",
+        """
         from qproto.spec.teleportation import TELEPORTATION
         MINE = TELEPORTATION.variant("my-variant")
         EXPECTED_REFUTED = {"my-varaint"}
-    """)
+    """,
+    )
     with pytest.raises(LoadError, match="did you mean 'my-variant'"):
         load_file(str(path))
     r = run_cli("verify", str(path))
@@ -115,25 +135,32 @@ def test_expected_refuted_must_name_a_spec_of_the_file(tmp_path):
 
 
 def test_a_misspelt_field_names_file_line_and_the_field(tmp_path):
-    path = _write(tmp_path, "typo.py", """
+    path = _write(
+        tmp_path,
+        "typo.py",
+        """
         from qproto.spec.qkd import PrepareMeasureQKD
 
         MINE = PrepareMeasureQKD(name="mine", abort_treshold="1/10")
-    """)
+    """,
+    )
     with pytest.raises(ParameterError) as info:
         load_file(str(path))
     # the file's 4th line (dedent keeps the leading blank line)
-    assert str(info.value) == (f"{path}:4: PrepareMeasureQKD has no field abort_treshold=; "
-                               "did you mean 'abort_threshold'?")
+    assert str(info.value) == (f"{path}:4: PrepareMeasureQKD has no field abort_treshold=; did you mean 'abort_threshold'?")
     r = run_cli("verify", str(path))
     assert r.code == 2 and r.err.count("\n") == 1 and "did you mean 'abort_threshold'?" in r.err
 
 
 def test_a_misspelt_variant_field_in_a_file(tmp_path):
-    path = _write(tmp_path, "typo_variant.py", """
+    path = _write(
+        tmp_path,
+        "typo_variant.py",
+        """
         from qproto.spec.bb84 import BB84
         MINE = BB84.variant("mine", sample_fractoin="1/5")
-    """)
+    """,
+    )
     r = run_cli("verify", str(path))
     assert r.code == 2
     assert "typo_variant.py:3" in r.err and "did you mean 'sample_fraction'?" in r.err
@@ -146,9 +173,13 @@ def test_the_reproduce_command_names_the_file_and_spec(project):
 
 
 def test_sys_path_is_restored_when_the_file_fails(tmp_path):
-    path = _write(tmp_path, "broken.py", """
+    path = _write(
+        tmp_path,
+        "broken.py",
+        """
         import shared_missing_module
-    """)
+    """,
+    )
     before = list(sys.path)
     with pytest.raises(LoadError, match=r"broken.py:2: ModuleNotFoundError"):
         load_file(str(path))
@@ -158,14 +189,22 @@ def test_sys_path_is_restored_when_the_file_fails(tmp_path):
 def test_two_files_with_same_named_siblings_each_get_their_own(tmp_path):
     for folder, variant in (("one", "first"), ("two", "second")):
         (tmp_path / folder).mkdir()
-        _write(tmp_path / folder, "bases.py", f"""
+        _write(
+            tmp_path / folder,
+            "bases.py",
+            f"""
             from qproto.spec.teleportation import TELEPORTATION
             BASE = TELEPORTATION.variant("{variant}-base")
-        """)
-        _write(tmp_path / folder, "specs.py", f"""
+        """,
+        )
+        _write(
+            tmp_path / folder,
+            "specs.py",
+            f"""
             from bases import BASE
             MINE = BASE.variant("{variant}-mine")
-        """)
+        """,
+        )
     loaded = resolve_targets([str(tmp_path / "one" / "specs.py"), str(tmp_path / "two" / "specs.py")])
     assert [s.name for s in loaded.specs] == ["first-mine", "second-mine"]
     assert [s.variant_of for s in loaded.specs] == ["first-base", "second-base"]

@@ -17,8 +17,7 @@ from .helpers import run_cli
 
 
 def test_steps_without_text_are_told_from_the_step():
-    bare = TELEPORTATION.variant("teleportation-bare", steps=tuple(dataclasses.replace(s, text="")
-                                                                   for s in TELEPORTATION.steps))
+    bare = TELEPORTATION.variant("teleportation-bare", steps=tuple(dataclasses.replace(s, text="") for s in TELEPORTATION.steps))
     texts = [st["text"] for st in explain(bare)["steps"]]
     assert "Alice applies H to q" in texts
     assert "Alice applies CNOT(q → a)" in texts

@@ -18,9 +18,19 @@ from qproto.spec.transition import Transition, TransitionSystem, integer, real
 #: Machines whose Z3 side settles every property in about a second:
 #: cross-checked in the default run; every other catalogue and flawed
 #: machine (Z3 takes 4-25 s each) under ``slow``.
-FAST = {"quantum-three-way-handshake", "qtcp-two-stage", "qudp-checksum", "teleportation-causality",
-        "repeater-sync-cutoff", "qudp-no-checksum", "qudp-keeps-buffer", "qudp-delivers-twice",
-        "quantum-handshake-ignores-failed-test", "quantum-handshake-leaks-pairs", "teleportation-corrects-early"}
+FAST = {
+    "quantum-three-way-handshake",
+    "qtcp-two-stage",
+    "qudp-checksum",
+    "teleportation-causality",
+    "repeater-sync-cutoff",
+    "qudp-no-checksum",
+    "qudp-keeps-buffer",
+    "qudp-delivers-twice",
+    "quantum-handshake-ignores-failed-test",
+    "quantum-handshake-leaks-pairs",
+    "teleportation-corrects-early",
+}
 
 
 def _systems() -> list:
@@ -58,8 +68,10 @@ def test_explicit_and_z3_agree(system: TransitionSystem) -> None:
         elif zs == "bounded":
             # Z3 saw no violation up to its bound; a violation the explicit
             # engine finds must lie deeper than that bound
-            assert es == "proved" or (es in ("refuted", "limitation") and len(_trace(e)) - 1 > z.evidence["bound"]), \
-                (pid, e.evidence)
+            assert es == "proved" or (es in ("refuted", "limitation") and len(_trace(e)) - 1 > z.evidence["bound"]), (
+                pid,
+                e.evidence,
+            )
         elif zs == "error":
             assert es == "error" and z.evidence.get("vacuous") == e.evidence.get("vacuous"), (pid, e.evidence)
         elif zs == "inconclusive" and check == "statemachine.reachable":
@@ -109,8 +121,10 @@ def _counter(n: int = 5) -> TransitionSystem:
         name=f"toy-counter-{n}",
         variables=(integer("x", 0, n - 1), integer("y", 0, 1)),
         init={"x": 0, "y": 0},
-        transitions=(Transition(name="count", update={"x": f"0 if x == {n - 1} else x + 1"}),
-                     Transition(name="toggle", update={"y": "1 - y"})),
+        transitions=(
+            Transition(name="count", update={"x": f"0 if x == {n - 1} else x + 1"}),
+            Transition(name="toggle", update={"y": "1 - y"}),
+        ),
         properties=(
             _prop("bounded", "statemachine.invariant", invariant=f"x < {n}"),
             _prop("never-top", "statemachine.invariant", invariant=f"not (x == {n - 1} and y == 1)"),
@@ -154,9 +168,12 @@ def test_over_the_state_limit_falls_back_to_z3_and_says_why() -> None:
 
 def test_a_real_valued_machine_falls_back_to_z3() -> None:
     sys_ = TransitionSystem(
-        name="toy-real", variables=(real("f", 0, 1), integer("n", 0, 2)), init={"f": "1/2", "n": 0},
+        name="toy-real",
+        variables=(real("f", 0, 1), integer("n", 0, 2)),
+        init={"f": "1/2", "n": 0},
         transitions=(Transition(name="step", guard="n < 2", update={"n": "n + 1", "f": "f / 2"}),),
-        properties=(_prop("floor", "statemachine.invariant", invariant="f >= 1/8"),))
+        properties=(_prop("floor", "statemachine.invariant", invariant="f >= 1/8"),),
+    )
     v = verify(sys_, None, None, {})[0]
     assert v.status.value == "proved" and v.evidence["engine_used"] == "z3"
     assert "f is real-valued" in v.evidence["engine_note"]
@@ -175,9 +192,12 @@ def test_deadlock_from_a_range_names_the_transition_and_the_range() -> None:
         name="toy-saturating",
         variables=(integer("tries", 0, 3), integer("ok", 0, 1)),
         init={"tries": 0, "ok": 0},
-        transitions=(Transition(name="retry", guard="ok == 0", update={"tries": "tries + 1"}),
-                     Transition(name="succeed", guard="ok == 0 and tries >= 5", update={"ok": 1})),
-        properties=(_prop("live", "statemachine.deadlock-free"),))
+        transitions=(
+            Transition(name="retry", guard="ok == 0", update={"tries": "tries + 1"}),
+            Transition(name="succeed", guard="ok == 0 and tries >= 5", update={"ok": 1}),
+        ),
+        properties=(_prop("live", "statemachine.deadlock-free"),),
+    )
     for engine in ("explicit", "z3"):
         v = verify(sys_, None, None, {"sm_engine": engine})[0]
         assert v.status.value == "refuted" and v.evidence["engine_used"] == engine
@@ -247,9 +267,15 @@ def test_arq_z3_alone_needs_tuning() -> None:
 # -- the compiled evaluator is the interpreter ------------------------------------
 
 
-@pytest.mark.parametrize("system", [s for s in (*catalogue.protocols(), *catalogue.flawed())
-                                    if isinstance(s, TransitionSystem) and explicit.enumerable(s) is None],
-                         ids=lambda s: s.name)
+@pytest.mark.parametrize(
+    "system",
+    [
+        s
+        for s in (*catalogue.protocols(), *catalogue.flawed())
+        if isinstance(s, TransitionSystem) and explicit.enumerable(s) is None
+    ],
+    ids=lambda s: s.name,
+)
 def test_listing_matches_the_interpreter(system: TransitionSystem) -> None:
     # the same reachable set as the interpreter's own breadth-first search
     # (interp.fire, uncompiled), and every guard and invariant evaluates the

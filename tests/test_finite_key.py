@@ -43,8 +43,9 @@ def eq2(n, k, q, es=1e-10, ec=1e-15, f=1.1, q_ec=None):
     return n * (1 - h(mpmath.mpf(q) + mu)) - f * n * h(q_ec) - mpmath.log(2 / (es**2 * ec), 2)
 
 
-@pytest.mark.parametrize("n,k,q", [(9000, 1000, 0.03), (10**5, 10**4, 0.02), (10**6, 20408, 0.0173), (500, 500, 0.0),
-                                   (10**7, 10**5, 0.11)])
+@pytest.mark.parametrize(
+    "n,k,q", [(9000, 1000, 0.03), (10**5, 10**4, 0.02), (10**6, 20408, 0.0173), (500, 500, 0.0), (10**7, 10**5, 0.11)]
+)
 def test_matches_transcription_of_eq2(n, k, q):
     r = key_length(n, k, q)
     assert r.key_bits == pytest.approx(float(eq2(n, k, q)), rel=1e-9, abs=1e-6)
@@ -58,8 +59,9 @@ def test_parameters_map_to_basis_counts():
     assert r.rate_per_signal == pytest.approx(r.key_bits / 10**6)
 
 
-@pytest.mark.parametrize("q,p_test,q_tol,eps_rob,r_paper", [(0.01, 0.125, 0.0173, 0.006, 0.478),
-                                                            (0.025, 0.137, 0.0321, 0.007, 0.357)])
+@pytest.mark.parametrize(
+    "q,p_test,q_tol,eps_rob,r_paper", [(0.01, 0.125, 0.0173, 0.006, 0.478), (0.025, 0.137, 0.0321, 0.007, 0.357)]
+)
 def test_table_ii_of_the_paper_at_n_1e6(q, p_test, q_tol, eps_rob, r_paper):
     """Table II (n = 10⁶, security rate ε/ℓ = 1e-14): the column p_x reads as
     the test-basis probability (k/n = (p/(1−p))², M = (√n + √k)²), the leak
@@ -83,6 +85,7 @@ def test_table_ii_of_the_paper_at_n_1e6(q, p_test, q_tol, eps_rob, r_paper):
 def test_catalogue_sizes_tolerate_about_four_percent():
     """The issue: 10 000 sifted bits of which 1 000 tested tolerate only
     about 4–5 %.  Bisection on the transcription gives the exact figure."""
+
     def tol(f):
         lo, hi = mpmath.mpf(0), mpmath.mpf("0.5")
         for _ in range(60):
@@ -138,17 +141,20 @@ def test_tolerated_qber_grows_with_n_and_stays_below_eleven_percent():
     assert finite_key_length(q, params).positive and not finite_key_length(q + 1e-8, params).positive
 
 
-@pytest.mark.parametrize("kwargs,needle", [
-    ({"signals": 0, "p_key_basis": 0.5}, "signals=0"),
-    ({"signals": True, "p_key_basis": 0.5}, "signals=True"),
-    ({"signals": 10.0, "p_key_basis": 0.5}, "signals=10.0"),
-    ({"signals": 100, "p_key_basis": 1.0}, "p_key_basis=1.0"),
-    ({"signals": 100, "p_key_basis": float("nan")}, "p_key_basis=nan"),
-    ({"signals": 100, "p_key_basis": 0.5, "epsilon_sec": 0.0}, "epsilon_sec=0.0"),
-    ({"signals": 100, "p_key_basis": 0.5, "epsilon_cor": 2}, "epsilon_cor=2"),
-    ({"signals": 100, "p_key_basis": 0.5, "ec_efficiency": 0.9}, "ec_efficiency=0.9"),
-    ({"signals": 100, "p_key_basis": "0.5"}, "p_key_basis='0.5'"),
-])
+@pytest.mark.parametrize(
+    "kwargs,needle",
+    [
+        ({"signals": 0, "p_key_basis": 0.5}, "signals=0"),
+        ({"signals": True, "p_key_basis": 0.5}, "signals=True"),
+        ({"signals": 10.0, "p_key_basis": 0.5}, "signals=10.0"),
+        ({"signals": 100, "p_key_basis": 1.0}, "p_key_basis=1.0"),
+        ({"signals": 100, "p_key_basis": float("nan")}, "p_key_basis=nan"),
+        ({"signals": 100, "p_key_basis": 0.5, "epsilon_sec": 0.0}, "epsilon_sec=0.0"),
+        ({"signals": 100, "p_key_basis": 0.5, "epsilon_cor": 2}, "epsilon_cor=2"),
+        ({"signals": 100, "p_key_basis": 0.5, "ec_efficiency": 0.9}, "ec_efficiency=0.9"),
+        ({"signals": 100, "p_key_basis": "0.5"}, "p_key_basis='0.5'"),
+    ],
+)
 def test_bad_parameters_raise_one_line_parameter_error(kwargs, needle):
     with pytest.raises(ParameterError) as exc:
         FiniteKeyParameters(**kwargs)

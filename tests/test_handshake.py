@@ -76,7 +76,7 @@ def test_pad_reuse_is_refuted():
 def test_every_flawed_machine_is_listed_and_fails_verify():
     r = run_cli("list", "--flawed", "--json")
     names = {p["name"] for p in r.json()["protocols"]}
-    for spec in (handshake.FLAWED + qtransport.FLAWED + qkd_session.FLAWED + causality.FLAWED):
+    for spec in handshake.FLAWED + qtransport.FLAWED + qkd_session.FLAWED + causality.FLAWED:
         assert spec.name in names
     r = run_cli("verify", "quantum-handshake-ignores-failed-test")
     assert r.code == 1 and "client_test_fail" in r.out

@@ -30,11 +30,11 @@ from tests.helpers import assert_bad_input, run_cli
 TARGETS = ("teleportation", "quantum-three-way-handshake", "quantum-handshake-leaks-pairs")
 EVIL = '<script>alert("pwned")</script>'
 
-EVIL_FILE = f'''
+EVIL_FILE = f"""
 from qproto.spec.teleportation import TELEPORTATION
 
 EVIL = TELEPORTATION.variant({EVIL!r}, summary="<b>not bold</b> & <i>not italic</i>")
-'''
+"""
 
 VOID = {"meta", "br", "img", "hr", "input", "link", "col", "area", "base", "source", "wbr"}
 SVG_LEAF = {"line", "circle", "rect", "path", "stop", "ellipse", "polygon", "polyline", "use"}
@@ -233,8 +233,10 @@ def test_a_failed_build_leaves_the_previous_report(tmp_path: Path, monkeypatch):
     from qproto.html import report as site_report
 
     out = tmp_path / "r"
-    assert run_cli("verify", "teleportation", "--property", "outcomes-uniform", "--html", str(out), "-j", "1",
-                   "--no-cache").code == 0
+    assert (
+        run_cli("verify", "teleportation", "--property", "outcomes-uniform", "--html", str(out), "-j", "1", "--no-cache").code
+        == 0
+    )
     before = {p.name: p.read_bytes() for p in out.iterdir()}
 
     def broken(*args, **kwargs):
@@ -251,8 +253,16 @@ def test_a_failed_build_leaves_the_previous_report(tmp_path: Path, monkeypatch):
 # in a real browser
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome", "headless_shell")
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
 
 
 def _browser() -> str:
@@ -269,8 +279,11 @@ def _chromium(page: Path, profile: Path, *extra: str) -> subprocess.CompletedPro
 
 
 def _console_errors(log: str) -> list[str]:
-    return [line for line in log.splitlines()
-            if "CONSOLE" in line or "Uncaught" in line or "net::ERR" in line or "Not allowed to load" in line]
+    return [
+        line
+        for line in log.splitlines()
+        if "CONSOLE" in line or "Uncaught" in line or "net::ERR" in line or "Not allowed to load" in line
+    ]
 
 
 def _assert_non_blank_png(path: Path) -> None:
@@ -311,7 +324,7 @@ def test_the_console_check_catches_a_script_error(tmp_path: Path):
     assert any("notDefined" in line for line in _console_errors(run.stderr)), run.stderr[-2000:]
 
 
-EXPECTED_FILE = '''
+EXPECTED_FILE = """
 from qproto.spec.circuit import Controlled
 from qproto.spec.teleportation import TELEPORTATION
 
@@ -319,7 +332,7 @@ WRONG_BITS = TELEPORTATION.variant("my-wrong-bits", steps=TELEPORTATION.steps[:8
     Controlled(party="Bob", gate="X", targets=("b",), when="m1", text="X^m1 (wrong bit)"),
     Controlled(party="Bob", gate="Z", targets=("b",), when="m2", text="Z^m2 (wrong bit)")))
 EXPECTED_REFUTED = {"my-wrong-bits"}
-'''
+"""
 
 
 def test_a_declared_flawed_spec_is_reported_refuted_as_expected(tmp_path: Path):

@@ -41,7 +41,9 @@ def test_bb84_report_is_a_typed_certified_bracket() -> None:
     assert r.qber == pytest.approx(0.05, abs=1e-12) and r.sift == pytest.approx(0.5, abs=1e-12)
     assert r.lower <= exact + 1e-9 <= r.upper + 2e-9 and exact - r.lower < 1e-4
     assert r.gap == pytest.approx(r.upper - r.lower)
-    assert "Winick" in r.certificate["method"] and r.certificate["bound"] - r.certificate["leak_ec"] == pytest.approx(r.lower * r.sift)
+    assert "Winick" in r.certificate["method"] and r.certificate["bound"] - r.certificate["leak_ec"] == pytest.approx(
+        r.lower * r.sift
+    )
     for words in ("asymptotic", "collective attacks", "one-way"):
         assert words in r.regime
     assert "CLARABEL" in r.solver

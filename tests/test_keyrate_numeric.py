@@ -18,8 +18,8 @@ import pytest
 
 pytest.importorskip("cvxpy")
 
-from qproto.models import qkd as born  # noqa: E402
 from qproto.models import keyrate_source as source  # noqa: E402
+from qproto.models import qkd as born  # noqa: E402
 from qproto.models.attacks import parse_attack  # noqa: E402
 from qproto.models.keyrate_numeric import (  # noqa: E402
     certified_threshold,
@@ -206,8 +206,13 @@ def test_checker_certified_key_rate() -> None:
     chk = get_checker("keyrate.certified-key-rate")
 
     def prop(qber: str) -> Property:
-        return Property(id="certified-key-rate", statement="rate > 0 below the threshold", engine="algebra",
-                        check="keyrate.certified-key-rate", args={"qber": qber})
+        return Property(
+            id="certified-key-rate",
+            statement="rate > 0 below the threshold",
+            engine="algebra",
+            check="keyrate.certified-key-rate",
+            args={"qber": qber},
+        )
 
     status, ev = chk(SIX_STATE, prop("0.12"), {})
     assert status is Status.PROVED and ev["pieces"]
@@ -264,12 +269,19 @@ def test_designers_variant_gets_a_bracket() -> None:
     cand = (("0", "phi"),)
     spec = B92.variant(
         "b92-narrow",
-        signals=(Signal(name="0", bit=0, basis="Z", amplitudes=("1", "0"), announce=cand),
-                 Signal(name="phi", bit=1, basis="T", amplitudes=phi, announce=cand)),
+        signals=(
+            Signal(name="0", bit=0, basis="Z", amplitudes=("1", "0"), announce=cand),
+            Signal(name="phi", bit=1, basis="T", amplitudes=phi, announce=cand),
+        ),
         basis_probabilities={"Z": "1/2", "T": "1/2"},
-        measurements=(basis_measurement("Z", "1/2"),
-                      Measurement(name="T", probability="1/2",
-                                  outcomes=(Outcome(label="phi", vector=phi, bit=1), Outcome(label="perp", vector=perp, bit=0)))),
+        measurements=(
+            basis_measurement("Z", "1/2"),
+            Measurement(
+                name="T",
+                probability="1/2",
+                outcomes=(Outcome(label="phi", vector=phi, bit=1), Outcome(label="perp", vector=perp, bit=0)),
+            ),
+        ),
     )
     r = key_rate_numeric(spec, noise=0.02)
     inst = parse_attack("depolarizing:p=1/50").instrument()

@@ -84,7 +84,9 @@ def test_sweep_table_with_finite_key_column(capsys: pytest.CaptureFixture[str]) 
 
 
 def test_transmittance_sweep(capsys: pytest.CaptureFixture[str]) -> None:
-    doc = _points(capsys, ["keyrate", "bb84", "--noise", "depolarizing=0.02", "--sweep", "transmittance=0.25,1", "-j", "1", "--json"])
+    doc = _points(
+        capsys, ["keyrate", "bb84", "--noise", "depolarizing=0.02", "--sweep", "transmittance=0.25,1", "-j", "1", "--json"]
+    )
     assert [p["point"]["transmittance"] for p in doc["points"]] == [0.25, 1.0]
     for p in doc["points"]:
         assert p["lower"] <= p["upper"] and p["qber"] == pytest.approx(0.01, abs=1e-12)

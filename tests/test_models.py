@@ -107,8 +107,7 @@ def test_named_channels_are_cptp_for_symbolic_p(make):
         m = sp.Matrix(k.tolist())
         total += m.H * m
     # every radicand is a probability in [0, 1] (p, 1 - p, 1 - 3p/4): its square root is real
-    real_roots = lambda e: e.replace(lambda x: isinstance(x, sp.conjugate) and isinstance(x.args[0], sp.Pow),
-                                     lambda x: x.args[0])
+    real_roots = lambda e: e.replace(lambda x: isinstance(x, sp.conjugate) and isinstance(x.args[0], sp.Pow), lambda x: x.args[0])
     total = total.applyfunc(lambda e: sp.simplify(real_roots(e.subs(sp.conjugate(p), p))))
     assert total == sp.eye(2), f"{ch.name}: Σ K†K = {total}"
     KrausChannel(ch.name, ch.kraus)  # and the constructor's own exact check accepts it
@@ -175,8 +174,9 @@ def test_exact_and_numeric_channels_and_traces_agree(px, py, p, make):
     exact_out = make(psym).apply(exact_pair, ("y",))
     pair = px.tensor(py).apply(gate("CNOT").numeric, ("x", "y"))
     num_ch = make(p)
-    num_ch = KrausChannel("numeric", [np.vectorize(lambda e: complex(sp.N(e)), otypes=[complex])(np.asarray(k, dtype=object))
-                                      for k in num_ch.kraus])
+    num_ch = KrausChannel(
+        "numeric", [np.vectorize(lambda e: complex(sp.N(e)), otypes=[complex])(np.asarray(k, dtype=object)) for k in num_ch.kraus]
+    )
     out = num_ch.apply(pair, ("y",))
     subs = {a: complex(px.data[0]), b: complex(px.data[1]), c: complex(py.data[0]), d: complex(py.data[1]), psym: p}
     conj = {sp.conjugate(k): np.conj(v) for k, v in subs.items()}

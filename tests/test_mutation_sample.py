@@ -56,7 +56,8 @@ def _first_of_each_operator(family: str) -> list[core.Mutant]:
 def _assert_agrees(report: core.Report) -> None:
     assert not report.disagreements, "\n".join(
         f"{d.mutant.operator} ({d.mutant.description}) {d.property}: qproto {d.status}, truth {d.truth}: {d.detail}"
-        for d in report.disagreements)
+        for d in report.disagreements
+    )
     assert not report.missing_counterexamples, report.missing_counterexamples
     # The sample must bite: most mutants change behaviour and are caught.
     assert report.killed > 0 and report.compared > 0, report.summary()
@@ -78,7 +79,6 @@ def test_one_mutant_per_operator_agrees_with_the_ground_truth(family: str) -> No
 @pytest.mark.parametrize("family", sorted(CI_SAMPLE))
 def test_mutants_agree_with_the_ground_truth(family: str) -> None:
     module = _module(family)
-    report = core.run_slice(family, module, seed=SEED, share=CI_SAMPLE[family], worker=0, workers=1,
-                            options=dict(OPTIONS))
+    report = core.run_slice(family, module, seed=SEED, share=CI_SAMPLE[family], worker=0, workers=1, options=dict(OPTIONS))
     assert report.generated == CI_SAMPLE[family]
     _assert_agrees(report)

@@ -27,12 +27,16 @@ from .helpers import assert_bad_input, run_cli
 
 GOOD = {
     "name": "campus",
-    "nodes": [{"name": "A", "kind": "ground", "coherence_time": 1.0},
-              {"name": "D", "kind": "drone", "coherence_time": 0.1},
-              {"name": "B", "kind": "ground", "coherence_time": "inf"},
-              {"name": "X", "kind": "satellite"}],
-    "links": [{"a": "A", "b": "D", "medium": "free-space", "length_km": 1, "fidelity": 0.95},
-              {"a": "D", "b": "B", "medium": "fibre", "length_km": 10, "fidelity": 0.96}],
+    "nodes": [
+        {"name": "A", "kind": "ground", "coherence_time": 1.0},
+        {"name": "D", "kind": "drone", "coherence_time": 0.1},
+        {"name": "B", "kind": "ground", "coherence_time": "inf"},
+        {"name": "X", "kind": "satellite"},
+    ],
+    "links": [
+        {"a": "A", "b": "D", "medium": "free-space", "length_km": 1, "fidelity": 0.95},
+        {"a": "D", "b": "B", "medium": "fibre", "length_km": 10, "fidelity": 0.96},
+    ],
 }
 
 
@@ -53,7 +57,7 @@ def test_free_space_geometric_loss_is_capped_and_falls_with_distance():
     far = [links.free_space_transmittance(L, atmosphere_db=3) for L in (100, 500, 1200)]
     assert far[0] > far[1] > far[2] > 0
     # (D_r / (D_t + θL))² · 10^(−A/10) at 1200 km, θ = 10 µrad: beam 12.3 m
-    assert abs(far[2] - (1.0 / 12.3) ** 2 * 10 ** -0.3) < 1e-12
+    assert abs(far[2] - (1.0 / 12.3) ** 2 * 10**-0.3) < 1e-12
 
 
 def test_interval_arithmetic_encloses_the_float_figures():
@@ -75,9 +79,17 @@ def test_review_example_waits_come_from_unequal_segments():
     fig = net.path_figures(REVIEW_NETWORK, ("Alice", "CityA", "CityB", "Bob"))
     waits = [s.wait for s in fig.segments]
     assert min(waits) == 0 and max(waits) > 0.01  # the slowest link never waits, the others do
-    assert fig.fidelity < net.path_figures(Network(name="ideal", nodes=tuple(
-        Node(name=n.name, kind=n.kind, coherence_time=math.inf) for n in REVIEW_NETWORK.nodes),
-        links=REVIEW_NETWORK.links), fig.path).fidelity
+    assert (
+        fig.fidelity
+        < net.path_figures(
+            Network(
+                name="ideal",
+                nodes=tuple(Node(name=n.name, kind=n.kind, coherence_time=math.inf) for n in REVIEW_NETWORK.nodes),
+                links=REVIEW_NETWORK.links,
+            ),
+            fig.path,
+        ).fidelity
+    )
 
 
 def test_routing_is_proved_and_every_cheaper_plan_is_below_threshold():
@@ -108,11 +120,22 @@ def small_networks(draw):
     n = draw(st.integers(3, 4))
     names = [f"N{i}" for i in range(n)]
     nodes = tuple(Node(name=x, coherence_time=draw(st.sampled_from([0.05, 1.0, math.inf]))) for x in names)
-    links_ = [Link(a=names[i], b=names[i + 1], length_km=draw(st.integers(1, 80)),
-                   fidelity=draw(st.sampled_from([0.8, 0.9, 0.95, 0.99]))) for i in range(n - 1)]
+    links_ = [
+        Link(
+            a=names[i], b=names[i + 1], length_km=draw(st.integers(1, 80)), fidelity=draw(st.sampled_from([0.8, 0.9, 0.95, 0.99]))
+        )
+        for i in range(n - 1)
+    ]
     if draw(st.booleans()):
-        links_.append(Link(a=names[0], b=names[-1], medium="free-space", length_km=draw(st.integers(1, 500)),
-                           fidelity=draw(st.sampled_from([0.85, 0.9, 0.97]))))
+        links_.append(
+            Link(
+                a=names[0],
+                b=names[-1],
+                medium="free-space",
+                length_km=draw(st.integers(1, 500)),
+                fidelity=draw(st.sampled_from([0.85, 0.9, 0.97])),
+            )
+        )
     return Network(name="h", nodes=nodes, links=tuple(links_))
 
 
@@ -152,20 +175,34 @@ def test_loader_reads_json_and_reports_bad_fields(tmp_path):
 
 
 def test_cli_analyze_routes_on_a_user_network(tmp_path):
-    r = run_cli("analyze", "fidelity-routing", "--network", write(tmp_path, GOOD), "--from-node", "A", "--to-node", "B",
-            "--target-fidelity", "0.9", "--json")
+    r = run_cli(
+        "analyze",
+        "fidelity-routing",
+        "--network",
+        write(tmp_path, GOOD),
+        "--from-node",
+        "A",
+        "--to-node",
+        "B",
+        "--target-fidelity",
+        "0.9",
+        "--json",
+    )
     assert r.code == 0, r.err
     doc = r.json()
     assert doc["route"]["status"] == "found" and doc["route"]["plan"]["path"] == ["A", "D", "B"]
     assert doc["route"]["plan"]["fidelity"] >= 0.9
 
 
-@pytest.mark.parametrize("change, endpoints, fragments", [
-    ({"links": GOOD["links"] + [{"a": "A", "b": "Z", "fidelity": 0.9}]}, ("A", "B"), ("unknown node 'Z'",)),
-    ({"links": [{**GOOD["links"][0], "length_km": -3}]}, ("A", "B"), ("length_km=-3",)),
-    ({"links": [{**GOOD["links"][0], "fidelity": 1.2}]}, ("A", "B"), ("fidelity=1.2", "[0, 1]")),
-    ({}, ("A", "X"), ("disconnected",)),
-])
+@pytest.mark.parametrize(
+    "change, endpoints, fragments",
+    [
+        ({"links": GOOD["links"] + [{"a": "A", "b": "Z", "fidelity": 0.9}]}, ("A", "B"), ("unknown node 'Z'",)),
+        ({"links": [{**GOOD["links"][0], "length_km": -3}]}, ("A", "B"), ("length_km=-3",)),
+        ({"links": [{**GOOD["links"][0], "fidelity": 1.2}]}, ("A", "B"), ("fidelity=1.2", "[0, 1]")),
+        ({}, ("A", "X"), ("disconnected",)),
+    ],
+)
 def test_cli_bad_network_descriptions_exit_2_in_one_line(tmp_path, change, endpoints, fragments):
     path = write(tmp_path, {**GOOD, **change})
     r = run_cli("analyze", "fidelity-routing", "--network", path, "--from-node", endpoints[0], "--to-node", endpoints[1])
@@ -181,18 +218,30 @@ def test_shipped_example_network_file_is_the_review_network():
 
 # -- issue 11, items 8 and 13: routing without enumerating paths -------------
 
+
 def _random_network(rng, n, extra):
     import random as _random  # noqa: F401 - rng is a random.Random
 
-    nodes = tuple(Node(name=f"N{i}", coherence_time=rng.choice([0.01, 0.1, 1.0, math.inf]),
-                       memory=rng.choice(["depolarizing", "dephasing"])) for i in range(n))
+    nodes = tuple(
+        Node(
+            name=f"N{i}", coherence_time=rng.choice([0.01, 0.1, 1.0, math.inf]), memory=rng.choice(["depolarizing", "dephasing"])
+        )
+        for i in range(n)
+    )
     edges = {(i, i + 1) for i in range(n - 1)}
     while len(edges) < min(n - 1 + extra, n * (n - 1) // 2):
         a, b = sorted(rng.sample(range(n), 2))
         edges.add((a, b))
-    links = tuple(Link(a=f"N{a}", b=f"N{b}", length_km=rng.choice([1, 5, 20, 80]),
-                       fidelity=rng.choice([0.2, 0.6, 0.8, 0.9, 0.93, 0.95, 0.97, 0.99]),
-                       medium=rng.choice(["fibre", "free-space"])) for a, b in sorted(edges))
+    links = tuple(
+        Link(
+            a=f"N{a}",
+            b=f"N{b}",
+            length_km=rng.choice([1, 5, 20, 80]),
+            fidelity=rng.choice([0.2, 0.6, 0.8, 0.9, 0.93, 0.95, 0.97, 0.99]),
+            medium=rng.choice(["fibre", "free-space"]),
+        )
+        for a, b in sorted(edges)
+    )
     return Network(name="random", nodes=nodes, links=links)
 
 
@@ -213,7 +262,9 @@ def _brute_force_route(network, source, target, thr, k):
     plans = []
     for p in paths:
         for rounds in itertools.product(range(k + 1), repeat=len(p) - 1):
-            cost = sum((net.purified(network.link(a, b).exact_fidelity(), r)[1] for (a, b), r in zip(zip(p, p[1:]), rounds)), Fraction(0))
+            cost = sum(
+                (net.purified(network.link(a, b).exact_fidelity(), r)[1] for (a, b), r in zip(zip(p, p[1:]), rounds)), Fraction(0)
+            )
             plans.append((cost, len(p), p, rounds))
     plans.sort()
     floats = {pl: float(net.path_figures(network, pl[2], pl[3]).fidelity) for pl in plans}
@@ -240,7 +291,9 @@ def test_route_equals_the_exhaustive_search_on_small_random_graphs(seed):
 
     rng = random.Random(seed)
     network = _random_network(rng, rng.randint(3, 6), rng.randint(0, 5))
-    thr = rng.choice([Fraction(1, 5), Fraction(1, 2), Fraction(7, 10), Fraction(4, 5), Fraction(17, 20), Fraction(9, 10), Fraction(19, 20)])
+    thr = rng.choice(
+        [Fraction(1, 5), Fraction(1, 2), Fraction(7, 10), Fraction(4, 5), Fraction(17, 20), Fraction(9, 10), Fraction(19, 20)]
+    )
     k = rng.randint(0, 2)
     target = network.nodes[-1].name
     status, plan = _brute_force_route(network, "N0", target, thr, k)
@@ -261,8 +314,10 @@ def _chain_with_chords(n, extra, seed=1):
     while len(edges) < n - 1 + extra:
         a, b = sorted(rng.sample(range(n), 2))
         edges.add((a, b))
-    links = tuple(Link(a=f"N{a}", b=f"N{b}", length_km=rng.uniform(1, 50), fidelity=round(rng.uniform(0.9, 0.99), 3))
-                  for a, b in sorted(edges))
+    links = tuple(
+        Link(a=f"N{a}", b=f"N{b}", length_km=rng.uniform(1, 50), fidelity=round(rng.uniform(0.9, 0.99), 3))
+        for a, b in sorted(edges)
+    )
     return Network(name="chords", nodes=nodes, links=links)
 
 
@@ -295,16 +350,19 @@ def test_simple_paths_is_iterative_and_bounded():
         net.simple_paths(dense, "N0", "N29", limit=1000)
 
 
-@pytest.mark.parametrize("link, fragment", [
-    ({"length_km": float("inf")}, "length_km=inf"),
-    ({"length_km": 100_000}, "total loss"),
-    ({"a": ["A"]}, "must be a node name"),
-    ({"fidelity": "0.9"}, "is not a number"),
-    ({"fidelity": float("nan")}, "fidelity=nan"),
-    ({"attempt_rate": 1e-300}, "attempt_rate"),
-    ({"rx_aperture_m": 1e-300}, "rx_aperture_m"),
-    ({"length_km": 10**400}, "length_km=1000"),
-])
+@pytest.mark.parametrize(
+    "link, fragment",
+    [
+        ({"length_km": float("inf")}, "length_km=inf"),
+        ({"length_km": 100_000}, "total loss"),
+        ({"a": ["A"]}, "must be a node name"),
+        ({"fidelity": "0.9"}, "is not a number"),
+        ({"fidelity": float("nan")}, "fidelity=nan"),
+        ({"attempt_rate": 1e-300}, "attempt_rate"),
+        ({"rx_aperture_m": 1e-300}, "rx_aperture_m"),
+        ({"length_km": 10**400}, "length_km=1000"),
+    ],
+)
 def test_network_values_that_would_break_the_model_are_refused(link, fragment):
     doc = {"nodes": [{"name": "A"}, {"name": "B"}], "links": [{"a": "A", "b": "B", **link}]}
     with pytest.raises((SpecError, ParameterError), match=fragment.replace("[", r"\[")):
@@ -326,7 +384,7 @@ def test_unreadable_or_odd_network_files_are_load_errors(tmp_path):
     with pytest.raises(LoadError, match="nested too deeply"):
         load_network(deep)
     big_int = tmp_path / "int.json"
-    big_int.write_text('{"nodes": [{"name": "A", "coherence_time": ' + "9" * 5000 + "}], \"links\": []}")
+    big_int.write_text('{"nodes": [{"name": "A", "coherence_time": ' + "9" * 5000 + '}], "links": []}')
     with pytest.raises(LoadError, match="not a usable JSON"):
         load_network(big_int)
 

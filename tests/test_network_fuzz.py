@@ -15,21 +15,24 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qproto.models import links
+from qproto.models import links, routing
 from qproto.models import network as net
-from qproto.models import routing
 from qproto.spec.errors import QprotoError
 from qproto.spec.network import LINK_FIELDS_FOR_FUZZ, NODE_FIELDS_FOR_FUZZ, parse_network
 
 JSON_SCALARS = st.one_of(
-    st.none(), st.booleans(), st.text(max_size=8),
+    st.none(),
+    st.booleans(),
+    st.text(max_size=8),
     st.integers(min_value=-(10**30), max_value=10**30),
     st.floats(allow_nan=True, allow_infinity=True),
     st.sampled_from([0, 1, -1, 0.5, 1e-300, 1e300, 10**400, "inf", "nan", "A", "B", "fibre", "free-space", "drone"]),
 )
-JSON_VALUES = st.recursive(JSON_SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                                                  st.dictionaries(st.text(max_size=6), inner, max_size=3)),
-                           max_leaves=8)
+JSON_VALUES = st.recursive(
+    JSON_SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)),
+    max_leaves=8,
+)
 
 
 @st.composite
@@ -44,8 +47,10 @@ def network_docs(draw):
         nodes.append(node)
     link_list = []
     for _ in range(draw(st.integers(0, 5))):
-        link = {"a": draw(st.one_of(st.sampled_from(["A", "B", "C", "D"]), JSON_VALUES)),
-                "b": draw(st.one_of(st.sampled_from(["A", "B", "C", "D"]), JSON_VALUES))}
+        link = {
+            "a": draw(st.one_of(st.sampled_from(["A", "B", "C", "D"]), JSON_VALUES)),
+            "b": draw(st.one_of(st.sampled_from(["A", "B", "C", "D"]), JSON_VALUES)),
+        }
         for key in draw(st.lists(st.sampled_from(sorted(LINK_FIELDS_FOR_FUZZ - {"a", "b"}) + ["colour"]), max_size=3)):
             link[key] = draw(st.one_of(JSON_VALUES, st.floats(min_value=0, max_value=2e6)))
         link_list.append(link)
@@ -95,6 +100,13 @@ def test_json_like_text_never_crashes_the_reader(text):
 
 
 def test_hostile_classics():
-    for raw in ["[" * 100_000, '{"nodes": [{"name": "A", "coherence_time": ' + "9" * 5000 + '}], "links": []}',
-                '{"nodes": [], "links": []}', "\ufeff{}", "null", '"x"', "1e999"]:
+    for raw in [
+        "[" * 100_000,
+        '{"nodes": [{"name": "A", "coherence_time": ' + "9" * 5000 + '}], "links": []}',
+        '{"nodes": [], "links": []}',
+        "\ufeff{}",
+        "null",
+        '"x"',
+        "1e999",
+    ]:
         check_reader(raw)

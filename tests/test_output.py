@@ -42,35 +42,58 @@ def _catalogue_like() -> list[Verdict]:
                 status, limitation = Status.LIMITATION, True
             elif 10 <= i < 18 and j in (4, 5):
                 status, required = Status.TESTED, "tested"
-            out.append(Verdict(
-                protocol=name, property=f"property-number-{j}" if j < 6 else ("no-forced-abort" if j == 6 else
-                                                                              "authenticates-without-preshared-key"),
-                engine="algebra", status=status, required=required, limitation=limitation, seconds=0.25,
-                statement="A statement long enough to wrap at eighty columns twice over, as the real ones do: "
-                          "every outcome leaves Bob with the input state up to a global phase.",
-                evidence={"summary": "known limitation, counterexample found: Eve forces an abort " * 2,
-                          "counterexample": {"attack": "pauli-probe:py=1", "qber": {"exact": "1", "value": 1.0}},
-                          "replay": {"analyze": f"qproto analyze {name} --attack pauli-probe:py=1"}},
-            ))
+            out.append(
+                Verdict(
+                    protocol=name,
+                    property=f"property-number-{j}"
+                    if j < 6
+                    else ("no-forced-abort" if j == 6 else "authenticates-without-preshared-key"),
+                    engine="algebra",
+                    status=status,
+                    required=required,
+                    limitation=limitation,
+                    seconds=0.25,
+                    statement="A statement long enough to wrap at eighty columns twice over, as the real ones do: "
+                    "every outcome leaves Bob with the input state up to a global phase.",
+                    evidence={
+                        "summary": "known limitation, counterexample found: Eve forces an abort " * 2,
+                        "counterexample": {"attack": "pauli-probe:py=1", "qber": {"exact": "1", "value": 1.0}},
+                        "replay": {"analyze": f"qproto analyze {name} --attack pauli-probe:py=1"},
+                    },
+                )
+            )
     return out
 
 
 def _failure(protocol: str, prop: str, trace: bool = False) -> Verdict:
     evidence: dict = {
         "summary": f"{prop} fails on a concrete input",
-        "counterexample": {"input": {"alpha": "1/5 + 2*I/5", "beta": "2/5 + 4*I/5"},
-                           "qber": {"exact": "1/4", "value": 0.25}, "events": ["Alice sends", "Eve resends"]},
+        "counterexample": {
+            "input": {"alpha": "1/5 + 2*I/5", "beta": "2/5 + 4*I/5"},
+            "qber": {"exact": "1/4", "value": 0.25},
+            "events": ["Alice sends", "Eve resends"],
+        },
         "replay": {"analyze": f"qproto analyze {protocol} --attack intercept-resend:fraction=1"},
     }
     if trace:
-        states = [{"phase": "READY", "shares": 3, "acked": False, "sequence_number_of_the_packet": 0},
-                  {"phase": "SENT", "shares": 2, "acked": False, "sequence_number_of_the_packet": 0},
-                  {"phase": "GAVE_UP", "shares": 0, "acked": False, "sequence_number_of_the_packet": 0}]
-        evidence["trace"] = [{"step": i, "transition": t, "state": s}
-                             for i, (t, s) in enumerate(zip([None, "send_share_number_two", "give_up_after_loss"], states))]
+        states = [
+            {"phase": "READY", "shares": 3, "acked": False, "sequence_number_of_the_packet": 0},
+            {"phase": "SENT", "shares": 2, "acked": False, "sequence_number_of_the_packet": 0},
+            {"phase": "GAVE_UP", "shares": 0, "acked": False, "sequence_number_of_the_packet": 0},
+        ]
+        evidence["trace"] = [
+            {"step": i, "transition": t, "state": s}
+            for i, (t, s) in enumerate(zip([None, "send_share_number_two", "give_up_after_loss"], states))
+        ]
         evidence["counterexample"] = evidence["trace"]
-    return Verdict(protocol=protocol, property=prop, engine="statemachine" if trace else "adversary",
-                   status=Status.REFUTED, statement=f"The claim {prop} holds for every run.", evidence=evidence)
+    return Verdict(
+        protocol=protocol,
+        property=prop,
+        engine="statemachine" if trace else "adversary",
+        status=Status.REFUTED,
+        statement=f"The claim {prop} holds for every run.",
+        evidence=evidence,
+    )
 
 
 def test_catalogue_sized_report_fits_in_80_lines_of_80_columns():
@@ -93,8 +116,11 @@ def test_catalogue_sized_report_fits_in_80_lines_of_80_columns():
 
 def test_every_failure_is_shown_in_full_with_readable_evidence():
     verdicts = _catalogue_like()
-    failures = [_failure("protocol-03", "sifted-bits-agree"), _failure("protocol-04", "completeness"),
-                _failure(LONG_NAME, "lost-share-never-loses-payload", trace=True)]
+    failures = [
+        _failure("protocol-03", "sifted-bits-agree"),
+        _failure("protocol-04", "completeness"),
+        _failure(LONG_NAME, "lost-share-never-loses-payload", trace=True),
+    ]
     text = _render(verdicts + failures)
     flat = " ".join(text.split())
     for v in failures:
@@ -138,8 +164,7 @@ def test_a_wide_trace_is_not_cut_at_80_columns():
 
 
 def test_verify_in_process_at_80_columns_reproduces_the_failure():
-    r = run_cli("verify", "teleportation-dropped-bit", "--property", "correction-restores-input", "-j", "1",
-                "--no-cache")
+    r = run_cli("verify", "teleportation-dropped-bit", "--property", "correction-restores-input", "-j", "1", "--no-cache")
     assert r.code == 1, r.err
     assert not ANSI.search(r.out)
     assert max(len(line) for line in r.out.splitlines()) <= 80
@@ -154,8 +179,9 @@ def test_verify_in_process_at_80_columns_reproduces_the_failure():
 def test_did_you_mean_for_a_misspelt_protocol():
     r = run_cli("verify", "bb85")
     assert r.code == 2
-    assert r.err.strip().splitlines() == ["qproto: error: unknown protocol 'bb85'; did you mean 'bb84'? "
-                                          "('qproto list' shows them all)"]
+    assert r.err.strip().splitlines() == [
+        "qproto: error: unknown protocol 'bb85'; did you mean 'bb84'? ('qproto list' shows them all)"
+    ]
 
 
 def test_variant_refuses_an_unknown_field_with_a_did_you_mean():
@@ -189,6 +215,7 @@ def test_piped_process_has_no_colour_and_fits_80_columns():
 
 
 # -- plots: resolution, size, labels, the spec's own threshold, file mode ------------------------------
+
 
 def _png_size(path) -> tuple[int, int]:
     import struct

@@ -97,8 +97,14 @@ def _alive(pid: int) -> bool:
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc to list worker processes")
 def test_sigterm_stops_the_workers(tmp_path):
     env = {**os.environ, "QPROTO_CACHE_DIR": str(tmp_path / "cache")}
-    proc = subprocess.Popen([sys.executable, "-m", "qproto", "verify", "bb84", "six-state", "e91", "-j", "2", "--no-cache"],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "qproto", "verify", "bb84", "six-state", "e91", "-j", "2", "--no-cache"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     workers: list[int] = []
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(workers) < 3:  # fork server + 2 workers

@@ -94,15 +94,21 @@ def test_qproto_option_honours_the_files_expected_refuted(pytester):
     )
     result = pytester.runpytest("--qproto", str(specs), "-v")
     result.assert_outcomes(passed=4, failed=1)
-    result.stdout.fnmatch_lines([
-        "*my-superdense::decodes-both-bits PASSED*",
-        "*my-broken::decodes-both-bits PASSED*",
-        "*my-broken?expect-refuted? PASSED*",
-        "*my-not-broken::decodes-both-bits PASSED*",
-        "*my-not-broken?expect-refuted? FAILED*",
-    ])
-    result.stdout.fnmatch_lines(["*my-not-broken is listed in EXPECTED_REFUTED but no property was refuted*",
-                                 "*my-not-broken / decodes-both-bits: proved*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*my-superdense::decodes-both-bits PASSED*",
+            "*my-broken::decodes-both-bits PASSED*",
+            "*my-broken?expect-refuted? PASSED*",
+            "*my-not-broken::decodes-both-bits PASSED*",
+            "*my-not-broken?expect-refuted? FAILED*",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "*my-not-broken is listed in EXPECTED_REFUTED but no property was refuted*",
+            "*my-not-broken / decodes-both-bits: proved*",
+        ]
+    )
     # the spec item alone (its property deselected) verifies what it needs itself
     alone = pytester.runpytest("--qproto", str(specs), "-v", "-k", "expect-refuted")
     alone.assert_outcomes(passed=1, failed=1, deselected=3)
@@ -121,8 +127,13 @@ def test_qproto_item_failure_shows_counterexample_and_command(pytester):
     )
     result = pytester.runpytest("--qproto", str(specs))
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*silently-broken / decodes-both-bits: refuted*", "*counterexample:*",
-                                 "*reproduce: qproto verify silently-broken --property decodes-both-bits*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*silently-broken / decodes-both-bits: refuted*",
+            "*counterexample:*",
+            "*reproduce: qproto verify silently-broken --property decodes-both-bits*",
+        ]
+    )
 
 
 def test_qproto_option_with_a_bad_file_is_a_usage_error(pytester):

@@ -39,7 +39,9 @@ def test_a_flawed_program_is_refuted_as_written() -> None:
 
 
 def test_the_prepare_block_is_simulated_not_trusted() -> None:
-    text = export_qasm(catalogue.find("teleportation")).replace("cx a, b;\npragma qproto.end", "cx a, b;\nx b;\npragma qproto.end")
+    text = export_qasm(catalogue.find("teleportation")).replace(
+        "cx a, b;\npragma qproto.end", "cx a, b;\nx b;\npragma qproto.end"
+    )
     spec = import_qasm(text)
     assert spec.steps[1].state == "bell:psi+"
     (v,) = verify(spec, properties=["correction-restores-input"])
@@ -54,8 +56,10 @@ def test_the_prepare_block_is_simulated_not_trusted() -> None:
         ('pragma qproto.spec {"name": "x"}\nqubit[3] q;\n', "qubit arrays are not supported"),
         ('pragma qproto.spec {"name": "x"}\nqubit q;\nu3(1,2,3) q;\n', "is not a supported statement"),
         ('pragma qproto.spec {"name": "x"}\nqubit a;\nqubit b;\npragma qproto.prepare A a b\nh a;\n', "not closed"),
-        ('pragma qproto.spec {"name": "x"}\nqubit a;\nqubit b;\npragma qproto.prepare A a b\nh a;\nh b;\npragma qproto.end\n',
-         "neither a Bell pair nor a basis state"),
+        (
+            'pragma qproto.spec {"name": "x"}\nqubit a;\nqubit b;\npragma qproto.prepare A a b\nh a;\nh b;\npragma qproto.end\n',
+            "neither a Bell pair nor a basis state",
+        ),
         ('pragma qproto.spec {"name": "x", "registers": [{"name": "q", "owner": "A"}]}\n', "not declared as qubits"),
     ],
 )

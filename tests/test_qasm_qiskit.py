@@ -164,8 +164,12 @@ def _reduced(state: np.ndarray, qubits: list[str], keep: tuple[str, ...]) -> np.
     return psi @ psi.conj().T
 
 
-BELL = {"phi+": np.array([1, 0, 0, 1]) / math.sqrt(2), "phi-": np.array([1, 0, 0, -1]) / math.sqrt(2),
-        "psi+": np.array([0, 1, 1, 0]) / math.sqrt(2), "psi-": np.array([0, 1, -1, 0]) / math.sqrt(2)}
+BELL = {
+    "phi+": np.array([1, 0, 0, 1]) / math.sqrt(2),
+    "phi-": np.array([1, 0, 0, -1]) / math.sqrt(2),
+    "psi+": np.array([0, 1, 1, 0]) / math.sqrt(2),
+    "psi-": np.array([0, 1, -1, 0]) / math.sqrt(2),
+}
 
 
 def _shot_holds(prop, inputs, angles, record, state, qubits) -> bool:

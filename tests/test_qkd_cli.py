@@ -22,7 +22,9 @@ def test_verify_proves_every_qkd_property():
     assert r.code == 0, r.out[-3000:] + r.err
     doc = r.json()
     assert {v["protocol"] for v in doc["verdicts"]} == set(QKD)
-    assert all(v["status"] == "proved" for v in doc["verdicts"]), [(v["protocol"], v["property"], v["status"]) for v in doc["verdicts"] if v["status"] != "proved"]
+    assert all(v["status"] == "proved" for v in doc["verdicts"]), [
+        (v["protocol"], v["property"], v["status"]) for v in doc["verdicts"] if v["status"] != "proved"
+    ]
     by = {(v["protocol"], v["property"]): v for v in doc["verdicts"]}
     ev = by[("e91", "chsh-measure-resend-local")]["evidence"]
     assert ev["vertex_lemma_max"] == 2 and ev["max_abs_S_projective"]["exact"] == "sqrt(2)"
@@ -51,7 +53,15 @@ def _args(**kw):
     return argparse.Namespace(**({"attack": None, "noise": None, "rounds": None} | kw))
 
 
-EXPECTED_IR_FULL = {"bb84": "1/4", "bb84-biased": "1/4", "b92": "1/3", "six-state": "1/3", "sarg04": "1/3", "e91": "1/4", "bbm92": "1/4"}
+EXPECTED_IR_FULL = {
+    "bb84": "1/4",
+    "bb84-biased": "1/4",
+    "b92": "1/3",
+    "six-state": "1/3",
+    "sarg04": "1/3",
+    "e91": "1/4",
+    "bbm92": "1/4",
+}
 
 
 @pytest.mark.parametrize("name", QKD)
@@ -115,8 +125,19 @@ def test_analyze_per_basis_estimation():
 
 def test_simulate_cli_json_and_transcript(tmp_path, capsys):
     out = tmp_path / "t.npz"
-    r = run_cli("simulate", "bb84", "--rounds", "100000", "--seed", "3", "--attack", "intercept-resend:fraction=1", "--json",
-            "--transcript", str(out))
+    r = run_cli(
+        "simulate",
+        "bb84",
+        "--rounds",
+        "100000",
+        "--seed",
+        "3",
+        "--attack",
+        "intercept-resend:fraction=1",
+        "--json",
+        "--transcript",
+        str(out),
+    )
     assert r.code == 0, r.err
     doc = r.json()
     s = doc["summary"]
@@ -128,12 +149,16 @@ def test_simulate_cli_json_and_transcript(tmp_path, capsys):
     assert len(data["alice_bit"]) == 100000 and int(data["sifted"].sum()) == s["sifted"]
     import json
 
-    code, out, _ = run(capsys, "simulate", "bb84", "--rounds", "100000", "--seed", "3", "--attack", "intercept-resend:fraction=1", "--json")
+    code, out, _ = run(
+        capsys, "simulate", "bb84", "--rounds", "100000", "--seed", "3", "--attack", "intercept-resend:fraction=1", "--json"
+    )
     assert code == 0 and json.loads(out)["summary"] == s
 
 
 def test_simulate_unknown_attack_is_bad_input():
-    assert_bad_input(run_cli("simulate", "bb84", "--rounds", "100", "--seed", "1", "--attack", "teleport:fraction=1"), "unknown attack")
+    assert_bad_input(
+        run_cli("simulate", "bb84", "--rounds", "100", "--seed", "1", "--attack", "teleport:fraction=1"), "unknown attack"
+    )
 
 
 @pytest.mark.parametrize(
@@ -224,8 +249,9 @@ def test_simulate_expects_the_per_basis_abort_of_a_per_basis_spec():
     """bb84-biased estimates per basis: Eve measuring only in Z leaves the
     pooled QBER at 1/164 but the X basis at 1/2, so the run aborts and the
     exact expectation says so too."""
-    r = run_cli("simulate", "bb84-biased", "--rounds", "100000", "--seed", "1",
-            "--attack", "intercept-resend:fraction=1,px=0", "--json")
+    r = run_cli(
+        "simulate", "bb84-biased", "--rounds", "100000", "--seed", "1", "--attack", "intercept-resend:fraction=1,px=0", "--json"
+    )
     assert r.code == 0, r.err
     doc = r.json()
     assert doc["summary"]["decision"] == "abort"

@@ -118,6 +118,7 @@ def _dep(p):
 
 # -- exact vs independent numeric ---------------------------------------------------
 
+
 @pytest.mark.parametrize("spec", PM, ids=lambda s: s.name)
 @pytest.mark.parametrize("fraction,p", [(0, 0), (1, 0), ("1/2", 0), (0, "1/10"), ("1/3", "1/20")])
 def test_pm_exact_matches_independent_numeric(spec, fraction, p):
@@ -201,10 +202,16 @@ ZY_BB84 = BB84.variant(
 
 TILTED_E91 = E91.variant(
     "e91-tilted-test",
-    alice_settings=(Setting(name="a1", angle="pi/8", probability="1/3"), Setting(name="a2", angle="3*pi/8", probability="1/3"),
-                    Setting(name="a3", angle="5*pi/8", probability="1/3")),
-    bob_settings=(Setting(name="b1", angle="3*pi/8", probability="1/3"), Setting(name="b2", angle="5*pi/8", probability="1/3"),
-                  Setting(name="b3", angle="7*pi/8", probability="1/3")),
+    alice_settings=(
+        Setting(name="a1", angle="pi/8", probability="1/3"),
+        Setting(name="a2", angle="3*pi/8", probability="1/3"),
+        Setting(name="a3", angle="5*pi/8", probability="1/3"),
+    ),
+    bob_settings=(
+        Setting(name="b1", angle="3*pi/8", probability="1/3"),
+        Setting(name="b2", angle="5*pi/8", probability="1/3"),
+        Setting(name="b3", angle="7*pi/8", probability="1/3"),
+    ),
     published=E91.published[:1],
     drop_properties=("published-values",),
 )
@@ -231,6 +238,7 @@ def test_tilted_e91_variant_keeps_tsirelson_and_local_bound():
 
 
 # -- instruments and the attack registry -------------------------------------------
+
 
 def test_instrument_cptp_is_checked():
     with pytest.raises(NotCPTPError):
@@ -321,7 +329,7 @@ def test_register_attack_from_another_module_works_with_every_protocol():
 
 
 def test_symbolic_instruments_for_every_builtin_entry():
-    for name, info in attacks().items():
+    for name in attacks():
         if name not in ("intercept-resend", "depolarizing", "dephasing", "bit-flip"):
             continue
         inst, syms = parse_attack(name).symbolic()
@@ -336,7 +344,9 @@ def test_row_probabilities_sum_to_one_for_every_protocol_and_line():
         assert total == 1, (spec.name, inst.name, total)
 
 
-@pytest.mark.parametrize("name", ["qproto.models.qkd", "qproto.models.keyrate", "qproto.models.qkd_sim", "qproto.models.instrument"])
+@pytest.mark.parametrize(
+    "name", ["qproto.models.qkd", "qproto.models.keyrate", "qproto.models.qkd_sim", "qproto.models.instrument"]
+)
 def test_docstring_examples(name):
     import doctest
     import importlib

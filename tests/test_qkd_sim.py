@@ -138,8 +138,19 @@ def test_engine_choice():
         simulate(B92, 100, 1, engine="bitpacked")
 
 
-@pytest.mark.parametrize("bad", [dict(rounds=0), dict(rounds=-5), dict(rounds=2.5), dict(seed=1.5), dict(seed=-1),
-                                 dict(threshold=0.5), dict(threshold="3/4"), dict(sample_fraction=1.2)])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        dict(rounds=0),
+        dict(rounds=-5),
+        dict(rounds=2.5),
+        dict(seed=1.5),
+        dict(seed=-1),
+        dict(threshold=0.5),
+        dict(threshold="3/4"),
+        dict(sample_fraction=1.2),
+    ],
+)
 def test_bad_parameters(bad):
     kw = dict(rounds=100, seed=1) | bad
     rounds, seed = kw.pop("rounds"), kw.pop("seed")
@@ -148,6 +159,7 @@ def test_bad_parameters(bad):
 
 
 # -- exact abort statistics ----------------------------------------------------------
+
 
 @pytest.mark.parametrize("rounds,q", [(1, "1/10"), (40, "1/10"), (120, "1/8"), (150, "1/20")])
 def test_abort_probability_float_equals_exact_fractions(rounds, q):
@@ -167,8 +179,13 @@ def test_simulated_abort_frequency_matches_the_binomial_law():
     spec, rounds, runs = BB84, 400, 300
     ir = parse_attack("intercept-resend:fraction=3/8")
     q = float(qkd.qber(spec, ir.instrument()))  # 3/32
-    aborts = sum(simulate(spec, rounds, seed, ir, engine="table", sample_fraction="1/4", threshold="1/10",
-                          keep_transcript=False).summary.decision == "abort" for seed in range(runs))
+    aborts = sum(
+        simulate(
+            spec, rounds, seed, ir, engine="table", sample_fraction="1/4", threshold="1/10", keep_transcript=False
+        ).summary.decision
+        == "abort"
+        for seed in range(runs)
+    )
     p = abort_probability(rounds, "1/2", q, "1/4", "1/10")
     assert 0.2 < p < 0.8
     assert abs(aborts / runs - p) < 5 * math.sqrt(p * (1 - p) / runs)
@@ -240,16 +257,23 @@ def test_abort_probability_per_basis_brackets_the_simulated_frequency():
     res = abort_probability_per_basis(4000, sift, {"Z": sp.Rational(1, 20), "X": sp.Rational(1, 20)}, "1/10", "11/100")
     assert 0 < res["low"] <= res["high"] <= 1
     runs = 200
-    aborts = sum(simulate(BB84_BIASED, 4000, seed=s, noise=dep, engine="table", keep_transcript=False).summary.decision == "abort"
-                 for s in range(runs))
+    aborts = sum(
+        simulate(BB84_BIASED, 4000, seed=s, noise=dep, engine="table", keep_transcript=False).summary.decision == "abort"
+        for s in range(runs)
+    )
     slack = 4 * math.sqrt(0.25 / runs)
     assert res["low"] - slack <= aborts / runs <= res["high"] + slack
 
 
 # -- the bit-packed engine at the random-bit limit (issue 15) ------------------------
 
-LINES = [(IR_HALF, None), (None, DEP), (IR_HALF, DEP), (parse_attack("intercept-resend:fraction=1"), None),
-         (parse_attack("intercept-resend:fraction=3/10,px=1/4"), DEP)]
+LINES = [
+    (IR_HALF, None),
+    (None, DEP),
+    (IR_HALF, DEP),
+    (parse_attack("intercept-resend:fraction=1"), None),
+    (parse_attack("intercept-resend:fraction=3/10,px=1/4"), DEP),
+]
 
 
 @pytest.mark.parametrize("attack,noise", LINES)
@@ -368,8 +392,18 @@ def test_bitpacked_agrees_with_the_numpy_baseline():
         assert _z(ours.intercepted / n, fraction, n) < 5 if fraction < 1 else ours.intercepted == n
 
 
-@pytest.mark.parametrize("k,n,p", [(3, 10, 0.3), (0, 10, 0.3), (10, 10, 0.3), (5_000_000, 50_000_000, 0.1),
-                                   (5_003_000, 50_000_000, 0.1), (49_990_000, 10**9, 0.05), (17, 200, 0.05)])
+@pytest.mark.parametrize(
+    "k,n,p",
+    [
+        (3, 10, 0.3),
+        (0, 10, 0.3),
+        (10, 10, 0.3),
+        (5_000_000, 50_000_000, 0.1),
+        (5_003_000, 50_000_000, 0.1),
+        (49_990_000, 10**9, 0.05),
+        (17, 200, 0.05),
+    ],
+)
 def test_log_binomial_pmf_against_mpmath(k, n, p):
     import mpmath
 

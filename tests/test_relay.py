@@ -71,7 +71,12 @@ def test_plaintext_relay_agrees_but_eve_learns_the_key():
 def test_cli_lists_the_flawed_relays_and_explains_the_trust():
     r = run_cli("list", "--flawed", "--json")
     names = {p["name"] for p in r.json()["protocols"]}
-    assert {"trusted-relay-skip-decrypt", "trusted-relay-plaintext", "entanglement-swapping-no-z",
-            "bbpssw-keep-on-disagree", "fidelity-routing-fewest-hops"} <= names
+    assert {
+        "trusted-relay-skip-decrypt",
+        "trusted-relay-plaintext",
+        "entanglement-swapping-no-z",
+        "bbpssw-keep-on-disagree",
+        "fidelity-routing-fewest-hops",
+    } <= names
     r = run_cli("explain", "trusted-relay-qkd")
     assert r.code == 0 and "holds K in the clear" in r.out

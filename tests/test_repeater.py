@@ -71,7 +71,10 @@ def test_derived_swap_map_matches_numpy_and_the_published_form(f1, f2):
 def test_every_swapping_property_is_proved_with_four_branches():
     verdicts = {v.property: v for v in qproto.verify(ENTANGLEMENT_SWAPPING)}
     assert {k: v.status.value for k, v in verdicts.items()} == {
-        "ends-in-phi-plus": "proved", "outcomes-uniform": "proved", "werner-swap-fidelity": "proved"}
+        "ends-in-phi-plus": "proved",
+        "outcomes-uniform": "proved",
+        "werner-swap-fidelity": "proved",
+    }
     branches = verdicts["ends-in-phi-plus"].evidence["branches"]
     assert sorted((b["branch"]["m1"], b["branch"]["m2"]) for b in branches) == [(0, 0), (0, 1), (1, 0), (1, 1)]
     assert all(b["end_state"] == "phi+" and b["probability"]["exact"] == "1/4" for b in branches)
@@ -81,10 +84,13 @@ def test_every_swapping_property_is_proved_with_four_branches():
     assert sp.expand(sp.sympify(ev["derived"]["exact"]) - (F1 * F2 + (1 - F1) * (1 - F2) / 3)) == 0
 
 
-@pytest.mark.parametrize("spec, branch, holds", [
-    (SWAPPING_NO_Z, {"m1": 1, "m2": 0}, "phi-"),
-    (SWAPPING_SWAPPED_BITS, {"m1": 0, "m2": 1}, "psi-"),
-])
+@pytest.mark.parametrize(
+    "spec, branch, holds",
+    [
+        (SWAPPING_NO_Z, {"m1": 1, "m2": 0}, "phi-"),
+        (SWAPPING_SWAPPED_BITS, {"m1": 0, "m2": 1}, "psi-"),
+    ],
+)
 def test_flawed_swaps_are_refuted_on_a_replayed_branch(spec, branch, holds):
     v = {x.property: x for x in qproto.verify(spec)}["ends-in-phi-plus"]
     assert v.status.value == "refuted"
@@ -93,9 +99,18 @@ def test_flawed_swaps_are_refuted_on_a_replayed_branch(spec, branch, holds):
 
 
 def test_a_wrong_published_swap_formula_is_refuted_with_concrete_fidelities():
-    wrong = ENTANGLEMENT_SWAPPING.variant("swap-wrong-formula", properties=(Property(
-        id="w", statement="wrong", engine="algebra", check="repeater.swap-werner",
-        args={"pairs": (("a", "r1"), ("r2", "c")), "ends": ("a", "c"), "expected": "F1*F2"}),))
+    wrong = ENTANGLEMENT_SWAPPING.variant(
+        "swap-wrong-formula",
+        properties=(
+            Property(
+                id="w",
+                statement="wrong",
+                engine="algebra",
+                check="repeater.swap-werner",
+                args={"pairs": (("a", "r1"), ("r2", "c")), "ends": ("a", "c"), "expected": "F1*F2"},
+            ),
+        ),
+    )
     (v,) = qproto.verify(wrong)
     assert v.status.value == "refuted"
     ce = v.evidence["counterexample"]

@@ -75,9 +75,18 @@ def test_storage_fidelity_is_the_haar_average():
 def test_wrong_closed_form_is_refuted():
     from qproto.spec.protocol import Property
 
-    wrong = MEMORY_DEPOLARIZING.variant("mem-wrong", properties=(Property(
-        id="w", statement="wrong", engine="algebra", check="memory.pair-fidelity",
-        args={"stored": 1, "expected": "(1 + eta)/2"}),))
+    wrong = MEMORY_DEPOLARIZING.variant(
+        "mem-wrong",
+        properties=(
+            Property(
+                id="w",
+                statement="wrong",
+                engine="algebra",
+                check="memory.pair-fidelity",
+                args={"stored": 1, "expected": "(1 + eta)/2"},
+            ),
+        ),
+    )
     (v,) = qproto.verify(wrong)
     assert v.status.value == "refuted"
     eta = float(sp.Rational(v.evidence["counterexample"]["eta"]))

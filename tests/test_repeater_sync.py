@@ -16,8 +16,12 @@ def by_property(spec):
 def test_cutoff_guarantees_the_delivery_threshold():
     verdicts = by_property(REPEATER_SYNC)
     assert {k: v.status.value for k, v in verdicts.items()} == {
-        "no-low-fidelity-delivery": "proved", "delivery-reachable": "proved", "cutoff-reachable": "proved",
-        "decay-is-the-memory-model": "proved", "swap-is-the-derived-map": "proved"}
+        "no-low-fidelity-delivery": "proved",
+        "delivery-reachable": "proved",
+        "cutoff-reachable": "proved",
+        "decay-is-the-memory-model": "proved",
+        "swap-is-the-derived-map": "proved",
+    }
     cert = verdicts["no-low-fidelity-delivery"].evidence["certificate"]
     assert "age-cutoff" in cert["strengthened_with"]
 
@@ -51,8 +55,18 @@ def test_a_longer_cutoff_breaks_the_guarantee_and_a_lower_threshold_restores_it(
     from qproto.spec.protocol import Parameter
 
     def with_params(name, **values):
-        params = tuple(Parameter(name=p.name, default=values.get(p.name, p.default), low=p.low, high=p.high,
-                                 open_low=p.open_low, integer=p.integer, text=p.text) for p in REPEATER_SYNC.parameters)
+        params = tuple(
+            Parameter(
+                name=p.name,
+                default=values.get(p.name, p.default),
+                low=p.low,
+                high=p.high,
+                open_low=p.open_low,
+                integer=p.integer,
+                text=p.text,
+            )
+            for p in REPEATER_SYNC.parameters
+        )
         return REPEATER_SYNC.variant(name, parameters=params, properties=REPEATER_SYNC.properties[:1])
 
     # cutoff 3: the lemmas only cover ages up to 2, so the checker decides the claim on its own

@@ -3,8 +3,6 @@ derived delivery bound is tight, the flawed variants are refuted with
 traces that replay, and two independent opinions (exhaustive search on the
 interpreter, a Hypothesis state machine) agree with Z3."""
 
-import json
-
 import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -21,7 +19,6 @@ from qproto.spec.retransmission import (
     RETRANSMISSION_TWO_LOSSES,
     delivery_bound,
 )
-
 from qproto.spec.retransmission_recursive import (
     RETRANSMISSION_RECURSIVE,
     RETRANSMISSION_RECURSIVE_NO_FALLBACK,
@@ -74,8 +71,15 @@ def test_delivery_bound_is_derived_and_tight():
     p = RETRANSMISSION.property("delivers-within-bound")
     tighter = RETRANSMISSION.variant(
         "retransmission-tighter",
-        properties=(Property(id="too-tight", statement="one step fewer", engine="statemachine", check=p.check,
-                             args={**p.args, "within": delivery_bound(1) - 1}),),
+        properties=(
+            Property(
+                id="too-tight",
+                statement="one step fewer",
+                engine="statemachine",
+                check=p.check,
+                args={**p.args, "within": delivery_bound(1) - 1},
+            ),
+        ),
     )
     v = qproto.verify(tighter)[0]
     assert v.status.value == "refuted"
@@ -115,8 +119,17 @@ def test_exhaustive_search_agrees():
     states, complete = interp.reachable(RETRANSMISSION)
     assert complete
     names = [v.name for v in RETRANSMISSION.variables]
-    invs = [RETRANSMISSION.expr(n) for n in ("no-cloning", "payload-never-lost", "exactly-once-in-order",
-                                              "shares-accounted", "one-message-in-flight", "receiver-in-step")]
+    invs = [
+        RETRANSMISSION.expr(n)
+        for n in (
+            "no-cloning",
+            "payload-never-lost",
+            "exactly-once-in-order",
+            "shares-accounted",
+            "one-message-in-flight",
+            "receiver-in-step",
+        )
+    ]
     for key in states:
         s = dict(zip(names, key))
         assert all(interp.evaluate(e, s) for e in invs), s
@@ -198,8 +211,7 @@ def test_a_wrong_progress_measure_is_not_trusted():
     p = RETRANSMISSION.property("delivers-within-bound")
     wrong = RETRANSMISSION.variant(
         "retransmission-wrong-ranking",
-        properties=(Property(id="d", statement="s", engine="statemachine", check=p.check,
-                             args={**p.args, "progress": "20"}),),
+        properties=(Property(id="d", statement="s", engine="statemachine", check=p.check, args={**p.args, "progress": "20"}),),
     )
     v = z3_only(wrong)["d"]
     assert v.status.value == "proved"  # still true, proved without the hint
@@ -220,20 +232,20 @@ def _statuses(spec):
 
 def _check_levels(levels: int, losses: int) -> None:
     v = _statuses(recursive_levels(levels, losses))
-    survives = losses <= 2 ** levels - 1  # derived by hand: failing a level takes twice the losses of the one below
-    assert losses_survived(levels) == 2 ** levels - 1
+    survives = losses <= 2**levels - 1  # derived by hand: failing a level takes twice the losses of the one below
+    assert losses_survived(levels) == 2**levels - 1
     for pid, verdict in v.items():
         if pid in ("payload-never-lost", "delivers-within-bound") and not survives:
             assert verdict.status.value == "limitation", (levels, losses, pid, verdict.evidence)
         else:
             assert verdict.status.value == "proved", (levels, losses, pid, verdict.evidence)
-    if not survives and losses == 2 ** levels:
+    if not survives and losses == 2**levels:
         # the shortest run that loses the payload: F(1) = 9 steps (share 1's
         # four steps, send 2, lose, send 3, lose, give up) and
         # F(k) = 7 + 2 F(k - 1), i.e. F(k) = 8·2^k - 7
         trace = v["payload-never-lost"].evidence["counterexample"]
-        assert len(trace) - 1 == 8 * 2 ** levels - 7
-        assert sum(r["transition"].startswith("lose") for r in trace[1:]) == 2 ** levels
+        assert len(trace) - 1 == 8 * 2**levels - 7
+        assert sum(r["transition"].startswith("lose") for r in trace[1:]) == 2**levels
 
 
 @pytest.mark.parametrize("levels, losses", [(1, 0), (1, 1), (1, 2), (2, 3), (2, 4), (3, 5)])
@@ -245,7 +257,7 @@ def test_recursive_levels_survive_exactly_2_to_the_levels_minus_1_losses(levels,
 @pytest.mark.parametrize("levels", [1, 2, 3, 4])
 def test_recursive_levels_every_size_up_to_the_bound(levels):
     # every loss budget up to one past what the levels survive (4 levels: 0..16)
-    for losses in range(0, 2 ** levels + 1):
+    for losses in range(0, 2**levels + 1):
         _check_levels(levels, losses)
 
 

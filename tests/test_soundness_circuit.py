@@ -63,8 +63,11 @@ def test_teleportation_over_phi_minus_with_unchanged_corrections_is_refuted():
 def test_correct_teleportation_over_psi_plus_with_an_extra_x_is_proved():
     spec = _load("circuit_teleport_psi_plus.py")
     assert {v.property: v.status.value for v in verify(spec)} == {
-        "correction-restores-input": "proved", "outcomes-uniform": "proved",
-        "no-signalling": "proved", "werner-average-fidelity": "proved"}
+        "correction-restores-input": "proved",
+        "outcomes-uniform": "proved",
+        "no-signalling": "proved",
+        "werner-average-fidelity": "proved",
+    }
 
 
 def test_swapping_with_a_phi_minus_segment_is_refuted_not_proved():
@@ -81,8 +84,15 @@ def test_correct_superdense_coding_over_psi_plus_is_proved():
     assert [v.status.value for v in verify(spec)] == ["proved"]
 
 
-@pytest.mark.parametrize("name", ["circuit_teleport_phi_minus.py", "circuit_teleport_psi_plus.py",
-                                  "circuit_swap_phi_minus.py", "circuit_superdense_psi_plus.py"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "circuit_teleport_phi_minus.py",
+        "circuit_teleport_psi_plus.py",
+        "circuit_swap_phi_minus.py",
+        "circuit_superdense_psi_plus.py",
+    ],
+)
 def test_every_verdict_on_a_designer_variant_agrees_with_brute_force(name):
     spec = _load(name)
     props = {p.id: p for p in spec.properties}
@@ -119,8 +129,9 @@ def test_a_wrong_dejmps_coefficient_is_refuted_with_a_point():
     spec = find("dejmps")
     prop = spec.properties[0]
     coeffs = ("(A**2 + B**2)/N", "2*C*D/N", "(C**2 + D**2)/N", "3*A*B/N")  # 2AB → 3AB
-    bad = spec.variant("dejmps-wrong-coefficient",
-                       properties=(dataclasses.replace(prop, args={**prop.args, "coefficients": coeffs}),))
+    bad = spec.variant(
+        "dejmps-wrong-coefficient", properties=(dataclasses.replace(prop, args={**prop.args, "coefficients": coeffs}),)
+    )
     (v,) = verify(bad)
     assert v.status.value == "refuted"
     ce = v.evidence["counterexample"]
@@ -161,14 +172,18 @@ def test_decodes_inputs_does_not_refute_what_it_could_not_decide(monkeypatch):
 def _wide(n: int) -> CircuitProtocol:
     regs = tuple(Register(name=f"q{i}", owner="A") for i in range(n))
     steps = tuple(Prepare(party="A", registers=(f"q{i}",), state="ket:0") for i in range(n)) + (
-        Measure(party="A", register="q0", record="m0"),)
+        Measure(party="A", register="q0", record="m0"),
+    )
     return CircuitProtocol(name=f"wide-{n}", parties=(Party("A", "only party"),), registers=regs, steps=steps)
 
 
 def test_the_exact_engine_refuses_beyond_its_qubit_limit():
     n = circuit_model.EXACT_QUBIT_LIMIT + 1
-    with pytest.raises(ParameterError, match=rf"qubits={n} exceeds the exact circuit limit of "
-                                             rf"{circuit_model.EXACT_QUBIT_LIMIT} qubits; the numeric engine"):
+    with pytest.raises(
+        ParameterError,
+        match=rf"qubits={n} exceeds the exact circuit limit of "
+        rf"{circuit_model.EXACT_QUBIT_LIMIT} qubits; the numeric engine",
+    ):
         verify(_wide(n))
     # the numeric engine takes it
     trace = circuit_model.run(_wide(n), numeric=True)
@@ -177,16 +192,17 @@ def test_the_exact_engine_refuses_beyond_its_qubit_limit():
 
 def test_nothing_beyond_the_numeric_limit_is_run():
     n = circuit_model.NUMERIC_QUBIT_LIMIT + 1
-    with pytest.raises(ParameterError, match=rf"qubits={n} exceeds the numeric circuit limit of "
-                                             rf"{circuit_model.NUMERIC_QUBIT_LIMIT} qubits; no qproto engine"):
+    with pytest.raises(
+        ParameterError,
+        match=rf"qubits={n} exceeds the numeric circuit limit of "
+        rf"{circuit_model.NUMERIC_QUBIT_LIMIT} qubits; no qproto engine",
+    ):
         circuit_model.run(_wide(n), numeric=True)
 
 
 def test_cli_refuses_a_wide_circuit_with_exit_2(tmp_path):
     f = tmp_path / "wide.py"
-    f.write_text(
-        "from tests.test_soundness_circuit import _wide\nWIDE = _wide(30)\n"
-    )
+    f.write_text("from tests.test_soundness_circuit import _wide\nWIDE = _wide(30)\n")
     r = run_cli("verify", str(f), cwd=str(Path(__file__).parent.parent))
     assert r.code == 2 and "qubits=30" in r.err and len(r.err.strip().splitlines()) == 1, r.err
 
@@ -198,8 +214,11 @@ def test_brute_force_agrees_with_the_catalogue():
     for spec in CIRCUITS:
         for p in spec.properties:
             truth = brute.ground_truth(spec, p).value
-            assert truth == ("violated" if spec.flawed and p.id in _FLAWED_PROPS.get(spec.name, ()) else "holds"), \
-                (spec.name, p.id, truth)
+            assert truth == ("violated" if spec.flawed and p.id in _FLAWED_PROPS.get(spec.name, ()) else "holds"), (
+                spec.name,
+                p.id,
+                truth,
+            )
 
 
 _FLAWED_PROPS = {
@@ -228,15 +247,17 @@ def test_a_reduced_state_claim_over_no_step_is_vacuous():
     from qproto.spec.teleportation import TELEPORTATION
 
     prop = next(p for p in TELEPORTATION.properties if p.id == "no-signalling")
-    spec = TELEPORTATION.variant("teleportation-empty-window", properties=(
-        dataclasses.replace(prop, args={**prop.args, "before": "prepare"}),))
+    spec = TELEPORTATION.variant(
+        "teleportation-empty-window", properties=(dataclasses.replace(prop, args={**prop.args, "before": "prepare"}),)
+    )
     (v,) = verify(spec)
     assert v.status.value == "error" and v.evidence["vacuous"] is True
 
 
 def test_a_decoding_claim_naming_no_input_bit_is_vacuous():
     prop = SUPERDENSE.properties[0]
-    spec = SUPERDENSE.variant("superdense-no-bits", properties=(
-        dataclasses.replace(prop, args={**prop.args, "inputs": (), "records": ()}),))
+    spec = SUPERDENSE.variant(
+        "superdense-no-bits", properties=(dataclasses.replace(prop, args={**prop.args, "inputs": (), "records": ()}),)
+    )
     (v,) = verify(spec)
     assert v.status.value == "error" and v.evidence["vacuous"] is True

@@ -51,8 +51,10 @@ def test_issue_b92_attack_breaks_the_old_threshold() -> None:  # item 5: the fig
     from qproto.proofs.adversary import AttackCase, figures
     from qproto.proofs.attack_search import key_slack
 
-    lab = ("entangling-probe:a1=0.2100,a2=-0.7217,a3=-0.5227,a4=0.1952,a5=0.0638,a6=0.2127,a7=0.0627,a8=0.3969,"
-           "a9=-0.0259,a10=-0.1031,a11=0.0244,a12=-0.6997,a13=-0.6363,a14=-0.2312,a15=-0.4737")
+    lab = (
+        "entangling-probe:a1=0.2100,a2=-0.7217,a3=-0.5227,a4=0.1952,a5=0.0638,a6=0.2127,a7=0.0627,a8=0.3969,"
+        "a9=-0.0259,a10=-0.1031,a11=0.0244,a12=-0.6997,a13=-0.6363,a14=-0.2312,a15=-0.4737"
+    )
     f = figures(_variant("qkd_adv_b92_threshold_11"), AttackCase(lab).instrument())
     assert f["accepted"] and key_slack(f) < 0
     assert not figures(find("b92"), AttackCase(lab).instrument())["accepted"]  # the catalogue now aborts at 3 %

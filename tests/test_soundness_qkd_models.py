@@ -52,8 +52,10 @@ def _verdicts(spec, *ids: str) -> dict[str, object]:
 
 @pytest.mark.parametrize(
     "module,step",
-    [("qkd_model_announce_before_send", "step 3 (Alice: 'send')"),
-     ("qkd_model_e91_announce_before_measure", "step 4 (Bob: 'measure')")],
+    [
+        ("qkd_model_announce_before_send", "step 3 (Alice: 'send')"),
+        ("qkd_model_e91_announce_before_measure", "step 4 (Bob: 'measure')"),
+    ],
 )
 def test_step_order_the_model_does_not_implement_is_rejected(module, step):
     with pytest.raises(SpecError) as err:

@@ -39,8 +39,7 @@ def _assert_replayed_counterexample(system, v):
 
 def test_out_of_domain_initial_value_is_rejected_when_the_spec_is_built():
     with pytest.raises(SpecError, match=r"init x=5: outside the domain int in \[0, 3\]") as exc:
-        TransitionSystem(name="bad-init", variables=(integer("x", 0, 3),), init={"x": 5},
-                         transitions=(Transition(name="t"),))
+        TransitionSystem(name="bad-init", variables=(integer("x", 0, 3),), init={"x": 5}, transitions=(Transition(name="t"),))
     assert "\n" not in str(exc.value)
 
 
@@ -48,11 +47,17 @@ def test_out_of_domain_array_element_and_parameter_expression_are_rejected():
     from qproto.spec.protocol import Parameter
 
     with pytest.raises(SpecError, match=r"init a\[1\]=4"):
-        TransitionSystem(name="bad-array", variables=(integer("a", 0, 3, size=2),), init={"a": [0, 4]},
-                         transitions=(Transition(name="t"),))
+        TransitionSystem(
+            name="bad-array", variables=(integer("a", 0, 3, size=2),), init={"a": [0, 4]}, transitions=(Transition(name="t"),)
+        )
     with pytest.raises(SpecError, match="init x=4"):
-        TransitionSystem(name="bad-param", parameters=(Parameter(name="n", default=2, low=0, high=9, integer=True),),
-                         variables=(integer("x", 0, 3),), init={"x": "n + 2"}, transitions=(Transition(name="t"),))
+        TransitionSystem(
+            name="bad-param",
+            parameters=(Parameter(name="n", default=2, low=0, high=9, integer=True),),
+            variables=(integer("x", 0, 3),),
+            init={"x": "n + 2"},
+            transitions=(Transition(name="t"),),
+        )
 
 
 def test_contradictory_initial_condition_makes_every_verdict_vacuous():
@@ -69,7 +74,9 @@ def test_proved_verdicts_carry_an_initial_state_witness():
     v = _by_id(qproto.verify(catalogue.find("qudp-checksum"), properties=["accepted-only-if-checksum-zero"]))
     ev = v["accepted-only-if-checksum-zero"].evidence
     state = ev["non_vacuity"]["initial_state"]
-    assert interp.initial_ok(catalogue.find("qudp-checksum"), interp.state_from_json(catalogue.find("qudp-checksum"), state)) is None
+    assert (
+        interp.initial_ok(catalogue.find("qudp-checksum"), interp.state_from_json(catalogue.find("qudp-checksum"), state)) is None
+    )
     # the premise 'accepted' is reached by a run
     assert ev["non_vacuity"]["steps"] >= 1
 
@@ -103,15 +110,18 @@ def test_qtcp_ack_before_check_is_refuted_by_a_replayed_run():
     assert last["state"]["msg"] == "ACK" and last["state"]["accepted"] is False
 
 
-@pytest.mark.parametrize("name, prop", [
-    ("qtcp-ack-before-check", "ack-only-if-accepted"),
-    ("qtcp-accepts-after-stage1", "accepted-at-most-once"),
-    ("qudp-delivers-twice", "delivered-at-most-once"),
-    ("quantum-handshake-close-without-fin", "no-half-open-connection"),
-    ("qkd-session-discarded-in-key", "discarded-never-in-key"),
-    ("quantum-retransmission-moves-on-without-ack", "acked-only-if-delivered"),
-    ("quantum-retransmission-recursive-early-done", "done-only-if-delivered"),
-])
+@pytest.mark.parametrize(
+    "name, prop",
+    [
+        ("qtcp-ack-before-check", "ack-only-if-accepted"),
+        ("qtcp-accepts-after-stage1", "accepted-at-most-once"),
+        ("qudp-delivers-twice", "delivered-at-most-once"),
+        ("quantum-handshake-close-without-fin", "no-half-open-connection"),
+        ("qkd-session-discarded-in-key", "discarded-never-in-key"),
+        ("quantum-retransmission-moves-on-without-ack", "acked-only-if-delivered"),
+        ("quantum-retransmission-recursive-early-done", "done-only-if-delivered"),
+    ],
+)
 def test_each_new_promise_has_a_flawed_variant_that_breaks_it(name, prop):
     spec = catalogue.find(name)
     assert spec in catalogue.flawed()
@@ -119,15 +129,18 @@ def test_each_new_promise_has_a_flawed_variant_that_breaks_it(name, prop):
     _assert_replayed_counterexample(spec, v)
 
 
-@pytest.mark.parametrize("name, prop", [
-    ("qtcp-two-stage", "ack-only-if-accepted"),
-    ("qtcp-two-stage", "accepted-at-most-once"),
-    ("qudp-checksum", "delivered-at-most-once"),
-    ("quantum-three-way-handshake", "no-half-open-connection"),
-    ("qkd-session", "discarded-never-in-key"),
-    ("quantum-retransmission", "acked-only-if-delivered"),
-    ("quantum-retransmission-recursive", "done-only-if-delivered"),
-])
+@pytest.mark.parametrize(
+    "name, prop",
+    [
+        ("qtcp-two-stage", "ack-only-if-accepted"),
+        ("qtcp-two-stage", "accepted-at-most-once"),
+        ("qudp-checksum", "delivered-at-most-once"),
+        ("quantum-three-way-handshake", "no-half-open-connection"),
+        ("qkd-session", "discarded-never-in-key"),
+        ("quantum-retransmission", "acked-only-if-delivered"),
+        ("quantum-retransmission-recursive", "done-only-if-delivered"),
+    ],
+)
 def test_each_new_promise_is_proved_for_the_catalogue_protocol(name, prop):
     v = _by_id(qproto.verify(catalogue.find(name), properties=[prop]))[prop]
     assert v.status.value == "proved", v.evidence
@@ -149,8 +162,15 @@ FERMAT = TransitionSystem(
     variables=(integer("x", 1, 10**6), integer("y", 1, 10**6), integer("z", 1, 10**6)),
     init={},
     transitions=(Transition(name="rotate", update={"x": "y", "y": "z", "z": "x"}),),
-    properties=(Property(id="no-cube-sum", statement="x³ + y³ ≠ z³", engine="statemachine",
-                         check="statemachine.invariant", args={"invariant": "x*x*x + y*y*y != z*z*z"}),),
+    properties=(
+        Property(
+            id="no-cube-sum",
+            statement="x³ + y³ ≠ z³",
+            engine="statemachine",
+            check="statemachine.invariant",
+            args={"invariant": "x*x*x + y*y*y != z*z*z"},
+        ),
+    ),
 )
 
 
@@ -173,8 +193,12 @@ def test_limits_read_the_timeout_option():
 
 
 def test_every_refutation_of_a_small_flawed_variant_carries_a_replayed_counterexample():
-    for name in ("teleportation-corrects-early", "qudp-no-checksum", "qudp-keeps-buffer",
-                 "quantum-handshake-ignores-failed-test"):
+    for name in (
+        "teleportation-corrects-early",
+        "qudp-no-checksum",
+        "qudp-keeps-buffer",
+        "quantum-handshake-ignores-failed-test",
+    ):
         spec = catalogue.find(name)
         verdicts = qproto.verify(spec)
         assert any(v.status.value == "refuted" for v in verdicts), name
@@ -205,16 +229,19 @@ def test_ground_truth_agrees_with_what_the_catalogue_declares():
                 assert truth is Truth.HOLDS, (spec.name, prop.id)
 
 
-@pytest.mark.parametrize("name, prop", [
-    ("qtcp-ack-before-check", "ack-only-if-accepted"),
-    ("qudp-delivers-twice", "delivered-at-most-once"),
-    ("quantum-handshake-close-without-fin", "no-half-open-connection"),
-    ("qkd-session-discarded-in-key", "discarded-never-in-key"),
-    ("quantum-retransmission-moves-on-without-ack", "acked-only-if-delivered"),
-    ("quantum-retransmission-recursive-early-done", "done-only-if-delivered"),
-    ("repeater-sync-no-cutoff", "no-low-fidelity-delivery"),
-    ("teleportation-corrects-early", "corrected-qubit-is-input"),
-])
+@pytest.mark.parametrize(
+    "name, prop",
+    [
+        ("qtcp-ack-before-check", "ack-only-if-accepted"),
+        ("qudp-delivers-twice", "delivered-at-most-once"),
+        ("quantum-handshake-close-without-fin", "no-half-open-connection"),
+        ("qkd-session-discarded-in-key", "discarded-never-in-key"),
+        ("quantum-retransmission-moves-on-without-ack", "acked-only-if-delivered"),
+        ("quantum-retransmission-recursive-early-done", "done-only-if-delivered"),
+        ("repeater-sync-no-cutoff", "no-low-fidelity-delivery"),
+        ("teleportation-corrects-early", "corrected-qubit-is-input"),
+    ],
+)
 def test_ground_truth_finds_each_flaw(name, prop):
     from tests.mutation import transition as mt
     from tests.mutation.core import Truth
@@ -247,4 +274,4 @@ def test_a_dropped_false_lemma_shows_in_the_summary_line(capsys) -> None:
     out = capsys.readouterr().out
     # the warnings follow the summary line (however the console wraps them)
     assert "warning(s)" in out
-    assert "never-corrupted" in out[out.index("warning(s)"):]
+    assert "never-corrupted" in out[out.index("warning(s)") :]

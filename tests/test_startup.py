@@ -22,9 +22,14 @@ HEAVY = ("sympy", "numpy", "z3", "rich", "scipy", "matplotlib", "cvxpy")
 def _imported(*argv: str) -> set[str]:
     """Modules a fresh interpreter holds after ``qproto ARGV`` (read from
     ``sys.modules`` at exit: ``-X importtime`` misses importlib imports)."""
-    code = ("import sys\nfrom qproto.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
-            "sys.stderr.write('\\nMODULES ' + ' '.join(sorted(sys.modules)))") if argv else \
-        "import sys, qproto, qproto.spec.errors\nsys.stderr.write('\\nMODULES ' + ' '.join(sorted(sys.modules)))"
+    code = (
+        (
+            "import sys\nfrom qproto.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+            "sys.stderr.write('\\nMODULES ' + ' '.join(sorted(sys.modules)))"
+        )
+        if argv
+        else "import sys, qproto, qproto.spec.errors\nsys.stderr.write('\\nMODULES ' + ' '.join(sorted(sys.modules)))"
+    )
     r = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert r.returncode == 0, r.stderr[-2000:]
     return set(r.stderr.rsplit("MODULES ", 1)[1].split())
@@ -67,8 +72,9 @@ def test_partial_and_full_parsers_offer_the_same_commands(capsys):
 
     def commands(parser):
         (action,) = [a for a in parser._actions if a.dest == "command"]
-        return {name: p.description or "" for name, p in action.choices.items()}, \
-            {c.dest: c.help for c in action._choices_actions}
+        return {name: p.description or "" for name, p in action.choices.items()}, {
+            c.dest: c.help for c in action._choices_actions
+        }
 
     full_names, full_help = commands(build_parser())
     lazy_names, lazy_help = commands(build_parser(["--help"]))

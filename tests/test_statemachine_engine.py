@@ -33,8 +33,9 @@ LINK = TransitionSystem(
     variables=(enum("phase", ("SENDING", "DONE")), integer("tries", 0, 3), boolean("delivered"), real("fidelity", 0, 1)),
     init={"phase": "SENDING", "tries": 0, "delivered": False, "fidelity": "9/10"},
     transitions=(
-        Transition(name="lose", guard="phase == SENDING and tries < 2",
-                   update={"tries": "tries + 1", "fidelity": "fidelity * 99/100"}),
+        Transition(
+            name="lose", guard="phase == SENDING and tries < 2", update={"tries": "tries + 1", "fidelity": "fidelity * 99/100"}
+        ),
         Transition(name="deliver", guard="phase == SENDING", update={"phase": "DONE", "delivered": True}),
     ),
     invariants=(Invariant(name="done-means-delivered", expr="phase == DONE implies delivered"),),
@@ -247,8 +248,12 @@ def test_bad_expressions_name_the_problem(expr, fragment):
 
 def test_bad_update_is_rejected_when_the_spec_is_written():
     with pytest.raises(SpecError, match="assigns"):
-        TransitionSystem(name="bad", variables=(integer("n", 0, 3), boolean("b")), init={"n": 0, "b": False},
-                         transitions=(Transition(name="t", update={"n": "b"}),))
+        TransitionSystem(
+            name="bad",
+            variables=(integer("n", 0, 3), boolean("b")),
+            init={"n": 0, "b": False},
+            transitions=(Transition(name="t", update={"n": "b"}),),
+        )
 
 
 def test_arrays_and_choices_agree_between_z3_and_interpreter():
@@ -258,8 +263,10 @@ def test_arrays_and_choices_agree_between_z3_and_interpreter():
         variables=(integer("a", 0, 2, size=3), integer("total", 0, 6)),
         init={"a": 0, "total": 0},
         transitions=(Transition(name="bump", guard="a[i] < 2", choose=(i,), update={"a[i]": "a[i] + 1", "total": "total + 1"}),),
-        properties=(prop("sum", "statemachine.invariant", invariant="sum(a) == total"),
-                    prop("wrong", "statemachine.invariant", invariant="count(a, 2) <= 1")),
+        properties=(
+            prop("sum", "statemachine.invariant", invariant="sum(a) == total"),
+            prop("wrong", "statemachine.invariant", invariant="count(a, 2) <= 1"),
+        ),
     )
     v = by_id(qproto.verify(sys_))
     assert v["sum"].status.value == "proved"

@@ -47,9 +47,11 @@ def test_werner_fidelity_is_derived_not_typed_in():
     wrong = TELEPORTATION.variant(
         "tele-wrong-fidelity",
         properties=tuple(
-            p if p.id != "werner-average-fidelity" else qproto.spec.Property(
-                id=p.id, statement=p.statement, engine=p.engine, check=p.check,
-                args={**p.args, "expected": "(F + 1)/2"})
+            p
+            if p.id != "werner-average-fidelity"
+            else qproto.spec.Property(
+                id=p.id, statement=p.statement, engine=p.engine, check=p.check, args={**p.args, "expected": "(F + 1)/2"}
+            )
             for p in TELEPORTATION.properties
         ),
     )
@@ -69,7 +71,9 @@ def test_werner_fidelity_matches_numeric_haar_average():
     for _ in range(200):
         v = rng.normal(size=2) + 1j * rng.normal(size=2)
         v /= np.linalg.norm(v)
-        trace = model.run(TELEPORTATION, input_state=qubit(complex(v[0]), complex(v[1]), "q"), overrides={("a", "b"): res}, numeric=True)
+        trace = model.run(
+            TELEPORTATION, input_state=qubit(complex(v[0]), complex(v[1]), "q"), overrides={("a", "b"): res}, numeric=True
+        )
         rho = sum(br.state.reduced(("b",)).matrix() for br in trace.final)
         fids.append(fidelity(State(v, ("b",)), State(rho, ("b",), kind="density", check=False)))
     assert abs(np.mean(fids) - (2 * F + 1) / 3) < 0.03
@@ -175,9 +179,13 @@ def test_prepared_amplitudes_run_exactly():
 
     plus = TELEPORTATION.variant(
         "tele-plus",
-        steps=(Prepare(party="Alice", registers=("q",), state="amplitudes", amplitudes=("sqrt(2)/2", "sqrt(2)/2")),) + TELEPORTATION.steps[1:],
+        steps=(Prepare(party="Alice", registers=("q",), state="amplitudes", amplitudes=("sqrt(2)/2", "sqrt(2)/2")),)
+        + TELEPORTATION.steps[1:],
         properties=(),
     )
     trace = model.run(plus)
     for br in trace.final:
-        assert br.state.reduced(("b",)).matrix().tolist() == [[sp.Rational(1, 8), sp.Rational(1, 8)], [sp.Rational(1, 8), sp.Rational(1, 8)]]
+        assert br.state.reduced(("b",)).matrix().tolist() == [
+            [sp.Rational(1, 8), sp.Rational(1, 8)],
+            [sp.Rational(1, 8), sp.Rational(1, 8)],
+        ]

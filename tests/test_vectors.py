@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 import qproto
 from qproto.vectors import check, dumps, generate, load, validate
@@ -79,7 +80,12 @@ def test_every_teleportation_outcome_is_covered_and_flagged(tele):
 
 def test_global_phase_cases_flagged_only_when_the_phase_is_not_one():
     zf = generate(qproto.find("teleportation-z-first"), seed=5, count=0)
-    flagged = {(t["inputs"]["outcomes"]["m1"], t["inputs"]["outcomes"]["m2"]) for g in zf["testGroups"] for t in g["tests"] if "GlobalPhase" in t["flags"]}
+    flagged = {
+        (t["inputs"]["outcomes"]["m1"], t["inputs"]["outcomes"]["m2"])
+        for g in zf["testGroups"]
+        for t in g["tests"]
+        if "GlobalPhase" in t["flags"]
+    }
     assert flagged == {(1, 1)}  # Z then X on outcome (1,1) gives −(α|0⟩ + β|1⟩)
 
 
@@ -194,12 +200,16 @@ def test_register_order_of_the_answer_is_respected():
 
 # -- the command line --------------------------------------------------------------
 def test_cli_generate_writes_what_the_api_generates_and_checks_clean(tmp_path):
-    r = run_cli("vectors", "generate", "superdense-coding", "teleportation-z-first", "--seed", "9", "--count", "1", "--out", str(tmp_path))
+    r = run_cli(
+        "vectors", "generate", "superdense-coding", "teleportation-z-first", "--seed", "9", "--count", "1", "--out", str(tmp_path)
+    )
     assert r.code == 0, r.err
     for name in ("superdense-coding", "teleportation-z-first"):
         assert (tmp_path / f"{name}.json").read_text(encoding="utf-8") == dumps(generate(qproto.find(name), seed=9, count=1))
         load(tmp_path / f"{name}.json")
-    r = run_cli("vectors", "check", str(tmp_path / "superdense-coding.json"), "--impl", "qproto.vectors.reference:adapter", "--json")
+    r = run_cli(
+        "vectors", "check", str(tmp_path / "superdense-coding.json"), "--impl", "qproto.vectors.reference:adapter", "--json"
+    )
     assert r.code == 0, r.out
     assert r.json()["summary"]["pass"] == 16
 
@@ -207,7 +217,9 @@ def test_cli_generate_writes_what_the_api_generates_and_checks_clean(tmp_path):
 def test_standalone_example_implementation_passes_through_the_cli(tmp_path):
     path = tmp_path / "teleportation.json"
     path.write_text(dumps(generate(qproto.find("teleportation"), seed=2, count=2)), encoding="utf-8")
-    r = run_cli("vectors", "check", str(path), "--cmd", f"{sys.executable} {EXAMPLE}", "--json", "--report", str(tmp_path / "rep.json"))
+    r = run_cli(
+        "vectors", "check", str(path), "--cmd", f"{sys.executable} {EXAMPLE}", "--json", "--report", str(tmp_path / "rep.json")
+    )
     assert r.code == 0, r.out[-2000:]
     assert json.loads((tmp_path / "rep.json").read_text())["summary"] == {**r.json()["summary"]}
     assert r.json()["summary"]["pass"] == 24
@@ -229,7 +241,9 @@ def _script(tmp_path, body):
 
 
 def test_misbehaving_program_is_reported_per_test_never_a_traceback(tmp_path, sdc_file):
-    prog = _script(tmp_path, """
+    prog = _script(
+        tmp_path,
+        """
         import json, sys, time
         for line in sys.stdin:
             case = json.loads(line)
@@ -242,7 +256,8 @@ def test_misbehaving_program_is_reported_per_test_never_a_traceback(tmp_path, sd
                 print("dying", file=sys.stderr); sys.exit(3)
             else:
                 print(json.dumps({"tcId": n, "result": "valid", "outputs": {}}), flush=True)
-    """)
+    """,
+    )
     r = run_cli("vectors", "check", str(sdc_file), "--cmd", prog, "--timeout", "4", "--json")
     assert r.code == 1 and "Traceback" not in r.err
     tests = {t["tcId"]: t for t in r.json()["tests"]}
@@ -299,13 +314,15 @@ def test_missing_file_and_family_without_generator_exit_2(tmp_path):
 
 def test_designer_variant_gets_vectors_without_new_code(tmp_path):
     spec = tmp_path / "variant.py"
-    spec.write_text(textwrap.dedent("""
+    spec.write_text(
+        textwrap.dedent("""
         from qproto.spec.circuit import ApplyGate
         from qproto.spec.teleportation import TELEPORTATION
         # Bob undoes a Hadamard he applied: a longer but equivalent correction
         MY_TELEPORT = TELEPORTATION.variant("my-teleport", steps=TELEPORTATION.steps + (
             ApplyGate(party="Bob", gate="H", targets=("b",)), ApplyGate(party="Bob", gate="H", targets=("b",))))
-    """))
+    """)
+    )
     r = run_cli("vectors", "generate", str(spec), "--count", "1", "--out", str(tmp_path / "v"))
     assert r.code == 0, r.err
     r = run_cli("vectors", "check", str(tmp_path / "v" / "my-teleport.json"), "--cmd", f"{sys.executable} {EXAMPLE}")

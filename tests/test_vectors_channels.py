@@ -146,7 +146,11 @@ def test_a_pure_answer_to_a_mixed_state_is_rejected(noisy_doc):
 
     clean = generate(qproto.find("teleportation"), seed=3, count=1)["testGroups"][0]["tests"][0]
     assert clean["inputs"] == test["inputs"]
-    answer = {"records": test["outputs"]["records"], "probability": 0.25, "states": test["outputs"]["states"][:3] + clean["outputs"]["states"][2:]}
+    answer = {
+        "records": test["outputs"]["records"],
+        "probability": 0.25,
+        "states": test["outputs"]["states"][:3] + clean["outputs"]["states"][2:],
+    }
     miss = first_difference(test["outputs"], answer, group["tolerance"])
     assert miss is not None and "density" in miss.reason
 

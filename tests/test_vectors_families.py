@@ -60,7 +60,10 @@ def test_standalone_example_passes_every_family_it_implements():
                 continue
             seen.add(family)
             report = check(_doc(spec), adapter)
-            assert report.exit_code == 0, (spec.name, [(o.tcId, o.field, o.message) for o in report.outcomes if o.status != "pass"][:3])
+            assert report.exit_code == 0, (
+                spec.name,
+                [(o.tcId, o.field, o.message) for o in report.outcomes if o.status != "pass"][:3],
+            )
     finally:
         adapter.close()
     assert seen == EXAMPLE_FAMILIES
@@ -125,7 +128,11 @@ def retransmission():
 
 
 def test_a_lost_share_at_each_retransmission_stage(retransmission):
-    lost = [t for t in _tests(retransmission) if "LossAtStage" in t["flags"] and t["inputs"]["steps"][-1]["transition"] == "lose_share"]
+    lost = [
+        t
+        for t in _tests(retransmission)
+        if "LossAtStage" in t["flags"] and t["inputs"]["steps"][-1]["transition"] == "lose_share"
+    ]
     phases = {t["comment"].split("s_phase=")[1].split()[0] for t in lost}
     assert {"WAIT1", "WAIT2", "WAIT3"} <= phases
     assert all(t["result"] == "valid" for t in lost)

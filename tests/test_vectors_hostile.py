@@ -177,9 +177,13 @@ def test_hostile_document_is_refused_before_any_test_runs(capsys, tmp_path, monk
 
 TEXT_CASES = [
     ("tolerance-1e400", lambda t: t.replace('"tolerance": 1e-09', '"tolerance": 1e400', 1), "beyond double precision"),
-    ("tolerance-Infinity", lambda t: t.replace('"tolerance": 1e-09', '"tolerance": Infinity', 1), "Infinity is not a JSON number"),
+    (
+        "tolerance-Infinity",
+        lambda t: t.replace('"tolerance": 1e-09', '"tolerance": Infinity', 1),
+        "Infinity is not a JSON number",
+    ),
     ("tolerance-NaN", lambda t: t.replace('"tolerance": 1e-09', '"tolerance": NaN', 1), "NaN is not a JSON number"),
-    ("value-minus-Infinity", lambda t: t.replace("\"value\": 0.0", "\"value\": -Infinity", 1), "-Infinity is not a JSON number"),
+    ("value-minus-Infinity", lambda t: t.replace('"value": 0.0', '"value": -Infinity', 1), "-Infinity is not a JSON number"),
     ("int-5000-digits", lambda t: t.replace('"seed": 3', '"seed": ' + "9" * 5000, 1), "integer of 5000 digits"),
     ("int-41-digits", lambda t: t.replace('"seed": 3', '"seed": ' + "1" * 41, 1), "integer of 41 digits"),
     ("float-literal-long", lambda t: t.replace('"seed": 3', '"seed": 0.' + "1" * 100, 1), "number literal of"),
@@ -284,7 +288,9 @@ def test_impl_whose_import_fails_or_exits_is_unusable(capsys, tmp_path, sdc_file
     (tmp_path / "raises_on_import.py").write_text("raise RuntimeError('broken \\x1b[31m module')\n", encoding="utf-8")
     (tmp_path / "exits_on_import.py").write_text("import os\nos._exit(0)\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    assert_exit2(*run(capsys, "vectors", "check", str(sdc_file), "--impl", "raises_on_import:f")[::2], "importing raises_on_import failed")
+    assert_exit2(
+        *run(capsys, "vectors", "check", str(sdc_file), "--impl", "raises_on_import:f")[::2], "importing raises_on_import failed"
+    )
     assert_exit2(*run(capsys, "vectors", "check", str(sdc_file), "--impl", "exits_on_import:f")[::2], "did not start")
 
 
@@ -314,7 +320,9 @@ def test_bad_generate_options(capsys, tmp_path, opts, fragment):
     out = tmp_path / "out"
     args = list(opts) if opts[0].startswith("--") else list(opts)
     targets = [] if opts[0].startswith("--") else []
-    code, _, err = run(capsys, "vectors", "generate", *(["superdense-coding"] if opts[0].startswith("--") else []), *args, "--out", str(out))
+    code, _, err = run(
+        capsys, "vectors", "generate", *(["superdense-coding"] if opts[0].startswith("--") else []), *args, "--out", str(out)
+    )
     assert_exit2(code, err, fragment)
     assert not out.exists() and not targets
     assert list(tmp_path.iterdir()) == []
@@ -329,23 +337,31 @@ def _spec_file(tmp_path: Path, body: str) -> Path:
 
 @pytest.mark.parametrize("name", ["../../escaped", "/abs/path", "a/b", "..", ".hidden", "x\x1b[2Jy", "", "a" * 101, "sp ace"])
 def test_unsafe_spec_names_never_become_paths(capsys, tmp_path, name):
-    spec = _spec_file(tmp_path, f"""
+    spec = _spec_file(
+        tmp_path,
+        f"""
         import qproto
         EVIL = qproto.find("superdense-coding").variant(name={name!r})
-    """)
+    """,
+    )
     out = tmp_path / "work" / "out"
     code, _, err = run(capsys, "vectors", "generate", str(spec), "--out", str(out))
     assert_exit2(code, err)
     assert not (tmp_path / "work").exists()
-    assert {p.name for p in tmp_path.rglob("*")} <= {"specs", "my_spec.py", "__pycache__"} | {p.name for p in tmp_path.rglob("*.pyc")}
+    assert {p.name for p in tmp_path.rglob("*")} <= {"specs", "my_spec.py", "__pycache__"} | {
+        p.name for p in tmp_path.rglob("*.pyc")
+    }
 
 
 def test_two_different_specs_with_one_name(capsys, tmp_path):
-    spec = _spec_file(tmp_path, """
+    spec = _spec_file(
+        tmp_path,
+        """
         import qproto
         A = qproto.find("superdense-coding").variant(name="same")
         B = qproto.find("teleportation").variant(name="same")
-    """)
+    """,
+    )
     out = tmp_path / "out"
     assert_exit2(*run(capsys, "vectors", "generate", str(spec), "--out", str(out))[::2], "same")
     assert not out.exists()
@@ -406,17 +422,34 @@ def _pids_running(pids: list[int]) -> list[int]:
 def test_sigterm_during_check_stops_the_implementation_and_leaves_no_tmp(tmp_path, sdc_file):
     impl = tmp_path / "slow_impl.py"
     pidfile = tmp_path / "impl.pid"
-    impl.write_text(textwrap.dedent(f"""
+    impl.write_text(
+        textwrap.dedent(f"""
         import os, sys, time
         open({str(pidfile)!r}, "w").write(str(os.getpid()))
         for line in sys.stdin:
             time.sleep(600)
-    """), encoding="utf-8")
+    """),
+        encoding="utf-8",
+    )
     report = tmp_path / "report.json"
     proc = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from qproto.cli import main; sys.exit(main())", "vectors", "check", str(sdc_file),
-         "--cmd", f"{sys.executable} {impl}", "--timeout", "600", "--report", str(report)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from qproto.cli import main; sys.exit(main())",
+            "vectors",
+            "check",
+            str(sdc_file),
+            "--cmd",
+            f"{sys.executable} {impl}",
+            "--timeout",
+            "600",
+            "--report",
+            str(report),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         for _ in range(600):  # wait (without a timed assertion) for the implementation to start
@@ -441,7 +474,7 @@ def test_sigterm_during_check_stops_the_implementation_and_leaves_no_tmp(tmp_pat
 
 
 # -- implementations that misbehave: one failed test each, never a silent pass ----------------------
-IMPL_PROGRAM = '''
+IMPL_PROGRAM = """
 import json, os, sys
 sys.path.insert(0, {root!r})
 from qproto.vectors.reference import adapter
@@ -470,7 +503,7 @@ for line in sys.stdin:
         print(text, flush=True)
         continue
     print(json.dumps(ans), flush=True)
-'''
+"""
 
 
 @pytest.fixture()
@@ -480,13 +513,16 @@ def impl_program(tmp_path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("mode, fragment", [
-    ("bigint", "integer of 5000 digits"),
-    ("deep", "nested deeper"),
-    ("tower", "exponent 387420489 is beyond the limit"),
-    ("longline", "longer than"),
-    ("stderr-flood", "last words"),
-])
+@pytest.mark.parametrize(
+    "mode, fragment",
+    [
+        ("bigint", "integer of 5000 digits"),
+        ("deep", "nested deeper"),
+        ("tower", "exponent 387420489 is beyond the limit"),
+        ("longline", "longer than"),
+        ("stderr-flood", "last words"),
+    ],
+)
 def test_a_hostile_answer_fails_its_test_and_the_check_goes_on(sdc_doc, impl_program, monkeypatch, mode, fragment):
     from qproto.vectors import adapters, check
 
@@ -513,14 +549,17 @@ def test_an_impl_that_calls_os_exit_fails_instead_of_passing(tmp_path, sdc_file,
 
 
 def test_an_impl_that_prints_to_stdout_does_not_corrupt_the_protocol(tmp_path, sdc_file, monkeypatch, capsys):
-    (tmp_path / "chatty.py").write_text(textwrap.dedent("""
+    (tmp_path / "chatty.py").write_text(
+        textwrap.dedent("""
         import os
         from qproto.vectors.reference import adapter
         def run(case):
             print("debugging", case["tcId"])
             os.write(1, b"raw fd write\\n")
             return adapter(case)
-    """), encoding="utf-8")
+    """),
+        encoding="utf-8",
+    )
     monkeypatch.chdir(tmp_path)
     code, out, err = run(capsys, "vectors", "check", str(sdc_file), "--impl", "chatty:run", "--json")
     assert code == 0, out
@@ -620,9 +659,24 @@ def test_an_answered_power_tower_is_a_mismatch_not_a_hang(sdc_doc):
 def test_sigterm_during_generate_leaves_the_whole_set_or_nothing(tmp_path):
     out = tmp_path / "out"
     proc = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from qproto.cli import main; sys.exit(main())", "vectors", "generate",
-         "superdense-coding", "teleportation", "bb84", "e91", "--count", "1", "--out", str(out)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from qproto.cli import main; sys.exit(main())",
+            "vectors",
+            "generate",
+            "superdense-coding",
+            "teleportation",
+            "bb84",
+            "e91",
+            "--count",
+            "1",
+            "--out",
+            str(out),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     # Signal only once the generator has made its temporary folder beside
     # --out (so the CLI's handler is installed: a fixed sleep raced with a

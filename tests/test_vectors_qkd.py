@@ -71,8 +71,14 @@ def test_reference_adapter_passes_every_pm_protocol(name):
     assert report.exit_code == 0, [(o.tcId, o.field, o.message) for o in report.outcomes if o.status != "pass"][:3]
     if qproto.find(name).estimation == "per-basis":
         assert doc["generatorVersion"] == qkd_vectors.VERSION
-        assert {"EmptySiftedKey", "BasisQberAtThreshold", "BasisQberAboveThreshold", "EmptyBasisSample",
-                "KeyBasisAttack", "PooledEstimateHides"} <= set(doc["notes"])
+        assert {
+            "EmptySiftedKey",
+            "BasisQberAtThreshold",
+            "BasisQberAboveThreshold",
+            "EmptyBasisSample",
+            "KeyBasisAttack",
+            "PooledEstimateHides",
+        } <= set(doc["notes"])
     else:
         assert doc["generatorVersion"] == qkd_vectors.POOLED_VERSION
         assert {"EmptySiftedKey", "QberAtThreshold", "QberAboveThreshold"} <= set(doc["notes"])
@@ -128,7 +134,9 @@ def test_pooled_files_keep_their_qkd_pm_1_bytes(bb84):
     doc = {k: v for k, v in bb84.items() if k != "source"}
     assert bb84["generatorVersion"] == "qkd-pm-1"
     assert hashlib.sha256(dumps(doc).encode("utf-8")).hexdigest() == POOLED_BB84_SHA256
-    assert not any("estimation" in g["parameters"] or "sampleByBasis" in t["outputs"] for g in bb84["testGroups"] for t in g["tests"])
+    assert not any(
+        "estimation" in g["parameters"] or "sampleByBasis" in t["outputs"] for g in bb84["testGroups"] for t in g["tests"]
+    )
 
 
 def test_per_basis_groups_state_the_rule_and_every_verdict_follows_it(biased):
@@ -174,8 +182,11 @@ def test_per_basis_edge_cases_mean_what_their_flags_say(biased):
         assert hit["sampleErrors"] == t_ * hit["sampleSize"] + 1 and all(v["sampleErrors"] == 0 for v in clean)
         assert t["result"] == "invalid" and "PooledEstimateHides" in t["flags"]  # the pooled rate is within the threshold
 
-    crafted = [t for t in _flagged(biased, "EmptyBasisSample") if "HonestRun" not in t["flags"] and "InterceptResend" not in t["flags"]
-               and "noisy" not in t["comment"]]
+    crafted = [
+        t
+        for t in _flagged(biased, "EmptyBasisSample")
+        if "HonestRun" not in t["flags"] and "InterceptResend" not in t["flags"] and "noisy" not in t["comment"]
+    ]
     assert len(crafted) == 2
     for t in crafted:
         hit, clean = split(t, "EmptyBasisSample")

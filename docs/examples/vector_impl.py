@@ -65,8 +65,11 @@ def number(x):
 
 def rotation(name, t):
     c, s = math.cos(t / 2), math.sin(t / 2)
-    return {"RX": [[c, -1j * s], [-1j * s, c]], "RY": [[c, -s], [s, c]],
-            "RZ": [[cmath.exp(-0.5j * t), 0], [0, cmath.exp(0.5j * t)]]}[name]
+    return {
+        "RX": [[c, -1j * s], [-1j * s, c]],
+        "RY": [[c, -s], [s, c]],
+        "RZ": [[cmath.exp(-0.5j * t), 0], [0, cmath.exp(0.5j * t)]],
+    }[name]
 
 
 class Circuit:
@@ -92,7 +95,7 @@ class Circuit:
         new = {}
         for basis, a in self.amp.items():
             col = sum(basis[i] << (n - 1 - j) for j, i in enumerate(idx))
-            for row in range(2 ** n):
+            for row in range(2**n):
                 m = matrix[row][col]
                 if m == 0:
                     continue
@@ -110,7 +113,7 @@ class Circuit:
 
     def ket(self, scale):
         n = len(self.regs)
-        out = [0j] * (2 ** n)
+        out = [0j] * (2**n)
         for basis, a in self.amp.items():
             out[sum(b << (n - 1 - j) for j, b in enumerate(basis))] = a * scale
         return [[v.real, v.imag] for v in out]
@@ -130,7 +133,7 @@ def run_circuit(case):
     bits = dict(inputs.get("bits", {}))
     want = inputs.get("outcomes", {})
     c, prob, steps = Circuit(), 1.0, []
-    for i, step in enumerate(model["steps"], 1):
+    for step in model["steps"]:
         kind = step["kind"]
         if kind == "Prepare":
             what, _, arg = step["state"].partition(":")
@@ -198,7 +201,11 @@ def run_qkd_pm(case):
         if model["sifting"] == "basis-match":
             bit = o["bit"] if m["name"] == s["basis"] else None
         else:  # unambiguous: keep when only one bit value is compatible with Bob's result
-            cands = inputs["announcements"][i] if "announcements" in inputs else [t["name"] for t in model["signals"] if t["basis"] == s["basis"]]
+            cands = (
+                inputs["announcements"][i]
+                if "announcements" in inputs
+                else [t["name"] for t in model["signals"] if t["basis"] == s["basis"]]
+            )
             bits = {sig[c]["bit"] for c in cands if overlap2(vec(o["vector"]), vec(sig[c]["amplitudes"])) > 1e-12}
             bit = bits.pop() if len(bits) == 1 else None
         kept += "0" if bit is None else "1"
@@ -223,16 +230,31 @@ def run_qkd_pm(case):
     rest = [j for j, x in enumerate(sampled) if not x]
     key_a = "" if abort else "".join(ka[j] for j in rest)
     key_b = "" if abort else "".join(kb[j] for j in rest)
-    return {"result": "invalid" if abort else "valid", "outputs": {
-        "bobOutcomes": outcomes, "sifted": kept, "siftedKeyAlice": ka, "siftedKeyBob": kb,
-        "sampleSize": len(sample), "sampleErrors": errors, "qber": errors / len(sample) if sample else None,
-        **extra, "abort": abort, "keyAlice": key_a, "keyBob": key_b, "finalKeyLength": len(key_a)}}
+    return {
+        "result": "invalid" if abort else "valid",
+        "outputs": {
+            "bobOutcomes": outcomes,
+            "sifted": kept,
+            "siftedKeyAlice": ka,
+            "siftedKeyBob": kb,
+            "sampleSize": len(sample),
+            "sampleErrors": errors,
+            "qber": errors / len(sample) if sample else None,
+            **extra,
+            "abort": abort,
+            "keyAlice": key_a,
+            "keyBob": key_b,
+            "finalKeyLength": len(key_a),
+        },
+    }
 
 
 def run_qkd_eb(case):
     model, inputs, params = case["model"], case["inputs"], case["parameters"]
     r = math.sqrt(0.5)
-    source = {"phi+": [r, 0, 0, r], "phi-": [r, 0, 0, -r], "psi+": [0, r, r, 0], "psi-": [0, r, -r, 0]}[model["source"].split(":")[1]]
+    source = {"phi+": [r, 0, 0, r], "phi-": [r, 0, 0, -r], "psi+": [0, r, r, 0], "psi-": [0, r, -r, 0]}[
+        model["source"].split(":")[1]
+    ]
     angle = {s["name"]: number(s["angle"]).real for s in model["aliceSettings"]}
     bangle = {s["name"]: number(s["angle"]).real for s in model["bobSettings"]}
     flips = {(k["alice"], k["bob"]): int(k["bobFlips"]) for k in model["keyPairs"]}
@@ -294,10 +316,24 @@ def run_qkd_eb(case):
     rest = [j for j, s in enumerate(sampled) if not s]
     key_a = "" if abort else "".join(ka[j] for j in rest)
     key_b = "" if abort else "".join(kb[j] for j in rest)
-    return {"result": "invalid" if abort else "valid", "outputs": {
-        "aliceOutcomes": ao, "bobOutcomes": bo, "sifted": kept, "siftedKeyAlice": ka, "siftedKeyBob": kb,
-        "sampleSize": len(sample), "sampleErrors": errors, "qber": errors / len(sample) if sample else None,
-        "chsh": chsh, "abort": abort, "keyAlice": key_a, "keyBob": key_b, "finalKeyLength": len(key_a)}}
+    return {
+        "result": "invalid" if abort else "valid",
+        "outputs": {
+            "aliceOutcomes": ao,
+            "bobOutcomes": bo,
+            "sifted": kept,
+            "siftedKeyAlice": ka,
+            "siftedKeyBob": kb,
+            "sampleSize": len(sample),
+            "sampleErrors": errors,
+            "qber": errors / len(sample) if sample else None,
+            "chsh": chsh,
+            "abort": abort,
+            "keyAlice": key_a,
+            "keyBob": key_b,
+            "finalKeyLength": len(key_a),
+        },
+    }
 
 
 def run_relay(case):
@@ -314,8 +350,10 @@ def run_relay(case):
     for i in range(1, len(links)):
         public.append(xor({"c_in": public[-1], "k_in": links[i - 1], "k_out": links[i]}, model["relay"]))
     bob = xor({"c_in": public[-1], "k_in": links[-1]}, model["decrypt"])
-    return {"result": "valid" if bob == key else "invalid",
-            "outputs": {"public": [f"{c:016x}" for c in public], "bobKey": f"{bob:016x}", "agree": bob == key}}
+    return {
+        "result": "valid" if bob == key else "invalid",
+        "outputs": {"public": [f"{c:016x}" for c in public], "bobKey": f"{bob:016x}", "agree": bob == key},
+    }
 
 
 class Q(Fraction):
@@ -336,7 +374,7 @@ def rewrite(text):
             while depth:
                 depth += {"(": 1, ")": -1}.get(text[j], 0)
                 j += 1
-            out += "(" + rewrite(text[i + 1:j - 1]) + ")"
+            out += "(" + rewrite(text[i + 1 : j - 1]) + ")"
             i = j
         else:
             out += text[i]
@@ -383,8 +421,18 @@ def plain(v):
 def run_transition(case):
     model, inputs = case["model"], case["inputs"]
     variables = {v["name"]: v for v in model["variables"]}
-    base = {"sum": lambda a: sum(a), "count": lambda a, v: list(a).count(v), "all": all, "any": any,
-            "min": min, "max": max, "abs": abs, "Q": Q, "True": True, "False": False}
+    base = {
+        "sum": lambda a: sum(a),
+        "count": lambda a, v: list(a).count(v),
+        "all": all,
+        "any": any,
+        "min": min,
+        "max": max,
+        "abs": abs,
+        "Q": Q,
+        "True": True,
+        "False": False,
+    }
     for v in list(model["variables"]) + [c for t in model["transitions"] for c in t.get("choose", [])]:
         base.update({e: e for e in v["type"].get("values", [])})
     base.update({k: exact(v) if not isinstance(v, str) else Fraction(v) for k, v in model["parameters"].items()})
@@ -456,9 +504,14 @@ def run_memory(case):
         out = [[rho[i][j] * (1 if i == j else eta) for j in range(2)] for i in range(2)]
     psi = [a, b]
     fid = sum(psi[i].conjugate() * out[i][j] * psi[j] for i in range(2) for j in range(2)).real
-    return {"result": "valid", "outputs": {
-        "eta": eta, "fidelity": fid,
-        "retrieved": {"registers": ["m"], "density": [[[z.real, z.imag] for z in row] for row in out]}}}
+    return {
+        "result": "valid",
+        "outputs": {
+            "eta": eta,
+            "fidelity": fid,
+            "retrieved": {"registers": ["m"], "density": [[[z.real, z.imag] for z in row] for row in out]},
+        },
+    }
 
 
 def bbpssw(f):
@@ -483,8 +536,15 @@ def run_repeater(case):
     return {"result": "valid" if end > 0.5 + 1e-12 else "invalid", "outputs": {"segments": segments, "endToEndFidelity": end}}
 
 
-FAMILIES = {"circuit": run_circuit, "qkd-pm": run_qkd_pm, "qkd-eb": run_qkd_eb, "relay": run_relay,
-            "transition": run_transition, "memory": run_memory, "repeater": run_repeater}
+FAMILIES = {
+    "circuit": run_circuit,
+    "qkd-pm": run_qkd_pm,
+    "qkd-eb": run_qkd_eb,
+    "relay": run_relay,
+    "transition": run_transition,
+    "memory": run_memory,
+    "repeater": run_repeater,
+}
 
 
 def main():

@@ -21,8 +21,9 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from qproto.spec.errors import QprotoError
 
@@ -134,8 +135,13 @@ def _read_announcement(module_name: str) -> tuple[str, dict[str, Any]] | None:
         if isinstance(node, ast.FunctionDef) and node.name == "register" and node.args.args:
             sub = node.args.args[0].arg
             for call in ast.walk(node):
-                if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "add_parser"
-                        and isinstance(call.func.value, ast.Name) and call.func.value.id == sub):
+                if (
+                    isinstance(call, ast.Call)
+                    and isinstance(call.func, ast.Attribute)
+                    and call.func.attr == "add_parser"
+                    and isinstance(call.func.value, ast.Name)
+                    and call.func.value.id == sub
+                ):
                     try:
                         args = [ast.literal_eval(a) for a in call.args]
                         kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords if k.arg is not None}

@@ -44,14 +44,18 @@ def check_options(args: Any, families: tuple[str, ...], spec: Any) -> None:
         if value is None:
             continue
         if owners != families:
-            raise ParameterError(f"{option} does not apply to {spec.name} (family {spec.family}); "
-                                 f"it is an option of families {', '.join(owners)}: drop it")
+            raise ParameterError(
+                f"{option} does not apply to {spec.name} (family {spec.family}); "
+                f"it is an option of families {', '.join(owners)}: drop it"
+            )
         if isinstance(value, str) and not value.strip():
             raise ParameterError(f"{option}='' is empty; give a value or drop the option")
     rounds = getattr(args, "rounds", None)
     if isinstance(rounds, int) and rounds > MAX_ANALYZE_ROUNDS:
-        raise ParameterError(f"--rounds={rounds} is more than 10^10, the largest N for which the abort probability "
-                             "is computed (it sums about 40·√N binomial terms); give a smaller N")
+        raise ParameterError(
+            f"--rounds={rounds} is more than 10^10, the largest N for which the abort probability "
+            "is computed (it sums about 40·√N binomial terms); give a smaller N"
+        )
 
 
 def run(args) -> int:

@@ -49,8 +49,10 @@ def check_number_text(name: str, text: str) -> str:
         raise ParameterError(f"{name}: {len(text)} characters is longer than {MAX_NUMBER_TEXT}; give a plain number")
     for exp in re.findall(r"[eE]\s*([+-]?\d+)", text):
         if abs(int(exp)) > MAX_EXPONENT:
-            raise ParameterError(f"{name}={text.strip()!r}: exponent {exp} is outside ±{MAX_EXPONENT}; "
-                                 "give a number between 1e-400 and 1e400 (or 0)")
+            raise ParameterError(
+                f"{name}={text.strip()!r}: exponent {exp} is outside ±{MAX_EXPONENT}; "
+                "give a number between 1e-400 and 1e400 (or 0)"
+            )
     return text
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 def register(sub) -> None:
     p = sub.add_parser("docs", help="write the catalogue reference as static HTML (a page per protocol)")
-    p.add_argument("targets", nargs="*", metavar="PROTOCOL",
-                   help="catalogue name, path/to/spec.py or module:ATTR (default: the catalogue)")
+    p.add_argument(
+        "targets", nargs="*", metavar="PROTOCOL", help="catalogue name, path/to/spec.py or module:ATTR (default: the catalogue)"
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write (new, empty, or written by qproto before)")
     p.add_argument("--flawed", action="store_true", help="also document the flawed variants")
     p.add_argument("--no-plots", action="store_true", help="leave out the QKD plots (faster)")

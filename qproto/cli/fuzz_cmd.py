@@ -24,8 +24,12 @@ from .common import console, nonnegative_int, positive_int
 def register(sub) -> None:
     p = sub.add_parser("fuzz", help="fuzz a QKD protocol's security properties with generated attacks")
     p.add_argument("protocol", metavar="PROTOCOL", help="catalogue or flawed-variant name, path/to/spec.py or module:ATTR")
-    p.add_argument("--budget", type=positive_int("budget"), default=None, help="generated attacks per property (default: the engine's)")
-    p.add_argument("--seed", type=nonnegative_int("seed"), default=0, help="Hypothesis seed (default 0); the same seed replays the run")
+    p.add_argument(
+        "--budget", type=positive_int("budget"), default=None, help="generated attacks per property (default: the engine's)"
+    )
+    p.add_argument(
+        "--seed", type=nonnegative_int("seed"), default=0, help="Hypothesis seed (default 0); the same seed replays the run"
+    )
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
     p.set_defaults(func=run)
 
@@ -42,9 +46,13 @@ def adversary_spec(spec):
     elif spec.family == "qkd-eb":
         extra = ADVERSARY_PROPERTIES_EB + (BELL_TEST_PROPERTIES if spec.chsh else ())
     else:
-        raise ParameterError(f"{spec.name} is a {spec.family} protocol; qproto fuzz needs a QKD protocol (family qkd-pm or qkd-eb)")
+        raise ParameterError(
+            f"{spec.name} is a {spec.family} protocol; qproto fuzz needs a QKD protocol (family qkd-pm or qkd-eb)"
+        )
     have = {p.id for p in spec.properties}
-    return spec.variant(spec.name, properties=spec.properties + tuple(p for p in extra if p.id not in have), variant_of=spec.variant_of)
+    return spec.variant(
+        spec.name, properties=spec.properties + tuple(p for p in extra if p.id not in have), variant_of=spec.variant_of
+    )
 
 
 def run(args) -> int:
@@ -60,14 +68,18 @@ def run(args) -> int:
     if not args.json and sys.stderr.isatty():
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-        progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), transient=True, console=console(stderr=True))
+        progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), transient=True, console=console(stderr=True)
+        )
         progress.start()
         task = progress.add_task("fuzzing", total=len(props))
     try:
         for prop in props:
             if progress:
                 progress.update(task, description=f"fuzzing {spec.name}/{prop.id}")
-                options["progress"] = lambda n, _d=prop.id: progress.update(task, description=f"fuzzing {spec.name}/{_d} · case {n}")
+                options["progress"] = lambda n, _d=prop.id: progress.update(
+                    task, description=f"fuzzing {spec.name}/{_d} · case {n}"
+                )
             verdicts.extend(verify(spec, ["adversary"], [prop.id], options))
             if progress:
                 progress.advance(task)
@@ -78,8 +90,13 @@ def run(args) -> int:
     if args.json:
         import json
 
-        doc = {"protocol": spec.name, "seed": args.seed, "budget": args.budget,
-               "verdicts": [v.to_json() for v in verdicts], "summary": report.summary(verdicts, seconds)}
+        doc = {
+            "protocol": spec.name,
+            "seed": args.seed,
+            "budget": args.budget,
+            "verdicts": [v.to_json() for v in verdicts],
+            "summary": report.summary(verdicts, seconds),
+        }
         sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n")
     else:
         out = console()
@@ -87,5 +104,7 @@ def run(args) -> int:
         for v in verdicts:
             ce = v.evidence.get("counterexample")
             if v.status.value in ("refuted", "limitation") and isinstance(ce, dict) and ce.get("attack"):
-                out.print(f"[bold]{v.property}[/]: minimal attack [cyan]{ce['attack']}[/] (seed {v.evidence.get('seed', args.seed)})")
+                out.print(
+                    f"[bold]{v.property}[/]: minimal attack [cyan]{ce['attack']}[/] (seed {v.evidence.get('seed', args.seed)})"
+                )
     return report.summary(verdicts, seconds)["exit_code"]

@@ -38,24 +38,61 @@ def register(sub: Any) -> None:
     p = sub.add_parser("keyrate", help="certified asymptotic key rate [lower, upper] of a QKD spec (needs qproto[keyrate])")
     p.add_argument("protocol", metavar="PROTOCOL", help="catalogue name, path/to/spec.py or module:ATTR")
     how = p.add_mutually_exclusive_group()
-    how.add_argument("--noise", metavar="NAME=P", help="line noise on Bob's qubit: depolarizing=P (default depolarizing=0), dephasing=P, bit-flip=P")
-    how.add_argument("--attack", metavar="LABEL", help="a catalogue attack, e.g. intercept-resend:fraction=0.2 (Bob's marginal channel is used)")
-    p.add_argument("--transmittance", type=float, metavar="ETA",
-                   help="photon loss before the noise: Bob sees no click with probability 1 − ETA (prepare and measure)")
-    p.add_argument("--threshold", action="store_true", help="also bracket the depolarizing QBER where the certified rate reaches zero")
-    p.add_argument("--ec-efficiency", type=float, default=1.0, metavar="F", help="error-correction leak F·h(QBER) per sifted bit (default 1)")
-    p.add_argument("--observations", choices=("full", "qber"), default="full",
-                   help="what constrains Eve: the full observed table (default) or only the sift and error rates "
-                   "that parameter estimation reads")
-    p.add_argument("--primal", choices=("newton", "frank-wolfe"), default="newton", help="step-1 solver (the certificate does not depend on it)")
-    p.add_argument("--rounds", type=_rounds, metavar="N",
-                   help="add the finite-key length after N signals (Tomamichel et al. 2012; BB84-type specs)")
+    how.add_argument(
+        "--noise",
+        metavar="NAME=P",
+        help="line noise on Bob's qubit: depolarizing=P (default depolarizing=0), dephasing=P, bit-flip=P",
+    )
+    how.add_argument(
+        "--attack",
+        metavar="LABEL",
+        help="a catalogue attack, e.g. intercept-resend:fraction=0.2 (Bob's marginal channel is used)",
+    )
+    p.add_argument(
+        "--transmittance",
+        type=float,
+        metavar="ETA",
+        help="photon loss before the noise: Bob sees no click with probability 1 − ETA (prepare and measure)",
+    )
+    p.add_argument(
+        "--threshold", action="store_true", help="also bracket the depolarizing QBER where the certified rate reaches zero"
+    )
+    p.add_argument(
+        "--ec-efficiency", type=float, default=1.0, metavar="F", help="error-correction leak F·h(QBER) per sifted bit (default 1)"
+    )
+    p.add_argument(
+        "--observations",
+        choices=("full", "qber"),
+        default="full",
+        help="what constrains Eve: the full observed table (default) or only the sift and error rates "
+        "that parameter estimation reads",
+    )
+    p.add_argument(
+        "--primal",
+        choices=("newton", "frank-wolfe"),
+        default="newton",
+        help="step-1 solver (the certificate does not depend on it)",
+    )
+    p.add_argument(
+        "--rounds",
+        type=_rounds,
+        metavar="N",
+        help="add the finite-key length after N signals (Tomamichel et al. 2012; BB84-type specs)",
+    )
     p.add_argument("--epsilon", type=float, metavar="E", help="ε_sec of the finite-key length (default 1e-10; needs --rounds)")
-    p.add_argument("--sweep", metavar="VAR=START:STOP:COUNT",
-                   help="a range of points: qber=0:0.15:31 (depolarizing noise set to reach each QBER), "
-                   "transmittance=0.1:1:10, distance=0:150:16 (km of fibre, decoy-state rate; bb84-decoy)")
-    p.add_argument("-j", "--jobs", type=bounded_int("jobs", 1, 1024, "processes"), metavar="N",
-                   help="processes for a sweep (default: all cores)")
+    p.add_argument(
+        "--sweep",
+        metavar="VAR=START:STOP:COUNT",
+        help="a range of points: qber=0:0.15:31 (depolarizing noise set to reach each QBER), "
+        "transmittance=0.1:1:10, distance=0:150:16 (km of fibre, decoy-state rate; bb84-decoy)",
+    )
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=bounded_int("jobs", 1, 1024, "processes"),
+        metavar="N",
+        help="processes for a sweep (default: all cores)",
+    )
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
     p.set_defaults(func=run)
 
@@ -114,8 +151,11 @@ def parse_sweep(text: str) -> tuple[str, list[float]]:
             raise ParameterError(f"--sweep {text!r}: {len(values)} points is more than {MAX_SWEEP_POINTS}")
     else:
         raise ParameterError(f"--sweep {text!r}: write {name}=START:STOP:COUNT (three fields), {name}=V or {name}=V1,V2,...")
-    low, high, what = {"qber": (0.0, 0.5, "[0, 0.5]"), "transmittance": (0.0, 1.0, "(0, 1]"),
-                       "distance": (0.0, 1e5, "[0, 100000] km")}[name]
+    low, high, what = {
+        "qber": (0.0, 0.5, "[0, 0.5]"),
+        "transmittance": (0.0, 1.0, "(0, 1]"),
+        "distance": (0.0, 1e5, "[0, 100000] km"),
+    }[name]
     for v in values:
         if not low <= v <= high or (name == "transmittance" and v == 0):
             raise ParameterError(f"--sweep {text!r}: {name}={v:g} must lie in {what}")
@@ -175,8 +215,9 @@ def _result_json(r: Any) -> Any:
     return r
 
 
-def run_points(fn: Callable[..., dict[str, Any]], calls: list[tuple[Any, ...]], jobs: int,
-               progress: bool = False, label: str = "") -> list[dict[str, Any]]:
+def run_points(
+    fn: Callable[..., dict[str, Any]], calls: list[tuple[Any, ...]], jobs: int, progress: bool = False, label: str = ""
+) -> list[dict[str, Any]]:
     """``[fn(*c) for c in calls]``, on ``jobs`` processes when jobs > 1,
     in input order; a progress bar on stderr when ``progress``."""
     results: list[dict[str, Any] | None] = [None] * len(calls)
@@ -221,8 +262,15 @@ class _progress:
             return lambda: None
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                             console=console(stderr=True), transient=True, auto_refresh=False)
+        self._bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console(stderr=True),
+            transient=True,
+            auto_refresh=False,
+        )
         self._bar.__enter__()
         task = self._bar.add_task(self.label, total=self.total)
         self._bar.refresh()
@@ -240,15 +288,22 @@ class _progress:
 
 # -- the command ---------------------------------------------------------------------------------
 
+
 def _base_options(args: Any) -> dict[str, Any]:
     for option in ("attack", "noise"):
         if getattr(args, option) is not None and not getattr(args, option).strip():
             raise ParameterError(f"--{option}='' is empty; give a value or drop the option")
     if args.epsilon is not None and args.rounds is None:
         raise ParameterError(f"--epsilon {args.epsilon:g} needs --rounds N (it is the finite-key security parameter)")
-    return {"noise": args.noise, "attack": args.attack, "transmittance": args.transmittance,
-            "ec_efficiency": args.ec_efficiency, "observations": args.observations, "rounds": args.rounds,
-            "epsilon": args.epsilon}
+    return {
+        "noise": args.noise,
+        "attack": args.attack,
+        "transmittance": args.transmittance,
+        "ec_efficiency": args.ec_efficiency,
+        "observations": args.observations,
+        "rounds": args.rounds,
+        "epsilon": args.epsilon,
+    }
 
 
 def run(args: Any) -> int:
@@ -274,8 +329,10 @@ def _print_report(rep: Any) -> None:
     upper = "—" if rep.upper is None else f"{rep.upper:.6f}"
     out.print(f"[bold]{rep.protocol}[/bold] under {rep.channel}: QBER {rep.qber:.6f}, sifted fraction {rep.sift:.6f}")
     out.print(f"key rate ∈ [{rep.lower:.6f}, {upper}] {rep.unit} (gap {rep.gap:.2e})")
-    out.print("  lower: certified (Winick, Lütkenhaus, Coles 2018 dual bound); "
-              "upper: explicit collective attack reproducing every observed probability")
+    out.print(
+        "  lower: certified (Winick, Lütkenhaus, Coles 2018 dual bound); "
+        "upper: explicit collective attack reproducing every observed probability"
+    )
     if rep.upper_attack.replay:
         out.print(f"  replay the upper end: {rep.upper_attack.replay}")
     if rep.upper_attack.replay_observations:
@@ -286,8 +343,10 @@ def _print_report(rep: Any) -> None:
     if rep.finite_key is not None:
         fk = rep.finite_key
         verdict = "positive" if fk.positive else "no key"
-        out.print(f"finite key after N = {fk.rounds:,} signals, ε = {fk.epsilon:g}: {fk.key_bits:,.0f} bits "
-                  f"({fk.rate_per_signal:.3e} per signal; {verdict}) — {fk.reference}")
+        out.print(
+            f"finite key after N = {fk.rounds:,} signals, ε = {fk.epsilon:g}: {fk.key_bits:,.0f} bits "
+            f"({fk.rate_per_signal:.3e} per signal; {verdict}) — {fk.reference}"
+        )
         if fk.details.get("regime"):
             out.print(f"  finite-key regime: {fk.details['regime']}")
     out.print(f"regime: {rep.regime}")
@@ -322,12 +381,16 @@ def _run_sweep(args: Any, target: Any, base: dict[str, Any]) -> int:
     if args.threshold:
         from qproto.models.keyrate_numeric import certified_threshold
 
-        lo, hi = certified_threshold(target, ec_efficiency=args.ec_efficiency, observations=args.observations,
-                                     transmittance=args.transmittance)
+        lo, hi = certified_threshold(
+            target, ec_efficiency=args.ec_efficiency, observations=args.observations, transmittance=args.transmittance
+        )
         threshold = {"noise": "depolarizing", "qber_low": lo, "qber_high": hi}
     if args.json:
-        doc: dict[str, Any] = {"protocol": target.name, "sweep": {"variable": variable, "values": values, "jobs": jobs},
-                               "points": points}
+        doc: dict[str, Any] = {
+            "protocol": target.name,
+            "sweep": {"variable": variable, "values": values, "jobs": jobs},
+            "points": points,
+        }
         if threshold:
             doc["threshold"] = threshold
         print_json(doc)
@@ -340,15 +403,23 @@ def _run_sweep(args: Any, target: Any, base: dict[str, Any]) -> int:
     if args.rounds is not None:
         table.add_column(f"key bits at N={args.rounds:g}", justify="right")
     for pt in points:
-        row = [f"{pt['point'][variable]:.6g}", f"{pt['qber']:.6f}", f"{pt['sift']:.6f}", f"{pt['lower']:.6f}",
-               "—" if pt["upper"] is None else f"{pt['upper']:.6f}", f"{pt['gap']:.1e}"]
+        row = [
+            f"{pt['point'][variable]:.6g}",
+            f"{pt['qber']:.6f}",
+            f"{pt['sift']:.6f}",
+            f"{pt['lower']:.6f}",
+            "—" if pt["upper"] is None else f"{pt['upper']:.6f}",
+            f"{pt['gap']:.1e}",
+        ]
         if args.rounds is not None:
             row.append(f"{pt['finite_key']['key_bits']:,.0f}")
         table.add_row(*row)
     out = console()
     out.print(table)
     if threshold:
-        out.print(f"zero of the rate under depolarizing noise: QBER ∈ [{threshold['qber_low']:.6f}, {threshold['qber_high']:.6f}]")
+        out.print(
+            f"zero of the rate under depolarizing noise: QBER ∈ [{threshold['qber_low']:.6f}, {threshold['qber_high']:.6f}]"
+        )
     out.print(f"regime: {points[0]['regime']}")
     return 0
 
@@ -364,8 +435,9 @@ def decoy_parameters(target: Any) -> Any:
     declared = {p.name: p.default for p in target.parameters}
     missing = [n for n in ("mean_photon_number", "decoy_intensity") if n not in declared]
     if missing:
-        raise ParameterError(f"distance: {target.name} declares no decoy source (no {' or '.join(missing)}); "
-                             "use a decoy spec such as bb84-decoy")
+        raise ParameterError(
+            f"distance: {target.name} declares no decoy source (no {' or '.join(missing)}); use a decoy spec such as bb84-decoy"
+        )
     return DecoyParameters.gys(mu=float(declared["mean_photon_number"]), nu=float(declared["decoy_intensity"]))
 
 
@@ -376,8 +448,14 @@ def _run_decoy_sweep(args: Any, target: Any, values: list[float], jobs: int, sho
     params = decoy_parameters(target)
     points = run_points(_decoy_point, [(d, params) for d in values], jobs, show, f"{target.name}: distance")
     if args.json:
-        print_json({"protocol": target.name, "sweep": {"variable": "distance", "values": values, "jobs": jobs},
-                    "parameters": _result_json(params), "points": points})
+        print_json(
+            {
+                "protocol": target.name,
+                "sweep": {"variable": "distance", "values": values, "jobs": jobs},
+                "parameters": _result_json(params),
+                "points": points,
+            }
+        )
         return 0
     from rich.table import Table
 
@@ -385,8 +463,12 @@ def _run_decoy_sweep(args: Any, target: Any, values: list[float], jobs: int, sho
     for col in ("km", "vacuum+weak", "infinite decoys", "PLOB bound"):
         table.add_column(col, justify="right")
     for pt in points:
-        table.add_row(f"{pt['distance']:.6g}", f"{_rate(pt['vacuum_weak']):.3e}", f"{_rate(pt['infinite']):.3e}",
-                      "∞" if pt["plob"] is None else f"{pt['plob']:.3e}")
+        table.add_row(
+            f"{pt['distance']:.6g}",
+            f"{_rate(pt['vacuum_weak']):.3e}",
+            f"{_rate(pt['infinite']):.3e}",
+            "∞" if pt["plob"] is None else f"{pt['plob']:.3e}",
+        )
     console().print(table)
     return 0
 

@@ -30,10 +30,19 @@ def register(sub) -> None:
     for kind in load().values():
         kp = psub.add_parser(kind.name, help=kind.help)
         kp.add_argument("--out", required=True, metavar="PATH", help="output file, .png or .svg")
-        kp.add_argument("--dpi", type=bounded_int("dpi", 10, MAX_DPI, "a bitmap's size grows with dpi²"),
-                        default=DEFAULT_DPI, help=f"resolution of a PNG in dots per inch (default {DEFAULT_DPI})")
-        kp.add_argument("--size", type=_argtype("size", figure_size), default=DEFAULT_SIZE, metavar="WxH",
-                        help=f"figure size in inches, e.g. 7x4.5 (default {DEFAULT_SIZE[0]:g}x{DEFAULT_SIZE[1]:g})")
+        kp.add_argument(
+            "--dpi",
+            type=bounded_int("dpi", 10, MAX_DPI, "a bitmap's size grows with dpi²"),
+            default=DEFAULT_DPI,
+            help=f"resolution of a PNG in dots per inch (default {DEFAULT_DPI})",
+        )
+        kp.add_argument(
+            "--size",
+            type=_argtype("size", figure_size),
+            default=DEFAULT_SIZE,
+            metavar="WxH",
+            help=f"figure size in inches, e.g. 7x4.5 (default {DEFAULT_SIZE[0]:g}x{DEFAULT_SIZE[1]:g})",
+        )
         kind.add_arguments(kp)
         kp.set_defaults(func=run, plot=kind)
 
@@ -76,6 +85,5 @@ def render(kind, args, fmt: str) -> bytes:
         fig = Figure(figsize=size, dpi=dpi, layout="constrained")
         kind.draw(args, fig)
         buf = io.BytesIO()
-        fig.savefig(buf, format=fmt, dpi=dpi,
-                    metadata={"Software": None} if fmt == "png" else {"Date": None, "Creator": None})
+        fig.savefig(buf, format=fmt, dpi=dpi, metadata={"Software": None} if fmt == "png" else {"Date": None, "Creator": None})
     return buf.getvalue()

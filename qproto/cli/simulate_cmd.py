@@ -114,8 +114,10 @@ def run(args: Any) -> int:
         raise ParameterError(f"simulate works on QKD protocols (families qkd-pm, qkd-eb); {spec.name} is family {spec.family!r}")
     validate_input(spec)
     if args.rounds > MAX_ROUNDS:
-        raise ParameterError(f"rounds={args.rounds} is more than 10^12, the largest run (minutes on the bit-packed "
-                             "engine, hours on the table engine); give fewer rounds (the exact expectation needs none)")
+        raise ParameterError(
+            f"rounds={args.rounds} is more than 10^12, the largest run (minutes on the bit-packed "
+            "engine, hours on the table engine); give fewer rounds (the exact expectation needs none)"
+        )
     if args.transcript:
         preflight(args.transcript)
     # an empty --attack '' is an error, not "no attack" (parse_attack says so)
@@ -128,8 +130,14 @@ def run(args: Any) -> int:
     if show_bar:
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-        with Progress(TextColumn("simulating"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,} rounds"),
-                      TimeRemainingColumn(), console=console(stderr=True), transient=True) as bar:
+        with Progress(
+            TextColumn("simulating"),
+            BarColumn(),
+            TextColumn("{task.completed:,}/{task.total:,} rounds"),
+            TimeRemainingColumn(),
+            console=console(stderr=True),
+            transient=True,
+        ) as bar:
             task = bar.add_task("rounds", total=args.rounds)
             sim = _run(spec, args, attack, noise, lambda done: bar.update(task, completed=done))
     else:
@@ -155,8 +163,24 @@ def run(args: Any) -> int:
 
         buf = io.BytesIO()
         tr = sim.transcript
-        cols = {name: tr.column(name) for name in (tr.fields if tr.packed else
-                ("alice_choice", "alice_basis", "bob_setting", "bob_outcome", "eve_record", "sifted", "alice_bit", "bob_bit", "sample"))}
+        cols = {
+            name: tr.column(name)
+            for name in (
+                tr.fields
+                if tr.packed
+                else (
+                    "alice_choice",
+                    "alice_basis",
+                    "bob_setting",
+                    "bob_outcome",
+                    "eve_record",
+                    "sifted",
+                    "alice_bit",
+                    "bob_bit",
+                    "sample",
+                )
+            )
+        }
         np.savez_compressed(buf, **{k: (v.astype(str) if v.dtype == object else v) for k, v in cols.items()})
         write_atomic(Path(args.transcript), buf.getvalue())
         doc["transcript"] = args.transcript
@@ -165,15 +189,19 @@ def run(args: Any) -> int:
         return 0
     c = console()
     sj = doc["summary"]
-    c.print(f"[bold]{spec.name}[/] {s.rounds:,} rounds, seed {s.seed}, engine {s.engine} "
-            f"({doc['rounds_per_second'] or 0:,.0f} rounds/s)")
+    c.print(
+        f"[bold]{spec.name}[/] {s.rounds:,} rounds, seed {s.seed}, engine {s.engine} "
+        f"({doc['rounds_per_second'] or 0:,.0f} rounds/s)"
+    )
     ex = doc["expected"]
     c.print(f"  sifted      {s.sifted:,}  (rate {s.sift_rate:.6f}; exact {ex['sift_probability']['exact']})")
     if s.qber is not None:
         c.print(f"  QBER        {s.qber:.6f}  (exact {ex['qber']['exact'] if ex['qber'] else '—'})")
     est = f"{s.estimate:.6f}" if s.estimate is not None else "—"
     c.print(f"  sample      {s.sample_size:,} bits, {s.sample_errors:,} errors, estimate {est} vs threshold {s.threshold}")
-    c.print(f"  decision    {sj['decision']}  (exact P(abort) = {ex['abort_probability'] if ex['abort_probability'] is not None else '—'})")
+    c.print(
+        f"  decision    {sj['decision']}  (exact P(abort) = {ex['abort_probability'] if ex['abort_probability'] is not None else '—'})"
+    )
     c.print(f"  key         {sj['key_length']:,} bits ({s.key_errors:,} errors before reconciliation)")
     if s.intercepted is not None:
         c.print(f"  intercepted {s.intercepted:,}")

@@ -16,8 +16,8 @@ import json
 import signal
 import sys
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from qproto.loader import resolve_many
 from qproto.proofs.runner import validate
@@ -95,13 +95,21 @@ def register(sub) -> None:
     vsub.required = True
 
     g = vsub.add_parser("generate", help="write one vector file per protocol")
-    g.add_argument("targets", nargs="*", metavar="PROTOCOL",
-                   help="catalogue name, flawed-variant name, path/to/spec.py or module:ATTR "
-                   "(default: every catalogue protocol whose family has a generator)")
+    g.add_argument(
+        "targets",
+        nargs="*",
+        metavar="PROTOCOL",
+        help="catalogue name, flawed-variant name, path/to/spec.py or module:ATTR "
+        "(default: every catalogue protocol whose family has a generator)",
+    )
     g.add_argument("--seed", type=_bounded_int("seed", 0, MAX_SEED), default=0, help="seed of every random choice (default 0)")
     g.add_argument("--out", required=True, metavar="DIR", help="folder for the files (created if missing)")
-    g.add_argument("--count", type=_bounded_int("count", 1, MAX_COUNT), default=None,
-                   help="random cases per group beyond the edge cases (default 8)")
+    g.add_argument(
+        "--count",
+        type=_bounded_int("count", 1, MAX_COUNT),
+        default=None,
+        help="random cases per group beyond the edge cases (default 8)",
+    )
     g.add_argument("--json", action="store_true", help="list the written files as JSON")
     g.set_defaults(func=run_generate)
 
@@ -109,8 +117,15 @@ def register(sub) -> None:
     c.add_argument("file", metavar="FILE", help="a vector file written by 'qproto vectors generate'")
     who = c.add_mutually_exclusive_group(required=True)
     who.add_argument("--impl", metavar="MODULE:FUNCTION", help="a Python callable: case dict in, response dict out")
-    who.add_argument("--cmd", metavar="\"PROGRAM ARGS\"", help="a program reading one JSON case per line, writing one JSON response per line")
-    c.add_argument("--timeout", type=_positive_float("timeout"), default=None, help="seconds per test before the implementation counts as hung (default 10)")
+    who.add_argument(
+        "--cmd", metavar='"PROGRAM ARGS"', help="a program reading one JSON case per line, writing one JSON response per line"
+    )
+    c.add_argument(
+        "--timeout",
+        type=_positive_float("timeout"),
+        default=None,
+        help="seconds per test before the implementation counts as hung (default 10)",
+    )
     c.add_argument("--json", action="store_true", help="one JSON document on stdout")
     c.add_argument("--report", metavar="FILE", help="also write the JSON report to FILE (atomically)")
     c.set_defaults(func=run_check)
@@ -153,8 +168,11 @@ def run_generate(args) -> int:
     for family, names in sorted(by_family.items()):
         print(f"qproto: note: no vector generator for family {family}: {', '.join(names)} not generated", file=sys.stderr)
     if args.json:
-        doc = {"seed": args.seed, "files": [{"file": str(p), "protocol": s.name, "numberOfTests": n} for (p, n), s in zip(written, specs)],
-               "noGenerator": [{"protocol": s.name, "family": s.family} for s in skipped]}
+        doc = {
+            "seed": args.seed,
+            "files": [{"file": str(p), "protocol": s.name, "numberOfTests": n} for (p, n), s in zip(written, specs)],
+            "noGenerator": [{"protocol": s.name, "family": s.family} for s in skipped],
+        }
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     else:
         from rich.markup import escape
@@ -212,8 +230,9 @@ def _run_check(args) -> int:
         try:
             write_atomic(args.report, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         except OSError as exc:
-            raise ParameterError(f"--report {printable(args.report, 200)}: cannot write ({exc.strerror or exc}); "
-                                 "choose a writable file path") from None
+            raise ParameterError(
+                f"--report {printable(args.report, 200)}: cannot write ({exc.strerror or exc}); choose a writable file path"
+            ) from None
     if args.json:
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     else:

@@ -76,7 +76,7 @@ def _layout(spec: CircuitProtocol) -> tuple[list[str], dict[tuple[str, str, bool
 
     owner = {r.name: r.owner for r in spec.registers}
     for inp in spec.inputs:
-        for p in ([spec.input_party] if spec.input_party else _party_order(spec)[:1]):
+        for p in [spec.input_party] if spec.input_party else _party_order(spec)[:1]:
             want(p, inp, True)
     for st in spec.steps:
         if isinstance(st, Prepare):
@@ -182,21 +182,36 @@ def circuit_svg(spec: CircuitProtocol) -> str:
         for x0, x1 in w.segments:
             if x1 <= x0:
                 continue
-            body.insert(0, _double_line(x0, w.y, x1, w.y) if w.classical else
-                        f"<line {attrs(x1=x0, y1=w.y, x2=x1, y2=w.y, stroke='#333', stroke_width=1.5)}/>")
+            body.insert(
+                0,
+                _double_line(x0, w.y, x1, w.y)
+                if w.classical
+                else f"<line {attrs(x1=x0, y1=w.y, x2=x1, y2=w.y, stroke='#333', stroke_width=1.5)}/>",
+            )
     labels: list[str] = []
     for party, top, bottom in bands:
-        labels.append(f"<rect {attrs(x=4, y=top, width=width - 8, height=bottom - top, rx=6, fill='#f6f8fb', stroke='#d5dbe5')}/>")
+        labels.append(
+            f"<rect {attrs(x=4, y=top, width=width - 8, height=bottom - top, rx=6, fill='#f6f8fb', stroke='#d5dbe5')}/>"
+        )
         labels.append(text(12, top + 14, party, size=12, anchor="start", font_weight="bold", fill="#234"))
     for w in wires.values():
-        labels.append(text(LEFT - 16, w.y + 4, w.name, size=12, anchor="end", fill="#555" if w.classical else "#111",
-                           font_style="italic" if w.classical else None))
+        labels.append(
+            text(
+                LEFT - 16,
+                w.y + 4,
+                w.name,
+                size=12,
+                anchor="end",
+                fill="#555" if w.classical else "#111",
+                font_style="italic" if w.classical else None,
+            )
+        )
     title = f"circuit of {spec.name}"
     return document(width, height, labels + body + over, title)
 
 
 def _used_later(spec: CircuitProtocol, index: int, register: str) -> bool:
-    for st in spec.steps[index + 1:]:
+    for st in spec.steps[index + 1 :]:
         regs = getattr(st, "registers", ()) or getattr(st, "targets", ())
         if register in regs or getattr(st, "register", None) == register:
             return True
@@ -204,7 +219,7 @@ def _used_later(spec: CircuitProtocol, index: int, register: str) -> bool:
 
 
 def _bit_used_later(spec: CircuitProtocol, index: int, bit: str, party: str) -> bool:
-    for st in spec.steps[index + 1:]:
+    for st in spec.steps[index + 1 :]:
         if st.party == party and (getattr(st, "when", None) == bit or bit in getattr(st, "records", ())):
             return True
     return False
@@ -212,11 +227,20 @@ def _bit_used_later(spec: CircuitProtocol, index: int, bit: str, party: str) -> 
 
 def _box(x: float, y: float, label: str, fill: str = "#fff", dash: bool = False, wide: bool = False) -> str:
     w = BOX + (18 if wide or len(label) > 3 else 0)
-    rect = attrs(x=x - w / 2, y=y - BOX / 2, width=w, height=BOX, rx=4, fill=fill, stroke="#333",
-                 stroke_width=1.2, stroke_dasharray="4 2" if dash else None)
+    rect = attrs(
+        x=x - w / 2,
+        y=y - BOX / 2,
+        width=w,
+        height=BOX,
+        rx=4,
+        fill=fill,
+        stroke="#333",
+        stroke_width=1.2,
+        stroke_dasharray="4 2" if dash else None,
+    )
     if "^" in label:  # a controlled gate: G with its bit as exponent
         gate, bit = label.split("^", 1)
-        sup = f'<tspan {attrs(dy=-6, font_size=9)}>{escape(bit)}</tspan>'
+        sup = f"<tspan {attrs(dy=-6, font_size=9)}>{escape(bit)}</tspan>"
         return f"<rect {rect}/><text {attrs(x=x - 2, y=y + 5, font_size=13, text_anchor='middle')}>{escape(gate)}{sup}</text>"
     return f"<rect {rect}/>" + text(x, y + 4, label, size=12 if len(label) <= 4 else 10)
 

@@ -145,9 +145,12 @@ def trace_table(trace: list[dict[str, Any]], caption: str = "") -> str:
         prev = state
     cap = escape(caption)
     if fixed and shown is not names:
-        cap += (" · " if cap else "") + "unchanged throughout: " + escape(
-            ", ".join(f"{n}={show(trace[0].get('state', {}).get(n))}" for n in fixed))
-    caption_html = f"<caption>{cap} <span class=\"chg legend\">changed</span></caption>"
+        cap += (
+            (" · " if cap else "")
+            + "unchanged throughout: "
+            + escape(", ".join(f"{n}={show(trace[0].get('state', {}).get(n))}" for n in fixed))
+        )
+    caption_html = f'<caption>{cap} <span class="chg legend">changed</span></caption>'
     return f'<table class="trace">{caption_html}<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 

@@ -134,10 +134,14 @@ def machine(spec: TransitionSystem) -> Machine:
 
     has_move = {s for s, _, _ in edges}
     m = Machine(
-        name=spec.name, variables=chosen, hidden=[v.name for v in spec.variables if v.name not in chosen],
-        nodes=[], initial={proj(i) for i in initial},
+        name=spec.name,
+        variables=chosen,
+        hidden=[v.name for v in spec.variables if v.name not in chosen],
+        nodes=[],
+        initial={proj(i) for i in initial},
         terminal={proj(i) for i in range(len(states)) if i not in has_move},
-        complete=complete, states=len(states),
+        complete=complete,
+        states=len(states),
     )
     order: dict[tuple, None] = {}
     for i in sorted(initial):
@@ -171,7 +175,7 @@ def _layers(m: Machine) -> list[list[tuple]]:
     dist: dict[tuple, int] = {n: 0 for n in m.nodes if n in m.initial}
     frontier = list(dist)
     succ: dict[tuple, list[tuple]] = {}
-    for (a, b) in m.edges:
+    for a, b in m.edges:
         succ.setdefault(a, []).append(b)
     while frontier:
         nxt = []
@@ -190,9 +194,11 @@ def _layers(m: Machine) -> list[list[tuple]]:
     # order each layer by the mean position of its predecessors (one sweep)
     pos: dict[tuple, float] = {}
     for layer in layers:
+
         def bary(n: tuple) -> float:
             ps = [pos[a] for (a, b) in m.edges if b == n and a in pos]
             return sum(ps) / len(ps) if ps else math.inf
+
         layer.sort(key=bary)
         for k, n in enumerate(layer):
             pos[n] = k
@@ -241,7 +247,7 @@ def machine_svg(m: Machine) -> str:
             d = f"M {x0:.1f} {y0:.1f} C {lane:.1f} {y0:.1f} {lane:.1f} {y1:.1f} {x1:.1f} {y1:.1f}"
             body.append(f"<path {attrs(d=d, fill='none', stroke='#7a4a9b', stroke_width=1.2, marker_end='url(#arrow)')}/>")
             # labelled where it leaves its box: lanes are too close for labels between them
-            k = sum(1 for (s, _) in back[:back.index((a, b))] if s == a)
+            k = sum(1 for (s, _) in back[: back.index((a, b))] if s == a)
             labels.append(_edge_label(x0 + 6, y0 + 14 + 14 * k, label, anchor="start"))
             continue
         p0 = _boundary(centre[a], size[a], centre[b])
@@ -250,8 +256,13 @@ def machine_svg(m: Machine) -> str:
         dx, dy = p1[0] - p0[0], p1[1] - p0[1]
         length = math.hypot(dx, dy) or 1.0
         cx, cy = (p0[0] + p1[0]) / 2 - dy / length * BEND, (p0[1] + p1[1]) / 2 + dx / length * BEND
-        path = attrs(d=f"M {p0[0]:.1f} {p0[1]:.1f} Q {cx:.1f} {cy:.1f} {p1[0]:.1f} {p1[1]:.1f}", fill="none",
-                     stroke="#333", stroke_width=1.2, marker_end="url(#arrow)")
+        path = attrs(
+            d=f"M {p0[0]:.1f} {p0[1]:.1f} Q {cx:.1f} {cy:.1f} {p1[0]:.1f} {p1[1]:.1f}",
+            fill="none",
+            stroke="#333",
+            stroke_width=1.2,
+            marker_end="url(#arrow)",
+        )
         body.append(f"<path {path}/>")
         mx, my = 0.25 * p0[0] + 0.5 * cx + 0.25 * p1[0], 0.25 * p0[1] + 0.5 * cy + 0.25 * p1[1]
         labels.append(_edge_label(mx, my, label))
@@ -259,11 +270,19 @@ def machine_svg(m: Machine) -> str:
     for n in m.nodes:
         (cx, cy), (w, h) = centre[n], size[n]
         fill = "#e8f3e8" if n in m.initial else ("#fdecea" if n in m.terminal else "#f6f8fb")
-        nodes.append(f"<rect {attrs(x=cx - w / 2, y=cy - h / 2, width=w, height=h, rx=8, fill=fill, stroke='#345', stroke_width=2.2 if n in m.initial else 1.2)}/>")
+        nodes.append(
+            f"<rect {attrs(x=cx - w / 2, y=cy - h / 2, width=w, height=h, rx=8, fill=fill, stroke='#345', stroke_width=2.2 if n in m.initial else 1.2)}/>"
+        )
         for k, line in enumerate(m.label(n)):
             nodes.append(text(cx, cy - h / 2 + 7 + LINE * (k + 1) - 3, line, size=11))
-    legend = text(MARGIN, height - 10, "green: initial · red: some state here has no enabled move (end of a run) · "
-                  "purple: a move back to an earlier layer", size=11, anchor="start", fill="#555")
+    legend = text(
+        MARGIN,
+        height - 10,
+        "green: initial · red: some state here has no enabled move (end of a run) · purple: a move back to an earlier layer",
+        size=11,
+        anchor="start",
+        fill="#555",
+    )
     return document(max(width, 560), height, body + nodes + labels + [legend], f"state machine of {m.name}")
 
 
@@ -298,8 +317,12 @@ def machine_dot(m: Machine) -> str:
         return '"' + "\\n".join(s.replace("\\", "\\\\").replace('"', '\\"') for s in lines) + '"'
 
     ids = {n: f"s{i}" for i, n in enumerate(m.nodes)}
-    out = [f"// state machine of {m.name}: reachable states projected onto {', '.join(m.variables)}",
-           f"digraph {q(m.name)} {{", "  rankdir=TB;", '  node [shape=box, style="rounded,filled", fillcolor="#f6f8fb"];']
+    out = [
+        f"// state machine of {m.name}: reachable states projected onto {', '.join(m.variables)}",
+        f"digraph {q(m.name)} {{",
+        "  rankdir=TB;",
+        '  node [shape=box, style="rounded,filled", fillcolor="#f6f8fb"];',
+    ]
     for n in m.nodes:
         extra = ', fillcolor="#e8f3e8", penwidth=2' if n in m.initial else (', fillcolor="#fdecea"' if n in m.terminal else "")
         out.append(f"  {ids[n]} [label={q(*m.label(n))}{extra}];")

@@ -57,7 +57,7 @@ def shell(title: str, body: str, up: str | None = None, subtitle: str = "") -> s
     nav = f'<a href="{escape(up, quote=True)}">← index</a> · ' if up else ""
     sub = f"<div>{nav}{escape(subtitle)}</div>" if (nav or subtitle) else ""
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{CSS}</style></head>"
         f"<body><header><h1>{escape(title)}</h1>{sub}</header><main>{body}</main></body></html>\n"
@@ -81,9 +81,16 @@ class Plot:
     note: str = ""
 
 
-def protocol_page(spec: Protocol, doc: dict[str, Any] | None, verdicts: list[Verdict] | None,
-                  diagram: Diagram | None, plots: list[Plot], up: str, explain_error: str = "",
-                  refuted_as_expected: bool = False) -> str:
+def protocol_page(
+    spec: Protocol,
+    doc: dict[str, Any] | None,
+    verdicts: list[Verdict] | None,
+    diagram: Diagram | None,
+    plots: list[Plot],
+    up: str,
+    explain_error: str = "",
+    refuted_as_expected: bool = False,
+) -> str:
     """One protocol's page; ``verdicts`` None renders the reference (no results)."""
     out: list[str] = []
     if verdicts is not None:
@@ -117,8 +124,11 @@ def _verdict_line(verdicts: list[Verdict], refuted_as_expected: bool = False) ->
     if refuted_as_expected:
         verdict = '<span class="good">refuted as expected</span> (its file declares it flawed: EXPECTED_REFUTED)'
     else:
-        verdict = '<span class="good">OK</span>' if not bad else (
-        f'<span class="bad">NOT OK</span> ({escape(", ".join(v.property for v in bad))})')
+        verdict = (
+            '<span class="good">OK</span>'
+            if not bad
+            else (f'<span class="bad">NOT OK</span> ({escape(", ".join(v.property for v in bad))})')
+        )
     return f'<p class="verdict">{verdict} · {len(verdicts)} properties checked: {escape(line)}</p>'
 
 
@@ -139,8 +149,11 @@ def _identity(spec: Protocol) -> str:
     for p in spec.parameters:
         rows.append((f"parameter {p.name}", f"= {p.default} in {p.domain_text()}  {p.text}".strip()))
     if rows:
-        out.append('<table class="small"><tbody>' + "".join(
-            f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows) + "</tbody></table>")
+        out.append(
+            '<table class="small"><tbody>'
+            + "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
+            + "</tbody></table>"
+        )
     return "".join(out)
 
 
@@ -162,7 +175,7 @@ _STEP_KEYS = ("index", "party", "action", "text", "branches", "inputs")
 def _steps(doc: dict[str, Any]) -> str:
     out = ['<div class="steps">']
     for st in doc.get("steps", []):
-        who = f'{st["index"]}. ' if "index" in st else ""
+        who = f"{st['index']}. " if "index" in st else ""
         out.append(f'<div class="step"><b>{escape(who + str(st.get("text") or st.get("action", "")))}</b>')
         branches = st.get("branches") or []
         if branches:
@@ -173,9 +186,11 @@ def _steps(doc: dict[str, Any]) -> str:
                 prob_s = value_html(prob) if prob is not None else ""
                 regs = "".join(br.get("registers", []))
                 state = f"|{regs}⟩ = {br.get('state', '')}" if regs else str(br.get("state", ""))
-                rows.append(f"<tr><td>{escape(rec)}</td><td>{prob_s}</td><td class=\"state\">{escape(state)}</td></tr>")
-            out.append('<table class="small"><thead><tr><th>record</th><th>probability</th><th>state</th></tr></thead>'
-                       f"<tbody>{''.join(rows)}</tbody></table>")
+                rows.append(f'<tr><td>{escape(rec)}</td><td>{prob_s}</td><td class="state">{escape(state)}</td></tr>')
+            out.append(
+                '<table class="small"><thead><tr><th>record</th><th>probability</th><th>state</th></tr></thead>'
+                f"<tbody>{''.join(rows)}</tbody></table>"
+            )
         extra = {k: v for k, v in st.items() if k not in _STEP_KEYS}
         if extra:
             out.append(value_html(extra))
@@ -191,13 +206,19 @@ def _properties(spec: Protocol, verdicts: list[Verdict] | None) -> str:
         v = by_id.get(p.id)
         cls = "prop" + ("" if v is None else (" ok" if v.ok else " notok"))
         out.append(f'<div class="{cls}" id="prop-{escape(p.id, quote=True)}">')
-        badge = f" {status_badge(v.status.value)}" + ("" if v.ok else ' <span class="bad">✗ not what the spec asks</span>') if v else ""
+        badge = (
+            f" {status_badge(v.status.value)}" + ("" if v.ok else ' <span class="bad">✗ not what the spec asks</span>')
+            if v
+            else ""
+        )
         out.append(f"<h3>{escape(p.id)}{badge}</h3>")
         out.append(f"<p>{escape(p.statement)}</p>")
         need = "a counterexample is expected (limitation by design)" if p.limitation else f"requires: {p.requires}"
         args = ", ".join(f"{k}={_arg(a)}" for k, a in p.args.items())
-        out.append(f'<p class="muted">engine: {escape(p.engine)} · check: {escape(p.check)}'
-                   f'{" (" + escape(args) + ")" if args else ""} · {escape(need)}</p>')
+        out.append(
+            f'<p class="muted">engine: {escape(p.engine)} · check: {escape(p.check)}'
+            f"{' (' + escape(args) + ')' if args else ''} · {escape(need)}</p>"
+        )
         if p.reference:
             out.append(f'<p class="muted">reference: {escape(p.reference)}</p>')
         if verdicts is not None:
@@ -247,12 +268,17 @@ def index_page(title: str, entries: list[Entry], summary: dict[str, Any] | None,
         out.append(f'<p class="muted">{escape(note)}</p>')
     if summary is not None:
         line = ", ".join(f"{n} {k}" for k, n in summary["by_status"].items())
-        verdict = '<span class="good">OK</span>' if summary["exit_code"] == 0 else (
-            f'<span class="bad">NOT OK</span> ({escape(", ".join(summary["not_ok"]))})')
-        out.append(f'<p class="verdict" id="overall">{verdict} · {summary["properties"]} properties of '
-                   f'{summary["protocols"]} protocols: {escape(line)} in {summary["seconds"]} s</p>')
+        verdict = (
+            '<span class="good">OK</span>'
+            if summary["exit_code"] == 0
+            else (f'<span class="bad">NOT OK</span> ({escape(", ".join(summary["not_ok"]))})')
+        )
+        out.append(
+            f'<p class="verdict" id="overall">{verdict} · {summary["properties"]} properties of '
+            f"{summary['protocols']} protocols: {escape(line)} in {summary['seconds']} s</p>"
+        )
         if summary.get("refuted_as_expected"):
-            out.append(f'<p>refuted as expected (declared flawed): {escape(", ".join(summary["refuted_as_expected"]))}</p>')
+            out.append(f"<p>refuted as expected (declared flawed): {escape(', '.join(summary['refuted_as_expected']))}</p>")
         for w in summary.get("warnings", []):
             out.append(f'<p class="bad">warning: {escape(w)}</p>')
     out.append("<h2>Protocols</h2>")
@@ -263,7 +289,8 @@ def index_page(title: str, entries: list[Entry], summary: dict[str, Any] | None,
     rows = []
     for e in entries:
         name = f'<a href="{escape(e.href, quote=True)}">{escape(e.spec.name)}</a>' + (
-            ' <span class="muted">(flawed)</span>' if e.spec.flawed else "")
+            ' <span class="muted">(flawed)</span>' if e.spec.flawed else ""
+        )
         if summary is not None:
             vs = e.verdicts or []
             c = Counter(v.status.value for v in vs)
@@ -276,8 +303,10 @@ def index_page(title: str, entries: list[Entry], summary: dict[str, Any] | None,
                 mark = '<span class="bad">NOT OK</span>'
             rows.append(f"<tr><td>{name}</td><td>{escape(e.spec.family)}</td>{cells}<td>{mark}</td></tr>")
         else:
-            rows.append(f"<tr><td>{name}</td><td>{escape(e.spec.family)}</td><td>{escape(e.spec.summary)}</td>"
-                        f"<td>{len(e.spec.properties)}</td></tr>")
+            rows.append(
+                f"<tr><td>{name}</td><td>{escape(e.spec.family)}</td><td>{escape(e.spec.summary)}</td>"
+                f"<td>{len(e.spec.properties)}</td></tr>"
+            )
     out.append(f'<table id="protocols"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
     if summary is not None:
         out.append("<h2>Verdicts</h2>")
@@ -291,9 +320,11 @@ def _verdict_table(entries: Iterable[Entry]) -> str:
         for v in e.verdicts or []:
             link = f'<a href="{escape(e.href, quote=True)}#prop-{escape(v.property, quote=True)}">{escape(v.property)}</a>'
             mark = "" if v.ok else ' <span class="bad">✗</span>'
-            rows.append(f"<tr><td>{escape(v.protocol)}</td><td>{link}</td><td>{escape(v.engine)}</td>"
-                        f"<td>{status_badge(v.status.value)}{mark}</td><td>{escape(strength(v))}</td>"
-                        f"<td>{escape(v.summary)}</td><td>{v.seconds:.3f}</td></tr>")
+            rows.append(
+                f"<tr><td>{escape(v.protocol)}</td><td>{link}</td><td>{escape(v.engine)}</td>"
+                f"<td>{status_badge(v.status.value)}{mark}</td><td>{escape(strength(v))}</td>"
+                f"<td>{escape(v.summary)}</td><td>{v.seconds:.3f}</td></tr>"
+            )
     head = "<th>protocol</th><th>property</th><th>engine</th><th>status</th><th>strength</th><th>evidence</th><th>s</th>"
     return f'<table id="verdicts" class="small"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 

@@ -58,15 +58,17 @@ def preflight_dir(path: str | os.PathLike[str]) -> None:
             if any(target.iterdir()) and not (target / MARKER).exists():
                 raise OutputError(
                     f"cannot write HTML folder {os.fspath(path)!r}: it exists and was not written by qproto "
-                    "(give a new or empty folder)")
+                    "(give a new or empty folder)"
+                )
         parent = target.resolve().parent
         while not parent.exists():
             parent = parent.parent
         if not parent.is_dir():
             raise OutputError(f"cannot write HTML folder {os.fspath(path)!r}: a parent folder is a file (choose a writable path)")
         if not os.access(parent, os.W_OK | os.X_OK):
-            raise OutputError(f"cannot write HTML folder {os.fspath(path)!r}: permission denied on {str(parent)!r} "
-                              "(choose a writable path)")
+            raise OutputError(
+                f"cannot write HTML folder {os.fspath(path)!r}: permission denied on {str(parent)!r} (choose a writable path)"
+            )
     except OutputError:
         raise
     except OSError as exc:
@@ -120,9 +122,13 @@ def diagram(spec: Protocol, base: str) -> tuple[Diagram | None, dict[str, str]]:
 
         svg = circuit_svg(spec)  # type: ignore[arg-type]
         files[f"{base}.circuit.svg"] = svg
-        return Diagram("circuit", svg=svg, files={"SVG": f"{base}.circuit.svg"},
-                       note="one column per step; wires grouped by who holds the qubit; double lines are "
-                            "classical bits; a diagonal is a send to another party"), files
+        return Diagram(
+            "circuit",
+            svg=svg,
+            files={"SVG": f"{base}.circuit.svg"},
+            note="one column per step; wires grouped by who holds the qubit; double lines are "
+            "classical bits; a diagonal is a send to another party",
+        ), files
     if spec.family == "transition":
         from .machine_svg import NotDrawable, machine, machine_dot, machine_svg
 
@@ -135,10 +141,16 @@ def diagram(spec: Protocol, base: str) -> tuple[Diagram | None, dict[str, str]]:
         files[f"{base}.machine.dot"] = machine_dot(m)
         hidden = f"; not shown: {', '.join(m.hidden)}" if m.hidden else ""
         partial = "" if m.complete else " (exploration stopped early: the graph is partial)"
-        note = (f"{m.states} reachable states{partial}, drawn over {', '.join(m.variables)}{hidden}. "
-                "An arrow A → t → B: some reachable state in A moves by transition t to one in B.")
-        return Diagram("state machine", svg=svg, files={"SVG": f"{base}.machine.svg",
-                                                        "Graphviz DOT (dot -Tsvg)": f"{base}.machine.dot"}, note=note), files
+        note = (
+            f"{m.states} reachable states{partial}, drawn over {', '.join(m.variables)}{hidden}. "
+            "An arrow A → t → B: some reachable state in A moves by transition t to one in B."
+        )
+        return Diagram(
+            "state machine",
+            svg=svg,
+            files={"SVG": f"{base}.machine.svg", "Graphviz DOT (dot -Tsvg)": f"{base}.machine.dot"},
+            note=note,
+        ), files
     return None, files
 
 
@@ -201,9 +213,15 @@ def _explain(spec: Protocol) -> tuple[dict[str, Any] | None, str]:
 # the site
 
 
-def build_files(specs: Iterable[Protocol], verdicts: list[Verdict] | None, *, title: str,
-                seconds: float = 0.0, with_plots: bool = True,
-                expected_refuted: Iterable[str] = ()) -> dict[str, str | bytes]:
+def build_files(
+    specs: Iterable[Protocol],
+    verdicts: list[Verdict] | None,
+    *,
+    title: str,
+    seconds: float = 0.0,
+    with_plots: bool = True,
+    expected_refuted: Iterable[str] = (),
+) -> dict[str, str | bytes]:
     """Every file of the site (relative name → content), without writing."""
     from qproto import report as text_report
 
@@ -224,31 +242,53 @@ def build_files(specs: Iterable[Protocol], verdicts: list[Verdict] | None, *, ti
         files.update(extra)
         doc, err = _explain(spec)
         caught = summary is not None and spec.name in summary.get("refuted_as_expected", ())
-        page = protocol_page(spec, doc, mine, dia, plots(spec) if with_plots else [], up="index.html", explain_error=err,
-                             refuted_as_expected=caught)
+        page = protocol_page(
+            spec,
+            doc,
+            mine,
+            dia,
+            plots(spec) if with_plots else [],
+            up="index.html",
+            explain_error=err,
+            refuted_as_expected=caught,
+        )
         files[f"{base}.html"] = page
         entries.append(Entry(spec, f"{base}.html", mine))
-    note = "" if verdicts is not None else "Generated from the specs by `qproto docs`: every page is the spec as the code states it."
+    note = (
+        "" if verdicts is not None else "Generated from the specs by `qproto docs`: every page is the spec as the code states it."
+    )
     files["index.html"] = index_page(title, entries, summary, note=note)
     return files
 
 
-def write_site(out: str | os.PathLike[str], specs: Iterable[Protocol], verdicts: list[Verdict] | None, *,
-               title: str, seconds: float = 0.0, with_plots: bool = True,
-               expected_refuted: Iterable[str] = ()) -> list[str]:
+def write_site(
+    out: str | os.PathLike[str],
+    specs: Iterable[Protocol],
+    verdicts: list[Verdict] | None,
+    *,
+    title: str,
+    seconds: float = 0.0,
+    with_plots: bool = True,
+    expected_refuted: Iterable[str] = (),
+) -> list[str]:
     """Build the site and publish it as the folder ``out``; the file names written."""
-    files = build_files(specs, verdicts, title=title, seconds=seconds, with_plots=with_plots,
-                        expected_refuted=expected_refuted)
+    files = build_files(specs, verdicts, title=title, seconds=seconds, with_plots=with_plots, expected_refuted=expected_refuted)
     _publish(files, Path(out))
     return sorted(files)
 
 
-def write_report(out: str | os.PathLike[str], specs: Iterable[Protocol], verdicts: list[Verdict], seconds: float,
-                 expected_refuted: Iterable[str] = ()) -> list[str]:
+def write_report(
+    out: str | os.PathLike[str],
+    specs: Iterable[Protocol],
+    verdicts: list[Verdict],
+    seconds: float,
+    expected_refuted: Iterable[str] = (),
+) -> list[str]:
     """The verification report (``qproto verify --html DIR``).  ``expected_refuted``
     names specs a designer file declares flawed (see :func:`qproto.report.summary`)."""
-    return write_site(out, specs, verdicts, title="qproto verification report", seconds=seconds,
-                      expected_refuted=expected_refuted)
+    return write_site(
+        out, specs, verdicts, title="qproto verification report", seconds=seconds, expected_refuted=expected_refuted
+    )
 
 
 def write_reference(out: str | os.PathLike[str], specs: Iterable[Protocol], with_plots: bool = True) -> list[str]:
@@ -256,5 +296,4 @@ def write_reference(out: str | os.PathLike[str], specs: Iterable[Protocol], with
     return write_site(out, specs, None, title="qproto catalogue reference", with_plots=with_plots)
 
 
-__all__ = ["write_report", "write_reference", "write_site", "build_files", "preflight_dir", "slug", "MARKER",
-           "diagram", "plots"]
+__all__ = ["write_report", "write_reference", "write_site", "build_files", "preflight_dir", "slug", "MARKER", "diagram", "plots"]

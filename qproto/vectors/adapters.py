@@ -24,8 +24,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from qproto.spec.errors import QprotoError, VectorFileError
 
@@ -81,7 +82,9 @@ def resolve_callable(target: str) -> Callable[[Mapping[str, Any]], Any]:
     """
     modname, sep, attr = target.partition(":")
     if not sep or not modname or not attr:
-        raise ImplementationError(f"--impl {_one_line(repr(target))} must be MODULE:FUNCTION (e.g. qproto.vectors.reference:adapter)")
+        raise ImplementationError(
+            f"--impl {_one_line(repr(target))} must be MODULE:FUNCTION (e.g. qproto.vectors.reference:adapter)"
+        )
     if os.getcwd() not in sys.path and "" not in sys.path:
         sys.path.insert(0, os.getcwd())
     try:
@@ -89,11 +92,15 @@ def resolve_callable(target: str) -> Callable[[Mapping[str, Any]], Any]:
     except ModuleNotFoundError as exc:
         raise ImplementationError(f"--impl {_one_line(target)}: unknown implementation, no module named {exc.name!r}") from None
     except BaseException as exc:  # the user's module may raise anything on import (SystemExit included)
-        raise ImplementationError(f"--impl {_one_line(target)}: importing {_one_line(modname)} failed: {type(exc).__name__}: {_one_line(exc)}") from None
+        raise ImplementationError(
+            f"--impl {_one_line(target)}: importing {_one_line(modname)} failed: {type(exc).__name__}: {_one_line(exc)}"
+        ) from None
     fn: Any = module
     for part in attr.split("."):
         if not hasattr(fn, part):
-            raise ImplementationError(f"--impl {_one_line(target)}: unknown implementation, {_one_line(modname)} has no attribute {_one_line(repr(attr))}")
+            raise ImplementationError(
+                f"--impl {_one_line(target)}: unknown implementation, {_one_line(modname)} has no attribute {_one_line(repr(attr))}"
+            )
         fn = getattr(fn, part)
     if not callable(fn):
         raise ImplementationError(f"--impl {_one_line(target)}: {_one_line(attr)} is a {type(fn).__name__}, not a callable")
@@ -221,9 +228,13 @@ class CommandAdapter:
         try:
             self.proc = self._popen()
         except FileNotFoundError:
-            raise ImplementationError(f"--cmd {_one_line(repr(self.name))}: unknown implementation, no program {_one_line(repr(self.argv[0]))}") from None
+            raise ImplementationError(
+                f"--cmd {_one_line(repr(self.name))}: unknown implementation, no program {_one_line(repr(self.argv[0]))}"
+            ) from None
         except PermissionError:
-            raise ImplementationError(f"--cmd {_one_line(repr(self.name))}: {_one_line(repr(self.argv[0]))} is not executable") from None
+            raise ImplementationError(
+                f"--cmd {_one_line(repr(self.name))}: {_one_line(repr(self.argv[0]))} is not executable"
+            ) from None
         except OSError as exc:
             raise ImplementationError(f"--cmd {_one_line(repr(self.name))}: cannot start ({exc.strerror})") from None
         self.tail = _StderrTail(self.proc.stderr)
@@ -278,7 +289,9 @@ class CommandAdapter:
         try:
             while b"\n" not in self._buffer:
                 if len(self._buffer) > MAX_ANSWER_BYTES:
-                    raise self._fail("garbage", f"{what} longer than {MAX_ANSWER_BYTES} bytes without a newline; program restarted")
+                    raise self._fail(
+                        "garbage", f"{what} longer than {MAX_ANSWER_BYTES} bytes without a newline; program restarted"
+                    )
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise self._fail("timeout", f"no {what} within {self.timeout:g} s (hung?); program restarted")
@@ -317,7 +330,9 @@ class CommandAdapter:
         except JsonLimitError as exc:
             raise self._fail("garbage", f"{_one_line(str(exc), 160)}; program restarted") from None
         except VectorFileError:
-            raise self._fail("garbage", f"answered a line that is not JSON: {_one_line(ascii(raw.decode('utf-8', 'replace')), 80)}") from None
+            raise self._fail(
+                "garbage", f"answered a line that is not JSON: {_one_line(ascii(raw.decode('utf-8', 'replace')), 80)}"
+            ) from None
 
     def __call__(self, case: Mapping[str, Any]) -> dict[str, Any]:
         self._send(case)
@@ -350,7 +365,9 @@ class PythonAdapter(CommandAdapter):
     def __init__(self, target: str, timeout: float = DEFAULT_TIMEOUT) -> None:
         modname, sep, attr = target.partition(":")
         if not sep or not modname or not attr:
-            raise ImplementationError(f"--impl {_one_line(repr(target))} must be MODULE:FUNCTION (e.g. qproto.vectors.reference:adapter)")
+            raise ImplementationError(
+                f"--impl {_one_line(repr(target))} must be MODULE:FUNCTION (e.g. qproto.vectors.reference:adapter)"
+            )
         self.target = target
         super().__init__(shlex.join([sys.executable, "-m", "qproto.vectors.runner", target]), timeout)
         self.name = target
@@ -361,7 +378,9 @@ class PythonAdapter(CommandAdapter):
         # module from the current folder (as an in-process import would)
         root = str(Path(__file__).resolve().parents[2])
         env["PYTHONPATH"] = os.pathsep.join(p for p in (os.getcwd(), root, env.get("PYTHONPATH", "")) if p)
-        return subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0, env=env)
+        return subprocess.Popen(
+            self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0, env=env
+        )
 
     def _start(self) -> None:
         super()._start()
@@ -370,7 +389,9 @@ class PythonAdapter(CommandAdapter):
             raw = self._read_line(time.monotonic() + max(STARTUP_TIMEOUT, self.timeout), "start-up line")
         except AdapterFailure as exc:  # it died or hung while importing
             self._stop()
-            raise ImplementationError(f"--impl {_one_line(self.target)}: the implementation did not start: {exc.message}") from None
+            raise ImplementationError(
+                f"--impl {_one_line(self.target)}: the implementation did not start: {exc.message}"
+            ) from None
         finally:
             self._starting = False
         try:
@@ -379,8 +400,9 @@ class PythonAdapter(CommandAdapter):
             hello = None
         if not isinstance(hello, dict) or hello.get("runner") != RUNNER_PROTOCOL:
             self._stop()
-            raise ImplementationError(f"--impl {_one_line(self.target)}: the child process did not start the runner "
-                                      f"(got {_one_line(ascii(raw[:80]))})")
+            raise ImplementationError(
+                f"--impl {_one_line(self.target)}: the child process did not start the runner (got {_one_line(ascii(raw[:80]))})"
+            )
         if not hello.get("ready"):
             self._stop()
             raise ImplementationError(_one_line(hello.get("error", f"--impl {self.target}: cannot be imported"), 300))
@@ -401,12 +423,26 @@ class PythonAdapter(CommandAdapter):
         return resp
 
 
-def make_adapter(impl: str | None = None, cmd: str | None = None, timeout: float = DEFAULT_TIMEOUT) -> PythonAdapter | CommandAdapter:
+def make_adapter(
+    impl: str | None = None, cmd: str | None = None, timeout: float = DEFAULT_TIMEOUT
+) -> PythonAdapter | CommandAdapter:
     """The adapter for ``--impl`` or ``--cmd`` (exactly one)."""
     if (impl is None) == (cmd is None):
-        raise ImplementationError("give exactly one of --impl MODULE:FUNCTION or --cmd \"PROGRAM ARGS\"")
+        raise ImplementationError('give exactly one of --impl MODULE:FUNCTION or --cmd "PROGRAM ARGS"')
     return PythonAdapter(impl, timeout) if impl is not None else CommandAdapter(cmd, timeout)  # type: ignore[arg-type]
 
 
-__all__ = ["DEFAULT_TIMEOUT", "MAX_ANSWER_BYTES", "STDERR_TAIL_BYTES", "STARTUP_TIMEOUT", "RUNNER_PROTOCOL", "ImplementationError",
-           "AdapterFailure", "resolve_callable", "InProcessAdapter", "PythonAdapter", "CommandAdapter", "make_adapter"]
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "MAX_ANSWER_BYTES",
+    "STDERR_TAIL_BYTES",
+    "STARTUP_TIMEOUT",
+    "RUNNER_PROTOCOL",
+    "ImplementationError",
+    "AdapterFailure",
+    "resolve_callable",
+    "InProcessAdapter",
+    "PythonAdapter",
+    "CommandAdapter",
+    "make_adapter",
+]

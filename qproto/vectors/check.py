@@ -12,8 +12,9 @@ protocol produces them.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from .adapters import AdapterFailure
 from .compare import first_difference
@@ -61,7 +62,12 @@ class CheckReport:
             "file": self.file,
             "algorithm": self.algorithm,
             "implementation": self.implementation,
-            "summary": {"tests": len(self.outcomes), **self.counts, "exit_code": self.exit_code, "seconds": round(self.seconds, 3)},
+            "summary": {
+                "tests": len(self.outcomes),
+                **self.counts,
+                "exit_code": self.exit_code,
+                "seconds": round(self.seconds, 3),
+            },
             "tests": [{k: v for k, v in asdict(o).items() if v is not None} for o in self.outcomes],
         }
 
@@ -71,7 +77,9 @@ def _order(family: str) -> tuple[str, ...]:
     return gen.output_order if gen else ()
 
 
-def check_answer(test: Mapping[str, Any], tolerance: float, answer: Mapping[str, Any], order: tuple[str, ...] = ()) -> tuple[str, str] | None:
+def check_answer(
+    test: Mapping[str, Any], tolerance: float, answer: Mapping[str, Any], order: tuple[str, ...] = ()
+) -> tuple[str, str] | None:
     """(field, reason) of the first difference between a test and an
     answer, or None when the answer passes."""
     outputs = answer.get("outputs")
@@ -88,8 +96,14 @@ def check_answer(test: Mapping[str, Any], tolerance: float, answer: Mapping[str,
     return None
 
 
-def check(doc: Mapping[str, Any], implementation: Callable[[Mapping[str, Any]], Mapping[str, Any]], *,
-          name: str = "implementation", file: str = "", progress: Callable[[TestOutcome], None] | None = None) -> CheckReport:
+def check(
+    doc: Mapping[str, Any],
+    implementation: Callable[[Mapping[str, Any]], Mapping[str, Any]],
+    *,
+    name: str = "implementation",
+    file: str = "",
+    progress: Callable[[TestOutcome], None] | None = None,
+) -> CheckReport:
     """Run every test of a validated vector document through ``implementation``."""
     report = CheckReport(file=file, algorithm=str(doc["algorithm"]), implementation=name)
     t0 = time.perf_counter()

@@ -134,7 +134,9 @@ def rebuild(model: Mapping[str, Any], name: str = "vector-circuit") -> CircuitPr
                 else:
                     kwargs[f.name] = tuple(tuple(r) if isinstance(r, list) else r for r in v) if isinstance(v, list) else v
         steps.append(cls(**kwargs))
-    registers = tuple(circuit_spec.Register(name=r["name"], owner=r["owner"], dim=_dim(r.get("dim", 2))) for r in model["registers"])
+    registers = tuple(
+        circuit_spec.Register(name=r["name"], owner=r["owner"], dim=_dim(r.get("dim", 2))) for r in model["registers"]
+    )
     total = 1
     for r in registers:
         total *= r.dim
@@ -224,13 +226,15 @@ def _tests_for(spec: CircuitProtocol, input_choice, bits: Mapping[str, int], fla
         final = _branch_at(trace.final, record) if records else trace.final[0]
         label = ", ".join(f"{k}={v}" for k, v in record.items())
         if final is None or values.canonical(final.probability) == 0:
-            tests.append({
-                "comment": f"{comment}; outcome {label} cannot occur",
-                "flags": sorted(set(flags) | {"ImpossibleOutcome"}),
-                "inputs": test_inputs,
-                "outputs": {"probability": values.number(sp.Integer(0)), "records": record},
-                "result": "invalid",
-            })
+            tests.append(
+                {
+                    "comment": f"{comment}; outcome {label} cannot occur",
+                    "flags": sorted(set(flags) | {"ImpossibleOutcome"}),
+                    "inputs": test_inputs,
+                    "outputs": {"probability": values.number(sp.Integer(0)), "records": record},
+                    "result": "invalid",
+                }
+            )
             continue
         p_final = values.canonical(final.probability)
         steps = []
@@ -239,19 +243,25 @@ def _tests_for(spec: CircuitProtocol, input_choice, bits: Mapping[str, int], fla
             p = values.canonical(b.probability)
             steps.append(values.state(_normalised(b.state, p)))
         extra = set()
-        if input_choice is not None and records and _global_phase_flag(spec, final.state, record, input_choice[1], input_choice[2]):
+        if (
+            input_choice is not None
+            and records
+            and _global_phase_flag(spec, final.state, record, input_choice[1], input_choice[2])
+        ):
             extra.add("GlobalPhase")
         if records:
             extra.add("EveryOutcome")
         if final.state.kind == "density":
             extra.add("MixedState")
-        tests.append({
-            "comment": f"{comment}; outcome {label}" if label else comment,
-            "flags": sorted(set(flags) | extra),
-            "inputs": test_inputs,
-            "outputs": {"probability": values.number(p_final), "records": record, "states": steps},
-            "result": "valid",
-        })
+        tests.append(
+            {
+                "comment": f"{comment}; outcome {label}" if label else comment,
+                "flags": sorted(set(flags) | extra),
+                "inputs": test_inputs,
+                "outputs": {"probability": values.number(p_final), "records": record, "states": steps},
+                "result": "valid",
+            }
+        )
     return tests
 
 
@@ -259,13 +269,19 @@ def _noise(spec: CircuitProtocol) -> dict[str, Any]:
     """``none``, or where the circuit's channels act (their Kraus form is in
     the model's steps): a reader of ``parameters`` alone must not take a
     noisy circuit for a clean one."""
-    where = [{"step": i, "channel": s.channel, "targets": list(s.targets)}
-             for i, s in enumerate(spec.steps) if isinstance(s, circuit_spec.ApplyChannel)]
+    where = [
+        {"step": i, "channel": s.channel, "targets": list(s.targets)}
+        for i, s in enumerate(spec.steps)
+        if isinstance(s, circuit_spec.ApplyChannel)
+    ]
     if not where:
         return {"kind": "none"}
-    return {"kind": "channels", "channels": where,
-            "definition": "each listed step (an index into model.steps) applies its channel; "
-            "the joint state is a density matrix from then on"}
+    return {
+        "kind": "channels",
+        "channels": where,
+        "definition": "each listed step (an index into model.steps) applies its channel; "
+        "the joint state is a density matrix from then on",
+    }
 
 
 def build(spec: Protocol, rng: np.random.Generator, count: int) -> list[dict[str, Any]]:
@@ -329,8 +345,9 @@ def answer(case: Mapping[str, Any]) -> dict[str, Any]:
             steps.append({"registers": list(b.state.registers), "ket": [[float(z.real), float(z.imag)] for z in vec]})
         else:  # after a channel the branch is a (trace-p) density matrix
             rho = b.state.matrix() / p
-            steps.append({"registers": list(b.state.registers),
-                          "density": [[[float(z.real), float(z.imag)] for z in row] for row in rho]})
+            steps.append(
+                {"registers": list(b.state.registers), "density": [[[float(z.real), float(z.imag)] for z in row] for row in rho]}
+            )
     return {"result": "valid", "outputs": {"probability": float(final.probability), "records": record, "states": steps}}
 
 
@@ -345,7 +362,9 @@ GENERATOR = family_generator(
         output_order=("records", "probability", "states"),
         optional_outputs=("states",),  # an impossible outcome has no post-measurement state
         spec_types=(CircuitProtocol,),
-        accepts=lambda spec: None if isinstance(spec, CircuitProtocol) else f"expected a CircuitProtocol, got {type(spec).__name__}",
+        accepts=lambda spec: (
+            None if isinstance(spec, CircuitProtocol) else f"expected a CircuitProtocol, got {type(spec).__name__}"
+        ),
     )
 )
 

@@ -19,7 +19,8 @@ for every family:
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -43,7 +44,9 @@ def is_number(x: Any) -> bool:
     return isinstance(x, float) or (isinstance(x, dict) and "exact" in x and "value" in x)
 
 
-def first_difference(expected: Any, got: Any, tolerance: float, path: str = "outputs", order: Sequence[str] = ()) -> Mismatch | None:
+def first_difference(
+    expected: Any, got: Any, tolerance: float, path: str = "outputs", order: Sequence[str] = ()
+) -> Mismatch | None:
     """The first field where ``got`` differs from ``expected``, or None.
 
     ``order`` lists top-level keys in the order the protocol produces them

@@ -83,7 +83,7 @@ class Node:
     """
 
     op: str
-    args: tuple["Node", ...] = ()
+    args: tuple[Node, ...] = ()
     value: Fraction = Fraction(0)
     name: str = ""
     imag: bool = False
@@ -117,8 +117,10 @@ class _Parser:
                 break
             m = _TOKEN.match(text, i)
             if m is None:
-                raise ExpressionError(f"expression {_quote(self.text)}: unexpected character {text[i:].lstrip()[:1]!r} at {i}; "
-                                      f"allowed: numbers, + - * / ^ ( ), {', '.join(CONSTANTS)}, {', '.join(FUNCTIONS)}")
+                raise ExpressionError(
+                    f"expression {_quote(self.text)}: unexpected character {text[i:].lstrip()[:1]!r} at {i}; "
+                    f"allowed: numbers, + - * / ^ ( ), {', '.join(CONSTANTS)}, {', '.join(FUNCTIONS)}"
+                )
             kind = m.lastgroup or "op"
             out.append((kind, m.group(kind)))
             i = m.end()
@@ -273,7 +275,7 @@ def _power(base: Node, exponent: Node, p: _Parser) -> Node:
     if q < 0 and base.op == "num" and base.value == 0:
         raise p.fail("zero to a negative power")
     n = abs(q.numerator)
-    terms = base.terms ** n if base.terms > 1 else 1
+    terms = base.terms**n if base.terms > 1 else 1
     if terms > MAX_TERMS:  # checked before the product below could get large
         raise p.fail(f"a power whose expansion could exceed {MAX_TERMS} terms")
     height = 1 + max(base.height, exponent.height)
@@ -405,7 +407,7 @@ def _complex(node: Node) -> complex:
     q = _rational(node.args[1])
     if q is not None and q.denominator == 1:
         return a ** int(q)  # integer powers exactly as written: (-8)^2, not via logs
-    return a ** b
+    return a**b
 
 
 def to_fraction(text: str) -> Fraction:
@@ -463,6 +465,22 @@ def safe_tree(value: Any, where: str, max_items: int = 4096) -> Any:
     return walk(value, where, 0)
 
 
-__all__ = ["MAX_LENGTH", "MAX_DEPTH", "MAX_HEIGHT", "MAX_DIGITS", "MAX_DECIMAL_EXPONENT", "MAX_POWER", "MAX_BITS", "MAX_TERMS",
-           "MAX_FUNCTION_ARGUMENT",
-           "ExpressionError", "Node", "parse", "to_sympy", "to_complex", "to_fraction", "safe_text", "safe_tree"]
+__all__ = [
+    "MAX_LENGTH",
+    "MAX_DEPTH",
+    "MAX_HEIGHT",
+    "MAX_DIGITS",
+    "MAX_DECIMAL_EXPONENT",
+    "MAX_POWER",
+    "MAX_BITS",
+    "MAX_TERMS",
+    "MAX_FUNCTION_ARGUMENT",
+    "ExpressionError",
+    "Node",
+    "parse",
+    "to_sympy",
+    "to_complex",
+    "to_fraction",
+    "safe_text",
+    "safe_tree",
+]

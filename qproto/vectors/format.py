@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from qproto.spec.errors import VectorFileError
 
@@ -149,20 +150,24 @@ def validate(doc: Any, origin: str = "vectors") -> None:
         raise JsonLimitError(f"{origin}: JSON {why}")
     validator = jsonschema.Draft202012Validator(schema())
     # a mutated file can have an error per test: the first thousand are enough to pick the shallowest
-    errors = sorted(itertools.islice(validator.iter_errors(doc), 1000),
-                    key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    errors = sorted(
+        itertools.islice(validator.iter_errors(doc), 1000), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path)))
+    )
     if errors:
         err = errors[0]
         where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
         more = f" (and {len(errors) - 1}{'+' if len(errors) == 1000 else ''} more)" if len(errors) > 1 else ""
-        raise VectorFileError(f"{origin}: does not match the vector schema at {printable(where, 120)}: "
-                              f"{printable(err.message, QUOTE_LIMIT)}{more}")
+        raise VectorFileError(
+            f"{origin}: does not match the vector schema at {printable(where, 120)}: {printable(err.message, QUOTE_LIMIT)}{more}"
+        )
     tests = [t for g in doc["testGroups"] for t in g["tests"]]
     if doc["numberOfTests"] != len(tests):
         raise VectorFileError(f"{origin}: numberOfTests={doc['numberOfTests']} but the file holds {len(tests)} tests")
     if not tests:
-        raise VectorFileError(f"{origin}: the file holds no tests; a vector file with no tests checks nothing "
-                              "(generate it again with 'qproto vectors generate')")
+        raise VectorFileError(
+            f"{origin}: the file holds no tests; a vector file with no tests checks nothing "
+            "(generate it again with 'qproto vectors generate')"
+        )
     seen: set[int] = set()
     for t in tests:
         if t["tcId"] in seen:
@@ -188,8 +193,10 @@ def _check_tolerance(group: dict[str, Any], where: str) -> None:
     gen = lookup(str(group["family"]))
     limit = gen.tolerance if gen is not None else MAX_TOLERANCE
     if not 0 <= tol <= limit:
-        raise VectorFileError(f"{where}: tolerance={tol:g} must lie in [0, {limit:g}] (the {printable(group['family'], 40)} "
-                              f"generator's own tolerance); a looser tolerance would pass wrong answers")
+        raise VectorFileError(
+            f"{where}: tolerance={tol:g} must lie in [0, {limit:g}] (the {printable(group['family'], 40)} "
+            f"generator's own tolerance); a looser tolerance would pass wrong answers"
+        )
 
 
 def _check_outputs(group: dict[str, Any], where: str) -> None:
@@ -227,8 +234,10 @@ def _check_values(doc: dict[str, Any], origin: str) -> None:
             except ExpressionError as exc:
                 raise VectorFileError(f"{origin}: {printable(path, 120)}/exact: {exc}") from None
             if not _is_value(node["value"]):
-                raise VectorFileError(f"{origin}: {printable(path, 120)}/value must be a number or [re, im], "
-                                      f"got {printable(repr(node['value']), 60)}")
+                raise VectorFileError(
+                    f"{origin}: {printable(path, 120)}/value must be a number or [re, im], "
+                    f"got {printable(repr(node['value']), 60)}"
+                )
         if is_state(node):
             _check_state(node, f"{origin}: {printable(path, 120)}")
         stack.extend((v, f"{path}/{k}") for k, v in node.items())
@@ -247,8 +256,11 @@ def _check_state(st: dict[str, Any], where: str) -> None:
         raise VectorFileError(f"{where}/registers must be a list of distinct names")
     if dims is None:
         dims = [2] * len(regs)
-    if (not isinstance(dims, list) or len(dims) != len(regs)
-            or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 1 for d in dims)):
+    if (
+        not isinstance(dims, list)
+        or len(dims) != len(regs)
+        or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 1 for d in dims)
+    ):
         raise VectorFileError(f"{where}/dims must be one positive integer per register")
     size = 1
     for d in dims:
@@ -258,8 +270,11 @@ def _check_state(st: dict[str, Any], where: str) -> None:
     if "ket" in st:
         if not isinstance(st["ket"], list) or len(st["ket"]) != size:
             raise VectorFileError(f"{where}/ket must list {size} amplitudes (dims {dims})")
-    elif not isinstance(st["density"], list) or len(st["density"]) != size or not all(
-            isinstance(r, list) and len(r) == size for r in st["density"]):
+    elif (
+        not isinstance(st["density"], list)
+        or len(st["density"]) != size
+        or not all(isinstance(r, list) and len(r) == size for r in st["density"])
+    ):
         raise VectorFileError(f"{where}/density must be {size} rows of {size} entries (dims {dims})")
 
 
@@ -346,6 +361,23 @@ def case_for(algorithm: str, group: dict[str, Any], test: dict[str, Any]) -> dic
     }
 
 
-__all__ = ["SCHEMA_NAME", "MAX_FILE_BYTES", "MAX_JSON_DEPTH", "MAX_INT_DIGITS", "MAX_FLOAT_CHARS", "MAX_STATE_DIM",
-           "JsonLimitError", "printable", "loads_bounded", "read_bounded", "json_depth_error", "dumps", "schema", "schema_path",
-           "validate", "load", "cases", "case_for"]
+__all__ = [
+    "SCHEMA_NAME",
+    "MAX_FILE_BYTES",
+    "MAX_JSON_DEPTH",
+    "MAX_INT_DIGITS",
+    "MAX_FLOAT_CHARS",
+    "MAX_STATE_DIM",
+    "JsonLimitError",
+    "printable",
+    "loads_bounded",
+    "read_bounded",
+    "json_depth_error",
+    "dumps",
+    "schema",
+    "schema_path",
+    "validate",
+    "load",
+    "cases",
+    "case_for",
+]

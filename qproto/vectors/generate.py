@@ -15,9 +15,10 @@ import re
 import shutil
 import signal
 import tempfile
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from qproto.spec.errors import ParameterError
 from qproto.spec.protocol import Protocol
@@ -90,8 +91,10 @@ def file_name(spec: Protocol) -> str:
     """
     name = spec.name
     if not isinstance(name, str) or not SAFE_NAME.fullmatch(name) or ".." in name:
-        raise ParameterError(f"protocol name={printable(repr(name), 80)} cannot be a vector file name: use letters, digits, "
-                             "'.', '_' and '-' (at most 100, no '..'); rename the spec")
+        raise ParameterError(
+            f"protocol name={printable(repr(name), 80)} cannot be a vector file name: use letters, digits, "
+            "'.', '_' and '-' (at most 100, no '..'); rename the spec"
+        )
     return f"{name}.json"
 
 
@@ -101,8 +104,10 @@ def _inside(folder: Path, name: str) -> Path:
     target = folder / name
     base = folder.resolve()
     if target.resolve().parent != base:
-        raise ParameterError(f"{printable(str(target), 200)} resolves outside --out {printable(str(folder), 200)}; "
-                             "remove the link or choose another --out")
+        raise ParameterError(
+            f"{printable(str(target), 200)} resolves outside --out {printable(str(folder), 200)}; "
+            "remove the link or choose another --out"
+        )
     return target
 
 
@@ -131,8 +136,9 @@ def generate_files(specs: Iterable[Protocol], seed: int, count: int, out: str | 
     for name, doc in docs:
         data = dumps(doc).encode("utf-8")
         if len(data) > MAX_FILE_BYTES:
-            raise ParameterError(f"{name} would be {len(data)} bytes; vector files are limited to {MAX_FILE_BYTES} "
-                                 "(lower --count)")
+            raise ParameterError(
+                f"{name} would be {len(data)} bytes; vector files are limited to {MAX_FILE_BYTES} (lower --count)"
+            )
         rendered.append((name, data, doc["numberOfTests"]))
     _write_set(folder, [(n, d) for n, d, _ in rendered])
     return [(folder / name, n) for name, _, n in rendered]
@@ -164,7 +170,9 @@ def _write_set(folder: Path, files: list[tuple[str, bytes]]) -> None:
             for name, _ in files:
                 os.replace(staging / name, _inside(folder, name))
     except OSError as exc:
-        raise ParameterError(f"--out {where}: cannot write the vector files ({exc.strerror or exc}); nothing was changed") from None
+        raise ParameterError(
+            f"--out {where}: cannot write the vector files ({exc.strerror or exc}); nothing was changed"
+        ) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 

@@ -11,7 +11,8 @@ phase ambiguity).
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -58,7 +59,9 @@ def build(spec: Protocol, rng: np.random.Generator, count: int) -> list[dict[str
     for name, a, b, flag in _EDGE_INPUTS:
         cases.append((name, a, b, sp.Rational(1, 2), sp.Integer(1), [flag]))
     cases.append(("|+⟩", _EDGE_INPUTS[2][1], _EDGE_INPUTS[2][2], sp.Integer(0), sp.Integer(1), ["NoWait", "SuperpositionInput"]))
-    cases.append(("|+⟩", _EDGE_INPUTS[2][1], _EDGE_INPUTS[2][2], sp.Integer(10), sp.Integer(1), ["LongWait", "SuperpositionInput"]))
+    cases.append(
+        ("|+⟩", _EDGE_INPUTS[2][1], _EDGE_INPUTS[2][2], sp.Integer(10), sp.Integer(1), ["LongWait", "SuperpositionInput"])
+    )
     for _ in range(count):
         name, a, b = _random_input(rng)
         t = sp.Rational(1 + randomness.below(rng, 40), 20)
@@ -66,21 +69,39 @@ def build(spec: Protocol, rng: np.random.Generator, count: int) -> list[dict[str
         cases.append((name, a, b, t, T, ["RandomInput"]))
     tests = []
     for name, a, b, t, T, flags in cases:
-        tests.append({
-            "comment": f"store {name} for t = {t} with T = {T}",
-            "flags": sorted(flags),
-            "inputs": {"input": {"alpha": values.number(a), "beta": values.number(b)}, "wait": values.number(t), "coherenceTime": values.number(T)},
-            "outputs": _outputs(spec.kind, a, b, t, T),
-            "result": "valid",
-        })
-    return [{
-        "type": "MemoryTest", "family": "memory", "protocol": spec.name, "version": spec.version, "comment": spec.summary,
-        "parameters": {"noise": {"kind": spec.kind, "text": "storage channel with decay factor eta = exp(-t/T)"}, "attack": {"kind": "none"}},
-        "tolerance": TOLERANCE,
-        "model": {"kind": "quantum-memory", "channel": spec.kind,
-                  "definition": "depolarizing: rho -> eta rho + (1 - eta) I/2; dephasing: off-diagonal entries times eta"},
-        "tests": tests,
-    }]
+        tests.append(
+            {
+                "comment": f"store {name} for t = {t} with T = {T}",
+                "flags": sorted(flags),
+                "inputs": {
+                    "input": {"alpha": values.number(a), "beta": values.number(b)},
+                    "wait": values.number(t),
+                    "coherenceTime": values.number(T),
+                },
+                "outputs": _outputs(spec.kind, a, b, t, T),
+                "result": "valid",
+            }
+        )
+    return [
+        {
+            "type": "MemoryTest",
+            "family": "memory",
+            "protocol": spec.name,
+            "version": spec.version,
+            "comment": spec.summary,
+            "parameters": {
+                "noise": {"kind": spec.kind, "text": "storage channel with decay factor eta = exp(-t/T)"},
+                "attack": {"kind": "none"},
+            },
+            "tolerance": TOLERANCE,
+            "model": {
+                "kind": "quantum-memory",
+                "channel": spec.kind,
+                "definition": "depolarizing: rho -> eta rho + (1 - eta) I/2; dephasing: off-diagonal entries times eta",
+            },
+            "tests": tests,
+        }
+    ]
 
 
 def answer(case: Mapping[str, Any]) -> dict[str, Any]:
@@ -92,17 +113,28 @@ def answer(case: Mapping[str, Any]) -> dict[str, Any]:
     psi = State(np.array([a, b], dtype=complex), ("m",), (2,), "ket")
     out = memory_model.store(psi, case["model"]["channel"], ("m",), eta)
     rho = out.matrix()
-    return {"result": "valid", "outputs": {
-        "eta": eta,
-        "retrieved": {"registers": ["m"], "density": [[[float(x.real), float(x.imag)] for x in row] for row in rho]},
-        "fidelity": float(fidelity(psi, out)),
-    }}
+    return {
+        "result": "valid",
+        "outputs": {
+            "eta": eta,
+            "retrieved": {"registers": ["m"], "density": [[[float(x.real), float(x.imag)] for x in row] for row in rho]},
+            "fidelity": float(fidelity(psi, out)),
+        },
+    }
 
 
 GENERATOR = family_generator(
-    FamilyGenerator(families=("memory",), version=VERSION, build=build, answer=answer, notes=NOTES, header=HEADER,
-                    output_order=ORDER, spec_types=(QuantumMemory,),
-                    accepts=lambda s: None if isinstance(s, QuantumMemory) else f"expected a QuantumMemory, got {type(s).__name__}")
+    FamilyGenerator(
+        families=("memory",),
+        version=VERSION,
+        build=build,
+        answer=answer,
+        notes=NOTES,
+        header=HEADER,
+        output_order=ORDER,
+        spec_types=(QuantumMemory,),
+        accepts=lambda s: None if isinstance(s, QuantumMemory) else f"expected a QuantumMemory, got {type(s).__name__}",
+    )
 )
 
 __all__ = ["VERSION", "NOTES", "build", "answer", "GENERATOR"]

@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from fractions import Fraction
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import sympy as sp
 
 from qproto.models import routing
-from qproto.spec.network import FidelityRouting, Link, Network, Node
 from qproto.spec.errors import VectorFileError
+from qproto.spec.network import FidelityRouting, Link, Network, Node
 from qproto.spec.protocol import Protocol
 
 from . import expr, randomness, values
@@ -58,9 +59,12 @@ def _clean(x: Any) -> Any:
 
 
 def describe(net: Network) -> dict[str, Any]:
-    return {"kind": "quantum-network", "name": net.name,
-            "nodes": [_clean(dataclasses.asdict(n)) for n in net.nodes],
-            "links": [_clean(dataclasses.asdict(link)) for link in net.links]}
+    return {
+        "kind": "quantum-network",
+        "name": net.name,
+        "nodes": [_clean(dataclasses.asdict(n)) for n in net.nodes],
+        "links": [_clean(dataclasses.asdict(link)) for link in net.links],
+    }
 
 
 #: Largest network (nodes, links) and purification rounds the reference
@@ -75,8 +79,11 @@ def rebuild(model: Mapping[str, Any]) -> Network:
     def unclean(d):
         return {k: (float(v) if isinstance(v, str) and v in ("inf", "-inf", "nan") else v) for k, v in d.items()}
 
-    return Network(name=model["name"], nodes=tuple(Node(**unclean(n)) for n in model["nodes"]),
-                   links=tuple(Link(**unclean(link)) for link in model["links"]))
+    return Network(
+        name=model["name"],
+        nodes=tuple(Node(**unclean(n)) for n in model["nodes"]),
+        links=tuple(Link(**unclean(link)) for link in model["links"]),
+    )
 
 
 def _outputs(net: Network, source: str, target: str, threshold: Fraction, max_rounds: int) -> tuple[dict[str, Any], str] | None:
@@ -87,17 +94,23 @@ def _outputs(net: Network, source: str, target: str, threshold: Fraction, max_ro
         return {"status": "none", "path": None, "rounds": None, "expectedRawPairs": None, "fidelity": None}, "invalid"
     p = r.plan
     assert p is not None  # a "found" route always carries its plan
-    return {"status": "found", "path": list(p.path), "rounds": list(p.rounds),
-            "expectedRawPairs": values.number(sp.Rational(p.cost.numerator, p.cost.denominator)),
-            "fidelity": float(f"{p.fidelity:.12g}")}, "valid"
+    return {
+        "status": "found",
+        "path": list(p.path),
+        "rounds": list(p.rounds),
+        "expectedRawPairs": values.number(sp.Rational(p.cost.numerator, p.cost.denominator)),
+        "fidelity": float(f"{p.fidelity:.12g}"),
+    }, "valid"
 
 
 def build(spec: Protocol, rng: np.random.Generator, count: int) -> list[dict[str, Any]]:
     assert isinstance(spec, FidelityRouting)
     net, src, dst = spec.network, spec.source, spec.target
     thr = Fraction(spec.threshold)
-    requests = [(src, dst, thr, "the spec's request", ["SpecThreshold"]),
-                (dst, src, thr, "the spec's request, reversed", ["ReversedPath", "SpecThreshold"])]
+    requests = [
+        (src, dst, thr, "the spec's request", ["SpecThreshold"]),
+        (dst, src, thr, "the spec's request, reversed", ["ReversedPath", "SpecThreshold"]),
+    ]
     for t_text in ("1/2", "4/5", "9/10", "19/20", "49/50", "999/1000"):
         requests.append((src, dst, Fraction(t_text), f"threshold {t_text}", ["ThresholdSweep"]))
     for _ in range(count):
@@ -109,17 +122,32 @@ def build(spec: Protocol, rng: np.random.Generator, count: int) -> list[dict[str
         if res is None:
             continue
         out, result = res
-        tests.append({"comment": f"{comment}: {s} → {d}, F_th = {t}", "flags": sorted(flags + ([] if result == "valid" else ["NoRoute"])),
-                      "inputs": {"source": s, "target": d, "threshold": values.number(sp.Rational(t.numerator, t.denominator))},
-                      "outputs": out, "result": result})
-    return [{
-        "type": "RoutingTest", "family": "network", "protocol": spec.name, "version": spec.version, "comment": spec.summary,
-        "parameters": {"maxRounds": spec.max_rounds, "noise": {"kind": "link-physics", "text": "loss and fidelity per link as the model gives"},
-                       "attack": {"kind": "none"}},
-        "tolerance": TOLERANCE,
-        "model": describe(net),
-        "tests": tests,
-    }]
+        tests.append(
+            {
+                "comment": f"{comment}: {s} → {d}, F_th = {t}",
+                "flags": sorted(flags + ([] if result == "valid" else ["NoRoute"])),
+                "inputs": {"source": s, "target": d, "threshold": values.number(sp.Rational(t.numerator, t.denominator))},
+                "outputs": out,
+                "result": result,
+            }
+        )
+    return [
+        {
+            "type": "RoutingTest",
+            "family": "network",
+            "protocol": spec.name,
+            "version": spec.version,
+            "comment": spec.summary,
+            "parameters": {
+                "maxRounds": spec.max_rounds,
+                "noise": {"kind": "link-physics", "text": "loss and fidelity per link as the model gives"},
+                "attack": {"kind": "none"},
+            },
+            "tolerance": TOLERANCE,
+            "model": describe(net),
+            "tests": tests,
+        }
+    ]
 
 
 def answer(case: Mapping[str, Any]) -> dict[str, Any]:
@@ -144,8 +172,17 @@ def _accepts(spec: Protocol) -> str | None:
 
 
 GENERATOR = family_generator(
-    FamilyGenerator(families=("network",), version=VERSION, build=build, answer=answer, notes=NOTES, header=HEADER,
-                    output_order=ORDER, spec_types=(FidelityRouting,), accepts=_accepts)
+    FamilyGenerator(
+        families=("network",),
+        version=VERSION,
+        build=build,
+        answer=answer,
+        notes=NOTES,
+        header=HEADER,
+        output_order=ORDER,
+        spec_types=(FidelityRouting,),
+        accepts=_accepts,
+    )
 )
 
 __all__ = ["VERSION", "NOTES", "build", "answer", "GENERATOR"]

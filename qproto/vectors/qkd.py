@@ -52,9 +52,10 @@ same way), and labels per-basis files ``qkd-pm-2``.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
-from functools import lru_cache
-from typing import Any, Mapping, Sequence
+from functools import cache
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -107,8 +108,20 @@ HEADER = (
     "detector draws, sample); outputs are Bob's outcomes, sifted keys, sample errors, QBER, abort decision and keys.",
 )
 
-ORDER = ("bobOutcomes", "sifted", "siftedKeyAlice", "siftedKeyBob", "sampleSize", "sampleErrors", "qber", "sampleByBasis",
-         "abort", "keyAlice", "keyBob", "finalKeyLength")
+ORDER = (
+    "bobOutcomes",
+    "sifted",
+    "siftedKeyAlice",
+    "siftedKeyBob",
+    "sampleSize",
+    "sampleErrors",
+    "qber",
+    "sampleByBasis",
+    "abort",
+    "keyAlice",
+    "keyBob",
+    "finalKeyLength",
+)
 
 POOLED_RULE = "abort when the sample is empty or sampleErrors/sampleSize > abortThreshold"
 PER_BASIS_RULE = (
@@ -140,14 +153,22 @@ def describe(spec: PrepareMeasureQKD) -> dict[str, Any]:
     return {
         "kind": "qkd-prepare-measure",
         "signals": [
-            {"name": s.name, "bit": s.bit, "basis": s.basis, "amplitudes": list(s.amplitudes),
-             **({"announce": [list(a) for a in s.announce]} if s.announce else {})}
+            {
+                "name": s.name,
+                "bit": s.bit,
+                "basis": s.basis,
+                "amplitudes": list(s.amplitudes),
+                **({"announce": [list(a) for a in s.announce]} if s.announce else {}),
+            }
             for s in spec.signals
         ],
         "basisProbabilities": dict(spec.basis_probabilities),
         "measurements": [
-            {"name": m.name, "probability": m.probability,
-             "outcomes": [{"label": o.label, "vector": list(o.vector), "bit": o.bit} for o in m.outcomes]}
+            {
+                "name": m.name,
+                "probability": m.probability,
+                "outcomes": [{"label": o.label, "vector": list(o.vector), "bit": o.bit} for o in m.outcomes],
+            }
             for m in spec.measurements
         ],
         "sifting": spec.sifting,
@@ -165,16 +186,29 @@ def rebuild(model: Mapping[str, Any], name: str = "vector-qkd") -> PrepareMeasur
     return PrepareMeasureQKD(
         name=name,
         signals=tuple(
-            Signal(name=s["name"], bit=int(s["bit"]), basis=s["basis"],
-                   amplitudes=expr.safe_tree(s["amplitudes"], f"model.signals[{k}].amplitudes"),
-                   announce=tuple(tuple(a) for a in s.get("announce", ())))
+            Signal(
+                name=s["name"],
+                bit=int(s["bit"]),
+                basis=s["basis"],
+                amplitudes=expr.safe_tree(s["amplitudes"], f"model.signals[{k}].amplitudes"),
+                announce=tuple(tuple(a) for a in s.get("announce", ())),
+            )
             for k, s in enumerate(model["signals"])
         ),
         basis_probabilities={b: safe(p, f"model.basisProbabilities.{b}") for b, p in dict(model["basisProbabilities"]).items()},
         measurements=tuple(
-            Measurement(name=m["name"], probability=safe(m["probability"], f"model.measurements[{k}].probability"),
-                        outcomes=tuple(Outcome(label=o["label"], vector=expr.safe_tree(o["vector"], f"model.measurements[{k}].outcomes.vector"),
-                                               bit=o.get("bit")) for o in m["outcomes"]))
+            Measurement(
+                name=m["name"],
+                probability=safe(m["probability"], f"model.measurements[{k}].probability"),
+                outcomes=tuple(
+                    Outcome(
+                        label=o["label"],
+                        vector=expr.safe_tree(o["vector"], f"model.measurements[{k}].outcomes.vector"),
+                        bit=o.get("bit"),
+                    )
+                    for o in m["outcomes"]
+                ),
+            )
             for k, m in enumerate(model["measurements"])
         ),
         sifting=model["sifting"],
@@ -182,7 +216,7 @@ def rebuild(model: Mapping[str, Any], name: str = "vector-qkd") -> PrepareMeasur
 
 
 # -- one round's physics, exact ---------------------------------------------------------
-@lru_cache(maxsize=None)
+@cache
 def _parse(text: str) -> sp.Expr:
     return sp.sympify(text, rational=True)
 
@@ -191,7 +225,7 @@ def _vec(amps: Sequence[str]) -> tuple[sp.Expr, ...]:
     return tuple(_parse(a) for a in amps)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _pauli(letter: str) -> tuple[tuple[sp.Expr, ...], ...]:
     m = gate(letter).matrix
     return tuple(tuple(sp.sympify(x) for x in row) for row in m)
@@ -204,7 +238,7 @@ def _apply(letter: str, v: tuple) -> tuple:
     return tuple(sp.expand(m[i][0] * v[0] + m[i][1] * v[1]) for i in range(2))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _born(v: tuple, outcomes: tuple[tuple[str, str], ...]) -> tuple[float, ...]:
     """Cumulative Born probabilities (as floats from exact values)."""
     cum, out = sp.Integer(0), []
@@ -282,7 +316,7 @@ def _frac(text: Any) -> Fraction:
     return _frac_of(str(text))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _frac_of(text: str) -> Fraction:
     try:
         return Fraction(text.replace(" ", ""))
@@ -324,8 +358,11 @@ def run_session(sess: _Session, inputs: Mapping[str, Any], threshold: Fraction) 
         for b in estimation_bases(sess.spec):
             sb = [j for j in sample if basis_of[j] == b]
             eb = sum(ka[j] != kb[j] for j in sb)
-            by_basis[b] = {"sampleSize": len(sb), "sampleErrors": eb,
-                           "qber": values.number(sp.Rational(eb, len(sb))) if sb else None}
+            by_basis[b] = {
+                "sampleSize": len(sb),
+                "sampleErrors": eb,
+                "qber": values.number(sp.Rational(eb, len(sb))) if sb else None,
+            }
         abort = any(v["sampleSize"] == 0 or Fraction(v["sampleErrors"], v["sampleSize"]) > threshold for v in by_basis.values())
     rest = [j for j in range(len(ka)) if not mask_used[j]]
     key_a = "" if abort else "".join(ka[j] for j in rest)
@@ -352,7 +389,9 @@ def _signal_weights(spec: PrepareMeasureQKD) -> list[tuple[str, Fraction]]:
     return [(name, _frac(p)) for name, p in qkd_model.signal_probabilities(spec).items()]
 
 
-def _random_session(sess: _Session, rng: np.random.Generator, rounds: int, attack: Mapping[str, Any], noise_p: Fraction | None) -> dict[str, Any]:
+def _random_session(
+    sess: _Session, rng: np.random.Generator, rounds: int, attack: Mapping[str, Any], noise_p: Fraction | None
+) -> dict[str, Any]:
     spec = sess.spec
     sig_w = _signal_weights(spec)
     set_w = [(m.name, _frac(m.probability)) for m in spec.measurements]
@@ -382,7 +421,16 @@ def _random_session(sess: _Session, rng: np.random.Generator, rounds: int, attac
         v, _ = sess.line_state(s, eb, eu, p)
         bob_u.append(_draw(rng, sess.boundaries(v, m)))
         mask.append("1" if randomness.below(rng, frac.denominator) < frac.numerator else "0")
-    return _inputs(sess, signals, anns, settings, bob_u, mask, eve if attack["kind"] != "none" else None, noise if noise_p is not None else None)
+    return _inputs(
+        sess,
+        signals,
+        anns,
+        settings,
+        bob_u,
+        mask,
+        eve if attack["kind"] != "none" else None,
+        noise if noise_p is not None else None,
+    )
 
 
 def _inputs(sess: _Session, signals, anns, settings, bob_u, mask, eve, noise) -> dict[str, Any]:
@@ -422,7 +470,7 @@ def _forced_round(sess: _Session, rng: np.random.Generator, want: str, pauli_ok:
     for s in sigs[start:] + sigs[:start]:
         for ann in sess.anns[s]:
             for m in sess.spec.measurements:
-                for p in (PAULIS if pauli_ok else ("I",)):
+                for p in PAULIS if pauli_ok else ("I",):
                     v, _ = sess.line_state(s, "-", None, p)
                     cum = sess.boundaries(v, m.name)
                     for k, o in enumerate(m.outcomes):
@@ -507,8 +555,16 @@ def _edge_threshold(sess: _Session, rng: np.random.Generator, threshold: Fractio
             return None
         rows.append(r + ("0",))
     signals = [r[0] for r in rows]
-    return _inputs(sess, signals, [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows],
-                   [r[5] for r in rows], None, [r[4] for r in rows])
+    return _inputs(
+        sess,
+        signals,
+        [r[1] for r in rows],
+        [r[2] for r in rows],
+        [r[3] for r in rows],
+        [r[5] for r in rows],
+        None,
+        [r[4] for r in rows],
+    )
 
 
 def _shuffle(rng: np.random.Generator, items: list) -> list:
@@ -545,8 +601,16 @@ def _edge_per_basis(sess: _Session, rng: np.random.Generator, threshold: Fractio
                 return None
             rows.append(r + (disclosed,))
     rows = _shuffle(rng, rows)
-    return _inputs(sess, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows],
-                   [r[5] for r in rows], None, [r[4] for r in rows])
+    return _inputs(
+        sess,
+        [r[0] for r in rows],
+        [r[1] for r in rows],
+        [r[2] for r in rows],
+        [r[3] for r in rows],
+        [r[5] for r in rows],
+        None,
+        [r[4] for r in rows],
+    )
 
 
 def _edge_key_basis_attack(sess: _Session, rng: np.random.Generator, threshold: Fraction) -> dict | None:
@@ -572,8 +636,16 @@ def _edge_key_basis_attack(sess: _Session, rng: np.random.Generator, threshold: 
                 rows.append((s, b, eu, _draw(rng, sess.boundaries(v, b)), disclosed))
         rows = _shuffle(rng, rows)
         eve = {"intercept": ["1"] * len(rows), "bases": [key] * len(rows), "draws": [r[2] for r in rows]}
-        inputs = _inputs(sess, [r[0] for r in rows], [list(sess.anns[r[0]][0]) for r in rows], [r[1] for r in rows],
-                         [r[3] for r in rows], [r[4] for r in rows], eve, None)
+        inputs = _inputs(
+            sess,
+            [r[0] for r in rows],
+            [list(sess.anns[r[0]][0]) for r in rows],
+            [r[1] for r in rows],
+            [r[3] for r in rows],
+            [r[4] for r in rows],
+            eve,
+            None,
+        )
         out, _ = run_session(sess, inputs, threshold)
         if out["abort"] and out["sampleSize"] and Fraction(out["sampleErrors"], out["sampleSize"]) <= threshold:
             return inputs
@@ -583,9 +655,12 @@ def _edge_key_basis_attack(sess: _Session, rng: np.random.Generator, threshold: 
 def _attack_model(spec: PrepareMeasureQKD) -> dict[str, Any]:
     # Eve measures in the protocol's named bases (Z and X when it names none)
     bases = sorted({s.basis for s in spec.signals} & set(BASIS_STATES)) or ["X", "Z"]
-    return {"kind": "intercept-resend", "fraction": "1",
-            "bases": {b: str(sp.Rational(1, len(bases))) for b in bases},
-            "text": "Eve measures every qubit in a uniformly chosen basis of the protocol and resends her result"}
+    return {
+        "kind": "intercept-resend",
+        "fraction": "1",
+        "bases": {b: str(sp.Rational(1, len(bases))) for b in bases},
+        "text": "Eve measures every qubit in a uniformly chosen basis of the protocol and resends her result",
+    }
 
 
 def build(spec: Protocol, rng: np.random.Generator, count: int) -> list[dict[str, Any]]:
@@ -601,7 +676,11 @@ def build(spec: Protocol, rng: np.random.Generator, count: int) -> list[dict[str
     if pb:  # pooled groups keep their qkd-pm-1 parameters byte for byte
         params.update(estimation="per-basis", estimationBases=estimation_bases(spec), decisionRule=PER_BASIS_RULE)
     none = {"kind": "none"}
-    noise = {"kind": "depolarizing", "p": str(NOISE_P), "events": "X, Y, Z each with probability p/3 per round; explicit in inputs.noise"}
+    noise = {
+        "kind": "depolarizing",
+        "p": str(NOISE_P),
+        "events": "X, Y, Z each with probability p/3 per round; explicit in inputs.noise",
+    }
     attack = _attack_model(spec)
 
     def test(inputs, comment, flags):
@@ -615,12 +694,19 @@ def build(spec: Protocol, rng: np.random.Generator, count: int) -> list[dict[str
             extra.add("EmptyBasisSample")
         elif outputs["abort"]:
             extra.add("Abort")
-        if pb and outputs["abort"] and outputs["sampleSize"] and Fraction(outputs["sampleErrors"], outputs["sampleSize"]) <= threshold:
+        if (
+            pb
+            and outputs["abort"]
+            and outputs["sampleSize"]
+            and Fraction(outputs["sampleErrors"], outputs["sampleSize"]) <= threshold
+        ):
             extra.add("PooledEstimateHides")
         return {"comment": comment, "flags": sorted(set(flags) | extra), "inputs": inputs, "outputs": outputs, "result": result}
 
     groups = []
-    honest = [test(_random_session(sess, rng, ROUNDS, none, None), f"honest session {i + 1}", ["HonestRun"]) for i in range(count)]
+    honest = [
+        test(_random_session(sess, rng, ROUNDS, none, None), f"honest session {i + 1}", ["HonestRun"]) for i in range(count)
+    ]
     edge = _edge_empty_sifted(sess, rng, 32)
     if edge is not None:
         honest.append(test(edge[0], "every round discarded by sifting", ["HonestRun"] + edge[1]))
@@ -632,48 +718,76 @@ def build(spec: Protocol, rng: np.random.Generator, count: int) -> list[dict[str
     edges = []
     if pb:
         for b in estimation_bases(spec):
-            for kind, flag, text in (("at", "BasisQberAtThreshold", f"basis {b}: sample error rate exactly at the threshold, other bases clean"),
-                                     ("above", "BasisQberAboveThreshold", f"basis {b}: one sample error above the threshold, other bases clean"),
-                                     ("empty", "EmptyBasisSample", f"basis {b}: sifted rounds but none disclosed, other bases clean")):
+            for kind, flag, text in (
+                ("at", "BasisQberAtThreshold", f"basis {b}: sample error rate exactly at the threshold, other bases clean"),
+                ("above", "BasisQberAboveThreshold", f"basis {b}: one sample error above the threshold, other bases clean"),
+                ("empty", "EmptyBasisSample", f"basis {b}: sifted rounds but none disclosed, other bases clean"),
+            ):
                 inputs = _edge_per_basis(sess, rng, threshold, b, kind)
                 if inputs is not None:
                     edges.append(test(inputs, text, ["Noise", flag]))
     else:
-        for extra, flag, text in ((0, "QberAtThreshold", "sample error rate exactly at the threshold"),
-                                  (1, "QberAboveThreshold", "one sample error above the threshold")):
+        for extra, flag, text in (
+            (0, "QberAtThreshold", "sample error rate exactly at the threshold"),
+            (1, "QberAboveThreshold", "one sample error above the threshold"),
+        ):
             inputs = _edge_threshold(sess, rng, threshold, extra)
             if inputs is not None:
                 edges.append(test(inputs, text, ["Noise", flag]))
     if edges:
-        placed = {"kind": "pauli-events", "text": "Pauli errors placed on chosen rounds so that the sample holds an exact "
-                  "number of errors" + (" in each basis" if pb else "") + "; explicit in inputs.noise"}
-        groups.append(("threshold", {**params, "rounds": len(edges[0]["inputs"]["signals"]), "noise": placed, "attack": none}, edges))
+        placed = {
+            "kind": "pauli-events",
+            "text": "Pauli errors placed on chosen rounds so that the sample holds an exact "
+            "number of errors" + (" in each basis" if pb else "") + "; explicit in inputs.noise",
+        }
+        groups.append(
+            ("threshold", {**params, "rounds": len(edges[0]["inputs"]["signals"]), "noise": placed, "attack": none}, edges)
+        )
 
-    ir = [test(_random_session(sess, rng, ROUNDS, attack, None), f"intercept-resend session {i + 1}", ["InterceptResend"]) for i in range(count)]
+    ir = [
+        test(_random_session(sess, rng, ROUNDS, attack, None), f"intercept-resend session {i + 1}", ["InterceptResend"])
+        for i in range(count)
+    ]
     groups.append(("intercept-resend", {**params, "noise": none, "attack": attack}, ir))
 
     hide = _edge_key_basis_attack(sess, rng, threshold) if pb else None
     if hide is not None:
         key = spec.key_basis
-        only_key = {"kind": "intercept-resend", "fraction": "1", "bases": {key: "1"},
-                    "text": f"Eve measures every qubit in the key basis {key} only and resends her result"}
-        groups.append(("key-basis-attack", {**params, "rounds": len(hide["signals"]), "noise": none, "attack": only_key},
-                       [test(hide, f"Eve attacks the key basis {key} only: its sample is clean, the other bases' are not",
-                             ["InterceptResend", "KeyBasisAttack"])]))
+        only_key = {
+            "kind": "intercept-resend",
+            "fraction": "1",
+            "bases": {key: "1"},
+            "text": f"Eve measures every qubit in the key basis {key} only and resends her result",
+        }
+        groups.append(
+            (
+                "key-basis-attack",
+                {**params, "rounds": len(hide["signals"]), "noise": none, "attack": only_key},
+                [
+                    test(
+                        hide,
+                        f"Eve attacks the key basis {key} only: its sample is clean, the other bases' are not",
+                        ["InterceptResend", "KeyBasisAttack"],
+                    )
+                ],
+            )
+        )
 
     out = []
     for name, p, tests in groups:
-        out.append({
-            "type": "QkdSessionTest",
-            "family": "qkd-pm",
-            "protocol": spec.name,
-            "version": spec.version,
-            "comment": f"{name}: {spec.summary}",
-            "parameters": p,
-            "tolerance": TOLERANCE,
-            "model": describe(spec),
-            "tests": tests,
-        })
+        out.append(
+            {
+                "type": "QkdSessionTest",
+                "family": "qkd-pm",
+                "protocol": spec.name,
+                "version": spec.version,
+                "comment": f"{name}: {spec.summary}",
+                "parameters": p,
+                "tolerance": TOLERANCE,
+                "model": describe(spec),
+                "tests": tests,
+            }
+        )
     return out
 
 
@@ -682,7 +796,7 @@ def _num(amps: Sequence[str]) -> np.ndarray:
     return np.array(_num_cached(tuple(str(a) for a in amps)), dtype=complex)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _num_cached(amps: tuple[str, ...]) -> tuple[complex, ...]:
     return tuple(complex(sp.N(_parse(a))) for a in amps)
 
@@ -733,8 +847,12 @@ def answer(case: Mapping[str, Any]) -> dict[str, Any]:
     abort = not sample or Fraction(errors, len(sample)) > threshold
     extra: dict[str, Any] = {}
     if bases is not None:  # Lo–Chau–Ardehali: every basis must pass on its own
-        counts = {b: [sum(basis_of[j] == b for j in sample), sum(basis_of[j] == b and ka[j] != kb[j] for j in sample)] for b in bases}
-        extra["sampleByBasis"] = {b: {"sampleSize": m, "sampleErrors": e, "qber": e / m if m else None} for b, (m, e) in counts.items()}
+        counts = {
+            b: [sum(basis_of[j] == b for j in sample), sum(basis_of[j] == b and ka[j] != kb[j] for j in sample)] for b in bases
+        }
+        extra["sampleByBasis"] = {
+            b: {"sampleSize": m, "sampleErrors": e, "qber": e / m if m else None} for b, (m, e) in counts.items()
+        }
         abort = any(m == 0 or Fraction(e, m) > threshold for m, e in counts.values())
     rest = [j for j, x in enumerate(masked) if not x]
     key_a = "" if abort else "".join(ka[j] for j in rest)
@@ -742,9 +860,18 @@ def answer(case: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "result": "invalid" if abort else "valid",
         "outputs": {
-            "bobOutcomes": outcomes, "sifted": "".join(kept), "siftedKeyAlice": "".join(ka), "siftedKeyBob": "".join(kb),
-            "sampleSize": len(sample), "sampleErrors": errors, "qber": qber, **extra, "abort": abort,
-            "keyAlice": key_a, "keyBob": key_b, "finalKeyLength": len(key_a),
+            "bobOutcomes": outcomes,
+            "sifted": "".join(kept),
+            "siftedKeyAlice": "".join(ka),
+            "siftedKeyBob": "".join(kb),
+            "sampleSize": len(sample),
+            "sampleErrors": errors,
+            "qber": qber,
+            **extra,
+            "abort": abort,
+            "keyAlice": key_a,
+            "keyBob": key_b,
+            "finalKeyLength": len(key_a),
         },
     }
 
@@ -775,4 +902,17 @@ GENERATOR = family_generator(
     )
 )
 
-__all__ = ["VERSION", "POOLED_VERSION", "version_of", "per_basis", "estimation_bases", "NOTES", "build", "answer", "describe", "rebuild", "run_session", "GENERATOR"]
+__all__ = [
+    "VERSION",
+    "POOLED_VERSION",
+    "version_of",
+    "per_basis",
+    "estimation_bases",
+    "NOTES",
+    "build",
+    "answer",
+    "describe",
+    "rebuild",
+    "run_session",
+    "GENERATOR",
+]

@@ -20,9 +20,10 @@ exceed the Bell threshold.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
-from functools import lru_cache
-from typing import Any, Mapping, Sequence
+from functools import cache
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -60,8 +61,21 @@ HEADER = (
     "outputs are both parties' outcomes, sifted keys, QBER, the CHSH estimate, the abort decision and the keys.",
 )
 
-ORDER = ("aliceOutcomes", "bobOutcomes", "sifted", "siftedKeyAlice", "siftedKeyBob", "sampleSize", "sampleErrors",
-         "qber", "chsh", "abort", "keyAlice", "keyBob", "finalKeyLength")
+ORDER = (
+    "aliceOutcomes",
+    "bobOutcomes",
+    "sifted",
+    "siftedKeyAlice",
+    "siftedKeyBob",
+    "sampleSize",
+    "sampleErrors",
+    "qber",
+    "chsh",
+    "abort",
+    "keyAlice",
+    "keyBob",
+    "finalKeyLength",
+)
 
 
 def describe(spec: EntanglementQKD) -> dict[str, Any]:
@@ -85,8 +99,14 @@ def rebuild(model: Mapping[str, Any], parameters: Mapping[str, Any], name: str =
     safe = expr.safe_text
 
     def settings(rows, who: str):
-        return tuple(Setting(name=r["name"], angle=safe(r["angle"], f"model.{who}[{k}].angle"),
-                             probability=safe(r["probability"], f"model.{who}[{k}].probability")) for k, r in enumerate(rows))
+        return tuple(
+            Setting(
+                name=r["name"],
+                angle=safe(r["angle"], f"model.{who}[{k}].angle"),
+                probability=safe(r["probability"], f"model.{who}[{k}].probability"),
+            )
+            for k, r in enumerate(rows)
+        )
 
     return EntanglementQKD(
         name=name,
@@ -100,7 +120,7 @@ def rebuild(model: Mapping[str, Any], parameters: Mapping[str, Any], name: str =
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _joint(source: str, alice_angle: str, bob_angle: str, pauli: str) -> tuple[float, ...]:
     """Cumulative P(a, b) over PAIRS, exact then evaluated to floats."""
     v = bell(source.partition(":")[2], ("a", "b")).vector()
@@ -164,8 +184,15 @@ def session_outputs(spec: EntanglementQKD, inputs: Mapping[str, Any], joint) -> 
             complete = complete and e is not None
             if e is not None:
                 s_value += sign * e
-            terms.append({"alice": x, "bob": y, "sign": sign, "rounds": total,
-                          "correlator": None if e is None else values.number(sp.Rational(e.numerator, e.denominator))})
+            terms.append(
+                {
+                    "alice": x,
+                    "bob": y,
+                    "sign": sign,
+                    "rounds": total,
+                    "correlator": None if e is None else values.number(sp.Rational(e.numerator, e.denominator)),
+                }
+            )
         chsh = {"terms": terms, "value": values.number(sp.Rational(s_value.numerator, s_value.denominator)) if complete else None}
         bell_ok = complete and abs(s_value) > _frac(spec.chsh_threshold)
         abort = abort or not bell_ok
@@ -173,11 +200,19 @@ def session_outputs(spec: EntanglementQKD, inputs: Mapping[str, Any], joint) -> 
     key_a = "" if abort else "".join(ka[j] for j in rest)
     key_b = "" if abort else "".join(kb[j] for j in rest)
     out = {
-        "aliceOutcomes": "".join(ao), "bobOutcomes": "".join(bo), "sifted": "".join(kept),
-        "siftedKeyAlice": "".join(ka), "siftedKeyBob": "".join(kb),
-        "sampleSize": len(sample), "sampleErrors": errors,
+        "aliceOutcomes": "".join(ao),
+        "bobOutcomes": "".join(bo),
+        "sifted": "".join(kept),
+        "siftedKeyAlice": "".join(ka),
+        "siftedKeyBob": "".join(kb),
+        "sampleSize": len(sample),
+        "sampleErrors": errors,
         "qber": None if qber is None else values.number(sp.Rational(qber.numerator, qber.denominator)),
-        "chsh": chsh, "abort": abort, "keyAlice": key_a, "keyBob": key_b, "finalKeyLength": len(key_a),
+        "chsh": chsh,
+        "abort": abort,
+        "keyAlice": key_a,
+        "keyBob": key_b,
+        "finalKeyLength": len(key_a),
     }
     return out, "invalid" if abort else "valid"
 
@@ -231,8 +266,18 @@ def _edge_sessions(spec: EntanglementQKD, rng: np.random.Generator) -> list[tupl
         A = {s.name: s for s in spec.alice_settings}
         B = {s.name: s for s in spec.bob_settings}
         draws = [_draw(rng, _joint(spec.source, A[x].angle, B[y].angle, "I")) for x, y in rows]
-        out.append(({"aliceSettings": [r[0] for r in rows], "bobSettings": [r[1] for r in rows], "draws": draws,
-                     "sampleMask": "1" * 32}, "no key setting pair in any round", ["AllBasesMismatched", "EmptySiftedKey"]))
+        out.append(
+            (
+                {
+                    "aliceSettings": [r[0] for r in rows],
+                    "bobSettings": [r[1] for r in rows],
+                    "draws": draws,
+                    "sampleMask": "1" * 32,
+                },
+                "no key setting pair in any round",
+                ["AllBasesMismatched", "EmptySiftedKey"],
+            )
+        )
     # QBER at / above the threshold, with a Bell test that passes
     threshold = _frac(spec.abort_threshold)
     size = threshold.denominator
@@ -252,7 +297,9 @@ def _edge_sessions(spec: EntanglementQKD, rng: np.random.Generator) -> list[tupl
             for want in plan:
                 x, y = spec.key_pairs[randomness.below(rng, len(spec.key_pairs))]
                 f = flips[(x, y)]
-                forced = _forced(spec, x, y, (lambda a, b, f=f: (a != (b ^ f))) if want == "error" else (lambda a, b, f=f: a == (b ^ f)))
+                forced = _forced(
+                    spec, x, y, (lambda a, b, f=f: a != (b ^ f)) if want == "error" else (lambda a, b, f=f: a == (b ^ f))
+                )
                 if forced is None or (want != "error" and forced[0] != "I"):
                     ok = False
                     break
@@ -273,9 +320,19 @@ def _edge_sessions(spec: EntanglementQKD, rng: np.random.Generator) -> list[tupl
                     draws.append(forced[1])
                     mask.append("0")
             if ok:
-                out.append(({"aliceSettings": xs, "bobSettings": ys, "draws": draws, "noise": "".join(noise), "sampleMask": "".join(mask)},
-                            "sample error rate exactly at the threshold" if not extra else "one sample error above the threshold",
-                            ["Noise", flag]))
+                out.append(
+                    (
+                        {
+                            "aliceSettings": xs,
+                            "bobSettings": ys,
+                            "draws": draws,
+                            "noise": "".join(noise),
+                            "sampleMask": "".join(mask),
+                        },
+                        "sample error rate exactly at the threshold" if not extra else "one sample error above the threshold",
+                        ["Noise", flag],
+                    )
+                )
     return out
 
 
@@ -288,7 +345,11 @@ def build(spec: Protocol, rng: np.random.Generator, count: int) -> list[dict[str
         "abortThreshold": values.number(_parse(spec.abort_threshold)),
     }
     none = {"kind": "none"}
-    noise = {"kind": "depolarizing", "p": str(NOISE_P), "events": "X, Y, Z each with probability p/3 on Bob's qubit; explicit in inputs.noise"}
+    noise = {
+        "kind": "depolarizing",
+        "p": str(NOISE_P),
+        "events": "X, Y, Z each with probability p/3 on Bob's qubit; explicit in inputs.noise",
+    }
 
     def test(inputs, comment, flags):
         outputs, result = session_outputs(spec, inputs, joint)
@@ -299,7 +360,9 @@ def build(spec: Protocol, rng: np.random.Generator, count: int) -> list[dict[str
             extra.add("EmptySample")
         elif outputs["qber"] is not None and Fraction(outputs["qber"]["exact"]) > _frac(spec.abort_threshold):
             extra.add("Abort")
-        if outputs["chsh"] is not None and (outputs["chsh"]["value"] is None or abs(Fraction(outputs["chsh"]["value"]["exact"])) <= _frac(spec.chsh_threshold)):
+        if outputs["chsh"] is not None and (
+            outputs["chsh"]["value"] is None or abs(Fraction(outputs["chsh"]["value"]["exact"])) <= _frac(spec.chsh_threshold)
+        ):
             extra.add("BellTestFails")
         return {"comment": comment, "flags": sorted(set(flags) | extra), "inputs": inputs, "outputs": outputs, "result": result}
 
@@ -307,24 +370,39 @@ def build(spec: Protocol, rng: np.random.Generator, count: int) -> list[dict[str
     noisy = [test(_random_session(spec, rng, ROUNDS, NOISE_P), f"noisy session {i + 1}", ["Noise"]) for i in range(count)]
     edges = [test(inputs, text, flags) for inputs, text, flags in _edge_sessions(spec, rng)]
     placed = {"kind": "pauli-events", "text": "Pauli errors on Bob's qubit placed on chosen rounds; explicit in inputs.noise"}
-    groups = [("honest", {**params, "noise": none, "attack": none}, honest),
-              ("noise", {**params, "noise": noise, "attack": none}, noisy)]
+    groups = [
+        ("honest", {**params, "noise": none, "attack": none}, honest),
+        ("noise", {**params, "noise": noise, "attack": none}, noisy),
+    ]
     if edges:
         groups.append(("edge cases", {**params, "rounds": "varies", "noise": placed, "attack": none}, edges))
-    return [{
-        "type": "QkdSessionTest", "family": "qkd-eb", "protocol": spec.name, "version": spec.version,
-        "comment": f"{name}: {spec.summary}", "parameters": p, "tolerance": TOLERANCE, "model": describe(spec), "tests": tests,
-    } for name, p, tests in groups]
+    return [
+        {
+            "type": "QkdSessionTest",
+            "family": "qkd-eb",
+            "protocol": spec.name,
+            "version": spec.version,
+            "comment": f"{name}: {spec.summary}",
+            "parameters": p,
+            "tolerance": TOLERANCE,
+            "model": describe(spec),
+            "tests": tests,
+        }
+        for name, p, tests in groups
+    ]
 
 
 # -- the reference adapter: NumPy probabilities ------------------------------------------
 def _numeric_joint(source: str):
     v = bell(source.partition(":")[2], ("a", "b")).numeric().vector()
 
-    @lru_cache(maxsize=None)
+    @cache
     def joint(xa: str, yb: str, p: str) -> tuple[float, ...]:
         w = v if p == "I" else np.kron(np.eye(2), gate(p).numeric) @ v
-        probs = [float(np.real(np.conj(w) @ np.kron(qkd_model._projector(xa, a, False), qkd_model._projector(yb, b, False)) @ w)) for a, b in PAIRS]
+        probs = [
+            float(np.real(np.conj(w) @ np.kron(qkd_model._projector(xa, a, False), qkd_model._projector(yb, b, False)) @ w))
+            for a, b in PAIRS
+        ]
         return tuple(np.cumsum(probs))
 
     return joint
@@ -348,8 +426,17 @@ def _accepts(spec: Protocol) -> str | None:
 
 
 GENERATOR = family_generator(
-    FamilyGenerator(families=("qkd-eb",), version=VERSION, build=build, answer=answer, notes=NOTES, header=HEADER,
-                    output_order=ORDER, accepts=_accepts, spec_types=(EntanglementQKD,))
+    FamilyGenerator(
+        families=("qkd-eb",),
+        version=VERSION,
+        build=build,
+        answer=answer,
+        notes=NOTES,
+        header=HEADER,
+        output_order=ORDER,
+        accepts=_accepts,
+        spec_types=(EntanglementQKD,),
+    )
 )
 
 __all__ = ["VERSION", "NOTES", "build", "answer", "describe", "rebuild", "session_outputs", "GENERATOR"]

@@ -7,7 +7,8 @@ protocol from the case's inputs (not from the stored expected outputs).
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from qproto.spec.errors import QprotoError, VectorFileError
 
@@ -30,8 +31,12 @@ def adapter(case: Mapping[str, Any]) -> dict[str, Any]:
     except QprotoError:
         raise
     except (KeyError, IndexError, TypeError, ValueError, AttributeError, ArithmeticError, EvaluationError) as exc:
-        what = f"missing field {printable(exc, 60)}" if isinstance(exc, KeyError) else f"{type(exc).__name__}: {printable(exc, 160)}"
-        raise VectorFileError(f"test {printable(case.get('tcId'), 20)}: the case cannot be run by qproto's models ({what})") from None
+        what = (
+            f"missing field {printable(exc, 60)}" if isinstance(exc, KeyError) else f"{type(exc).__name__}: {printable(exc, 160)}"
+        )
+        raise VectorFileError(
+            f"test {printable(case.get('tcId'), 20)}: the case cannot be run by qproto's models ({what})"
+        ) from None
 
 
 __all__ = ["adapter"]

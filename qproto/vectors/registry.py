@@ -10,8 +10,9 @@ itself with :func:`family_generator`.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -168,4 +169,14 @@ def generator_for(spec: Protocol | str) -> FamilyGenerator:
     return gen
 
 
-__all__ = ["GENERATOR_MODULES", "MAX_TOLERANCE", "FamilyGenerator", "NoGeneratorError", "family_generator", "families", "lookup", "generator_for", "has_generator"]
+__all__ = [
+    "GENERATOR_MODULES",
+    "MAX_TOLERANCE",
+    "FamilyGenerator",
+    "NoGeneratorError",
+    "family_generator",
+    "families",
+    "lookup",
+    "generator_for",
+    "has_generator",
+]

@@ -10,7 +10,8 @@ must not deliver that key as K).
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -44,12 +45,20 @@ def _hex(x: int) -> str:
 
 
 def describe(spec: TrustedRelay) -> dict[str, Any]:
-    return {"kind": "trusted-relay", "encrypt": list(spec.encrypt), "relay": list(spec.relay), "decrypt": list(spec.decrypt),
-            "width": WIDTH, "rule": "each published value is the XOR of the named terms; c_in is the previous message"}
+    return {
+        "kind": "trusted-relay",
+        "encrypt": list(spec.encrypt),
+        "relay": list(spec.relay),
+        "decrypt": list(spec.decrypt),
+        "width": WIDTH,
+        "rule": "each published value is the XOR of the named terms; c_in is the previous message",
+    }
 
 
 def rebuild(model: Mapping[str, Any], hops: int, name: str = "vector-relay") -> TrustedRelay:
-    return TrustedRelay(name=name, hops=hops, encrypt=tuple(model["encrypt"]), relay=tuple(model["relay"]), decrypt=tuple(model["decrypt"]))
+    return TrustedRelay(
+        name=name, hops=hops, encrypt=tuple(model["encrypt"]), relay=tuple(model["relay"]), decrypt=tuple(model["decrypt"])
+    )
 
 
 def outputs(spec: TrustedRelay, key: int, links: list[int]) -> tuple[dict[str, Any], str]:
@@ -75,15 +84,29 @@ def build(spec: Protocol, rng: np.random.Generator, count: int) -> list[dict[str
     for key, links, comment, flags in cases:
         out, result = outputs(spec, key, links)
         more = [] if out["agree"] else ["KeysDisagree"]
-        groups.setdefault(len(links), []).append({
-            "comment": comment, "flags": sorted(flags + more),
-            "inputs": {"key": _hex(key), "linkKeys": [_hex(x) for x in links]},
-            "outputs": out, "result": result})
-    return [{
-        "type": "RelayTest", "family": "relay", "protocol": spec.name, "version": spec.version, "comment": spec.summary,
-        "parameters": {"hops": hops, "noise": {"kind": "none"}, "attack": {"kind": "none"}},
-        "tolerance": 0, "model": describe(spec), "tests": tests,
-    } for hops, tests in sorted(groups.items())]
+        groups.setdefault(len(links), []).append(
+            {
+                "comment": comment,
+                "flags": sorted(flags + more),
+                "inputs": {"key": _hex(key), "linkKeys": [_hex(x) for x in links]},
+                "outputs": out,
+                "result": result,
+            }
+        )
+    return [
+        {
+            "type": "RelayTest",
+            "family": "relay",
+            "protocol": spec.name,
+            "version": spec.version,
+            "comment": spec.summary,
+            "parameters": {"hops": hops, "noise": {"kind": "none"}, "attack": {"kind": "none"}},
+            "tolerance": 0,
+            "model": describe(spec),
+            "tests": tests,
+        }
+        for hops, tests in sorted(groups.items())
+    ]
 
 
 #: Most links a relay case may chain (the reference adapter's limit).
@@ -101,9 +124,18 @@ def answer(case: Mapping[str, Any]) -> dict[str, Any]:
 
 
 GENERATOR = family_generator(
-    FamilyGenerator(families=("relay",), version=VERSION, build=build, answer=answer, notes=NOTES, header=HEADER,
-                    output_order=ORDER, spec_types=(TrustedRelay,), tolerance=0.0,
-                    accepts=lambda s: None if isinstance(s, TrustedRelay) else f"expected a TrustedRelay, got {type(s).__name__}")
+    FamilyGenerator(
+        families=("relay",),
+        version=VERSION,
+        build=build,
+        answer=answer,
+        notes=NOTES,
+        header=HEADER,
+        output_order=ORDER,
+        spec_types=(TrustedRelay,),
+        tolerance=0.0,
+        accepts=lambda s: None if isinstance(s, TrustedRelay) else f"expected a TrustedRelay, got {type(s).__name__}",
+    )
 )
 
 __all__ = ["VERSION", "NOTES", "build", "answer", "GENERATOR"]

@@ -11,8 +11,9 @@ so it must not be delivered as an entangled pair.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from fractions import Fraction
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -76,25 +77,45 @@ def build(spec: Protocol, rng: np.random.Generator, count: int) -> list[dict[str
         k = 1 + randomness.below(rng, n)
         fids = [Fraction(70 + randomness.below(rng, 31), 100) for _ in range(k)]
         r = randomness.below(rng, 3)
-        cases.append((fids, r, f"random chain {i + 1}: {k} segments, {r} round(s)", ["RandomFidelities"] + (["Purified"] if r else [])))
+        cases.append(
+            (fids, r, f"random chain {i + 1}: {k} segments, {r} round(s)", ["RandomFidelities"] + (["Purified"] if r else []))
+        )
     groups: dict[int, list] = {}
     for fids, r, comment, flags in cases:
         out, result = compute(fids, r)
-        groups.setdefault(r, []).append({
-            "comment": comment, "flags": sorted(flags + ([] if result == "valid" else ["NotEntangled"])),
-            "inputs": {"segmentFidelities": [_num(f) for f in fids]},
-            "outputs": out, "result": result})
-    return [{
-        "type": "RepeaterChainTest", "family": "repeater", "protocol": spec.name, "version": spec.version,
-        "comment": spec.summary,
-        "parameters": {"purificationRounds": r, "noise": {"kind": "werner", "text": "each segment a Werner pair of the given fidelity"},
-                       "attack": {"kind": "none"}},
-        "tolerance": TOLERANCE,
-        "model": {"kind": "repeater-chain", "swap": spec.swap, "purification": spec.purification,
-                  "rule": "purify each segment by the given rounds of BBPSSW, then swap neighbours; "
-                  "valid when the end-to-end fidelity exceeds 1/2"},
-        "tests": tests,
-    } for r, tests in sorted(groups.items())]
+        groups.setdefault(r, []).append(
+            {
+                "comment": comment,
+                "flags": sorted(flags + ([] if result == "valid" else ["NotEntangled"])),
+                "inputs": {"segmentFidelities": [_num(f) for f in fids]},
+                "outputs": out,
+                "result": result,
+            }
+        )
+    return [
+        {
+            "type": "RepeaterChainTest",
+            "family": "repeater",
+            "protocol": spec.name,
+            "version": spec.version,
+            "comment": spec.summary,
+            "parameters": {
+                "purificationRounds": r,
+                "noise": {"kind": "werner", "text": "each segment a Werner pair of the given fidelity"},
+                "attack": {"kind": "none"},
+            },
+            "tolerance": TOLERANCE,
+            "model": {
+                "kind": "repeater-chain",
+                "swap": spec.swap,
+                "purification": spec.purification,
+                "rule": "purify each segment by the given rounds of BBPSSW, then swap neighbours; "
+                "valid when the end-to-end fidelity exceeds 1/2",
+            },
+            "tests": tests,
+        }
+        for r, tests in sorted(groups.items())
+    ]
 
 
 #: Most BBPSSW rounds per segment the reference adapter runs from a file.
@@ -122,9 +143,17 @@ def answer(case: Mapping[str, Any]) -> dict[str, Any]:
 
 
 GENERATOR = family_generator(
-    FamilyGenerator(families=("repeater",), version=VERSION, build=build, answer=answer, notes=NOTES, header=HEADER,
-                    output_order=ORDER, spec_types=(RepeaterChain,),
-                    accepts=lambda s: None if isinstance(s, RepeaterChain) else f"expected a RepeaterChain, got {type(s).__name__}")
+    FamilyGenerator(
+        families=("repeater",),
+        version=VERSION,
+        build=build,
+        answer=answer,
+        notes=NOTES,
+        header=HEADER,
+        output_order=ORDER,
+        spec_types=(RepeaterChain,),
+        accepts=lambda s: None if isinstance(s, RepeaterChain) else f"expected a RepeaterChain, got {type(s).__name__}",
+    )
 )
 
 __all__ = ["VERSION", "NOTES", "build", "answer", "GENERATOR"]

@@ -13,7 +13,8 @@ nothing).  States compare as physical states.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -47,7 +48,10 @@ ORDER = ("encoded", "decoded", "payloadRegister", "payload", "singleShares")
 
 def describe(spec: SecretSharingScheme) -> dict[str, Any]:
     return {
-        "kind": "threshold-secret-sharing", "dim": spec.dim, "shares": spec.shares, "threshold": spec.threshold,
+        "kind": "threshold-secret-sharing",
+        "dim": spec.dim,
+        "shares": spec.shares,
+        "threshold": spec.threshold,
         "shareNames": list(qss.share_names(spec)),
         "codewords": [list(w) for w in spec.codewords],
         "decoders": [{"shares": list(d.shares), "secret": d.secret, "table": [list(t) for t in d.table]} for d in spec.decoders],
@@ -61,15 +65,28 @@ MAX_DIM = 1024
 
 def rebuild(model: Mapping[str, Any], name: str = "vector-qss") -> SecretSharingScheme:
     dim, shares = model["dim"], model["shares"]
-    if (isinstance(dim, bool) or isinstance(shares, bool) or not isinstance(dim, int) or not isinstance(shares, int)
-            or not (2 <= dim and 1 <= shares) or dim ** min(shares, 64) > MAX_DIM):
-        raise VectorFileError(f"secret-sharing model: dim={values._short(dim)}, shares={values._short(shares)} "
-                              f"must be integers with dim ** shares <= {MAX_DIM}")
+    if (
+        isinstance(dim, bool)
+        or isinstance(shares, bool)
+        or not isinstance(dim, int)
+        or not isinstance(shares, int)
+        or not (2 <= dim and 1 <= shares)
+        or dim ** min(shares, 64) > MAX_DIM
+    ):
+        raise VectorFileError(
+            f"secret-sharing model: dim={values._short(dim)}, shares={values._short(shares)} "
+            f"must be integers with dim ** shares <= {MAX_DIM}"
+        )
     return SecretSharingScheme(
-        name=name, dim=int(model["dim"]), shares=int(model["shares"]), threshold=int(model["threshold"]),
+        name=name,
+        dim=int(model["dim"]),
+        shares=int(model["shares"]),
+        threshold=int(model["threshold"]),
         codewords=tuple(tuple(w) for w in model["codewords"]),
-        decoders=tuple(Decoder(shares=tuple(d["shares"]), secret=int(d["secret"]), table=tuple(tuple(t) for t in d["table"]))
-                       for d in model["decoders"]),
+        decoders=tuple(
+            Decoder(shares=tuple(d["shares"]), secret=int(d["secret"]), table=tuple(tuple(t) for t in d["table"]))
+            for d in model["decoders"]
+        ),
     )
 
 
@@ -97,7 +114,9 @@ def _random_payload(rng: np.random.Generator, dim: int) -> list:
     for i in range(2, 0, -1):
         j = randomness.below(rng, i + 1)
         perm[i], perm[j] = perm[j], perm[i]
-    return [sp.Rational(perm[0], n)] + [sp.expand_complex(sp.Rational(x, n) * sp.exp(sp.I * sp.pi * randomness.below(rng, 8) / 4)) for x in perm[1:]]
+    return [sp.Rational(perm[0], n)] + [
+        sp.expand_complex(sp.Rational(x, n) * sp.exp(sp.I * sp.pi * randomness.below(rng, 8) / 4)) for x in perm[1:]
+    ]
 
 
 def build(spec: Protocol, rng: np.random.Generator, count: int) -> list[dict[str, Any]]:
@@ -112,18 +131,28 @@ def build(spec: Protocol, rng: np.random.Generator, count: int) -> list[dict[str
     for amps, text, flags in payloads:
         for d in spec.decoders:
             shares = "+".join(qss.share_names(spec)[i] for i in d.shares)
-            tests.append({
-                "comment": f"{text}, decoded from shares {shares}",
-                "flags": sorted(flags + ["EveryDecoder"]),
-                "inputs": {"payload": [values.number(a) for a in amps], "decoder": list(d.shares)},
-                "outputs": _outputs(spec, amps, d),
-                "result": "valid",
-            })
-    return [{
-        "type": "SecretSharingTest", "family": "secret-sharing", "protocol": spec.name, "version": spec.version,
-        "comment": spec.summary, "parameters": {"noise": {"kind": "none"}, "attack": {"kind": "none"}},
-        "tolerance": TOLERANCE, "model": describe(spec), "tests": tests,
-    }]
+            tests.append(
+                {
+                    "comment": f"{text}, decoded from shares {shares}",
+                    "flags": sorted(flags + ["EveryDecoder"]),
+                    "inputs": {"payload": [values.number(a) for a in amps], "decoder": list(d.shares)},
+                    "outputs": _outputs(spec, amps, d),
+                    "result": "valid",
+                }
+            )
+    return [
+        {
+            "type": "SecretSharingTest",
+            "family": "secret-sharing",
+            "protocol": spec.name,
+            "version": spec.version,
+            "comment": spec.summary,
+            "parameters": {"noise": {"kind": "none"}, "attack": {"kind": "none"}},
+            "tolerance": TOLERANCE,
+            "model": describe(spec),
+            "tests": tests,
+        }
+    ]
 
 
 def answer(case: Mapping[str, Any]) -> dict[str, Any]:
@@ -142,16 +171,32 @@ def answer(case: Mapping[str, Any]) -> dict[str, Any]:
             return {"registers": list(s.registers), "ket": [[float(z.real), float(z.imag)] for z in s.vector()]}
         return {"registers": list(s.registers), "density": [[[float(z.real), float(z.imag)] for z in row] for row in s.matrix()]}
 
-    return {"result": "valid", "outputs": {
-        "encoded": js(st), "decoded": js(out), "payloadRegister": reg, "payload": js(out.reduced((reg,))),
-        "singleShares": [js(st.reduced((n,))) for n in qss.share_names(spec)],
-    }}
+    return {
+        "result": "valid",
+        "outputs": {
+            "encoded": js(st),
+            "decoded": js(out),
+            "payloadRegister": reg,
+            "payload": js(out.reduced((reg,))),
+            "singleShares": [js(st.reduced((n,))) for n in qss.share_names(spec)],
+        },
+    }
 
 
 GENERATOR = family_generator(
-    FamilyGenerator(families=("secret-sharing",), version=VERSION, build=build, answer=answer, notes=NOTES, header=HEADER,
-                    output_order=ORDER, spec_types=(SecretSharingScheme,),
-                    accepts=lambda s: None if isinstance(s, SecretSharingScheme) else f"expected a SecretSharingScheme, got {type(s).__name__}")
+    FamilyGenerator(
+        families=("secret-sharing",),
+        version=VERSION,
+        build=build,
+        answer=answer,
+        notes=NOTES,
+        header=HEADER,
+        output_order=ORDER,
+        spec_types=(SecretSharingScheme,),
+        accepts=lambda s: (
+            None if isinstance(s, SecretSharingScheme) else f"expected a SecretSharingScheme, got {type(s).__name__}"
+        ),
+    )
 )
 
 __all__ = ["VERSION", "NOTES", "build", "answer", "GENERATOR"]

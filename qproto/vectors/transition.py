@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import ast
 from collections import deque
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -111,10 +112,14 @@ def describe(spec: TransitionSystem) -> dict[str, Any]:
         "init": {k: _plain(v) for k, v in spec.init.items()},
         "initially": _plain(spec.initially),
         "transitions": [
-            {"name": t.name, "party": t.party, "guard": _plain(t.guard),
-             "update": {k: _plain(v) for k, v in t.update.items()},
-             **({"choose": [_var_json(c) for c in t.choose]} if t.choose else {}),
-             **({"text": t.text} if t.text else {})}
+            {
+                "name": t.name,
+                "party": t.party,
+                "guard": _plain(t.guard),
+                "update": {k: _plain(v) for k, v in t.update.items()},
+                **({"choose": [_var_json(c) for c in t.choose]} if t.choose else {}),
+                **({"text": t.text} if t.text else {}),
+            }
             for t in spec.transitions
         ],
         "semantics": "a step fires when its guard holds and every updated value stays in its variable's domain; "
@@ -169,7 +174,9 @@ def _bounded_expression(text: Any, where: str) -> Any:
             if isinstance(e, ast.UnaryOp) and isinstance(e.op, (ast.USub, ast.UAdd)):
                 e = e.operand
             if not (isinstance(e, ast.Constant) and isinstance(e.value, int) and abs(e.value) <= MAX_EXPONENT):
-                raise VectorFileError(f"transition model: {where}: a power's exponent must be an integer literal of at most {MAX_EXPONENT}")
+                raise VectorFileError(
+                    f"transition model: {where}: a power's exponent must be an integer literal of at most {MAX_EXPONENT}"
+                )
     return text
 
 
@@ -190,9 +197,13 @@ def rebuild(model: Mapping[str, Any], name: str = "vector-system") -> Transition
         init={k: _bounded_expression(v, f"init.{k}") for k, v in dict(model.get("init", {})).items()},
         initially=_bounded_expression(model.get("initially", "True"), "initially"),
         transitions=tuple(
-            Transition(name=t["name"], party=t.get("party", ""), guard=_bounded_expression(t.get("guard", "True"), f"{t['name']}.guard"),
-                       update={k: _bounded_expression(v, f"{t['name']}.update.{k}") for k, v in dict(t.get("update", {})).items()},
-                       choose=tuple(_var_from(c) for c in t.get("choose", ())))
+            Transition(
+                name=t["name"],
+                party=t.get("party", ""),
+                guard=_bounded_expression(t.get("guard", "True"), f"{t['name']}.guard"),
+                update={k: _bounded_expression(v, f"{t['name']}.update.{k}") for k, v in dict(t.get("update", {})).items()},
+                choose=tuple(_var_from(c) for c in t.get("choose", ())),
+            )
             for t in model["transitions"]
         ),
     )
@@ -215,9 +226,13 @@ def _choice_from(system: TransitionSystem, tname: str, doc: Mapping[str, Any]) -
     return out
 
 
-def replay(system: TransitionSystem, initial: Mapping[str, Any], steps: Sequence[Mapping[str, Any]]) -> tuple[dict[str, Any], str]:
+def replay(
+    system: TransitionSystem, initial: Mapping[str, Any], steps: Sequence[Mapping[str, Any]]
+) -> tuple[dict[str, Any], str]:
     """Run a schedule on qproto's interpreter: outputs and the verdict."""
-    state = tsm.state_from_json(system, {k: (expr.to_fraction(v["exact"]) if isinstance(v, dict) else v) for k, v in initial.items()})
+    state = tsm.state_from_json(
+        system, {k: (expr.to_fraction(v["exact"]) if isinstance(v, dict) else v) for k, v in initial.items()}
+    )
     why = tsm.initial_ok(system, state)
     if why is not None:
         return {"states": [], "rejectedStep": 0, "enabledAtEnd": []}, "invalid"
@@ -329,24 +344,28 @@ def build(spec: Protocol, rng: np.random.Generator, count: int) -> list[dict[str
     for i in range(count):
         path = _random_run(spec, rng, init, RUN_STEPS)
         tests.append(test(path, f"random run {i + 1} ({len(path)} steps)", ["RandomRun"]))
-    for i in range(count):
+    for _ in range(count):
         path = _random_run(spec, rng, init, randomness.below(rng, RUN_STEPS))
         bad = _disabled_step(spec, rng, _state_after(spec, init, path))
         if bad is not None:
             tests.append(test(path, f"run of {len(path)} steps, then {bad[0]} which is not enabled", ["DisabledTransition"], bad))
-    return [{
-        "type": "TransitionRunTest",
-        "family": "transition",
-        "protocol": spec.name,
-        "version": spec.version,
-        "comment": spec.summary,
-        "parameters": {"noise": {"kind": "none"},
-                       "attack": {"kind": "adversarial-scheduler", "text": "the channel's losses are explicit steps of the schedule"},
-                       "constants": {p.name: _plain(p.default) for p in spec.parameters}},
-        "tolerance": TOLERANCE,
-        "model": describe(spec),
-        "tests": tests,
-    }]
+    return [
+        {
+            "type": "TransitionRunTest",
+            "family": "transition",
+            "protocol": spec.name,
+            "version": spec.version,
+            "comment": spec.summary,
+            "parameters": {
+                "noise": {"kind": "none"},
+                "attack": {"kind": "adversarial-scheduler", "text": "the channel's losses are explicit steps of the schedule"},
+                "constants": {p.name: _plain(p.default) for p in spec.parameters},
+            },
+            "tolerance": TOLERANCE,
+            "model": describe(spec),
+            "tests": tests,
+        }
+    ]
 
 
 def answer(case: Mapping[str, Any]) -> dict[str, Any]:
@@ -367,8 +386,17 @@ def _accepts(spec: Protocol) -> str | None:
 
 
 GENERATOR = family_generator(
-    FamilyGenerator(families=("transition",), version=VERSION, build=build, answer=answer, notes=NOTES, header=HEADER,
-                    output_order=ORDER, accepts=_accepts, spec_types=(TransitionSystem,))
+    FamilyGenerator(
+        families=("transition",),
+        version=VERSION,
+        build=build,
+        answer=answer,
+        notes=NOTES,
+        header=HEADER,
+        output_order=ORDER,
+        accepts=_accepts,
+        spec_types=(TransitionSystem,),
+    )
 )
 
 __all__ = ["VERSION", "NOTES", "build", "answer", "describe", "rebuild", "replay", "GENERATOR"]

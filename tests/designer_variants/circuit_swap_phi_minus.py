@@ -16,7 +16,8 @@ SWAP_PHI_MINUS = ENTANGLEMENT_SWAPPING.variant(
     "designer-swap-phi-minus",
     summary="Entanglement swapping with |Φ−⟩ on segment 1 and the |Φ+⟩ corrections.",
     steps=replace_step(
-        ENTANGLEMENT_SWAPPING.steps, 0,
+        ENTANGLEMENT_SWAPPING.steps,
+        0,
         Prepare(party="Alice", registers=("a", "r1"), state="bell:phi-", text="segment 1 makes |Φ−⟩"),
     ),
 )

@@ -5,8 +5,8 @@ Correct: every property, including the Werner-average fidelity (2F + 1)/3
 for a Werner resource centred on the |Ψ+⟩ the source prepares, holds.
 """
 
-from qproto.spec.teleportation import TELEPORTATION
 from qproto.spec.circuit import ApplyGate, Prepare
+from qproto.spec.teleportation import TELEPORTATION
 
 _steps = list(TELEPORTATION.steps)
 _steps[1] = Prepare(party="Alice", registers=("a", "b"), state="bell:psi+", text="a source prepares |Ψ+⟩ on (a, b)")

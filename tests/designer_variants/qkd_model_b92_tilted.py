@@ -2,6 +2,7 @@
 Nothing about the signal is announced; Bob measures Z or the basis of the second state and keeps the
 results that exclude one state.  Eve's Shannon information must come from what is announced: below 1 bit
 and never above her Holevo information."""
+
 from qproto.spec.b92 import B92
 from qproto.spec.qkd import Measurement, Outcome, Signal, basis_measurement
 
@@ -18,8 +19,11 @@ SPEC = B92.variant(
     basis_probabilities={"Z": "1/2", "T": "1/2"},
     measurements=(
         basis_measurement("Z", "1/2"),
-        Measurement(name="T", probability="1/2", outcomes=(Outcome(label="t", vector=_PSI, bit=0),
-                                                           Outcome(label="t-perp", vector=_PSI_PERP, bit=1))),
+        Measurement(
+            name="T",
+            probability="1/2",
+            outcomes=(Outcome(label="t", vector=_PSI, bit=0), Outcome(label="t-perp", vector=_PSI_PERP, bit=1)),
+        ),
     ),
     published=(),
 )

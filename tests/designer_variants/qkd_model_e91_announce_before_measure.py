@@ -1,4 +1,5 @@
 """Designer variant: E91 announcing the settings before Bob measures (issue 10, item 3): rejected, step named."""
+
 from qproto.spec.e91 import E91
 
 _steps = list(E91.steps)

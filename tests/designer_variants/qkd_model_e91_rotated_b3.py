@@ -1,5 +1,6 @@
 """Designer variant: E91 with Bob's third setting at π instead of 3π/4 (issue 10, item 13).
 The stated S = −2√2 no longer holds: chsh-maximal is refuted with both values and a numeric replay."""
+
 from qproto.spec.e91 import E91
 from qproto.spec.qkd import Setting
 

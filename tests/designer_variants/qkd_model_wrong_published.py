@@ -1,6 +1,7 @@
 """Designer variant: BB84 citing a wrong sift probability (1/3) and a wrong Shor–Preskill threshold (0.12)
 (issue 10, item 13): published-values and threshold-where-rate-vanishes are refuted with the quantity,
 both values and a numeric replay."""
+
 from qproto.spec.bb84 import BB84
 from qproto.spec.qkd import SHOR_PRESKILL_2000, PublishedValue
 

@@ -14,8 +14,12 @@ SPEC = QUDP.variant(
     "designer-qudp-false-lemma",
     invariants=QUDP.invariants + (Invariant(name="never-corrupted", expr="not corrupted"),),
     properties=(
-        Property(id="accepted-only-if-checksum-zero", statement="accepted only on a zero checksum",
-                 engine="statemachine", check="statemachine.invariant",
-                 args={"invariant": "accepted-only-if-zero", "strengthen": ("never-corrupted",)}),
+        Property(
+            id="accepted-only-if-checksum-zero",
+            statement="accepted only on a zero checksum",
+            engine="statemachine",
+            check="statemachine.invariant",
+            args={"invariant": "accepted-only-if-zero", "strengthen": ("never-corrupted",)},
+        ),
     ),
 )

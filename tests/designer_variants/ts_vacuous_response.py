@@ -12,8 +12,13 @@ from qproto.spec.transition import Transition, TransitionSystem, boolean, enum, 
 
 
 def _response(pid: str, **extra: object) -> Property:
-    return Property(id=pid, statement=pid, engine="statemachine", check="statemachine.response",
-                    args={"after": "tries == 3", "within": 1, "holds": "delivered", **extra})
+    return Property(
+        id=pid,
+        statement=pid,
+        engine="statemachine",
+        check="statemachine.response",
+        args={"after": "tries == 3", "within": 1, "holds": "delivered", **extra},
+    )
 
 
 SPEC = TransitionSystem(
@@ -27,7 +32,12 @@ SPEC = TransitionSystem(
     properties=(
         _response("vacuous-response"),
         _response("vacuous-response-allowed", allow_vacuous="tries is capped at 2 on purpose"),
-        Property(id="delivers", statement="delivers", engine="statemachine", check="statemachine.response",
-                 args={"after": "phase == SENDING", "within": 3, "holds": "delivered"}),
+        Property(
+            id="delivers",
+            statement="delivers",
+            engine="statemachine",
+            check="statemachine.response",
+            args={"after": "phase == SENDING", "within": 3, "holds": "delivered"},
+        ),
     ),
 )

@@ -38,7 +38,8 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -52,8 +53,12 @@ from .core import Mutant, Truth, dispatch
 TOL = 1e-9
 _R = 1 / np.sqrt(2)
 ONE_QUBIT = {
-    "I": np.eye(2), "X": np.array([[0, 1], [1, 0]]), "Y": np.array([[0, -1j], [1j, 0]]),
-    "Z": np.diag([1, -1]), "H": np.array([[_R, _R], [_R, -_R]]), "S": np.diag([1, 1j]),
+    "I": np.eye(2),
+    "X": np.array([[0, 1], [1, 0]]),
+    "Y": np.array([[0, -1j], [1j, 0]]),
+    "Z": np.diag([1, -1]),
+    "H": np.array([[_R, _R], [_R, -_R]]),
+    "S": np.diag([1, 1j]),
     "T": np.diag([1, np.exp(1j * np.pi / 4)]),
 }
 TWO_QUBIT = {
@@ -62,12 +67,19 @@ TWO_QUBIT = {
     "SWAP": np.array([[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]]),
 }
 BELL = {
-    "phi+": np.array([1, 0, 0, 1]) * _R, "phi-": np.array([1, 0, 0, -1]) * _R,
-    "psi+": np.array([0, 1, 1, 0]) * _R, "psi-": np.array([0, 1, -1, 0]) * _R,
+    "phi+": np.array([1, 0, 0, 1]) * _R,
+    "phi-": np.array([1, 0, 0, -1]) * _R,
+    "psi+": np.array([0, 1, 1, 0]) * _R,
+    "psi-": np.array([0, 1, -1, 0]) * _R,
 }
 ORIGINS = (
-    "teleportation", "teleportation-z-first", "superdense-coding", "entanglement-swapping",
-    "teleportation-swapped-bits", "teleportation-dropped-bit", "superdense-coding-no-hadamard",
+    "teleportation",
+    "teleportation-z-first",
+    "superdense-coding",
+    "entanglement-swapping",
+    "teleportation-swapped-bits",
+    "teleportation-dropped-bit",
+    "superdense-coding-no-hadamard",
     "entanglement-swapping-no-z",
 )
 
@@ -94,8 +106,11 @@ def _matrix(step: ApplyGate | Controlled) -> np.ndarray:
     if step.gate in ("RX", "RY", "RZ") and len(params) == 1:
         t = float(sp.sympify(params[0]))
         c, s_ = np.cos(t / 2), np.sin(t / 2)
-        return {"RX": np.array([[c, -1j * s_], [-1j * s_, c]]), "RY": np.array([[c, -s_], [s_, c]]),
-                "RZ": np.diag([np.exp(-1j * t / 2), np.exp(1j * t / 2)])}[step.gate]
+        return {
+            "RX": np.array([[c, -1j * s_], [-1j * s_, c]]),
+            "RY": np.array([[c, -s_], [s_, c]]),
+            "RZ": np.diag([np.exp(-1j * t / 2), np.exp(1j * t / 2)]),
+        }[step.gate]
     if params:
         raise Unsupported(f"parameters of {step.gate}")
     if step.gate in ONE_QUBIT:
@@ -150,7 +165,7 @@ def _apply(rho: np.ndarray, op: np.ndarray, axes: list[int], n: int) -> np.ndarr
     t = np.moveaxis(t, list(range(k)), axes)
     t = np.tensordot(t, np.conj(opt), axes=([n + a for a in axes], list(range(k, 2 * k))))
     t = np.moveaxis(t, list(range(2 * n - k, 2 * n)), [n + a for a in axes])
-    return t.reshape(2 ** n, 2 ** n)
+    return t.reshape(2**n, 2**n)
 
 
 def _project(rho: np.ndarray, axis: int, value: int, n: int) -> np.ndarray:
@@ -169,9 +184,14 @@ def reduced(rho: np.ndarray, registers: list[str], keep: tuple[str, ...]) -> np.
     return np.einsum("".join(rows) + "".join(cols) + "->" + out, t).reshape(2 ** len(keep), 2 ** len(keep))
 
 
-def simulate(spec: Any, inputs: dict[str, int], psi: np.ndarray | None,
-             overrides: dict[tuple[str, ...], np.ndarray] | None = None, until: int | None = None,
-             each_step: Callable[[int, Any, Sim], None] | None = None) -> Sim:
+def simulate(
+    spec: Any,
+    inputs: dict[str, int],
+    psi: np.ndarray | None,
+    overrides: dict[tuple[str, ...], np.ndarray] | None = None,
+    until: int | None = None,
+    each_step: Callable[[int, Any, Sim], None] | None = None,
+) -> Sim:
     """Run the spec's steps (all, or the first ``until``) on density matrices."""
     sim = Sim([], [({}, np.ones((1, 1), dtype=complex))])
     overrides = overrides or {}
@@ -231,8 +251,7 @@ def _haar_states(count: int, seed: int = 2024) -> list[np.ndarray]:
     return out
 
 
-PAULI_STATES = [np.array(v, dtype=complex) for v in
-                ([1, 0], [0, 1], [_R, _R], [_R, -_R], [_R, 1j * _R], [_R, -1j * _R])]
+PAULI_STATES = [np.array(v, dtype=complex) for v in ([1, 0], [0, 1], [_R, _R], [_R, -_R], [_R, 1j * _R], [_R, -1j * _R])]
 TEST_STATES = PAULI_STATES + _haar_states(6)
 
 
@@ -276,7 +295,7 @@ def _output_equals_input(spec: Any, prop: Any) -> Truth:
             raise Unsupported("no input qubit")
         for assign in _assignments(spec) or [{}]:
             sim = simulate(spec, assign, psi)
-            for rec, rho in sim.branches:
+            for _rec, rho in sim.branches:
                 p = np.real(np.trace(rho))
                 if p < 1e-12:
                     continue
@@ -385,7 +404,7 @@ def _swap_output_bell(spec: Any, prop: Any) -> Truth:
     target = np.outer(BELL[name], BELL[name])
     for psi in _inputs_states(spec):
         sim = simulate(spec, {}, psi)
-        for rec, rho in sim.branches:
+        for _rec, rho in sim.branches:
             p = np.real(np.trace(rho))
             if p < 1e-12:
                 continue
@@ -454,12 +473,12 @@ def _idx(steps: Steps, kinds: tuple[type, ...]) -> list[int]:
 def op_drop(steps: Steps, spec: Any, rng: np.random.Generator) -> tuple[Steps, str]:
     cand = _idx(steps, (ApplyGate, Controlled)) or list(range(len(steps)))
     i = _pick(rng, cand)
-    return steps[:i] + steps[i + 1:], f"drop step {i + 1} ({steps[i].describe()})"
+    return steps[:i] + steps[i + 1 :], f"drop step {i + 1} ({steps[i].describe()})"
 
 
 def op_drop_any(steps: Steps, spec: Any, rng: np.random.Generator) -> tuple[Steps, str]:
     i = int(rng.integers(len(steps)))
-    return steps[:i] + steps[i + 1:], f"drop step {i + 1} ({steps[i].describe()})"
+    return steps[:i] + steps[i + 1 :], f"drop step {i + 1} ({steps[i].describe()})"
 
 
 def op_duplicate(steps: Steps, spec: Any, rng: np.random.Generator) -> tuple[Steps, str]:
@@ -467,7 +486,7 @@ def op_duplicate(steps: Steps, spec: Any, rng: np.random.Generator) -> tuple[Ste
     if not cand:
         return op_drop_any(steps, spec, rng)
     i = _pick(rng, cand)
-    return steps[: i + 1] + [steps[i]] + steps[i + 1:], f"duplicate step {i + 1}"
+    return steps[: i + 1] + [steps[i]] + steps[i + 1 :], f"duplicate step {i + 1}"
 
 
 def op_swap_adjacent(steps: Steps, spec: Any, rng: np.random.Generator) -> tuple[Steps, str]:
@@ -605,8 +624,9 @@ def op_insert_noise(steps: Steps, spec: Any, rng: np.random.Generator) -> tuple[
     reg = _pick(rng, [r for r, k in prepared_at.items() if k < i])
     channel = _pick(rng, ["depolarizing", "dephasing", "bit_flip", "amplitude_damping"])
     p = _pick(rng, ["0", "1/3", "1"])
-    new = ApplyChannel(party=_owner(spec, steps, i, reg), channel=channel, params=(p,), targets=(reg,),
-                       text=f"{channel}({p}) on {reg}")
+    new = ApplyChannel(
+        party=_owner(spec, steps, i, reg), channel=channel, params=(p,), targets=(reg,), text=f"{channel}({p}) on {reg}"
+    )
     return steps[:i] + [new] + steps[i:], f"insert {channel}({p}) on {reg} before step {i + 1}"
 
 
@@ -614,7 +634,7 @@ def op_reorder_block(steps: Steps, spec: Any, rng: np.random.Generator) -> tuple
     """Move one step to another position (reordered protocol)."""
     i = int(rng.integers(len(steps)))
     s = steps[i]
-    rest = steps[:i] + steps[i + 1:]
+    rest = steps[:i] + steps[i + 1 :]
     j = int(rng.integers(len(rest) + 1))
     return rest[:j] + [s] + rest[j:], f"move step {i + 1} to position {j + 1}"
 
@@ -634,8 +654,7 @@ def op_change_claim(spec: Any, rng: np.random.Generator) -> tuple[tuple[Any, ...
     cands = [(i, k) for i, p in enumerate(props) for k in p.args if k in _CLAIMS]
     if not cands or rng.random() < 0.15:
         # relabel the outcomes the promise reads: (y1, y2) -> (y2, y1)
-        tuples = [(i, k) for i, p in enumerate(props) for k in ("records", "inputs")
-                  if k in p.args and len(p.args[k]) > 1]
+        tuples = [(i, k) for i, p in enumerate(props) for k in ("records", "inputs") if k in p.args and len(p.args[k]) > 1]
         if tuples:
             i, key = _pick(rng, tuples)
             old_t = tuple(props[i].args[key])
@@ -659,8 +678,19 @@ def _symbols_of(text: str) -> set[str]:
 
 
 SINGLE = (
-    op_drop, op_drop_any, op_duplicate, op_swap_adjacent, op_swap_corrections, op_control_bit, op_change_gate,
-    op_change_bell, op_change_target, op_relabel_outcomes, op_measure_register, op_insert_gate, op_reorder_block,
+    op_drop,
+    op_drop_any,
+    op_duplicate,
+    op_swap_adjacent,
+    op_swap_corrections,
+    op_control_bit,
+    op_change_gate,
+    op_change_bell,
+    op_change_target,
+    op_relabel_outcomes,
+    op_measure_register,
+    op_insert_gate,
+    op_reorder_block,
     op_insert_noise,
 )
 
@@ -668,8 +698,13 @@ SINGLE = (
 def _make(origin: Any, operator: str, what: str, steps: Steps, serial: int, properties: Any = None) -> Mutant:
     name = f"{origin.name}-m{serial}"
     try:
-        spec = dataclasses.replace(origin, name=name, steps=tuple(steps), variant_of=origin.name,
-                                   properties=origin.properties if properties is None else properties)
+        spec = dataclasses.replace(
+            origin,
+            name=name,
+            steps=tuple(steps),
+            variant_of=origin.name,
+            properties=origin.properties if properties is None else properties,
+        )
     except QprotoError as exc:
         return Mutant("circuit", origin.name, operator, what, None, rejected=str(exc))
     return Mutant("circuit", origin.name, operator, what, spec)

@@ -37,8 +37,9 @@ from __future__ import annotations
 
 import enum
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -52,10 +53,10 @@ class Truth(enum.Enum):
 @dataclass(frozen=True)
 class Mutant:
     family: str
-    origin: str          # the catalogue spec it was made from
-    operator: str        # e.g. "swap-corrections", "flip-guard"
-    description: str     # what exactly changed, for the report
-    spec: Any = None     # the mutated Protocol, None when rejected at construction
+    origin: str  # the catalogue spec it was made from
+    operator: str  # e.g. "swap-corrections", "flip-guard"
+    description: str  # what exactly changed, for the report
+    spec: Any = None  # the mutated Protocol, None when rejected at construction
     rejected: str | None = None
 
 
@@ -74,9 +75,9 @@ class Report:
     rejected: int = 0
     killed: int = 0
     equivalent: int = 0
-    survived: int = 0     # not killed and not known equivalent
-    compared: int = 0     # (mutant, property) pairs with a known ground truth
-    uncovered: int = 0    # pairs with UNKNOWN ground truth
+    survived: int = 0  # not killed and not known equivalent
+    compared: int = 0  # (mutant, property) pairs with a known ground truth
+    uncovered: int = 0  # pairs with UNKNOWN ground truth
     disagreements: list[Disagreement] = field(default_factory=list)
     missing_counterexamples: list[tuple[str, str]] = field(default_factory=list)
     errors: list[tuple[str, str, str]] = field(default_factory=list)  # (mutant, property, summary)
@@ -93,8 +94,9 @@ class Report:
         )
 
 
-def dispatch(truths: dict[str, Callable[[Any, Any], Truth]], spec: Any, prop: Any,
-             undecidable: tuple[type[BaseException], ...]) -> Truth:
+def dispatch(
+    truths: dict[str, Callable[[Any, Any], Truth]], spec: Any, prop: Any, undecidable: tuple[type[BaseException], ...]
+) -> Truth:
     """A family's ``ground_truth``: the decider registered for the
     property's check, UNKNOWN where there is none or it raises one of
     ``undecidable`` (a step or value its road does not model)."""
@@ -111,8 +113,9 @@ CLAIMS = {"proved", "bounded", "tested"}
 DENIES = {"refuted", "limitation"}
 
 
-def run_mutant(mutant: Mutant, ground_truth: Callable[[Any, Any], Truth], options: dict[str, Any], report: Report,
-               properties: Any = None) -> None:
+def run_mutant(
+    mutant: Mutant, ground_truth: Callable[[Any, Any], Truth], options: dict[str, Any], report: Report, properties: Any = None
+) -> None:
     """Verify one mutant (only ``properties`` when a family names the ones
     its ground truth can decide: the rest would cost time and be uncovered)
     and compare."""
@@ -157,9 +160,7 @@ def run_mutant(mutant: Mutant, ground_truth: Callable[[Any, Any], Truth], option
         claims = status in CLAIMS
         denies = status in DENIES
         if (claims and truth is Truth.VIOLATED) or (denies and truth is Truth.HOLDS):
-            report.disagreements.append(
-                Disagreement(mutant, v.property, status, truth.value, v.summary[:300])
-            )
+            report.disagreements.append(Disagreement(mutant, v.property, status, truth.value, v.summary[:300]))
             fam["disagreements"] += 1
     if any(not v.ok for v in verdicts):
         report.killed += 1
@@ -199,8 +200,9 @@ def family_stream(name: str, module: Any, seed: int) -> Iterator[Mutant]:
     return module.mutants(np.random.default_rng([seed, sum(map(ord, name))]))
 
 
-def run_slice(name: str, module: Any, seed: int, share: int, worker: int, workers: int,
-              options: dict[str, Any] | None = None) -> Report:
+def run_slice(
+    name: str, module: Any, seed: int, share: int, worker: int, workers: int, options: dict[str, Any] | None = None
+) -> Report:
     """Mutants ``worker, worker + workers, ...`` of the first ``share`` of one
     family's stream: the same mutants, whatever the number of workers."""
     report = Report()

@@ -18,7 +18,8 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -116,8 +117,7 @@ def ground_truth(spec: Any, prop: Any) -> Truth:
         return Truth.UNKNOWN
     if spec.policy == "fewest-hops":
         return _compare(plan_fidelity(net, paths[0], (0,) * (len(paths[0]) - 1)), thr)
-    best = max(plan_fidelity(net, p, r) for p in paths
-               for r in itertools.product(range(spec.max_rounds + 1), repeat=len(p) - 1))
+    best = max(plan_fidelity(net, p, r) for p in paths for r in itertools.product(range(spec.max_rounds + 1), repeat=len(p) - 1))
     return _compare(best, thr)
 
 
@@ -145,9 +145,10 @@ def _mutant(spec: Any, rng: np.random.Generator, serial: int) -> Mutant:
         i = int(rng.integers(len(net.links)))
         link = net.links[i]
         f = round(min(1.0, max(0.3, float(link.fidelity) + float(rng.choice([-0.08, -0.04, -0.02, 0.02, 0.03])))), 4)
-        links = net.links[:i] + (dataclasses.replace(link, fidelity=f),) + net.links[i + 1:]
-        return _make(spec, op, f"{link.a}–{link.b} fidelity {link.fidelity} -> {f}", serial,
-                     network=dataclasses.replace(net, links=links))
+        links = net.links[:i] + (dataclasses.replace(link, fidelity=f),) + net.links[i + 1 :]
+        return _make(
+            spec, op, f"{link.a}–{link.b} fidelity {link.fidelity} -> {f}", serial, network=dataclasses.replace(net, links=links)
+        )
     if op == "threshold":
         from fractions import Fraction
 
@@ -161,16 +162,22 @@ def _mutant(spec: Any, rng: np.random.Generator, serial: int) -> Mutant:
         i = int(rng.integers(len(net.nodes)))
         node = net.nodes[i]
         t = float(node.coherence_time) * float(rng.choice([0.01, 0.1, 10.0]))
-        nodes = net.nodes[:i] + (dataclasses.replace(node, coherence_time=t),) + net.nodes[i + 1:]
-        return _make(spec, op, f"{node.name} coherence {node.coherence_time} -> {t}", serial,
-                     network=dataclasses.replace(net, nodes=nodes))
+        nodes = net.nodes[:i] + (dataclasses.replace(node, coherence_time=t),) + net.nodes[i + 1 :]
+        return _make(
+            spec, op, f"{node.name} coherence {node.coherence_time} -> {t}", serial, network=dataclasses.replace(net, nodes=nodes)
+        )
     if op == "length":
         i = int(rng.integers(len(net.links)))
         link = net.links[i]
         length = float(link.length_km) * float(rng.choice([0.5, 2.0, 5.0]))
-        links = net.links[:i] + (dataclasses.replace(link, length_km=length),) + net.links[i + 1:]
-        return _make(spec, op, f"{link.a}–{link.b} length {link.length_km} -> {length}", serial,
-                     network=dataclasses.replace(net, links=links))
+        links = net.links[:i] + (dataclasses.replace(link, length_km=length),) + net.links[i + 1 :]
+        return _make(
+            spec,
+            op,
+            f"{link.a}–{link.b} length {link.length_km} -> {length}",
+            serial,
+            network=dataclasses.replace(net, links=links),
+        )
     other = "fewest-hops" if spec.policy == "fidelity-guaranteed" else "fidelity-guaranteed"
     props = tuple(p for p in spec.properties if other == "fidelity-guaranteed" or p.id != "route-cheapest")
     return _make(spec, op, f"policy {spec.policy} -> {other}", serial, policy=other, properties=props)

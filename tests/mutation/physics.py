@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -40,7 +41,9 @@ DEJMPS_ORDER = ("phi+", "psi-", "psi+", "phi-")
 # ---------------------------------------------------------------------------
 
 
-def run_circuit(spec: Any, resources: dict[tuple[str, ...], np.ndarray]) -> tuple[list[tuple[dict[str, int], np.ndarray]], list[str]]:
+def run_circuit(
+    spec: Any, resources: dict[tuple[str, ...], np.ndarray]
+) -> tuple[list[tuple[dict[str, int], np.ndarray]], list[str]]:
     """Every branch (classical record, unnormalised density matrix) and the
     register order of the matrices."""
     sim = simulate(spec, {}, None, overrides=resources)
@@ -71,8 +74,10 @@ def purification_round(spec: Any, resource: Callable[[], np.ndarray]) -> tuple[f
     pairs = tuple(tuple(p) for p in spec.pairs)
     branches, names = run_circuit(spec, {pairs[0]: resource(), pairs[1]: resource()})
     ra, rb = spec.records
-    kept = sum((reduced(r, names, pairs[0]) for rec, r in branches
-                if (rec[ra] == rec[rb]) == (spec.keep == "equal")), np.zeros((4, 4), dtype=complex))
+    kept = sum(
+        (reduced(r, names, pairs[0]) for rec, r in branches if (rec[ra] == rec[rb]) == (spec.keep == "equal")),
+        np.zeros((4, 4), dtype=complex),
+    )
     p = float(np.real(np.trace(kept)))
     return p, kept / p if p > 1e-12 else kept
 
@@ -120,8 +125,11 @@ def truth_fixed_points(spec: Any, prop: Any) -> Truth:
     grid = np.linspace(0, 1, 401)
     g = np.array([step(f) - f for f in grid])
     roots = [float(grid[i]) for i in range(len(grid)) if abs(g[i]) < 1e-9]
-    roots += [float(grid[i] - g[i] * (grid[i + 1] - grid[i]) / (g[i + 1] - g[i]))
-              for i in range(len(grid) - 1) if g[i] * g[i + 1] < 0 and abs(g[i]) > 1e-9 and abs(g[i + 1]) > 1e-9]
+    roots += [
+        float(grid[i] - g[i] * (grid[i + 1] - grid[i]) / (g[i + 1] - g[i]))
+        for i in range(len(grid) - 1)
+        if g[i] * g[i + 1] < 0 and abs(g[i]) > 1e-9 and abs(g[i + 1]) > 1e-9
+    ]
     roots = sorted(roots)
     merged: list[float] = []
     for r in roots:
@@ -274,7 +282,7 @@ def truth_memory(spec: Any, prop: Any) -> Truth:
 
 def _encode(spec: Any, payload: np.ndarray) -> np.ndarray:
     d, n = spec.dim, spec.shares
-    psi = np.zeros(d ** n, dtype=complex)
+    psi = np.zeros(d**n, dtype=complex)
     for j, word in enumerate(spec.codewords):
         for label in word:
             psi[int(label, d)] += payload[j] / np.sqrt(len(word))
@@ -391,8 +399,7 @@ def _relay_mutant(spec: Any, rng: np.random.Generator) -> Mutant:
     allowed = {"encrypt": ("K", "k_out"), "relay": ("c_in", "k_in", "k_out"), "decrypt": ("c_in", "k_in")}
     rules = list(allowed) if rule == "all" else [rule]
     changes = {r: subset(allowed[r]) for r in rules}
-    return _make(spec, "physics", f"rewrite-{rule}", ", ".join(f"{k}={'⊕'.join(v)}" for k, v in changes.items()),
-                 **changes)
+    return _make(spec, "physics", f"rewrite-{rule}", ", ".join(f"{k}={'⊕'.join(v)}" for k, v in changes.items()), **changes)
 
 
 # ---------------------------------------------------------------------------
@@ -436,10 +443,17 @@ def _nudge_expr(text: str, rng: np.random.Generator) -> str:
 
 
 def _claim_mutant(spec: Any, rng: np.random.Generator, family: str) -> Mutant:
-    candidates = [(p, k) for p in spec.properties for k, v in (p.args or {}).items()
-                  if isinstance(v, str) and k not in ("low", "high", "improves")] + \
-                 [(p, k) for p in spec.properties for k, v in (p.args or {}).items()
-                  if isinstance(v, tuple) and v and all(isinstance(x, str) for x in v)]
+    candidates = [
+        (p, k)
+        for p in spec.properties
+        for k, v in (p.args or {}).items()
+        if isinstance(v, str) and k not in ("low", "high", "improves")
+    ] + [
+        (p, k)
+        for p in spec.properties
+        for k, v in (p.args or {}).items()
+        if isinstance(v, tuple) and v and all(isinstance(x, str) for x in v)
+    ]
     if not candidates:
         return _make(spec, family, "identity", "unchanged")
     prop, key = candidates[int(rng.integers(len(candidates)))]
@@ -476,15 +490,25 @@ def _purification_mutants(spec: Any, rng: np.random.Generator) -> Mutant:
         cn = [i for i in gates if steps[i].gate == "CNOT"]
         i = int(rng.choice(cn))
         s = steps[i]
-        return _make(spec, "physics", op, f"CNOT({s.targets[1]} -> {s.targets[0]})",
-                     steps=replace_step(steps, i, dataclasses.replace(s, targets=tuple(reversed(s.targets)))))
+        return _make(
+            spec,
+            "physics",
+            op,
+            f"CNOT({s.targets[1]} -> {s.targets[0]})",
+            steps=replace_step(steps, i, dataclasses.replace(s, targets=tuple(reversed(s.targets)))),
+        )
     if op == "flip-rotation":
         rot = [i for i in gates if steps[i].gate in ("RX", "RY", "RZ")]
         if rot:
             i = int(rng.choice(rot))
             s = steps[i]
-            return _make(spec, "physics", op, f"{s.gate}({s.params[0]}) -> {s.gate}(-({s.params[0]}))",
-                         steps=replace_step(steps, i, dataclasses.replace(s, params=(f"-({s.params[0]})",))))
+            return _make(
+                spec,
+                "physics",
+                op,
+                f"{s.gate}({s.params[0]}) -> {s.gate}(-({s.params[0]}))",
+                steps=replace_step(steps, i, dataclasses.replace(s, params=(f"-({s.params[0]})",))),
+            )
         op = "extra-pauli"
     if op == "extra-pauli":
         reg = str(rng.choice([r.name for r in spec.registers]))
@@ -506,8 +530,10 @@ def _memory_mutant(spec: Any, rng: np.random.Generator) -> Mutant:
         other = "dephasing" if spec.kind == "depolarizing" else "depolarizing"
         return _make(spec, "physics", op, f"kind={other}", kind=other)
     if op == "stored":
-        props = tuple(dataclasses.replace(p, args={**p.args, "stored": 2}) if p.check == "memory.pair-fidelity" else p
-                      for p in spec.properties)
+        props = tuple(
+            dataclasses.replace(p, args={**p.args, "stored": 2}) if p.check == "memory.pair-fidelity" else p
+            for p in spec.properties
+        )
         return _make(spec, "physics", op, "both halves stored", properties=props)
     return _claim_mutant(spec, rng, "physics")
 
@@ -526,8 +552,9 @@ def _sharing_mutant(spec: Any, rng: np.random.Generator) -> Mutant:
     op = rng.choice(["drop-decoder", "secret-index", "table-swap", "codeword-digit", "codeword-swap"])
     if op == "drop-decoder":
         i = int(rng.integers(len(spec.decoders)))
-        return _make(spec, "physics", op, f"drop decoder {spec.decoders[i].shares}",
-                     decoders=spec.decoders[:i] + spec.decoders[i + 1:])
+        return _make(
+            spec, "physics", op, f"drop decoder {spec.decoders[i].shares}", decoders=spec.decoders[:i] + spec.decoders[i + 1 :]
+        )
     if op in ("secret-index", "table-swap"):
         i = int(rng.integers(len(spec.decoders)))
         dec = spec.decoders[i]
@@ -549,7 +576,7 @@ def _sharing_mutant(spec: Any, rng: np.random.Generator) -> Mutant:
         label = words[j][k]
         pos = int(rng.integers(len(label)))
         digit = str((int(label[pos]) + 1 + int(rng.integers(spec.dim - 1))) % spec.dim)
-        words[j][k] = label[:pos] + digit + label[pos + 1:]
+        words[j][k] = label[:pos] + digit + label[pos + 1 :]
         what = f"codeword {j}: {label} -> {words[j][k]}"
     else:
         j2 = (j + 1) % len(words)

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Iterator
 from fractions import Fraction
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -58,8 +59,9 @@ def _operators(origin: str, rng: np.random.Generator) -> list[tuple[str, str, An
     t = _frac(base.abort_threshold)
     factor = Fraction(str(rng.choice(["1/2", "4/5", "21/20", "6/5", "3/2", "5/2", "9/10", "11/10"])))
     nt = min(t * factor, Fraction(49, 100))
-    ops.append(("nudge-threshold", f"abort threshold {t} → {nt}",
-                lambda: base.variant(f"{origin}-m{tag}", abort_threshold=str(nt))))
+    ops.append(
+        ("nudge-threshold", f"abort threshold {t} → {nt}", lambda: base.variant(f"{origin}-m{tag}", abort_threshold=str(nt)))
+    )
     sf = str(rng.choice(["1/100", "1/20", "1/5", "1/2"]))
     ops.append(("sample-fraction", f"sample fraction → {sf}", lambda: base.variant(f"{origin}-m{tag}", sample_fraction=sf)))
     if hasattr(base, "basis_probabilities") and len(base.basis_probabilities) == 2 and base.sifting == "basis-match":
@@ -67,25 +69,48 @@ def _operators(origin: str, rng: np.random.Generator) -> list[tuple[str, str, An
 
         a = Fraction(str(rng.choice(["1/2", "3/5", "3/4", "9/10", "19/20"])))
         b1, b2 = list(base.basis_probabilities)
-        ops.append(("basis-probabilities", f"P({b1}) = {a} for both parties",
-                    lambda: base.variant(f"{origin}-m{tag}", basis_probabilities={b1: str(a), b2: str(1 - a)},
-                                         measurements=(basis_measurement(b1, str(a)), basis_measurement(b2, str(1 - a))))))
-        ops.append(("drop-basis", f"Bob measures only in {b1}",
-                    lambda: base.variant(f"{origin}-m{tag}", measurements=(basis_measurement(b1, "1"),))))
+        ops.append(
+            (
+                "basis-probabilities",
+                f"P({b1}) = {a} for both parties",
+                lambda: base.variant(
+                    f"{origin}-m{tag}",
+                    basis_probabilities={b1: str(a), b2: str(1 - a)},
+                    measurements=(basis_measurement(b1, str(a)), basis_measurement(b2, str(1 - a))),
+                ),
+            )
+        )
+        ops.append(
+            (
+                "drop-basis",
+                f"Bob measures only in {b1}",
+                lambda: base.variant(f"{origin}-m{tag}", measurements=(basis_measurement(b1, "1"),)),
+            )
+        )
         other = "pooled" if base.estimation == "per-basis" else "per-basis"
         ops.append(("estimation-rule", f"estimation → {other}", lambda: base.variant(f"{origin}-m{tag}", estimation=other)))
     if hasattr(base, "signals") and len(base.signals) >= 2:
         i, j = (int(k) for k in rng.choice(len(base.signals), 2, replace=False))
         sigs = list(base.signals)
         sigs[i], sigs[j] = dataclasses.replace(sigs[i], bit=sigs[j].bit), dataclasses.replace(sigs[j], bit=sigs[i].bit)
-        ops.append(("swap-signal-bits", f"signals {base.signals[i].name} and {base.signals[j].name} swap bits",
-                    lambda: base.variant(f"{origin}-m{tag}", signals=tuple(sigs))))
+        ops.append(
+            (
+                "swap-signal-bits",
+                f"signals {base.signals[i].name} and {base.signals[j].name} swap bits",
+                lambda: base.variant(f"{origin}-m{tag}", signals=tuple(sigs)),
+            )
+        )
     if hasattr(base, "bob_settings"):
         k = int(rng.integers(len(base.bob_settings)))
         ang = str(rng.choice(["0", "pi/8", "pi/3", "pi/2", "3*pi/4", "pi"]))
         settings = tuple(dataclasses.replace(s, angle=ang) if n == k else s for n, s in enumerate(base.bob_settings))
-        ops.append(("tilt-setting", f"Bob's setting {base.bob_settings[k].name} → {ang}",
-                    lambda: base.variant(f"{origin}-m{tag}", bob_settings=settings)))
+        ops.append(
+            (
+                "tilt-setting",
+                f"Bob's setting {base.bob_settings[k].name} → {ang}",
+                lambda: base.variant(f"{origin}-m{tag}", bob_settings=settings),
+            )
+        )
         src = str(rng.choice(["bell:phi+", "bell:phi-", "bell:psi+", "bell:psi-"]))
         ops.append(("change-source", f"source → {src}", lambda: base.variant(f"{origin}-m{tag}", source=src)))
     return ops

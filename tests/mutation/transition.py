@@ -47,8 +47,9 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import deque
+from collections.abc import Callable, Iterator
 from fractions import Fraction
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -81,8 +82,16 @@ ORIGINS = {
 }
 
 OPERATORS = (
-    "flip-guard", "drop-guard-conjunct", "swap-comparison", "off-by-one", "perturb-update", "drop-update",
-    "swap-updates", "drop-transition", "change-initial", "change-constant",
+    "flip-guard",
+    "drop-guard-conjunct",
+    "swap-comparison",
+    "off-by-one",
+    "perturb-update",
+    "drop-update",
+    "swap-updates",
+    "drop-transition",
+    "change-initial",
+    "change-constant",
 )
 
 
@@ -113,13 +122,17 @@ def _flip_guard(system: TransitionSystem, rng: np.random.Generator):
         return None
     i = _pick(rng, idx)
     t = system.transitions[i]
-    return f"guard of {t.name} negated", {"transitions": _replace_transition(
-        system, i, dataclasses.replace(t, guard=f"not ({t.guard})"))}
+    return f"guard of {t.name} negated", {
+        "transitions": _replace_transition(system, i, dataclasses.replace(t, guard=f"not ({t.guard})"))
+    }
 
 
 def _drop_guard_conjunct(system: TransitionSystem, rng: np.random.Generator):
-    cands = [i for i in _guarded(system) if isinstance(parse(system.transitions[i].guard), BoolOp)
-             and parse(system.transitions[i].guard).op == "and"]
+    cands = [
+        i
+        for i in _guarded(system)
+        if isinstance(parse(system.transitions[i].guard), BoolOp) and parse(system.transitions[i].guard).op == "and"
+    ]
     if not cands:
         return None
     i = _pick(rng, cands)
@@ -129,8 +142,9 @@ def _drop_guard_conjunct(system: TransitionSystem, rng: np.random.Generator):
     k = int(rng.integers(len(node.args)))
     rest = [a for j, a in enumerate(node.args) if j != k]
     guard = str(rest[0]) if len(rest) == 1 else str(BoolOp("and", tuple(rest)))
-    return f"guard of {t.name}: conjunct {node.args[k]} dropped", {"transitions": _replace_transition(
-        system, i, dataclasses.replace(t, guard=guard))}
+    return f"guard of {t.name}: conjunct {node.args[k]} dropped", {
+        "transitions": _replace_transition(system, i, dataclasses.replace(t, guard=guard))
+    }
 
 
 _COMPARISONS = [("<=", "<"), ("<", "<="), (">=", ">"), (">", ">="), ("==", "!="), ("!=", "==")]
@@ -145,9 +159,10 @@ def _swap_comparison(system: TransitionSystem, rng: np.random.Generator):
     t = system.transitions[i]
     g = str(t.guard)
     new_op = dict(_COMPARISONS)[m.group(1)]
-    guard = g[: m.start()] + new_op + g[m.end():]
-    return f"guard of {t.name}: {m.group(1)} became {new_op}", {"transitions": _replace_transition(
-        system, i, dataclasses.replace(t, guard=guard))}
+    guard = g[: m.start()] + new_op + g[m.end() :]
+    return f"guard of {t.name}: {m.group(1)} became {new_op}", {
+        "transitions": _replace_transition(system, i, dataclasses.replace(t, guard=guard))
+    }
 
 
 _INT_RE = re.compile(r"(?<![\w.\[/])(\d+)(?![\w.\]/])")
@@ -162,9 +177,10 @@ def _off_by_one(system: TransitionSystem, rng: np.random.Generator):
     g = str(t.guard)
     n = int(m.group(1))
     new = n + 1 if (n == 0 or rng.random() < 0.5) else n - 1
-    guard = g[: m.start()] + str(new) + g[m.end():]
-    return f"guard of {t.name}: {n} became {new}", {"transitions": _replace_transition(
-        system, i, dataclasses.replace(t, guard=guard))}
+    guard = g[: m.start()] + str(new) + g[m.end() :]
+    return f"guard of {t.name}: {n} became {new}", {
+        "transitions": _replace_transition(system, i, dataclasses.replace(t, guard=guard))
+    }
 
 
 def _scalar_target(system: TransitionSystem, target: str):
@@ -176,8 +192,7 @@ def _scalar_target(system: TransitionSystem, target: str):
 
 
 def _perturb_update(system: TransitionSystem, rng: np.random.Generator):
-    cands = [(i, k) for i, t in enumerate(system.transitions) for k, v in t.update.items()
-             if not isinstance(v, (list, tuple))]
+    cands = [(i, k) for i, t in enumerate(system.transitions) for k, v in t.update.items() if not isinstance(v, (list, tuple))]
     if not cands:
         return None
     i, key = _pick(rng, cands)
@@ -200,8 +215,9 @@ def _perturb_update(system: TransitionSystem, rng: np.random.Generator):
         new = f"({old}) * {_pick(rng, ['9/10', '11/10', '1/2'])}"
     update = dict(t.update)
     update[key] = new
-    return f"{t.name}: {key} := {old} became {new}", {"transitions": _replace_transition(
-        system, i, dataclasses.replace(t, update=update))}
+    return f"{t.name}: {key} := {old} became {new}", {
+        "transitions": _replace_transition(system, i, dataclasses.replace(t, update=update))
+    }
 
 
 def _drop_update(system: TransitionSystem, rng: np.random.Generator):
@@ -211,8 +227,9 @@ def _drop_update(system: TransitionSystem, rng: np.random.Generator):
     i, key = _pick(rng, cands)
     t = system.transitions[i]
     update = {k: v for k, v in t.update.items() if k != key}
-    return f"{t.name}: update of {key} dropped", {"transitions": _replace_transition(
-        system, i, dataclasses.replace(t, update=update))}
+    return f"{t.name}: update of {key} dropped", {
+        "transitions": _replace_transition(system, i, dataclasses.replace(t, update=update))
+    }
 
 
 def _swap_updates(system: TransitionSystem, rng: np.random.Generator):
@@ -301,9 +318,15 @@ def _change_constant(system: TransitionSystem, rng: np.random.Generator):
 
 
 _APPLY: dict[str, Callable[[TransitionSystem, np.random.Generator], Any]] = {
-    "flip-guard": _flip_guard, "drop-guard-conjunct": _drop_guard_conjunct, "swap-comparison": _swap_comparison,
-    "off-by-one": _off_by_one, "perturb-update": _perturb_update, "drop-update": _drop_update,
-    "swap-updates": _swap_updates, "drop-transition": _drop_transition, "change-initial": _change_initial,
+    "flip-guard": _flip_guard,
+    "drop-guard-conjunct": _drop_guard_conjunct,
+    "swap-comparison": _swap_comparison,
+    "off-by-one": _off_by_one,
+    "perturb-update": _perturb_update,
+    "drop-update": _drop_update,
+    "swap-updates": _swap_updates,
+    "drop-transition": _drop_transition,
+    "change-initial": _change_initial,
     "change-constant": _change_constant,
 }
 
@@ -478,8 +501,7 @@ def _response(spec: TransitionSystem, g: _Graph, prop: Property) -> Truth:
     # which `holds` never holds, for k = 0..within
     avoid = [not x for x in q]
     for _ in range(within):
-        avoid = [(not q[i]) and (any(avoid[j] for j in g.succ[i]) if g.succ[i] else avoid[i])
-                 for i in range(len(g.states))]
+        avoid = [(not q[i]) and (any(avoid[j] for j in g.succ[i]) if g.succ[i] else avoid[i]) for i in range(len(g.states))]
     starts = [g.depth[i] for i, s in enumerate(g.states) if avoid[i] and after(s)]
     if not starts:
         return Truth.HOLDS
