@@ -11,8 +11,10 @@ the ratios, not the absolute times.
 
 Benchmarks: ``qkd-sim`` (bench_qkd_sim.py), ``teleportation``
 (bench_teleportation.py), ``startup`` (``qproto --help``, measured here),
-``statemachine`` (bench_statemachine.py) and ``keyrate`` (bench_keyrate.py)
-— the last two are reported as their own output.  The table replaces the
+``verify`` (bench_verify.py: ``qproto verify`` of the catalogue, cold with
+-j 1 and -j all cores, and warm), ``statemachine`` (bench_statemachine.py)
+and ``keyrate`` (bench_keyrate.py) — the last two are reported as their own
+output.  The table replaces the
 text between the ``run_all`` markers in README.md; the raw figures go to
 ``benchmarks/last_run.json``.
 """
@@ -37,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 import timing  # noqa: E402
 
 START, END = "<!-- run_all:start -->", "<!-- run_all:end -->"
-BENCHES = ("qkd-sim", "teleportation", "startup", "statemachine", "keyrate")
+BENCHES = ("qkd-sim", "teleportation", "startup", "verify", "statemachine", "keyrate")
 
 
 def run_json(script: str, *args: str) -> dict:
@@ -187,6 +189,11 @@ def table(doc: dict) -> str:
             f"({s['modules_imported_for_help']} modules in all).",
             "",
         ]
+    v = doc.get("verify")
+    if v and "times" in v:
+        import bench_verify
+
+        out += ["### `qproto verify` of the catalogue: cold and warm" + _reused(v), "", bench_verify.table(v), ""]
     for name in ("statemachine", "keyrate"):
         r = doc.get(name)
         if r:
@@ -241,6 +248,8 @@ def main() -> None:
         )
     if "startup" not in args.skip:
         doc["startup"] = startup(max(5, int(rep)))
+    if "verify" not in args.skip:
+        doc["verify"] = run_json("bench_verify.py", "--repeat", rep)
     if "statemachine" not in args.skip:
         doc["statemachine"] = run_text("bench_statemachine.py", "--repeat", rep, timeout=args.timeout)
     if "keyrate" not in args.skip:

@@ -21,8 +21,9 @@ Usage::
                     text="what it does", kind="attack")
 
 Other modules (eavesdropper strategies, cloning machines, probes) add
-entries with :func:`register_attack` when imported; list their modules in
-:data:`ATTACK_MODULES` (one line) so the CLI finds them.  Unknown names,
+entries with :func:`register_attack` when imported; a family names those
+modules in its manifest (``attacks=`` of ``qproto.family.Family``) so the CLI
+finds them (:data:`ATTACK_MODULES` is their derived list).  Unknown names,
 unknown parameters and out-of-range values raise
 :class:`~qproto.spec.errors.ParameterError` /
 :class:`~qproto.spec.errors.UnknownNameError` with a one-line message.
@@ -31,6 +32,7 @@ unknown parameters and out-of-range values raise
 from __future__ import annotations
 
 import importlib
+import math
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +40,7 @@ from typing import Any
 import sympy as sp
 
 from qproto.spec.errors import ParameterError, UnknownNameError
+from qproto.spec.validation import check_fraction
 
 from . import channels as _channels
 from .instrument import Instrument, from_channel, identity, measure_resend
@@ -58,15 +61,10 @@ class AttackParameter:
     def check(self, value: Any) -> Any:
         if isinstance(value, sp.Basic) and not value.is_number:
             return value  # a symbol: the analysis is for all values
-        v = sp.sympify(value) if not isinstance(value, float) else value
-        lo = "-inf" if self.low is None else str(self.low)
-        hi = "inf" if self.high is None else str(self.high)
-        try:
-            bad = (self.low is not None and v < self.low) or (self.high is not None and v > self.high)
-        except TypeError:
-            bad = True
-        if bad:
-            raise ParameterError(f"{self.name}={value} must lie in [{lo}, {hi}]")
+        v = sp.sympify(value) if isinstance(value, str) else value  # "1/3" typed into a designer's file
+        low = -math.inf if self.low is None else self.low
+        high = math.inf if self.high is None else self.high
+        check_fraction(self.name, v, low, high, symbolic=True)
         return value
 
 
@@ -126,9 +124,7 @@ class Attack:
 
 _ATTACKS: dict[str, AttackInfo] = {}
 
-#: Modules whose import registers further attacks (one line per module).
-ATTACK_MODULES: list[str] = ["qproto.models.cloning", "qproto.models.probe"]
-_loaded = False
+_imported: set[str] = set()
 
 
 def register_attack(
@@ -151,11 +147,21 @@ def register_attack(
 
 
 def _load() -> None:
-    global _loaded
-    if not _loaded:
-        _loaded = True
-        for mod in ATTACK_MODULES:
+    from qproto.spec.catalogue import plugin_modules
+
+    # marked before the import: an attack module may itself ask for the catalogue
+    for mod in plugin_modules("attacks"):
+        if mod not in _imported:
+            _imported.add(mod)
             importlib.import_module(mod)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ATTACK_MODULES":  # was a hand-kept list; now derived from the family manifests
+        from qproto.spec.catalogue import plugin_modules
+
+        return list(plugin_modules("attacks"))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def attacks(kind: str | None = None) -> dict[str, AttackInfo]:
@@ -325,7 +331,7 @@ __all__ = [
     "AttackParameter",
     "AttackInfo",
     "Attack",
-    "ATTACK_MODULES",
+    "ATTACK_MODULES",  # noqa: F822 (derived in the module __getattr__)
     "BASES",
     "register_attack",
     "attacks",

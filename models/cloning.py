@@ -30,12 +30,14 @@ record (``"probe"``) and ancilla dimension 4.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
 from qproto.spec.errors import ParameterError
+from qproto.spec.validation import check_fraction
 
 from .attacks import AttackParameter, register_attack
 from .instrument import Instrument
@@ -52,6 +54,12 @@ def _value(name: str, v: Any) -> Any:
     if isinstance(v, float):
         return v
     return sp.sympify(v)
+
+
+def _check_disturbance(given: Any, d: Any, high: Fraction) -> None:
+    """D in [0, high], compared exactly; a symbol passes (the analysis is for
+    every D).  The message shows the value as given, not its SymPy form."""
+    check_fraction("disturbance", d if isinstance(given, str) else given, 0, high, symbolic=True)
 
 
 def _nonnegative(name: str, v: Any) -> None:
@@ -103,8 +111,7 @@ def fuchs_peres(disturbance: Any = sp.Rational(1, 10)) -> Instrument:
     """The Fuchs–Peres optimal individual attack at disturbance D ∈ [0, 1/2]
     (see module doc)."""
     d = _value("disturbance", disturbance)
-    if not (isinstance(d, sp.Basic) and not d.is_number) and not 0 <= float(d) <= 0.5:
-        raise ParameterError(f"disturbance={disturbance} must lie in [0, 1/2]")
+    _check_disturbance(disturbance, d, Fraction(1, 2))
     inst = pauli_attack(*fuchs_peres_weights(d), name=f"fuchs-peres(disturbance={d})")
     if isinstance(d, sp.Symbol):
         inst.symbols = {"disturbance": d}
@@ -115,8 +122,7 @@ def universal_cloner(disturbance: Any = sp.Rational(1, 10)) -> Instrument:
     """Eve keeps the purification of the depolarizing channel that gives
     QBER D in every basis, D ∈ [0, 2/3]."""
     d = _value("disturbance", disturbance)
-    if not (isinstance(d, sp.Basic) and not d.is_number) and not 0 <= float(d) <= sp.Rational(2, 3):
-        raise ParameterError(f"disturbance={disturbance} must lie in [0, 2/3]")
+    _check_disturbance(disturbance, d, Fraction(2, 3))
     inst = pauli_attack(d / 2, d / 2, d / 2, name=f"universal-cloner(disturbance={d})")
     if isinstance(d, sp.Symbol):
         inst.symbols = {"disturbance": d}

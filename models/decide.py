@@ -69,21 +69,33 @@ _stack: list[Budget] = []
 _previous_handler: Any = None
 
 
+#: Seconds after which an expiry is raised again while its budget is still in
+#: force: the first one was swallowed on its way out (an exception raised in
+#: a gc callback is only printed; a library may catch BaseException).
+RETRY = 0.05
+
+
 def _on_alarm(signum: int, frame: Any) -> None:
     now = time.monotonic()
     due = [b for b in _stack if not b.fired and b.deadline <= now + 1e-3]
     if not due:
+        swallowed = [b for b in _stack if b.fired]
         _arm()
+        if swallowed:  # the owner never regained control: tell it again
+            raise BudgetExpired(swallowed[0])
         return
     # the outermost due budget wins: its owner must regain control
     budget = due[0]
     for b in due:
         b.fired = True
+    _arm()
     raise BudgetExpired(budget)
 
 
 def _arm() -> None:
     pending = [b.deadline for b in _stack if not b.fired]
+    if any(b.fired for b in _stack):
+        pending.append(time.monotonic() + RETRY)
     if not pending:
         signal.setitimer(signal.ITIMER_REAL, 0)
         return
@@ -120,6 +132,7 @@ def time_budget(seconds: float | None) -> Iterator[Budget]:
         _arm()
         yield budget
     finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)  # no expiry (or retry) while the stack changes
         _stack.remove(budget)
         if _stack:
             _arm()

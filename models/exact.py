@@ -11,17 +11,14 @@ real points are Zariski-dense in the complex variety.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
-from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
-import numpy as np
 import sympy as sp
 
 from qproto.spec.errors import ParameterError
+from qproto.spec.validation import check_probability
 
 
 def amplitude_symbols(names: str = "alpha beta") -> tuple[tuple[sp.Symbol, ...], sp.Expr]:
@@ -131,31 +128,24 @@ def settle_zero(expr: sp.Expr, constraints: Sequence[sp.Expr] = ()) -> tuple[boo
 
 
 def unit_interval(owner: str, name: str, value: Any) -> Any:
-    """``value`` checked to lie in [0, 1]: any concrete number (int, float,
-    Fraction, Decimal, NumPy or SymPy number, or a string SymPy reads) is
-    compared exactly; an expression with free symbols passes unchecked.
-    Floats come back as floats (numeric models), the rest as SymPy.
+    """``value`` checked to lie in [0, 1] by
+    :func:`~qproto.spec.validation.check_probability`: any concrete number
+    (int, float, Fraction, Decimal, NumPy or SymPy number, or a string SymPy
+    reads) is compared exactly; an expression with free symbols passes
+    unchecked.  Floats come back as floats (numeric models), the rest as SymPy.
 
+    >>> from fractions import Fraction
     >>> unit_interval("werner", "fidelity", Fraction(1, 2))
     1/2
     """
-    if isinstance(value, bool) or value is None:
-        raise ParameterError(f"{owner}: {name}={value!r} must be a number in [0, 1]")
-    if isinstance(value, (float, np.floating)):
-        if not math.isfinite(value) or not 0 <= value <= 1:
-            raise ParameterError(f"{owner}: {name}={value!r} must lie in [0, 1]")
-        return float(value)
-    try:
-        v = sp.sympify(value if not isinstance(value, (Fraction, Decimal)) else sp.Rational(str(value)))
-    except (sp.SympifyError, TypeError, ValueError) as exc:
-        raise ParameterError(f"{owner}: {name}={value!r} must be a number in [0, 1]") from exc
-    if v.free_symbols:
-        return v
-    if not v.is_number or v.is_real is False or v.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
-        raise ParameterError(f"{owner}: {name}={value!r} must be a real number in [0, 1]")
-    if (v < 0) == sp.true or (v > 1) == sp.true:
-        raise ParameterError(f"{owner}: {name}={value!r} must lie in [0, 1]")
-    return v
+    label = f"{owner}: {name}"
+    if isinstance(value, str):  # spec files write "1/3" or "sqrt(2)/2"; the string form has always been accepted here
+        try:
+            value = sp.sympify(value)
+        except (sp.SympifyError, TypeError, ValueError) as exc:
+            raise ParameterError(f"{label}={value!r} must be a number in [0, 1]") from exc
+    v = check_probability(label, value, symbolic=True)
+    return v if isinstance(v, float) else sp.sympify(v)
 
 
 def free_symbols(exprs: Iterable[sp.Expr]) -> set[sp.Symbol]:

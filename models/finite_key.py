@@ -16,8 +16,9 @@ term μ comes from Serfling's bound for sampling without replacement
 (Supplementary Note 2 of the paper).  Conventions here:
 
 - ``leak_EC = f · n · h(Q)`` with efficiency f (the paper's numerical
-  section uses f = ξ = 1.1, its Table II reproduces with h of the expected
-  error rate; :func:`key_length` takes ``ec_qber`` for that);
+  section says ξ n h(Q_tol) with ξ = 1.1, but its Table II n = 10⁶ rows
+  reproduce only with h of the expected error rate Q, 44.0 % instead of
+  47.8 % at Q_tol; :func:`key_length` takes ``ec_qber`` for that);
 - h is evaluated at min(Q + μ, 1/2): the max-entropy of n bits never
   exceeds n (the bound then certifies no key);
 - N ``signals`` are the detected signals (the paper's numerics ignore loss:
@@ -27,10 +28,16 @@ term μ comes from Serfling's bound for sampling without replacement
 - the key length is **not clipped**: ℓ ≤ 0 means the bound certifies no
   key (:attr:`FiniteKeyResult.positive`).
 
-The arXiv version (v1) of the paper writes ln(4/ε_sec) in μ (its split
-ε = ε_sec/4 of the smoothing parameter); the published Eq. (2) has
-ln(2/ε_sec), which is what is implemented.  Table II of the paper (n = 10⁶)
-is reproduced to 0.1 percentage point (tests/test_finite_key.py).
+The arXiv text of the paper (1103.4130, read from a stored copy) writes
+ln(4/ε_sec) in μ (its split ε = ε_sec/4 of the smoothing parameter); we
+implement ln(2/ε_sec), the published Eq. (2) as this module was first
+written from (not re-read since), which also fits Table II better: its two
+n = 10⁶ rows come out 47.82 % and 35.72 % against the paper's 47.8 % and
+35.7 % (ln(4/ε_sec): 47.64 %, 35.58 %).  Its n = 10⁴ and 10⁵ rows are not
+reproduced by any reading of the text we tried (docs/keyrates.md, "Table
+II"): the paper's numerics optimise a robustness ε_rob that the text does
+not fully specify, and its ε_rob column is not the sampling tail of the k
+its p_x column implies, so we do not claim those rows.
 
 >>> r = finite_key_length(0.01, FiniteKeyParameters(signals=10**6, p_key_basis=0.9))
 >>> (r.n_key, r.k_test, r.positive)

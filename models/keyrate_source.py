@@ -46,6 +46,7 @@ import sympy as sp
 
 from qproto.spec.errors import ParameterError, SpecError
 from qproto.spec.qkd import EntanglementQKD, PrepareMeasureQKD
+from qproto.spec.validation import check_choice, check_probability
 
 #: Singular values below this are the null space when the constraint
 #: operators are orthonormalised (their entries are O(1)).
@@ -181,8 +182,7 @@ class KeyRateProblem:
 def depolarizing_kraus(p: float) -> list[np.ndarray]:
     """ρ ↦ (1 − p) ρ + p I/2, the convention of
     :func:`qproto.models.channels.depolarizing`."""
-    if not 0 <= p <= 1:
-        raise ParameterError(f"depolarizing p={p} must lie in [0, 1]")
+    check_probability("depolarizing p", p)
     x = np.array([[0, 1], [1, 0]], dtype=complex)
     y = np.array([[0, -1j], [1j, 0]], dtype=complex)
     z = np.diag([1, -1]).astype(complex)
@@ -193,8 +193,7 @@ def lossy_depolarizing_kraus(p: float, transmittance: float) -> list[np.ndarray]
     """On the qubit ⊕ vacuum: the photon is lost with probability
     1 − η (|ψ⟩ ↦ |v⟩), then the qubit is depolarized with p; the
     vacuum stays."""
-    if not 0 <= transmittance <= 1:
-        raise ParameterError(f"transmittance={transmittance} must lie in [0, 1]")
+    check_probability("transmittance", transmittance)
     eta = transmittance
     loss = [np.diag([np.sqrt(eta), np.sqrt(eta), 1.0]).astype(complex)]
     for i in range(2):
@@ -483,8 +482,7 @@ def structure(spec: Any, observations: str = "full", lossy: bool = False) -> Key
     ``per-basis``) — plus what is known anyway (ρ_A).  ``lossy``: Bob's
     system is the qubit plus the vacuum (prepare and measure only); a
     no-click is an outcome of every measurement, observed and never kept."""
-    if observations not in OBSERVATIONS:
-        raise ParameterError(f"observations={observations!r} must be one of {', '.join(OBSERVATIONS)}")
+    check_choice("observations", observations, OBSERVATIONS)
     if observations == "qber":
         full = structure(spec, "full", lossy)
         ops = list(full.known_ops) + [b.kept_op for b in full.blocks]

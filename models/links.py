@@ -27,8 +27,9 @@ from qproto.spec.network import Link
 
 @dataclass(frozen=True)
 class Arith:
-    """Number backend: ``float`` (fast) or ``interval`` (rigorous enclosure
-    with mpmath's interval arithmetic at ``dps`` digits)."""
+    """Number backend: ``float`` (fast), ``interval`` (rigorous enclosure
+    with mpmath's interval arithmetic at ``dps`` digits) or ``exact`` (SymPy,
+    symbols allowed: the form the loss-model proofs reduce)."""
 
     kind: str = "float"
     dps: int = 40
@@ -36,6 +37,10 @@ class Arith:
     def num(self, x: Any) -> Any:
         if self.kind == "float":
             return float(x)
+        if self.kind == "exact":
+            import sympy as sp
+
+            return sp.nsimplify(x) if isinstance(x, float) else sp.sympify(x)
         from mpmath import iv
 
         iv.dps = self.dps
@@ -51,6 +56,10 @@ class Arith:
     def exp(self, x: Any) -> Any:
         if self.kind == "float":
             return math.exp(x)
+        if self.kind == "exact":
+            import sympy as sp
+
+            return sp.exp(x)
         from mpmath import iv
 
         return iv.exp(x)
@@ -59,6 +68,10 @@ class Arith:
         """10^x."""
         if self.kind == "float":
             return 10.0**x
+        if self.kind == "exact":
+            import sympy as sp
+
+            return sp.Integer(10) ** x
         from mpmath import iv
 
         return iv.exp(x * iv.log(iv.mpf(10)))
@@ -66,6 +79,10 @@ class Arith:
     def max(self, values: list[Any]) -> Any:
         if self.kind == "float":
             return max(values)
+        if self.kind == "exact":
+            import sympy as sp
+
+            return sp.Max(*values)
         from mpmath import iv
 
         return iv.mpf([max(v.a for v in values), max(v.b for v in values)])
@@ -74,6 +91,10 @@ class Arith:
         """min(x, 1)."""
         if self.kind == "float":
             return min(x, 1.0)
+        if self.kind == "exact":
+            import sympy as sp
+
+            return sp.Min(x, 1)
         from mpmath import iv
 
         return iv.mpf([min(x.a, 1), min(x.b, 1)])
@@ -82,6 +103,10 @@ class Arith:
         """max(x, 0) for a quantity known to be ≥ 0 (clears rounding below 0)."""
         if self.kind == "float":
             return max(x, 0.0)
+        if self.kind == "exact":
+            import sympy as sp
+
+            return sp.Max(x, 0)
         from mpmath import iv
 
         return iv.mpf([max(x.a, 0), max(x.b, 0)])
@@ -97,6 +122,7 @@ class Arith:
 
 FLOAT = Arith("float")
 INTERVAL = Arith("interval")
+EXACT = Arith("exact")
 
 
 def fibre_transmittance(length_km: Any, loss_db_per_km: Any = 0.2, arith: Arith = FLOAT) -> Any:
@@ -148,6 +174,7 @@ __all__ = [
     "Arith",
     "FLOAT",
     "INTERVAL",
+    "EXACT",
     "fibre_transmittance",
     "free_space_transmittance",
     "transmittance",

@@ -57,6 +57,11 @@ def decay(wait: float, coherence_time: float) -> float:
     return 1.0 if math.isinf(coherence_time) else math.exp(-wait / coherence_time)
 
 
+def exact_decay(wait: Any, coherence_time: Any) -> sp.Expr:
+    """η = exp(−t/T) as an exact SymPy expression (rational t, T ≥ 0, T > 0)."""
+    return sp.exp(-sp.sympify(wait) / sp.sympify(coherence_time))
+
+
 def memory_channel(kind: str, eta: Any = ETA) -> KrausChannel:
     """The storage channel with decay factor ``eta`` (symbol or number)."""
     if kind == "depolarizing":
@@ -108,6 +113,12 @@ def storage_fidelity(kind: str) -> sp.Expr:
     return sp.factor(sp.simplify(total / 6))
 
 
+def decay_for_storage_fidelity(kind: str, storage: Any) -> list[sp.Expr]:
+    """The decay factors η = exp(−t/T) in (0, 1] at which the average storage
+    fidelity equals ``storage`` (exact; one for either memory kind)."""
+    return [s for s in sp.solve(sp.Eq(storage_fidelity(kind), storage), ETA) if s.is_positive and s <= 1]
+
+
 def compose_check(kind: str) -> list[sp.Expr]:
     """Residuals (entries) of E_{η1}∘E_{η2}(ρ) − E_{η1η2}(ρ) on half of a
     Bell pair: all zero means storage is Markovian (decay multiplies)."""
@@ -153,10 +164,12 @@ __all__ = [
     "F0",
     "MEMORY_KINDS",
     "decay",
+    "exact_decay",
     "memory_channel",
     "store",
     "pair_fidelity",
     "storage_fidelity",
+    "decay_for_storage_fidelity",
     "compose_check",
     "werner_decay_map",
     "numeric_pair_fidelity",

@@ -63,6 +63,16 @@ def memory_terms(kind: str) -> tuple:
     return _poly_terms(_memory.pair_fidelity(kind, 1, _memory.F0), (_memory.F0, _memory.ETA))
 
 
+def swap_exact(a: Any, b: Any) -> Any:
+    """The derived swap map F'(a, b) on its exact polynomial terms: a
+    Fraction for Fraction inputs, a float for floats (the coefficients stay
+    exact until they meet a float)."""
+    total: Any = Fraction(0)
+    for (i, j), c in swap_terms():
+        total += c * a**i * b**j
+    return total
+
+
 def eval_terms(terms: tuple, values: Sequence[Any], arith: Arith) -> Any:
     total = arith.num(0)
     for powers, c in terms:
@@ -218,7 +228,8 @@ def path_figures(
 MAX_SIMPLE_PATHS = 100_000
 
 
-def _check_endpoints(network: Network, source: str, target: str) -> None:
+def check_endpoints(network: Network, source: str, target: str) -> None:
+    """Both nodes exist, differ and are connected (else a one-line error)."""
     network.node(source)
     network.node(target)
     if source == target:
@@ -227,12 +238,15 @@ def _check_endpoints(network: Network, source: str, target: str) -> None:
         raise SpecError(f"network {network.name}: {source} and {target} are disconnected; add a link between their components")
 
 
+_check_endpoints = check_endpoints
+
+
 def paths_in_order(network: Network, source: str, target: str) -> Iterator[tuple[str, ...]]:
     """Simple paths from ``source`` to ``target`` lazily, in (hops, names)
     order: a best-first search on partial paths keyed (length, names).
     Extending a path makes its key larger, so every path comes out after
     every path with a smaller key.  No recursion: thousands of nodes are fine."""
-    _check_endpoints(network, source, target)
+    check_endpoints(network, source, target)
     heap: list[tuple[int, tuple[str, ...]]] = [(1, (source,))]
     while heap:
         n, path = heapq.heappop(heap)
@@ -251,7 +265,7 @@ def simple_paths(
     """Every simple path from ``source`` to ``target`` (sorted by hops, then
     names).  More than ``limit`` paths is a :class:`ParameterError`: their
     number is exponential in the graph (iterative, no recursion limit)."""
-    _check_endpoints(network, source, target)
+    check_endpoints(network, source, target)
     hops = max_hops or len(network.nodes)
     out: list[tuple[str, ...]] = []
     stack: list[tuple[str, ...]] = [(source,)]
@@ -286,7 +300,7 @@ def simulate_path(network: Network, path: Sequence[str], rounds: Sequence[int] |
     import numpy as np
 
     from qproto.spec.catalogue import find
-    from qproto.spec.repeater import ENTANGLEMENT_SWAPPING, SWAP_ENDS, SWAP_PAIRS
+    from qproto.spec.repeater import ENTANGLEMENT_SWAPPING, SWAP_ENDS, SWAP_PAIRS, PurificationProtocol
 
     from .bell import bell, werner
     from .compare import fidelity
@@ -294,12 +308,14 @@ def simulate_path(network: Network, path: Sequence[str], rounds: Sequence[int] |
     path = tuple(path)
     rounds = tuple(rounds) if rounds is not None else (0,) * (len(path) - 1)
     bbpssw = find("bbpssw")
+    if not isinstance(bbpssw, PurificationProtocol):
+        raise SpecError(f"catalogue entry 'bbpssw' is a {type(bbpssw).__name__}, expected a PurificationProtocol")
     fids, costs, times = [], [], []
     for (a, b), k in zip(zip(path, path[1:]), rounds):
         link = network.link(a, b)
         f, cost = float(link.fidelity), 1.0
         for _ in range(k):
-            res = _pur.run_round(bbpssw, [werner(f, tuple(p)).numeric() for p in bbpssw.pairs], numeric=True)  # type: ignore[attr-defined]
+            res = _pur.run_round(bbpssw, [werner(f, tuple(p)).numeric() for p in bbpssw.pairs], numeric=True)
             p = float(res.success)
             f = float(np.real(fidelity(bell("phi+", res.kept.registers).numeric(), res.kept))) / p
             cost = 2 * cost / p
@@ -325,12 +341,14 @@ def simulate_path(network: Network, path: Sequence[str], rounds: Sequence[int] |
 __all__ = [
     "swap_terms",
     "memory_terms",
+    "swap_exact",
     "eval_terms",
     "swap_map",
     "memory_map",
     "SegmentFigures",
     "PathFigures",
     "check_path",
+    "check_endpoints",
     "purified",
     "segment_figures",
     "path_figures",

@@ -46,6 +46,7 @@ import math
 from dataclasses import dataclass
 
 from qproto.spec.errors import ParameterError
+from qproto.spec.validation import check_at_least, check_probability
 
 
 def poisson(mu: float, n: int) -> float:
@@ -59,10 +60,8 @@ def honest_gain(mu: float, eta: float) -> float:
 
 
 def _check(mu: float, eta: float) -> None:
-    if not mu > 0:
-        raise ParameterError(f"mean_photon_number={mu} must be > 0")
-    if not 0 < eta <= 1:
-        raise ParameterError(f"transmittance={eta} must lie in (0, 1]")
+    check_at_least("mean_photon_number", mu, strict=True)
+    check_probability("transmittance", eta, open_low=True)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,9 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from qproto.spec.errors import ParameterError
+from qproto.spec.errors import ParameterError, SpecError
+from qproto.spec.protocol import Protocol
+from qproto.spec.repeater import PurificationProtocol
 
 from . import circuit as _circuit
 from .bell import bell, werner
@@ -89,7 +91,7 @@ class RoundResult:
         return State(data, self.kept.registers, (2, 2), "density", check=False)
 
 
-def run_round(spec: Any, inputs: Sequence[State], numeric: bool = False) -> RoundResult:
+def run_round(spec: PurificationProtocol, inputs: Sequence[State], numeric: bool = False) -> RoundResult:
     """Run the purification circuit ``spec`` with ``inputs`` replacing its
     two prepared pairs (in the order of ``spec.pairs``)."""
     overrides = {tuple(p): s for p, s in zip(spec.pairs, inputs)}
@@ -122,7 +124,7 @@ class WernerMap:
     bell: tuple[sp.Expr, ...]  # output Bell coefficients (DEJMPS order), normalised
 
 
-def prepared_bell(spec: Any, pair: tuple[str, str]) -> str:
+def prepared_bell(spec: Protocol, pair: tuple[str, str]) -> str:
     """The Bell state the spec's own source prepares on ``pair`` (the centre
     of its Werner copy and the target of the kept pair); |Φ+⟩ when the pair
     is not prepared as a Bell state."""
@@ -136,21 +138,22 @@ def prepared_bell(spec: Any, pair: tuple[str, str]) -> str:
     return "phi+"
 
 
-def derive_werner_map(spec: Any) -> WernerMap:
+def derive_werner_map(spec: PurificationProtocol) -> WernerMap:
     """Run ``spec`` on two Werner pairs of symbolic fidelity F, each centred
     on the Bell state the spec prepares on it; F' is the kept pair's
     fidelity with the Bell state prepared on it."""
-    res = run_round(spec, [werner(F, tuple(p), centre=prepared_bell(spec, tuple(p))) for p in spec.pairs])
+    res = run_round(spec, [werner(F, (a, b), centre=prepared_bell(spec, (a, b))) for a, b in spec.pairs])
     coeffs = [sp.factor(sp.cancel(c / res.success)) for c in bell_coefficients(res.kept)]
-    target = DEJMPS_ORDER.index(prepared_bell(spec, tuple(spec.pairs[0])))
+    kept_a, kept_b = spec.pairs[0]
+    target = DEJMPS_ORDER.index(prepared_bell(spec, (kept_a, kept_b)))
     return WernerMap(coeffs[target], res.success, tuple(coeffs))
 
 
-def derive_bell_diagonal_map(spec: Any) -> tuple[tuple[sp.Expr, ...], sp.Expr]:
+def derive_bell_diagonal_map(spec: PurificationProtocol) -> tuple[tuple[sp.Expr, ...], sp.Expr]:
     """Run ``spec`` on two identical Bell-diagonal pairs (A, B, C, D);
     returns the normalised output coefficients and the success probability
     (homogeneous of degree 2: for A + B + C + D = 1 it is the probability)."""
-    res = run_round(spec, [bell_diagonal((A, B, C, D), tuple(p)) for p in spec.pairs])
+    res = run_round(spec, [bell_diagonal((A, B, C, D), (a, b)) for a, b in spec.pairs])
     # homogeneous of degree 2 in (A, B, C, D): equal to the normalised value when A + B + C + D = 1
     coeffs = tuple(sp.factor(sp.cancel(c / res.success)) for c in bell_coefficients(res.kept))
     return coeffs, res.success
@@ -160,7 +163,10 @@ def derive_bell_diagonal_map(spec: Any) -> tuple[tuple[sp.Expr, ...], sp.Expr]:
 def _catalogue_map(name: str) -> WernerMap:
     from qproto.spec.catalogue import find
 
-    return derive_werner_map(find(name))
+    spec = find(name)
+    if not isinstance(spec, PurificationProtocol):
+        raise SpecError(f"catalogue entry {name!r} is a {type(spec).__name__}, expected a PurificationProtocol")
+    return derive_werner_map(spec)
 
 
 def bbpssw_map() -> WernerMap:
@@ -228,6 +234,48 @@ def bbpssw_schedule() -> PurificationSchedule:
     return PurificationSchedule.bbpssw()
 
 
+@dataclass(frozen=True)
+class RoundFigures:
+    """One round of an iterated purification, exact."""
+
+    round: int
+    fidelity: Fraction  # of the kept pair
+    success: Fraction  # probability that this round keeps its pair
+    cost: Fraction  # expected raw pairs per output pair after this round
+
+
+def iterate_rounds(spec: PurificationProtocol, fidelity: Fraction, rounds: int) -> list[RoundFigures]:
+    """``rounds`` rounds of ``spec`` from Werner pairs of ``fidelity``, each
+    round fed two outputs of the previous one.  With a twirl between rounds
+    (``spec.twirl``, BBPSSW) the derived Werner map is iterated; without it
+    (DEJMPS) the derived Bell-diagonal map follows all four coefficients."""
+    m = derive_werner_map(spec)
+    num, den = rational_function(m.fidelity)
+    succ, _ = rational_function(m.success)
+    rows, cost, fid = [], Fraction(1), fidelity
+    coeffs = None
+    if not spec.twirl:
+        c, s = derive_bell_diagonal_map(spec)
+        coeffs = [fidelity, (1 - fidelity) / 3, (1 - fidelity) / 3, (1 - fidelity) / 3]
+    for r in range(1, rounds + 1):
+        if coeffs is None:
+            p = horner(succ, fid)
+            fid = horner(num, fid) / horner(den, fid)
+        else:
+            subs = dict(zip((A, B, C, D), [sp.Rational(x.numerator, x.denominator) for x in coeffs]))
+            p_exact = s.subs(subs)
+            coeffs = [Fraction(str(sp.Rational(x.subs(subs)))) for x in c]
+            p, fid = Fraction(str(sp.Rational(p_exact))), coeffs[0]
+        cost = 2 * cost / p
+        rows.append(RoundFigures(r, fid, p, cost))
+    return rows
+
+
+def werner_fixed_points(m: WernerMap) -> list[sp.Expr]:
+    """The fidelities in [0, 1] that one round maps to themselves, ascending."""
+    return sorted(sp.solveset(sp.Eq(sp.cancel(m.fidelity - F), 0), F, sp.Interval(0, 1)))
+
+
 __all__ = [
     "F",
     "A",
@@ -247,4 +295,7 @@ __all__ = [
     "horner",
     "PurificationSchedule",
     "bbpssw_schedule",
+    "RoundFigures",
+    "iterate_rounds",
+    "werner_fixed_points",
 ]

@@ -19,6 +19,16 @@ Entry points take a spec of either family and an instrument:
   spec announces, :func:`public_view`) for an instrument whose record is
   classical (no ancilla).
 
+The per-round physics behind them is public, so that test vectors, explain,
+analyze, the simulator and the checkers share one source: the spec's
+:func:`sift_rule` (prepare and measure) and :func:`key_flip` (entanglement),
+the setting :func:`projector` and :func:`source_state`, the joint tables
+:func:`pm_table` / :func:`eb_table`, and state by state
+:func:`born_probabilities`, :func:`apply_pauli`, :func:`pair_probabilities`,
+with the finite-sample decision :func:`sample_aborts` /
+:func:`bell_test_passes`.  The whole-line recipe is
+:func:`qproto.models.qkd_report.qkd_report`.
+
 >>> from qproto.spec.bb84 import BB84
 >>> from qproto.models.attacks import parse_attack
 >>> qber(BB84, parse_attack("intercept-resend:fraction=1").instrument())
@@ -30,8 +40,9 @@ Entry points take a spec of either family and an instrument:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
@@ -129,9 +140,11 @@ def announcements(spec: PrepareMeasureQKD) -> dict[str, tuple[tuple[str, ...], .
 
 
 @lru_cache(maxsize=64)
-def _sift_rule(spec: PrepareMeasureQKD) -> dict[tuple[tuple[str, ...], str, str, str], int | None]:
-    """(announcement, alice basis, Bob's setting, outcome) → Bob's key bit or
-    None (discarded), derived from the noiseless Born rule."""
+def sift_rule(spec: PrepareMeasureQKD) -> dict[tuple[tuple[str, ...], str, str, str], int | None]:
+    """(announcement, Alice's basis, Bob's setting, Bob's outcome) → Bob's key
+    bit, or None when the round is discarded; derived from the noiseless Born
+    rule (``unambiguous`` sifting keeps an outcome that excludes every
+    announced candidate but those of one bit)."""
     sig = {s.name: s for s in spec.signals}
     rule: dict[tuple[tuple[str, ...], str, str, str], int | None] = {}
     for s in spec.signals:
@@ -152,11 +165,12 @@ def _sift_rule(spec: PrepareMeasureQKD) -> dict[tuple[tuple[str, ...], str, str,
     return rule
 
 
-def _pm_table(spec: PrepareMeasureQKD, inst: Instrument) -> list[Row]:
+def pm_table(spec: PrepareMeasureQKD, inst: Instrument) -> list[Row]:
+    """:func:`table` of a prepare-and-measure spec (the instrument given)."""
     exact = inst.exact
     psig = signal_probabilities(spec)
     anns = announcements(spec)
-    rule = _sift_rule(spec)
+    rule = sift_rule(spec)
     d = inst.ancilla_dim
     rows: list[Row] = []
     outs = {(m.name, o.label): _vec(o.vector) for m in spec.measurements for o in m.outcomes}
@@ -200,7 +214,10 @@ def _pm_table(spec: PrepareMeasureQKD, inst: Instrument) -> list[Row]:
 # -- entanglement based ---------------------------------------------------------
 
 
-def _projector(angle: Any, outcome: int, exact: bool) -> np.ndarray:
+def projector(angle: Any, outcome: int, exact: bool = True) -> np.ndarray:
+    """The projector onto outcome 0 (the +1 eigenvector) or 1 of the
+    setting of angle θ, which measures cos θ·Z + sin θ·X: (I ± (cos θ Z +
+    sin θ X))/2, exact (SymPy entries) or complex128."""
     th = _parse(angle)
     sign = 1 if outcome == 0 else -1
     c, s = sp.cos(th), sp.sin(th)
@@ -209,7 +226,9 @@ def _projector(angle: Any, outcome: int, exact: bool) -> np.ndarray:
     return m if exact else m.astype(complex)
 
 
-def _source(spec: EntanglementQKD) -> np.ndarray:
+def source_state(spec: EntanglementQKD) -> np.ndarray:
+    """The density matrix (exact) of the pair the spec's source emits, Alice's
+    qubit first; only Bell pairs (``source="bell:NAME"``) are modelled."""
     kind, _, name = spec.source.partition(":")
     if kind != "bell":
         raise SpecError(f"{spec.name}: source={spec.source!r} must be 'bell:NAME' (phi+, phi-, psi+, psi-)")
@@ -218,9 +237,10 @@ def _source(spec: EntanglementQKD) -> np.ndarray:
 
 
 @lru_cache(maxsize=64)
-def _key_flip(spec: EntanglementQKD) -> dict[tuple[str, str], int]:
-    """For each key pair, whether Bob flips his bit: the noiseless correlator
-    is −1 (flip) or +1; anything else is not a key pair (SpecError)."""
+def key_flip(spec: EntanglementQKD) -> dict[tuple[str, str], int]:
+    """For each key setting pair, whether Bob flips his bit (1) or not (0):
+    the noiseless correlator is −1 (flip) or +1; anything else is not a key
+    pair (SpecError)."""
     out = {}
     for x, y in spec.key_pairs:
         e = _simplify(correlator(spec, x, y, None))
@@ -242,7 +262,7 @@ def _settings(spec: EntanglementQKD, who: str) -> dict[str, Any]:
 
 
 def _eb_joint(spec: EntanglementQKD, inst: Instrument) -> dict[Hashable, np.ndarray]:
-    rho = _source(spec)
+    rho = source_state(spec)
     if not inst.exact:
         rho = rho.astype(complex)
     return inst.apply(rho, before=2)
@@ -254,19 +274,20 @@ def _eb_prob(state: np.ndarray, pa: np.ndarray, pb: np.ndarray, d: int, exact: b
     return sp.expand(_real_sqrt_conjugates(val)) if exact else float(np.real(val))
 
 
-def _eb_table(spec: EntanglementQKD, inst: Instrument) -> list[Row]:
+def eb_table(spec: EntanglementQKD, inst: Instrument) -> list[Row]:
+    """:func:`table` of an entanglement-based spec (the instrument given)."""
     exact = inst.exact
     joint = _eb_joint(spec, inst)
-    flips = _key_flip(spec)
+    flips = key_flip(spec)
     rows = []
     for xa in spec.alice_settings:
         for yb in spec.bob_settings:
             w = _parse(xa.probability) * _parse(yb.probability)
             key = (xa.name, yb.name) in flips
             for a in (0, 1):
-                pa = _projector(xa.angle, a, exact)
+                pa = projector(xa.angle, a, exact)
                 for b in (0, 1):
-                    pb = _projector(yb.angle, b, exact)
+                    pb = projector(yb.angle, b, exact)
                     for rec, st in joint.items():
                         p = _eb_prob(st, pa, pb, inst.ancilla_dim, exact)
                         prob = sp.expand(w * p) if exact else float(w) * p
@@ -304,7 +325,7 @@ def correlator(spec: EntanglementQKD, x: str, y: str, instrument: Instrument | N
             sgn = 1 if a == b else -1
             for st in joint.values():
                 total = total + sgn * _eb_prob(
-                    st, _projector(A[x].angle, a, exact), _projector(B[y].angle, b, exact), inst.ancilla_dim, exact
+                    st, projector(A[x].angle, a, exact), projector(B[y].angle, b, exact), inst.ancilla_dim, exact
                 )
     return _simplify(total) if exact else total
 
@@ -317,6 +338,97 @@ def chsh(spec: EntanglementQKD, instrument: Instrument | None = None) -> Any:
     return _simplify(total) if isinstance(total, sp.Basic) else total
 
 
+# -- one round, state by state ------------------------------------------------------
+# The per-round physics a session replays (test vectors, their reference
+# answer): pure qubit states as amplitude tuples, exact (SymPy) or complex128.
+
+#: Alice's and Bob's joint outcomes (a, b) of an entangled pair, in the order
+#: :func:`pair_probabilities` lists them.
+OUTCOME_PAIRS = ((0, 0), (0, 1), (1, 0), (1, 1))
+
+
+def born_probabilities(state: Sequence[Any], outcome_vectors: Sequence[Sequence[Any]], exact: bool = True) -> tuple[Any, ...]:
+    """P(outcome k) = |⟨w_k|ψ⟩|² of the qubit state ``state`` measured in the
+    listed outcome vectors (amplitudes as exact texts or SymPy values; NumPy
+    arrays when ``exact`` is False)."""
+    if not exact:
+        psi = np.asarray(state, dtype=complex)
+        return tuple(abs(np.vdot(np.asarray(w, dtype=complex), psi)) ** 2 for w in outcome_vectors)
+    out = []
+    for o in outcome_vectors:
+        w = [_parse(x) for x in o]
+        amp = sp.expand(sp.conjugate(w[0]) * state[0] + sp.conjugate(w[1]) * state[1])
+        out.append(sp.expand(amp * sp.conjugate(amp)))
+    return tuple(out)
+
+
+def apply_pauli(letter: str, state: Any, exact: bool = True) -> Any:
+    """The qubit state after the Pauli ``letter`` (I, X, Y or Z) acts on it:
+    an amplitude tuple (exact) or a complex128 vector."""
+    if letter == "I":
+        return state
+    from .gates import gate
+
+    if not exact:
+        return gate(letter).numeric @ state
+    m = _pauli_exact(letter)
+    return tuple(sp.expand(m[i][0] * state[0] + m[i][1] * state[1]) for i in range(2))
+
+
+@lru_cache(maxsize=8)
+def _pauli_exact(letter: str) -> tuple[tuple[sp.Expr, ...], ...]:
+    from .gates import gate
+
+    return tuple(tuple(sp.sympify(x) for x in row) for row in gate(letter).matrix)
+
+
+def pair_probabilities(source: str, alice_angle: Any, bob_angle: Any, pauli: str = "I", exact: bool = True) -> tuple[Any, ...]:
+    """P(a, b) over :data:`OUTCOME_PAIRS` for a pair from ``source``
+    (``"bell:NAME"``) when the Pauli ``pauli`` hits Bob's qubit and the two
+    measure the settings of the given angles (:func:`projector`); exact
+    (SymPy) or floats."""
+    kind, _, name = source.partition(":")
+    if kind != "bell":
+        raise SpecError(f"source={source!r} must be 'bell:NAME' (phi+, phi-, psi+, psi-)")
+    from .gates import gate
+
+    pair = bell(name, ("a", "b"))
+    if exact:
+        v = pair.vector()
+        if pauli != "I":
+            v = np.kron(np.eye(2, dtype=int).astype(object), np.array(gate(pauli).matrix, dtype=object)) @ v
+        return tuple(
+            sp.expand(np.conj(v) @ np.kron(projector(alice_angle, a, True), projector(bob_angle, b, True)) @ v)
+            for a, b in OUTCOME_PAIRS
+        )
+    w = pair.numeric().vector()
+    if pauli != "I":
+        w = np.kron(np.eye(2), gate(pauli).numeric) @ w
+    return tuple(
+        float(np.real(np.conj(w) @ np.kron(projector(alice_angle, a, False), projector(bob_angle, b, False)) @ w))
+        for a, b in OUTCOME_PAIRS
+    )
+
+
+def sample_aborts(
+    threshold: Fraction, sample_size: int, sample_errors: int, by_basis: Mapping[str, tuple[int, int]] | None = None
+) -> bool:
+    """The finite-sample decision: abort when the sample is empty or its
+    error rate exceeds ``threshold`` (a rate equal to it passes); with
+    per-basis estimation (``by_basis``: basis → (size, errors)), when *any*
+    basis' sample is empty or exceeds it (the pooled figures are then not
+    read)."""
+    if by_basis is not None:
+        return any(m == 0 or Fraction(e, m) > threshold for m, e in by_basis.values())
+    return sample_size == 0 or Fraction(sample_errors, sample_size) > threshold
+
+
+def bell_test_passes(s_value: Fraction | None, chsh_threshold: Fraction) -> bool:
+    """|S| > the Bell threshold; an estimate with a CHSH term without rounds
+    (``None``) fails."""
+    return s_value is not None and abs(s_value) > chsh_threshold
+
+
 # -- common entry points -------------------------------------------------------
 
 
@@ -325,9 +437,9 @@ def table(spec: Any, instrument: Instrument | None = None) -> list[Row]:
     instrument is exact)."""
     inst = _line(instrument)
     if isinstance(spec, PrepareMeasureQKD):
-        return _pm_table(spec, inst)
+        return pm_table(spec, inst)
     if isinstance(spec, EntanglementQKD):
-        return _eb_table(spec, inst)
+        return eb_table(spec, inst)
     raise SpecError(f"{getattr(spec, 'name', spec)!r} is not a QKD spec (family {getattr(spec, 'family', None)!r})")
 
 
@@ -406,17 +518,18 @@ def accepts(spec: Any, qber_value: Any, per_basis: dict[str, Any] | None = None,
 def secret_fraction(spec: Any, name: str, qber_value: Any, per_basis: dict[str, Any] | None = None) -> float | None:
     """The key-rate formula ``name`` of the spec at the estimated error
     rates, per sifted bit (not clipped; None outside its domain).  With
-    ``estimation="per-basis"``, Shor–Preskill becomes Lo–Chau–Ardehali's
-    1 − h(e_bit) − h(e_phase) (:func:`~qproto.models.keyrate.per_basis_rate`),
-    and every other formula, a function of one QBER, is evaluated at the
+    ``estimation="per-basis"``, a formula with a per-basis form
+    (:data:`~qproto.models.qkd_report.PER_BASIS_FORMS`: Shor–Preskill becomes
+    Lo–Chau–Ardehali's 1 − h(e_bit) − h(e_phase)) takes it, and every other formula, a function of one QBER, is evaluated at the
     largest per-basis QBER (conservative: each formula decreases in Q)."""
-    from .keyrate import key_rate, per_basis_rate
+    from .keyrate import key_rate
+    from .qkd_report import PER_BASIS_FORMS  # the formulas with a form in (e_bit, e_phase)
 
     kr = key_rate(name)
     if getattr(spec, "estimation", "pooled") == "per-basis" and per_basis:
-        if name == "shor-preskill":
+        if name in PER_BASIS_FORMS:
             _, e_bit, e_phase = phase_error(spec, per_basis)
-            return per_basis_rate(e_bit, e_phase)
+            return PER_BASIS_FORMS[name].rate(e_bit, e_phase)
         vals = [0.5 if (v is None or v is sp.nan) else _num(v) for v in per_basis.values()]
         q = max(vals)
     else:
@@ -590,8 +703,29 @@ def lambdified(
     return expr, sp.lambdify(list(symbols), expr, "numpy")
 
 
+# The names these had before they were public; kept for the modules of this
+# layer that still use them (nothing outside models/ may).
+_sift_rule = sift_rule
+_key_flip = key_flip
+_projector = projector
+_source = source_state
+_eb_table = eb_table
+_pm_table = pm_table
+
 __all__ = [
     "Row",
+    "sift_rule",
+    "key_flip",
+    "projector",
+    "source_state",
+    "pm_table",
+    "eb_table",
+    "OUTCOME_PAIRS",
+    "born_probabilities",
+    "apply_pauli",
+    "pair_probabilities",
+    "sample_aborts",
+    "bell_test_passes",
     "table",
     "signal_probabilities",
     "announcements",

@@ -91,6 +91,24 @@ from qproto.spec.errors import ParameterError
 from qproto.spec.qkd import STATES, PrepareMeasureQKD
 
 from . import qkd as exact_model
+from .abort_statistics import (  # noqa: F401  (re-exported: moved to abort_statistics)
+    _STIRLERR,
+    _WINDOW_MASS,
+    _abort_sum,
+    _bd0,
+    _lgamma,
+    _log_binom_pmf,
+    _log_binom_pmf_run,
+    _log_pmf_path,
+    _stirlerr,
+    _tails_along,
+    _window,
+    abort_probability,
+    abort_probability_exact,
+    abort_probability_given_sifted,
+    abort_probability_per_basis,
+)
+from .abort_statistics import binomial_survival as binomial_tail
 from .attacks import Attack, line
 
 WORD = 64
@@ -797,303 +815,8 @@ def _simulate_table(spec, rounds, seed, rng, attack, noise, sf, th, keep, chunk_
 
 
 # -- exact abort statistics -------------------------------------------------------
-
-
-def _lgamma(x: np.ndarray) -> np.ndarray:
-    return np.vectorize(math.lgamma, otypes=[float])(x)
-
-
-#: Stirling-series error δ(n) = ln n! − (n + ½) ln n + n − ½ ln 2π for n = 0 … 15
-#: (from lgamma, exact to rounding there; δ(0) is taken as 0, unused).
-_STIRLERR = np.array(
-    [0.0] + [math.lgamma(n + 1) - (n + 0.5) * math.log(n) + n - 0.5 * math.log(2 * math.pi) for n in range(1, 16)]
-)
-
-
-def _stirlerr(n: np.ndarray) -> np.ndarray:
-    """δ(n) for integer n ≥ 0, elementwise: a table up to 15, then the
-    Stirling series 1/12n − 1/360n³ + 1/1260n⁵ − 1/1680n⁷ + 1/1188n⁹
-    (Loader 2000), whose next term is below 1e-17 there."""
-    n = np.asarray(n, dtype=np.float64)
-    small = n <= 15
-    big = np.maximum(n, 16.0) if small.any() else n
-    nn = big * big
-    series = (1 / 12 - (1 / 360 - (1 / 1260 - (1 / 1680 - (1 / 1188) / nn) / nn) / nn) / nn) / big
-    if not small.any():
-        return series
-    return np.where(small, _STIRLERR[np.clip(n, 0, 15).astype(np.int64)], series)
-
-
-def _bd0(x: np.ndarray, m: np.ndarray) -> np.ndarray:
-    """x ln(x/m) + m − x without cancellation (Loader 2000): where x is
-    close to m, the series 2x Σ_{j≥1} v^(2j+1)/(2j+1) + (x − m)v with
-    v = (x − m)/(x + m), summed until v^(2j) < 2^-56 (|v| < 0.1 there)."""
-    x = np.asarray(x, dtype=np.float64)
-    m = np.asarray(m, dtype=np.float64)
-    diff = x - m
-    close = np.abs(diff) < 0.1 * (x + m)
-    out = np.empty(np.broadcast(x, m).shape)
-    if not close.all():
-        far = ~close
-        xf, mf = np.broadcast_to(x, out.shape)[far], np.broadcast_to(m, out.shape)[far]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out[far] = np.where(xf > 0, xf * np.log(np.where(xf > 0, xf, 1.0) / mf), 0.0) + mf - xf
-    if close.any():
-        xc, dc = np.broadcast_to(x, out.shape)[close], np.broadcast_to(diff, out.shape)[close]
-        v = dc / (xc + np.broadcast_to(m, out.shape)[close])
-        v2 = v * v
-        vmax = float(np.max(v2)) if v2.size else 0.0
-        terms = 1 if vmax == 0 else max(1, min(40, math.ceil(-56 * math.log(2) / math.log(vmax)) if vmax < 1 else 40))
-        total = dc * v
-        ej = 2 * xc * v
-        for j in range(1, terms + 1):
-            ej = ej * v2
-            total = total + ej / (2 * j + 1)
-        out[close] = total
-    return out
-
-
-def _log_binom_pmf(k: np.ndarray, n: int, p: float, n_array: np.ndarray | None = None) -> np.ndarray:
-    """log P(Bin(n, p) = k), elementwise; ``n_array`` gives one n per k.
-
-    Loader's saddle-point form (C. Loader, "Fast and accurate computation
-    of binomial probabilities", 2000): δ(n) − δ(k) − δ(n − k) − bd0(k, np)
-    − bd0(n − k, n(1 − p)) + ½ ln(n / 2πk(n − k)).  Every term is small, so
-    the result keeps nearly full relative precision even at n ~ 10⁹, where
-    ln n! − ln k! − ln(n − k)! would lose seven digits to cancellation."""
-    k = np.asarray(k, dtype=np.float64)
-    nv = np.full(k.shape, float(n)) if n_array is None else np.asarray(n_array, dtype=np.float64)
-    if p == 0:
-        return np.where(k == 0, 0.0, -np.inf)
-    if p == 1:
-        return np.where(k == nv, 0.0, -np.inf)
-    inner = (k > 0) & (k < nv)
-    kk = np.where(inner, k, 1.0)
-    nn = np.where(inner, nv, 2.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        body = (
-            _stirlerr(nn)
-            - _stirlerr(kk)
-            - _stirlerr(nn - kk)
-            - _bd0(kk, nn * p)
-            - _bd0(nn - kk, nn * (1 - p))
-            + 0.5 * np.log(nn / (2 * math.pi * kk * (nn - kk)))
-        )
-        edge = np.where(k == 0, nv * math.log1p(-p), nv * math.log(p))
-    out = np.where(inner, body, edge)
-    return np.where((k < 0) | (k > nv), -np.inf, out)
-
-
-def _log_binom_pmf_run(lo: int, hi: int, n: int, p: float) -> np.ndarray:
-    """log P(Bin(n, p) = k) for k = lo … hi: Loader's form at the mode (or
-    the nearest end), then the exact ratio P(k+1)/P(k) = (n − k)p / (k + 1)(1 − p)
-    written as log1p((np − (1 − p) − k) / ((k + 1)(1 − p))), whose terms are
-    small near the mode, so the running sums keep their precision."""
-    if lo == hi or p in (0.0, 1.0) or hi - lo < 64:
-        return _log_binom_pmf(np.arange(lo, hi + 1), n, p)
-    anchor = min(max(int(n * p), lo), hi)
-    k = np.arange(lo, hi, dtype=np.float64)  # steps k → k + 1
-    step = np.log1p((n * p - (1 - p) - k) / ((k + 1) * (1 - p)))
-    base = float(_log_binom_pmf(np.array([anchor]), n, p)[0])
-    out = np.empty(hi - lo + 1)
-    i = anchor - lo
-    out[i] = base
-    out[i + 1 :] = base + np.cumsum(step[i:])
-    out[:i] = base - np.cumsum(step[:i][::-1])[::-1]
-    return out
-
-
-def _log_pmf_path(n: np.ndarray, k: np.ndarray, q: float) -> np.ndarray:
-    """log P(Bin(n_i, q) = k_i) along a path with n_{i+1} = n_i + 1 and
-    k_{i+1} − k_i ∈ {0, 1} (k_i = ⌊n_i t⌋ for t ≤ 1): Loader's form at the
-    start, then the exact ratios (n+1)(1 − q)/(n+1−k) (same k) and
-    (n+1)q/(k+1) (k + 1), each a product of doubles (relative error
-    ~1e-16), summed as logs."""
-    delta = np.diff(k)
-    if n.size < 64 or q in (0.0, 1.0) or k[0] < 0 or k[0] > n[0] or np.any((delta < 0) | (delta > 1)):
-        return _log_binom_pmf(k, 0, q, n)
-    nf, kf = n[:-1].astype(np.float64), k[:-1].astype(np.float64)
-    up = delta.astype(bool)
-    num = (nf + 1) * np.where(up, q, 1 - q)
-    den = np.where(up, kf + 1, nf + 1 - kf)
-    out = np.empty(n.size)
-    out[0] = float(_log_binom_pmf(k[:1], 0, q, n[:1])[0])
-    np.cumsum(np.log(num / den), out=out[1:])
-    out[1:] += out[0]
-    return out
-
-
-#: Mass of a binomial law allowed outside the summation window on the fast
-#: path (Bernstein's inequality bounds it): 1e-20.
-_WINDOW_MASS = 1e-20
-
-
-def _window(n: int, p: float, mass: float | None) -> tuple[int, int]:
-    """[lo, hi] holding all of Bin(n, p) but ``mass`` (by Bernstein's
-    inequality P(|X − np| ≥ a) ≤ 2 exp(−a² / 2(σ² + a/3))), or, for
-    ``mass=None``, ±40 standard deviations (the rest is below 1e-300)."""
-    mu, var = n * p, n * p * (1 - p)
-    if mass is None:
-        a = 40 * math.sqrt(var)
-    else:
-        lm = math.log(2 / mass)
-        a = lm / 3 + math.sqrt((lm / 3) ** 2 + 2 * var * lm)  # solves a² = 2 lm (σ² + a/3)
-    return max(0, int(mu - a) - 10), min(n, int(mu + a) + 10)
-
-
-def binomial_tail(n: int, k: int, p: float, mass: float | None = None) -> float:
-    """P(X > k) for X ~ Bin(n, p), summed over the support within ±40
-    standard deviations of the mean (the rest is below 1e-300), or, given
-    ``mass``, over a window leaving out at most that much (absolute)."""
-    if k < 0:
-        return 1.0
-    if k >= n:
-        return 0.0
-    if p <= 0:
-        return 0.0
-    if p >= 1:
-        return 1.0
-    lo, hi = _window(n, p, mass)
-    lo = max(k + 1, lo)
-    if lo > hi:
-        return 0.0 if k + 1 > n * p else 1.0
-    return float(min(1.0, np.exp(_log_binom_pmf_run(lo, hi, n, p)).sum()))
-
-
-def _tails_along(n0: int, count: int, num: int, den: int, q: float, mass: float | None = None) -> np.ndarray:
-    """T(n) = P(Bin(n, q) > ⌊n·num/den⌋) for n = n0 … n0+count−1, by the
-    exact recursion Bin(n+1) = Bin(n) + Bernoulli(q):
-    same cut k: T(n+1) = T(n) + q·P(X_n = k);
-    cut k+1:   T(n+1) = T(n) − (1 − q)·P(X_n = k + 1)."""
-    n = np.arange(n0, n0 + count, dtype=np.int64)
-    k = (n * num) // den
-    t0 = binomial_tail(int(n[0]), int(k[0]), q, mass)
-    if count == 1:
-        return np.array([t0])
-    nn, kk = n[:-1], k[:-1]
-    step_up = k[1:] > kk
-    if num <= den:  # the cut moves by 0 or 1: one running sum along it, P(k + 1) from P(k)
-        at_k = _log_pmf_path(nn, kk, q)
-        with np.errstate(divide="ignore"):  # n = k: P(X_n = k + 1) = 0
-            above = at_k + np.log((nn - kk) / (kk + 1.0) * (q / (1 - q)))
-        pmf = np.exp(np.where(step_up, above, at_k))
-    else:
-        pmf = np.exp(_log_binom_pmf(np.where(step_up, kk + 1, kk), 0, q, nn))
-    inc = np.where(step_up, -(1 - q) * pmf, q * pmf)
-    return np.clip(np.concatenate(([t0], t0 + np.cumsum(inc))), 0.0, 1.0)
-
-
-def abort_probability(rounds: int, sift_probability: Any, qber: Any, sample_fraction: Any, threshold: Any) -> float:
-    """P(abort) after ``rounds`` rounds: n ~ Bin(rounds, sift·s) disclosed
-    bits, e | n ~ Bin(n, qber) errors; abort when n = 0 or e/n > threshold.
-
-    Summed in double precision over the n that carry all but 1e-20 of the
-    binomial mass (Bernstein's inequality), with binomial probabilities in
-    Loader's saddle-point form and the conditional tails from the exact
-    recursion in :func:`_tails_along`; where Chernoff's bound puts every
-    conditional tail within 1e-18 of 1 (or below 1e-300) it is taken as
-    that.  Rounding limits the absolute accuracy to about 1e-12: a value
-    below that is an absolute bound, not a relative figure (the tails'
-    recursion subtracts).  :func:`abort_probability_exact` is the rational
-    reference for small N."""
-    rounds = check_rounds(rounds)
-    s = as_fraction("sample_fraction", sample_fraction)
-    t = check_threshold(threshold)
-    pi = (
-        float(as_fraction("sift_probability", sift_probability) * s)
-        if not isinstance(sift_probability, float)
-        else sift_probability * float(s)
-    )
-    q = float(qber)
-    if pi == 0:
-        return 1.0
-    return _abort_sum(rounds, pi, q, t, _WINDOW_MASS)
-
-
-def _abort_sum(rounds: int, pi: float, q: float, t: Fraction, mass: float | None) -> float:
-    lo, hi = _window(rounds, pi, mass)
-    n = np.arange(lo, hi + 1)
-    w = np.exp(_log_binom_pmf_run(lo, hi, rounds, pi))
-    # Far from the threshold the conditional tail is 0 or 1 to within what a
-    # double holds, for every n ≥ max(lo, 1) (Chernoff: P(Bin(n, q) ≤ nt) ≤
-    # exp(−n D(t‖q)) when q > t, P(Bin(n, q) > ⌊nt⌋) ≤ exp(−n D(t‖q)) when q < t).
-    tf = float(t)
-    if 0 < q < 1 and 0 < tf and q != tf:
-        bound = math.exp(-max(lo, 1) * (tf * math.log(tf / q) + (1 - tf) * math.log((1 - tf) / (1 - q))))
-        if (q > tf and bound < 1e-18) or (q < tf and bound < 1e-300):
-            tail = np.full(n.shape, 1.0 if q > tf else 0.0)
-            tail[n == 0] = 1.0
-            return float(min(1.0, np.sum(w * tail)))
-    tail = _tails_along(lo, hi - lo + 1, t.numerator, t.denominator, q, mass)
-    tail = np.where(n == 0, 1.0, tail)
-    return float(min(1.0, np.sum(w * tail)))
-
-
-def abort_probability_exact(rounds: int, sift_probability: Any, qber: Any, sample_fraction: Any, threshold: Any) -> Fraction:
-    """The same as :func:`abort_probability` in exact rational arithmetic
-    (for small ``rounds``; O(rounds²) terms)."""
-    rounds = check_rounds(rounds)
-    pi = as_fraction("sift_probability", sift_probability) * as_fraction("sample_fraction", sample_fraction)
-    q = as_fraction("qber", qber)
-    t = check_threshold(threshold)
-    total = Fraction(0)
-    for n in range(rounds + 1):
-        pn = math.comb(rounds, n) * pi**n * (1 - pi) ** (rounds - n)
-        if n == 0:
-            total += pn
-            continue
-        k = (n * t.numerator) // t.denominator
-        tail = sum((math.comb(n, e) * q**e * (1 - q) ** (n - e) for e in range(k + 1, n + 1)), Fraction(0))
-        total += pn * tail
-    return total
-
-
-def abort_probability_given_sifted(sifted: int, errors: int, sample: int, threshold: Any) -> float:
-    """P(abort) when ``sample`` of ``sifted`` bits, ``errors`` of them wrong,
-    are disclosed without replacement: e ~ Hypergeometric(sifted, errors,
-    sample); abort when e/sample > threshold."""
-    if not (0 <= errors <= sifted and 0 < sample <= sifted):
-        raise ParameterError(f"need 0 ≤ errors={errors} ≤ sifted={sifted} and 0 < sample={sample} ≤ sifted")
-    t = check_threshold(threshold)
-    k = (sample * t.numerator) // t.denominator
-    e = np.arange(max(k + 1, sample - (sifted - errors)), min(sample, errors) + 1)
-    if e.size == 0:
-        return 0.0
-    logp = (
-        _lgamma(np.full(e.shape, errors + 1))
-        - _lgamma(e + 1)
-        - _lgamma(errors - e + 1)
-        + _lgamma(np.full(e.shape, sifted - errors + 1))
-        - _lgamma(sample - e + 1)
-        - _lgamma(sifted - errors - sample + e + 1)
-        - (math.lgamma(sifted + 1) - math.lgamma(sample + 1) - math.lgamma(sifted - sample + 1))
-    )
-    return float(min(1.0, np.exp(logp).sum()))
-
-
-def abort_probability_per_basis(
-    rounds: int, sift_by_basis: dict[str, Any], qber_by_basis: dict[str, Any], sample_fraction: Any, threshold: Any
-) -> dict[str, Any]:
-    """P(abort) after ``rounds`` rounds under per-basis estimation (abort
-    when any basis' sample is empty or its error rate exceeds the
-    threshold).  Basis b's own abort event has exactly the probability
-    :func:`abort_probability` gives with its sift probability P(sifted, b)
-    and its QBER; the bases' sample sizes are multinomial (not independent),
-    so the protocol's abort probability is bracketed exactly by
-    max_b P_b ≤ P(abort) ≤ min(1, Σ_b P_b).  A basis with no sifted round
-    (or no QBER) always aborts."""
-    marginals: dict[str, float] = {}
-    for b, sift_b in sift_by_basis.items():
-        q = qber_by_basis.get(b)
-        sf = float(sp.N(sift_b)) if isinstance(sift_b, sp.Basic) else float(sift_b)
-        if q is None or q is sp.nan or sf <= 0:
-            marginals[b] = 1.0
-            continue
-        qf = float(sp.N(q)) if isinstance(q, sp.Basic) else float(q)
-        marginals[b] = abort_probability(rounds, sift_b, qf, sample_fraction, threshold)
-    low = max(marginals.values()) if marginals else 1.0
-    high = min(1.0, sum(marginals.values())) if marginals else 1.0
-    return {"low": low, "high": high, "per_basis": marginals}
+# The abort statistics (exact, double precision and log space) live in
+# qproto.models.abort_statistics; the import at the top keeps their names importable from here.
 
 
 def expected_statistics(spec: Any, attack: Attack | None = None, noise: Attack | None = None) -> dict[str, Any]:

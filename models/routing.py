@@ -68,6 +68,7 @@ from typing import Any
 
 from qproto.spec.errors import ParameterError
 from qproto.spec.network import Network
+from qproto.spec.validation import check_probability
 
 from . import network as _net
 from .links import FLOAT, INTERVAL, Arith
@@ -390,11 +391,10 @@ def _hops_min(network: Network, source: str, target: str) -> int:
 def route(network: Network, source: str, target: str, threshold: Fraction | str | float, max_rounds: int = 3) -> RouteResult:
     """The cheapest plan meeting ``threshold``, decided rigorously (see module docs)."""
     thr = Fraction(str(threshold)) if not isinstance(threshold, Fraction) else threshold
-    if not 0 <= thr <= 1:
-        raise ParameterError(f"threshold={threshold} must lie in [0, 1]")
+    check_probability("threshold", thr if isinstance(threshold, str) else threshold)
     if isinstance(max_rounds, bool) or not isinstance(max_rounds, int) or not 0 <= max_rounds <= MAX_ROUNDS:
         raise ParameterError(f"max_rounds={max_rounds!r} must be an integer in [0, {MAX_ROUNDS}]")
-    _net._check_endpoints(network, source, target)
+    _net.check_endpoints(network, source, target)
     stats = {"labels": 0, "pruned": 0, "dominated": 0}
     evaluated: list[Plan] = []  # popped complete plans whose float fidelity is below F_th, in key order
     chosen: Plan | None = None
@@ -421,15 +421,41 @@ def route(network: Network, source: str, target: str, threshold: Fraction | str 
             undecided.append(p)
     n_candidates = len(evaluated) + (chosen is not None and chosen not in evaluated)
     n_paths = len({p.path for p in evaluated} | ({chosen.path} if chosen else set()))
-    extra = dict(pruned=stats["pruned"], dominated=stats["dominated"], labels=stats["labels"])
     if chosen is None:
         status = "undecided" if undecided else "none"
-        return RouteResult(status, thr, max_rounds, None, None, None, n_candidates, rejected, undecided, paths=n_paths, **extra)
+        return RouteResult(
+            status,
+            thr,
+            max_rounds,
+            None,
+            None,
+            None,
+            n_candidates,
+            rejected,
+            undecided,
+            paths=n_paths,
+            pruned=stats["pruned"],
+            dominated=stats["dominated"],
+            labels=stats["labels"],
+        )
     lo, hi, fig = fidelity_interval(network, chosen)
     status = "found" if lo >= thr and not undecided else "undecided"
     unbounded = chosen.cost < 2 ** (max_rounds + 1) + (_hops_min(network, source, target) - 1)
     return RouteResult(
-        status, thr, max_rounds, chosen, fig, (lo, hi), n_candidates, rejected, undecided, unbounded, n_paths, **extra
+        status,
+        thr,
+        max_rounds,
+        chosen,
+        fig,
+        (lo, hi),
+        n_candidates,
+        rejected,
+        undecided,
+        unbounded,
+        n_paths,
+        pruned=stats["pruned"],
+        dominated=stats["dominated"],
+        labels=stats["labels"],
     )
 
 
@@ -446,7 +472,7 @@ def _fewest_hops_path(network: Network, source: str, target: str) -> tuple[str, 
     """The first path in (hops, names) order, in O(V + E): distances to the
     target by breadth-first search, then the smallest name that gets one hop
     closer at every step (which is the lexicographically first shortest path)."""
-    _net._check_endpoints(network, source, target)
+    _net.check_endpoints(network, source, target)
     dist = {target: 0}
     frontier = [target]
     while frontier:

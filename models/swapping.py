@@ -118,6 +118,27 @@ def chain_fidelity(fidelities: Sequence[Any]) -> Any:
     return out
 
 
+def chain_closed_form(fidelity: Any, segments: Any) -> Any:
+    """End-to-end fidelity of ``segments`` equal Werner segments of fidelity
+    F: 1/4 + (3/4)·((4F − 1)/3)ⁿ.  Exact for SymPy or Fraction inputs (``n``
+    may be a symbol), float otherwise.  ``qproto.proofs.repeater_chain``
+    proves it equal to :func:`chain_fidelity` (the derived map iterated) for
+    every n by induction, so callers may use it in place of the fold."""
+    return fidelity_from_parameter(werner_parameter(fidelity) ** segments)
+
+
+def chain_product_form(fidelities: Sequence[Any]) -> Any:
+    """End-to-end fidelity of Werner segments of unequal fidelities F1..Fn:
+    1/4 + (3/4)·∏(4Fi − 1)/3, the Werner parameters multiplied (proved equal
+    to :func:`chain_fidelity` alongside :func:`chain_closed_form`)."""
+    if not fidelities:
+        raise ParameterError("chain_product_form: fidelities=() must name at least one segment")
+    w: Any = 1
+    for f in fidelities:
+        w = w * werner_parameter(f)
+    return fidelity_from_parameter(w)
+
+
 def _eval_map(expr: sp.Expr, a: Any, b: Any) -> Any:
     if isinstance(a, sp.Basic) or isinstance(b, sp.Basic):
         return sp.expand(expr.subs({F1: a, F2: b}, simultaneous=True))
@@ -147,4 +168,6 @@ __all__ = [
     "werner_parameter",
     "fidelity_from_parameter",
     "chain_fidelity",
+    "chain_closed_form",
+    "chain_product_form",
 ]

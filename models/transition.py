@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from qproto.spec.errors import SpecError
+from qproto.spec.errors import InternalSignal, SpecError
 from qproto.spec.transition import (
     Binary,
     BoolOp,
@@ -48,7 +48,7 @@ State = dict[str, Any]
 STUTTER = "(deadlock: stays)"
 
 
-class EvaluationError(Exception):
+class EvaluationError(InternalSignal):
     """An expression could not be evaluated on a state (a missing variable,
     a value of the wrong type): the trace is not a state of the system."""
 
@@ -128,10 +128,14 @@ def evaluate(expr: Expr, state: Mapping[str, Any], local: Mapping[str, Any] | No
     return ev(expr)
 
 
-def _norm(x: Any) -> Any:
+def normalise(x: Any) -> Any:
+    """A whole Fraction as an int (so 2 and Fraction(2) are one state value)."""
     if isinstance(x, Fraction) and x.denominator == 1:
         return int(x)
     return x
+
+
+_norm = normalise
 
 
 def in_domain(var: Var, value: Any) -> bool:
@@ -519,6 +523,7 @@ __all__ = [
     "EvaluationError",
     "evaluate",
     "in_domain",
+    "normalise",
     "initial_ok",
     "fire",
     "finite_choices",

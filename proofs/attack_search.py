@@ -8,7 +8,7 @@ per basis, its Bell test and, for a device-independent spec, its DI rate),
 over the **full parameter domain of every attack in the catalogue**
 (:func:`qproto.models.attacks.attacks`, kind ``"attack"``).  Nothing here
 knows a protocol: the domains come from the attack registry, the figures
-and the acceptance from the spec (:func:`qproto.proofs.adversary.figures`).
+and the acceptance from the spec (:func:`qproto.proofs.adversary_figures.figures`).
 
 Two stages, both seeded:
 
@@ -59,7 +59,7 @@ class Domain:
     high: tuple[float, ...]
 
     def label(self, x: np.ndarray) -> str:
-        from .adversary import label
+        from .adversary_figures import label
 
         return label(self.name, **{p: float(v) for p, v in zip(self.params, x) if abs(v) > 0 or len(self.params) == 1})
 
@@ -122,9 +122,9 @@ def acceptance_excess(spec: Any, f: Mapping[str, Any]) -> float:
     acceptance region (≤ 0 inside): QBER over the threshold (each basis'
     under per-basis estimation), |S| under the Bell threshold, a negative
     device-independent rate where the spec accepts on it."""
-    from .adversary import _num, accepts_on_di_rate
+    from .adversary_figures import accepts_on_di_rate, num
 
-    t = _num(spec.abort_threshold)
+    t = num(spec.abort_threshold)
     per = f.get("qber_per_basis") or {}
     if getattr(spec, "estimation", "pooled") == "per-basis":
         bases = list(getattr(spec, "basis_probabilities", {}))
@@ -133,7 +133,7 @@ def acceptance_excess(spec: Any, f: Mapping[str, Any]) -> float:
     else:
         excess = float(f["qber"]) - t
     if "chsh" in f:
-        excess = max(excess, _num(spec.chsh_threshold) - abs(float(f["chsh"])))
+        excess = max(excess, num(spec.chsh_threshold) - abs(float(f["chsh"])))
         if accepts_on_di_rate(spec) and f.get("claimed_rate") is not None:
             excess = max(excess, -float(f["claimed_rate"]))
     return excess
@@ -159,7 +159,7 @@ def _evaluate(
 
 
 def _figures_of(spec: Any, lab: str, score: Callable[[Mapping[str, Any]], float]) -> Evaluation | None:
-    from .adversary import AttackCase, figures
+    from .adversary_figures import AttackCase, figures
 
     try:
         f = figures(spec, AttackCase(lab).instrument(), individual=False)
@@ -233,7 +233,7 @@ def worst_case_attack(
     ``stop_at_violation`` it returns as soon as a family yields one."""
     from scipy.optimize import minimize
 
-    from .adversary import _reproducible_generation
+    from .adversary_campaign import reproducible_generation
 
     count = {"n": 0}
     result = SearchResult(None, None, 0, seed)
@@ -255,7 +255,7 @@ def worst_case_attack(
     for dom in domains():
         seen: list[tuple[float, np.ndarray]] = []
         explore = _explorer(spec, dom, score, record, seen, budget, seed, memo)
-        with _reproducible_generation():
+        with reproducible_generation():
             explore()
         result.per_attack[dom.name] = min((o for o, _ in seen), default=math.inf)
         explored += [(o, dom, x) for o, x in seen]

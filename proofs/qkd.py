@@ -27,13 +27,14 @@ from qproto.models.decide import decide_zero
 from qproto.models.exact import exact_json
 from qproto.models.instrument import Instrument, identity
 from qproto.models.keyrate import key_rate, threshold
-from qproto.spec.errors import ParameterError, SpecError
+from qproto.spec.errors import SpecError
 from qproto.spec.protocol import Property
 from qproto.spec.qkd import EntanglementQKD, PrepareMeasureQKD
+from qproto.spec.validation import check_fraction, check_probability
 
 from .algebra import RATIONAL_UNIT, parse_exact
 from .registry import checker, validator
-from .verdict import Status, inconclusive, proved, refuted, vacuous
+from .verdict import Status, inconclusive, proved, refuted, replay_record, vacuous
 
 # -- validators ---------------------------------------------------------------
 
@@ -50,13 +51,17 @@ def _num(spec: Any, field: str, text: Any) -> sp.Expr:
 
 def _check_estimation(spec: Any) -> None:
     sf = _num(spec, "sample_fraction", spec.sample_fraction)
-    if not 0 < sf <= 1:
-        raise ParameterError(f"{spec.name}: sample_fraction={spec.sample_fraction} must lie in (0, 1]")
+    check_probability(f"{spec.name}: sample_fraction", sf, open_low=True, shown=str(spec.sample_fraction))
     th = _num(spec, "abort_threshold", spec.abort_threshold)
-    if not 0 <= th < sp.Rational(1, 2):
-        raise ParameterError(
-            f"{spec.name}: abort_threshold={spec.abort_threshold} must lie in [0, 0.5); a QBER of 1/2 is pure noise"
-        )
+    check_fraction(
+        f"{spec.name}: abort_threshold",
+        th,
+        0,
+        0.5,
+        open_high=True,
+        why="a QBER of 1/2 is pure noise",
+        shown=str(spec.abort_threshold),
+    )
 
 
 def _check_distribution(spec: Any, field: str, probs: Mapping[str, Any]) -> None:
@@ -168,9 +173,8 @@ def validate_eb(spec: EntanglementQKD) -> None:
         if len(spec.chsh) != 4 or any(x not in A or y not in B or sgn not in (1, -1) for x, y, sgn in spec.chsh):
             raise SpecError(f"{spec.name}: chsh must list four (alice, bob, ±1) terms over known settings, got {spec.chsh}")
         th = _num(spec, "chsh_threshold", spec.chsh_threshold)
-        if not 0 <= th <= 2 * sp.sqrt(2):
-            raise ParameterError(f"{spec.name}: chsh_threshold={spec.chsh_threshold} must lie in [0, 2√2]")
-    model._key_flip(spec)  # raises SpecError when a key pair is not perfectly (anti)correlated
+        check_fraction(f"{spec.name}: chsh_threshold", th, 0, 2 * sp.sqrt(2), shown=str(spec.chsh_threshold))
+    model.key_flip(spec)  # raises SpecError when a key pair is not perfectly (anti)correlated
 
 
 # -- helpers -----------------------------------------------------------------------
@@ -323,7 +327,7 @@ def mismatched_uniform(spec: Any, prop: Property, options: Mapping[str, Any]) ->
             for y in B:
                 if _is_zero(sp.cos(sp.sympify(A[x].angle) - sp.sympify(B[y].angle))) is not True:
                     continue  # only orthogonal Bloch directions are "mismatched"
-                rows = [r for r in model._eb_table(spec, identity()) if r.choice == x and r.setting == y]
+                rows = [r for r in model.eb_table(spec, identity()) if r.choice == x and r.setting == y]
                 w = sp.sympify(A[x].probability) * sp.sympify(B[y].probability)
                 for r in rows:
                     z = _is_zero(r.probability / w - sp.Rational(1, 4))
@@ -647,7 +651,7 @@ def estimate_sees_intercept_resend(spec: Any, prop: Property, options: Mapping[s
             f"{label}: {what} is only {stat} < {slope}·f = {slope * a} (pooled QBER {pooled}, per basis "
             f"{ {k: str(sp.simplify(v.subs({f: a, px: b}))) for k, v in rates.items()} }): the attack hides in the estimate",
             counterexample={"attack": label, "statistic": exact_json(stat), "pooled_qber": exact_json(pooled)},
-            replay={"analyze": f"qproto analyze {spec.name} --attack {label}", "numeric_pooled_qber": num},
+            replay={"analyze": replay_record(spec.name, attack=label), "numeric_pooled_qber": num},
             **ev,
         )
     if gap == 0:

@@ -1,17 +1,23 @@
 """The registry that maps every property's ``check`` name to its checker.
 
 A checker is a function ``(spec, prop, options) -> (Status, evidence)``.
-Modules register theirs with :func:`checker`; :data:`CHECKER_MODULES` lists
-the modules that are imported on first use, so a new family adds one line
-here and its own module.
+Modules register theirs with :func:`checker`.  The modules imported on
+first use are the ``checkers`` of every family manifest
+(:func:`qproto.spec.catalogue.plugin_modules`; a new family names them in its
+``Family``); :data:`CHECKER_MODULES` is kept as their derived list.
+
+Checkers and validators take the family's own ``Protocol`` subclass; the
+decorators keep the function's own type, so a checker annotated with
+``spec: PrepareMeasureQKD`` type-checks as it is written.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
+from qproto.spec.catalogue import plugin_modules
 from qproto.spec.errors import UnknownNameError
 
 from .verdict import Status
@@ -19,28 +25,19 @@ from .verdict import Status
 # Checkers and validators take the family's own Protocol subclass.
 Checker = Callable[..., "tuple[Status, dict[str, Any]]"]
 Validator = Callable[[Any], None]
+_C = TypeVar("_C", bound=Checker)
+_V = TypeVar("_V", bound=Validator)
 
 _CHECKERS: dict[str, Checker] = {}
 _VALIDATORS: dict[str, Validator] = {}
 
-#: Modules whose import registers checkers and validators.
-CHECKER_MODULES = [
-    "qproto.proofs.circuit",
-    "qproto.proofs.adversary",
-    "qproto.proofs.qkd",
-    "qproto.proofs.repeater",
-    "qproto.proofs.statemachine",
-    "qproto.proofs.secret_sharing",
-    "qproto.proofs.keyrate",
-    "qproto.proofs.finite_key",
-]
-_loaded = False
+_imported: set[str] = set()
 
 
-def checker(name: str) -> Callable[[Checker], Checker]:
+def checker(name: str) -> Callable[[_C], _C]:
     """Register a checker under ``name`` (e.g. ``circuit.output-equals-input``)."""
 
-    def deco(fn: Checker) -> Checker:
+    def deco(fn: _C) -> _C:
         if name in _CHECKERS and _CHECKERS[name] is not fn:
             raise ValueError(f"checker {name!r} registered twice")
         _CHECKERS[name] = fn
@@ -49,10 +46,10 @@ def checker(name: str) -> Callable[[Checker], Checker]:
     return deco
 
 
-def validator(family: str) -> Callable[[Validator], Validator]:
+def validator(family: str) -> Callable[[_V], _V]:
     """Register the validator run on every spec of ``family`` before proofs."""
 
-    def deco(fn: Validator) -> Validator:
+    def deco(fn: _V) -> _V:
         _VALIDATORS[family] = fn
         return fn
 
@@ -60,11 +57,11 @@ def validator(family: str) -> Callable[[Validator], Validator]:
 
 
 def _load() -> None:
-    global _loaded
-    if not _loaded:
-        for mod in CHECKER_MODULES:
+    # a family found later (a test's fake distribution) adds modules: import only the new ones
+    for mod in plugin_modules("checkers"):
+        if mod not in _imported:
             importlib.import_module(mod)
-        _loaded = True
+            _imported.add(mod)
 
 
 def get_checker(name: str) -> Checker:
@@ -85,4 +82,10 @@ def checker_names() -> list[str]:
     return sorted(_CHECKERS)
 
 
-__all__ = ["checker", "validator", "get_checker", "get_validator", "checker_names", "CHECKER_MODULES"]
+def __getattr__(name: str) -> Any:
+    if name == "CHECKER_MODULES":  # was a hand-kept list; now derived from the family manifests
+        return list(plugin_modules("checkers"))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["checker", "validator", "get_checker", "get_validator", "checker_names", "CHECKER_MODULES"]  # noqa: F822 (derived in the module __getattr__)

@@ -7,7 +7,8 @@ A verdict states how strongly a property holds:
 - ``bounded``: on every run up to a stated bound (``evidence["bound"]``);
 - ``tested``: no counterexample among N generated cases (``evidence["cases"]``,
   ``evidence["seed"]``);
-- ``refuted``: false, with a counterexample that replays;
+- ``refuted``: false, with a counterexample that replays (a command that
+  reproduces it is a :func:`replay_record`, written out by the glue);
 - ``limitation``: a property the spec declares false by design, whose
   counterexample was found as expected;
 - ``inconclusive``: neither proved nor refuted, with the reason;
@@ -117,4 +118,19 @@ def tested(summary: str, cases: int, seed: Any, **evidence: Any) -> tuple[Status
     return Status.TESTED, {"summary": summary, "cases": cases, "seed": seed, **evidence}
 
 
-__all__ = ["Status", "Verdict", "SATISFIES", "proved", "refuted", "inconclusive", "vacuous", "bounded", "tested"]
+def replay_record(protocol: str, **options: Any) -> dict[str, Any]:
+    """The command that reproduces a verdict, as data: the protocol and the
+    command's options (``attack``, ``noise``, ``property``, ``seed``,
+    ``budget``; None is left out).  The evidence names the command by the
+    key it stores the record under — ``evidence["replay"]["analyze"] =
+    replay_record(name, attack=label)`` — and :mod:`qproto.replay` writes
+    the command line at output time, so the proofs layer does not know the
+    CLI's syntax.
+
+    >>> replay_record("bb84", attack="fuchs-peres:disturbance=0.1", noise=None)
+    {'protocol': 'bb84', 'attack': 'fuchs-peres:disturbance=0.1'}
+    """
+    return {"protocol": protocol, **{k: v for k, v in options.items() if v is not None}}
+
+
+__all__ = ["Status", "Verdict", "SATISFIES", "proved", "refuted", "inconclusive", "vacuous", "bounded", "tested", "replay_record"]

@@ -24,6 +24,7 @@ if not _os.path.isdir(_os.path.join(_here, "spec")) and _os.path.isfile(_os.path
 
 from qproto.spec.errors import (
     DimensionError,
+    InternalSignal,
     LoadError,
     NotCPTPError,
     NotNormalisedError,
@@ -114,7 +115,11 @@ def verify(spec: Protocol | str, engines: Any = None, properties: Any = None, **
             f"{target.name}: the selection engines={wanted_engines} properties={wanted} matches no property; "
             "nothing would be checked"
         )
-    return verdicts
+    from qproto.replay import rendered_all
+
+    # the proofs layer records how to replay a finding as data; a caller of
+    # the API gets the command lines, as the CLI and the JSON report print them
+    return rendered_all(verdicts)
 
 
 def find(name: str) -> Protocol:
@@ -136,7 +141,11 @@ def __getattr__(name: str) -> Any:
         from qproto.proofs import verdict
 
         return getattr(verdict, name)
-    if name in ("keyrate", "KeyRateReport"):
+    if name == "analyze":
+        from qproto import analyze_api
+
+        return analyze_api.analyze
+    if name in ("keyrate", "KeyRateReport", "keyrate_sweep", "DecoyDistancePoint"):
         from qproto import keyrate_api
 
         return getattr(keyrate_api, name)
@@ -147,11 +156,15 @@ __all__ = [
     "verify",
     "find",
     "catalogue",
+    "analyze",
     "keyrate",
     "KeyRateReport",
+    "keyrate_sweep",
+    "DecoyDistancePoint",
     "Status",
     "Verdict",
     "QprotoError",
+    "InternalSignal",
     "SpecError",
     "ParameterError",
     "PhysicsError",

@@ -21,10 +21,14 @@ from typing import Any
 
 import sympy as sp
 
-from qproto.analyze import Analyzer, register_analyzer
+from qproto.analyzers import Analyzer, register_analyzer
 from qproto.cli.common import bounded_int, nonnegative_float, positive_float, probability
+from qproto.proofs.repeater_common import as_spec
 from qproto.spec.errors import ParameterError
+from qproto.spec.network import FidelityRouting
 from qproto.spec.protocol import Protocol
+from qproto.spec.repeater import PurificationProtocol, QuantumMemory
+from qproto.spec.trusted_relay import TrustedRelay
 
 #: Bounds on the work an argument can ask for (docs/limits.md).  A chain of
 #: n segments is computed exactly, one row per length: O(n) swaps of
@@ -82,20 +86,10 @@ def _opt(args: Any, name: str, default: Any) -> Any:
 # ---------------------------------------------------------------------------
 
 
-def _swap_exact(a: Any, b: Any) -> Any:
-    """The derived swap map F'(a, b), exact on rationals, float on floats
-    (its polynomial terms are read off the SymPy derivation once, cached)."""
-    from qproto.models.network import swap_terms
-
-    total = Fraction(0)
-    for (i, j), c in swap_terms():
-        total += c * a**i * b**j
-    return total
-
-
 def analyze_chain(spec: Protocol, args: Any) -> dict[str, Any]:
     from qproto.models import memory as mem
     from qproto.models import swapping as sw
+    from qproto.models.network import swap_exact
     from qproto.models.purification import bbpssw_schedule
 
     n = _opt(args, "segments", 4)
@@ -114,7 +108,7 @@ def analyze_chain(spec: Protocol, args: Any) -> dict[str, Any]:
     raw, pur, sto = f, f_pur, stored
     for m in range(1, n + 1):
         if m > 1:
-            raw, pur, sto = (_swap_exact(raw, f), _swap_exact(pur, f_pur), float(_swap_exact(sto, stored)))
+            raw, pur, sto = (swap_exact(raw, f), swap_exact(pur, f_pur), float(swap_exact(sto, stored)))
         rows.append(
             {
                 "segments": m,
@@ -124,7 +118,8 @@ def analyze_chain(spec: Protocol, args: Any) -> dict[str, Any]:
                 "purified_and_stored": sto,
             }
         )
-    closed = sp.Rational(1, 4) + sp.Rational(3, 4) * ((4 * sp.Rational(f.numerator, f.denominator) - 1) / 3) ** n
+    # the closed form proofs.repeater_chain proves equal to the iterated swap map
+    closed = sw.chain_closed_form(sp.Rational(f.numerator, f.denominator), n)
     return {
         "protocol": spec.name,
         "segments": n,
@@ -156,37 +151,26 @@ def analyze_chain(spec: Protocol, args: Any) -> dict[str, Any]:
 def analyze_purification(spec: Protocol, args: Any) -> dict[str, Any]:
     from qproto.models import purification as pur
 
+    scheme = as_spec(spec, PurificationProtocol, "analyze")
     f = Fraction(str(_opt(args, "fidelity", 0.75)))
     k = _opt(args, "purify", 5)
-    m = pur.derive_werner_map(spec)
-    num, den = pur.rational_function(m.fidelity)
-    succ, _ = pur.rational_function(m.success)
-    rows, cost, fid = [], Fraction(1), f
-    twirl = getattr(spec, "twirl", True)
-    coeffs = None
-    if not twirl:  # DEJMPS: follow the Bell-diagonal coefficients, not a Werner twirl
-        c, s = pur.derive_bell_diagonal_map(spec)
-        coeffs = [f, (1 - f) / 3, (1 - f) / 3, (1 - f) / 3]
-    for r in range(1, k + 1):
-        if coeffs is None:
-            p = pur.horner(succ, fid)
-            fid = pur.horner(num, fid) / pur.horner(den, fid)
-        else:
-            subs = dict(zip((pur.A, pur.B, pur.C, pur.D), [sp.Rational(x.numerator, x.denominator) for x in coeffs]))
-            p_exact = s.subs(subs)
-            coeffs = [Fraction(str(sp.Rational(x.subs(subs)))) for x in c]
-            p, fid = Fraction(str(sp.Rational(p_exact))), coeffs[0]
-        cost = 2 * cost / p
-        rows.append({"round": r, "fidelity": float(fid), "success_probability": float(p), "expected_raw_pairs": float(cost)})
+    m = pur.derive_werner_map(scheme)
+    rows = [
+        {
+            "round": r.round,
+            "fidelity": float(r.fidelity),
+            "success_probability": float(r.success),
+            "expected_raw_pairs": float(r.cost),
+        }
+        for r in pur.iterate_rounds(scheme, f, k)
+    ]
     return {
         "protocol": spec.name,
         "input_fidelity": float(f),
         "fidelity_map": _ej(m.fidelity),
         "success_probability": _ej(m.success),
-        "twirl_between_rounds": twirl,
-        "fixed_points": [
-            sp.sstr(x) for x in sorted(sp.solveset(sp.Eq(sp.cancel(m.fidelity - pur.F), 0), pur.F, sp.Interval(0, 1)))
-        ],
+        "twirl_between_rounds": scheme.twirl,
+        "fixed_points": [sp.sstr(x) for x in pur.werner_fixed_points(m)],
         "rounds": rows,
     }
 
@@ -194,7 +178,7 @@ def analyze_purification(spec: Protocol, args: Any) -> dict[str, Any]:
 def analyze_memory(spec: Protocol, args: Any) -> dict[str, Any]:
     from qproto.models import memory as mem
 
-    kind = _opt(args, "memory", getattr(spec, "kind", "depolarizing"))
+    kind = _opt(args, "memory", as_spec(spec, QuantumMemory, "analyze").kind)
     T = _opt(args, "coherence_time", 1.0)
     wait = _opt(args, "wait", 0.05)
     f0 = _opt(args, "fidelity", 1.0)
@@ -232,12 +216,13 @@ def analyze_network(spec: Protocol, args: Any) -> dict[str, Any]:
     from qproto.models import routing
     from qproto.spec.network import load_network
 
-    network = load_network(args.network) if getattr(args, "network", None) else spec.network  # type: ignore[attr-defined]
-    src = _opt(args, "from_node", spec.source)  # type: ignore[attr-defined]
-    dst = _opt(args, "to_node", spec.target)  # type: ignore[attr-defined]
+    task = as_spec(spec, FidelityRouting, "analyze")
+    network = load_network(args.network) if getattr(args, "network", None) else task.network
+    src = _opt(args, "from_node", task.source)
+    dst = _opt(args, "to_node", task.target)
     thr = _opt(args, "target_fidelity", None)
-    thr_f = Fraction(str(thr)) if thr is not None else Fraction(spec.threshold)  # type: ignore[attr-defined]
-    kmax = _opt(args, "max_rounds", spec.max_rounds)  # type: ignore[attr-defined]
+    thr_f = Fraction(str(thr)) if thr is not None else Fraction(task.threshold)
+    kmax = _opt(args, "max_rounds", task.max_rounds)
     network.node(src)
     network.node(dst)
     try:  # their number is exponential in the graph: list them only when there are few
@@ -276,11 +261,12 @@ def analyze_relay(spec: Protocol, args: Any) -> dict[str, Any]:
 
     from qproto.models import relay as relay_model
 
-    hops = _opt(args, "segments", spec.hops)  # type: ignore[attr-defined]
+    relay = as_spec(spec, TrustedRelay, "analyze")
+    hops = _opt(args, "segments", relay.hops)
     rng = np.random.default_rng(0)
     key = int(rng.integers(0, 2**32))
     link_keys = [int(x) for x in rng.integers(0, 2**32, size=hops)]
-    r = relay_model.run(spec, key, link_keys, hops)  # type: ignore[arg-type]
+    r = relay_model.run(relay, key, link_keys, hops)
     names = ["Alice"] + [f"R{i}" for i in range(1, hops)] + ["Bob"]
     return {
         "protocol": spec.name,

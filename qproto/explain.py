@@ -18,13 +18,6 @@ from qproto.spec.protocol import Protocol
 Explainer = Callable[[Protocol], list[dict[str, Any]]]
 _EXPLAINERS: dict[str, Explainer] = {}
 
-#: Modules whose import registers explainers for further families.
-EXPLAINER_MODULES: list[str] = [
-    "qproto.explain_transition",
-    "qproto.explain_qkd",
-    "qproto.explain_repeater",
-]
-
 
 def explainer(family: str) -> Callable[[Explainer], Explainer]:
     def deco(fn: Explainer) -> Explainer:
@@ -54,11 +47,26 @@ def header(spec: Protocol) -> dict[str, Any]:
     }
 
 
-def explain(spec: Protocol) -> dict[str, Any]:
+def _load() -> None:
+    """Import the ``explainers`` modules of every family manifest."""
     import importlib
 
-    for mod in EXPLAINER_MODULES:
+    from qproto.families import modules_for
+
+    for mod in modules_for("explainers"):
         importlib.import_module(mod)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "EXPLAINER_MODULES":  # was a hand-kept list; now derived from the family manifests
+        from qproto.families import modules_for
+
+        return list(modules_for("explainers"))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def explain(spec: Protocol) -> dict[str, Any]:
+    _load()
     doc = header(spec)
     fn = _EXPLAINERS.get(spec.family)
     if fn is None:
@@ -320,7 +328,7 @@ __all__ = [
     "explainer",
     "render",
     "header",
-    "EXPLAINER_MODULES",
+    "EXPLAINER_MODULES",  # noqa: F822 (derived in the module __getattr__)
     "math_text",
     "dirac_text",
     "state_text",

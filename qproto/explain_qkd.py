@@ -10,6 +10,7 @@ import sympy as sp
 
 from qproto.explain import describe_step, dirac_text, explainer, math_text
 from qproto.models import qkd as model
+from qproto.models.qkd_report import intercept_resend_at_threshold
 from qproto.spec.qkd import PrepareMeasureQKD
 
 
@@ -22,36 +23,21 @@ def _state(amps: tuple[str, str]) -> str:
 
 
 def eve_at_threshold(spec: Any) -> dict[str, Any]:
-    """Eve's information at the spec's operating point: under
-    intercept-resend of the largest fraction f* the abort rule lets through
-    on an ideal line (expected QBER = abort threshold), as a short exact
-    formula and its value, in bits per sifted bit (I(A:E | public), see
-    :func:`qproto.models.qkd.eve_information`)."""
-    from qproto.models.attacks import parse_attack
-
-    def qber(f: Any) -> Any:
-        return sp.nsimplify(model.qber(spec, parse_attack(f"intercept-resend:fraction={f}").instrument()))
-
-    threshold = sp.Rational(str(spec.abort_threshold))
-    q1, q_half = qber(1), qber(sp.Rational(1, 2))
-    if not (q1.is_number and q_half.is_number) or q1 <= 0 or q1 == q_half:
+    """Eve's information at the spec's operating point
+    (:func:`qproto.models.qkd_report.intercept_resend_at_threshold`: intercept-resend
+    of the largest fraction f* the abort rule lets through on an ideal line),
+    as a short exact formula and its value, in bits per sifted bit."""
+    found = intercept_resend_at_threshold(spec)
+    if found is None:
         return {}
-    # errors and sifted rounds are both affine in f (the attack is a mixture), so on
-    # an ideal line QBER(f) = a·f / (1 + b·f); two points fix a and b
-    b = (q1 - 2 * q_half) / (q_half - q1)
-    a = q1 * (1 + b)
-    fraction = sp.nsimplify(min(sp.Integer(1), threshold / (a - b * threshold)))
-    at = qber(fraction)  # recomputed, not assumed: the line says what it is
-    inst = parse_attack(f"intercept-resend:fraction={fraction}").instrument()
-    info = model.eve_information(spec, inst)
-    if info is None:
-        return {}
+    info = found.eve_information
     value = float(info)
     exact = isinstance(info, sp.Basic) and not info.is_Float
     shown = f"{math_text(info)} ≈ {value:.4g}" if exact else f"{value:.4g}"
-    where = "the abort threshold" if at == threshold else f"abort threshold {math_text(threshold)}"
+    at = found.qber
+    where = "the abort threshold" if at == found.abort_threshold else f"abort threshold {math_text(found.abort_threshold)}"
     return {
-        "eve_information": f"intercept-resend of a fraction f* = {math_text(fraction)} (QBER = {math_text(at)}, "
+        "eve_information": f"intercept-resend of a fraction f* = {math_text(found.fraction)} (QBER = {math_text(at)}, "
         f"{where}): Eve learns I(A:E) = {shown} bits per sifted bit"
     }
 
@@ -92,7 +78,7 @@ def _extra(spec: Any, action: str) -> dict[str, Any]:
                 + ", ".join(f"{s.name}: θ = {math_text(s.angle)}" for s in spec.bob_settings)
             }
         if action == "sift":
-            flips = model._key_flip(spec)
+            flips = model.key_flip(spec)
             return {
                 "key_pairs": ", ".join(f"({x},{y}){' Bob flips' if f else ''}" for (x, y), f in flips.items()),
                 "sift_probability": _fmt(model.sift_probability(spec)),

@@ -6,7 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from qproto.explain import _circuit, describe_step, explainer, math_text
+from qproto.proofs.repeater_common import as_spec
+from qproto.spec.network import FidelityRouting
 from qproto.spec.protocol import Protocol
+from qproto.spec.repeater import PurificationProtocol, QuantumMemory
+from qproto.spec.trusted_relay import TrustedRelay
 
 
 def _steps(spec: Protocol) -> list[dict[str, Any]]:
@@ -17,16 +21,16 @@ def _steps(spec: Protocol) -> list[dict[str, Any]]:
 def _purification(spec: Protocol) -> list[dict[str, Any]]:
     from qproto.models import purification as pur
 
-    steps = _circuit(spec)
-    m = pur.derive_werner_map(spec)
-    rule = "the bits agree" if getattr(spec, "keep", "equal") == "equal" else "the bits differ"
+    scheme = as_spec(spec, PurificationProtocol, "explain")
+    steps = _circuit(scheme)
+    m = pur.derive_werner_map(scheme)
+    rule = "the bits agree" if scheme.keep == "equal" else "the bits differ"
     steps.append(
         {
             "index": len(steps) + 1,
             "party": "Alice, Bob",
             "action": "decide",
-            "text": f"keep (a1, b1) when {rule}, else discard"
-            + ("; twirl back to Werner form" if getattr(spec, "twirl", False) else ""),
+            "text": f"keep (a1, b1) when {rule}, else discard" + ("; twirl back to Werner form" if scheme.twirl else ""),
             "branches": [],
             "output fidelity on werner(F) inputs": math_text(m.fidelity),
             "success probability": math_text(m.success),
@@ -49,7 +53,7 @@ def _chain(spec: Protocol) -> list[dict[str, Any]]:
 def _memory(spec: Protocol) -> list[dict[str, Any]]:
     from qproto.models import memory as mem
 
-    kind = getattr(spec, "kind", "depolarizing")
+    kind = as_spec(spec, QuantumMemory, "explain").kind
     steps = _steps(spec)
     steps[1]["pair fidelity, one half stored (derived)"] = math_text(mem.pair_fidelity(kind, 1)) + "  with η = exp(−t/T)"
     steps[1]["average storage fidelity (derived)"] = math_text(mem.storage_fidelity(kind))
@@ -60,7 +64,7 @@ def _memory(spec: Protocol) -> list[dict[str, Any]]:
 def _network(spec: Protocol) -> list[dict[str, Any]]:
     from qproto.models import links
 
-    network = spec.network  # type: ignore[attr-defined]
+    network = as_spec(spec, FidelityRouting, "explain").network
     steps = _steps(spec)
     steps[0]["links"] = "; ".join(
         f"{l.a}–{l.b} {l.medium} {l.length_km} km: {links.loss_db(l):.3g} dB, {float(links.pair_rate(l)):.3g} pairs/s, F = {l.fidelity}"
@@ -72,9 +76,10 @@ def _network(spec: Protocol) -> list[dict[str, Any]]:
 
 @explainer("relay")
 def _relay(spec: Protocol) -> list[dict[str, Any]]:
-    steps = _steps(spec)
-    steps[1]["rule"] = " ⊕ ".join(spec.encrypt)  # type: ignore[attr-defined]
-    steps[2]["rule"] = " ⊕ ".join(spec.relay)  # type: ignore[attr-defined]
-    steps[3]["rule"] = " ⊕ ".join(spec.decrypt)  # type: ignore[attr-defined]
+    relay = as_spec(spec, TrustedRelay, "explain")
+    steps = _steps(relay)
+    steps[1]["rule"] = " ⊕ ".join(relay.encrypt)
+    steps[2]["rule"] = " ⊕ ".join(relay.relay)
+    steps[3]["rule"] = " ⊕ ".join(relay.decrypt)
     steps[2]["trust"] = "every relay holds K in the clear"
     return steps

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from qproto.spec.errors import ParameterError, QprotoError
+from qproto.spec.validation import check_at_least, check_int, check_probability, check_real
 
 #: Keyword arguments :func:`keyrate` accepts; anything else is a typo.
 KEYRATE_OPTIONS = ("noise", "attack", "transmittance", "ec_efficiency", "observations", "rounds", "epsilon", "threshold")
@@ -432,14 +433,10 @@ def checked_options(
     ch = channel(noise, attack)
     eta = None
     if transmittance is not None:
-        eta = _number("transmittance", transmittance)
-        if not 0 < eta <= 1:
-            raise ParameterError(f"transmittance={eta!r} must lie in (0, 1]")
+        eta = float(check_probability("transmittance", _number("transmittance", transmittance), open_low=True))
         if ch.attack is not None:
             raise ParameterError("transmittance is modelled with depolarizing noise only, not with an attack or another noise")
-    ec = _number("ec_efficiency", ec_efficiency)
-    if ec < 1:
-        raise ParameterError(f"ec_efficiency={ec!r} must be ≥ 1 (1 is the Shannon limit)")
+    ec = float(check_at_least("ec_efficiency", _number("ec_efficiency", ec_efficiency), 1, why="1 is the Shannon limit"))
     if observations not in ("full", "qber"):
         raise ParameterError(f"observations={observations!r} must be 'full' or 'qber'")
     if not isinstance(threshold, bool):
@@ -453,9 +450,7 @@ def checked_options(
     if epsilon is not None:
         if n_rounds is None:
             raise ParameterError(f"epsilon={epsilon!r} needs rounds=N (it is the finite-key security parameter)")
-        eps = _number("epsilon", epsilon)
-        if not 0 < eps < 1:
-            raise ParameterError(f"epsilon={eps!r} must lie in (0, 1)")
+        eps = check_real("epsilon", _number("epsilon", epsilon), 0, 1, open_low=True, open_high=True)
     if n_rounds is not None:
         why = finite_key_coverage(target)
         if why is not None:
@@ -518,8 +513,285 @@ def report(target: Any, ref: str | None, opts: Options, *, primal: str = "newton
     )
 
 
+# -- sweeps -------------------------------------------------------------------------------------
+
+#: Variables a sweep may range over, and the interval each value must lie in.
+SWEEP_VARIABLES = ("qber", "transmittance", "distance")
+SWEEP_RANGES: dict[str, tuple[float, float, str]] = {
+    "qber": (0.0, 0.5, "[0, 0.5]"),
+    "transmittance": (0.0, 1.0, "(0, 1]"),
+    "distance": (0.0, 1e5, "[0, 100000] km"),
+}
+#: The most points one sweep may ask for (each is a certified solve).
+MAX_SWEEP_POINTS = 10_000
+
+
+def sweep_value_problem(variable: str, value: float) -> str | None:
+    """Why ``value`` is no point of a ``variable`` sweep (None when it is one)."""
+    low, high, _ = SWEEP_RANGES[variable]
+    try:
+        check_real(variable, value, low, high, open_low=variable == "transmittance", unit="km" if variable == "distance" else "")
+    except ParameterError as exc:
+        return str(exc)
+    return None
+
+
+def sweep_point(
+    target: Any, ref: str | None, variable: str, value: float, base: Mapping[str, Any], primal: str = "newton"
+) -> KeyRateReport:
+    """One point of a ``qber`` or ``transmittance`` sweep: the report of
+    ``target`` with the depolarizing noise that reaches QBER ``value``, or
+    with transmittance ``value``, and the other options ``base``.  The CLI's
+    ``--sweep`` and :func:`keyrate_sweep` both run their points through it."""
+    from qproto.models.keyrate_numeric import depolarizing_level
+
+    kwargs = dict(base)
+    if variable == "qber":
+        kwargs["noise"] = depolarizing_level(target, value)
+    elif variable == "transmittance":
+        kwargs["transmittance"] = value
+    return report(target, ref, checked_options(target, **kwargs), primal=primal)
+
+
+@dataclass(frozen=True)
+class DecoyDistancePoint:
+    """The decoy-state rates at one fibre length, per pulse: vacuum + weak
+    decoy and infinitely many decoys (Lo–Ma–Chen 2005 with Ma et al. 2005's
+    bounds), the PLOB bound (None at 0 km, where it is unbounded) and, when a
+    block size was asked for, the finite-size rate of Lim et al. 2014 on the
+    same link (optimised over its protocol parameters)."""
+
+    distance_km: float
+    vacuum_weak: Any
+    infinite: Any
+    plob: float | None
+    finite: Any = None
+
+    def to_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "distance": self.distance_km,
+            "vacuum_weak": self.vacuum_weak.to_json(),
+            "infinite": self.infinite.to_json(),
+            "plob": self.plob,
+        }
+        if self.finite is not None:
+            doc["finite"] = self.finite.to_json()
+        return doc
+
+
+def decoy_point(distance: float, params: Any, block_size: float | None = None) -> DecoyDistancePoint:
+    """The decoy-state rates of the link ``params`` at ``distance`` km."""
+    from qproto.models.decoy import decoy_rate, plob_bound
+
+    plob = plob_bound(distance, params.alpha_db_per_km)
+    finite = None
+    if block_size is not None:
+        from qproto.models.decoy_finite import finite_decoy_rate, lim_parameters_for, optimal_rate
+
+        lim = lim_parameters_for(params)
+        _, settings = optimal_rate(distance, block_size, lim)
+        finite = finite_decoy_rate(distance, block_size, lim, settings)
+    return DecoyDistancePoint(
+        distance_km=float(distance),
+        vacuum_weak=decoy_rate(distance, params, decoys="vacuum+weak"),
+        infinite=decoy_rate(distance, params, decoys="infinite"),
+        plob=plob if math.isfinite(plob) else None,  # unbounded at 0 km (η = 1); JSON has no infinity
+        finite=finite,
+    )
+
+
+def decoy_parameters(target: Any) -> Any:
+    """The decoy link of a spec that declares a decoy source: the GYS
+    channel and detectors as Ma et al. (2005) tabulate them
+    (:meth:`DecoyParameters.gys`) with the spec's own signal intensity
+    (``mean_photon_number``) and weak decoy (``decoy_intensity``); a spec
+    without them is a ParameterError."""
+    from qproto.models.decoy import DecoyParameters
+
+    declared = {p.name: p.default for p in target.parameters}
+    missing = [n for n in ("mean_photon_number", "decoy_intensity") if n not in declared]
+    if missing:
+        raise ParameterError(
+            f"distance: {target.name} declares no decoy source (no {' or '.join(missing)}); use a decoy spec such as bb84-decoy"
+        )
+    return DecoyParameters.gys(mu=float(declared["mean_photon_number"]), nu=float(declared["decoy_intensity"]))
+
+
+def run_points(fn: Any, calls: list[tuple[Any, ...]], jobs: int, progress: bool = False, label: str = "") -> list[Any]:
+    """``[fn(*c) for c in calls]``, on ``jobs`` processes when jobs > 1,
+    in input order; a progress bar on stderr when ``progress``."""
+    results: list[Any] = [None] * len(calls)
+    bar = _Progress(progress, label, len(calls))
+    if jobs <= 1 or len(calls) <= 1:
+        with bar as advance:
+            for i, c in enumerate(calls):
+                results[i] = fn(*c)
+                advance()
+        return results
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    # The first point runs here: it imports cvxpy and compiles the spec's SDPs
+    # (seconds), and forked workers inherit both instead of each paying again.
+    # Every solve is cold (warm_start=False), so where a point runs does not
+    # change its numbers.
+    # The bar refreshes only when a point completes (no refresh thread), so
+    # forking the workers inside it is safe.
+    with bar as advance:
+        results[0] = fn(*calls[0])
+        advance()
+        pool = ProcessPoolExecutor(max_workers=min(jobs, len(calls) - 1))
+        try:
+            futures = {pool.submit(fn, *c): i for i, c in enumerate(calls) if i > 0}
+            for fut in as_completed(futures):
+                results[futures[fut]] = fut.result()
+                advance()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+    return results
+
+
+class _Progress:
+    """A rich progress bar on stderr (a no-op when not shown)."""
+
+    def __init__(self, show: bool, label: str, total: int) -> None:
+        self.show, self.label, self.total = show, label, total
+        self._bar: Any = None
+
+    def __enter__(self) -> Any:
+        if not self.show:
+            return lambda: None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        from qproto.cli.common import console
+
+        self._bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console(stderr=True),
+            transient=True,
+            auto_refresh=False,
+        )
+        self._bar.__enter__()
+        task = self._bar.add_task(self.label, total=self.total)
+        self._bar.refresh()
+
+        def advance() -> None:
+            self._bar.advance(task)
+            self._bar.refresh()
+
+        return advance
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(*exc)
+
+
+def _sweep_values(name: str, values: Any) -> list[float]:
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        values = [values]
+    out = [_number(name, v) for v in values]
+    if not out:
+        raise ParameterError(f"{name}=[] gives no point; pass at least one value")
+    if len(out) > MAX_SWEEP_POINTS:
+        raise ParameterError(f"{name}: {len(out)} points is more than {MAX_SWEEP_POINTS}")
+    for v in out:
+        why = sweep_value_problem(name, v)
+        if why is not None:
+            raise ParameterError(why)
+    return out
+
+
+def keyrate_sweep(
+    spec: Any,
+    *,
+    qber: Any = None,
+    transmittance: Any = None,
+    distance: Any = None,
+    jobs: Any = None,
+    progress: bool = False,
+    block_size: Any = None,
+    primal: str = "newton",
+    **options: Any,
+) -> list[Any]:
+    """:func:`keyrate` at many points, run on ``jobs`` processes (default
+    all cores) and returned in input order: the CLI's ``--sweep`` from
+    Python, with the same numbers.
+
+    Exactly one of:
+
+    - ``qber=[…]``: a :class:`KeyRateReport` per QBER, each with the
+      depolarizing noise that reaches it (no ``noise``/``attack`` then);
+    - ``transmittance=[…]``: a :class:`KeyRateReport` per η, with the
+      ``noise`` given;
+    - ``distance=[…]`` (km): a :class:`DecoyDistancePoint` per length, for a
+      spec with a decoy source (GYS link); ``block_size=n_X`` adds the
+      finite-size rate of Lim et al. (2014) at that block size.
+
+    The other keywords are those of :func:`keyrate`.  ``progress`` shows a
+    bar on stderr.  Bad input raises a one-line :class:`ParameterError`
+    before any point runs.
+    """
+    chosen = [(n, v) for n, v in (("qber", qber), ("transmittance", transmittance), ("distance", distance)) if v is not None]
+    if len(chosen) != 1:
+        raise ParameterError("keyrate_sweep needs exactly one of qber=[…], transmittance=[…], distance=[…]")
+    variable, raw = chosen[0]
+    values = _sweep_values(variable, raw)
+    if jobs is None:
+        import os
+
+        n_jobs = os.cpu_count() or 1
+    else:
+        n_jobs = check_int("jobs", jobs, 1, 1024)
+    if not isinstance(progress, bool):
+        raise ParameterError(f"progress={progress!r} must be True or False")
+    from qproto import _did_you_mean
+
+    for key in options:
+        if key not in KEYRATE_OPTIONS:
+            raise ParameterError(f"unknown option {key}={options[key]!r}{_did_you_mean(key, KEYRATE_OPTIONS)}")
+    if options.get("threshold"):
+        raise ParameterError("threshold=True brackets one zero of the rate; call qproto.keyrate(spec, threshold=True)")
+    target, ref = resolve_spec(spec)
+    if variable == "distance":
+        for key, value in options.items():
+            if value not in (None, False):
+                raise ParameterError(f"distance=[…] computes the decoy-state rate of the fibre model; drop {key}={value!r}")
+        n_x = None
+        if block_size is not None:
+            n_x = check_real("block_size", _number("block_size", block_size), 1, 1e18)
+        params = decoy_parameters(target)
+        return run_points(decoy_point, [(d, params, n_x) for d in values], n_jobs, progress, f"{target.name}: distance")
+    if block_size is not None:
+        raise ParameterError("block_size applies to distance=[…] sweeps only (the finite-size decoy rate)")
+    if variable == "qber" and (options.get("noise") is not None or options.get("attack") is not None):
+        raise ParameterError("qber=[…] sets depolarizing noise for each QBER; drop noise/attack")
+    if variable == "transmittance" and options.get("transmittance") is not None:
+        raise ParameterError("transmittance=[…] and transmittance= both set η; drop one")
+    base = {k: v for k, v in options.items() if k != "threshold"}
+    probe = dict(base)
+    if variable == "transmittance":
+        probe["transmittance"] = values[0]
+    checked_options(target, **probe)
+    if variable == "qber":
+        from qproto.models.keyrate_numeric import depolarizing_level
+
+        for v in values:
+            depolarizing_level(target, v)
+    calls = [(target, ref, variable, v, base, primal) for v in values]
+    return run_points(sweep_point, calls, n_jobs, progress, f"{target.name}: {variable}")
+
+
 __all__ = [
     "keyrate",
+    "keyrate_sweep",
+    "sweep_point",
+    "decoy_point",
+    "decoy_parameters",
+    "DecoyDistancePoint",
+    "run_points",
+    "SWEEP_VARIABLES",
     "KeyRateReport",
     "UpperAttack",
     "ThresholdBracket",

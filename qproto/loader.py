@@ -151,9 +151,12 @@ def _spec_class(name: str) -> type | None:
     """The dataclass of the spec language called ``name`` (any family)."""
     if not name:
         return None
-    from qproto.spec.catalogue import SPEC_MODULES
+    from qproto.families import families
+    from qproto.spec.catalogue import plugin_modules
 
-    modules = ["qproto.spec.protocol", "qproto.spec.qkd", "qproto.spec.circuit", "qproto.spec.transition", *SPEC_MODULES]
+    # the spec language, then every family's spec classes and catalogue modules (a third-party one too)
+    declared = [t.partition(":")[0] for fam in families() for t in fam.spec_types]
+    modules = list(dict.fromkeys(["qproto.spec.protocol", *declared, *plugin_modules("specs")]))
     for modname in modules:
         try:
             module = importlib.import_module(modname)

@@ -2,20 +2,30 @@
 
 :func:`verify_specs` looks every selected property up in the result cache
 (:mod:`qproto.cache`), then checks what is missing — in this process with
-``jobs=1``, else in a pool of ``jobs`` worker processes, one spec per task,
-the longest first (last run's timings from the cache, else an estimate by
-family), results in the caller's order whatever the completion order.
+``jobs=1``, else on ``jobs`` worker processes, one spec per task, the
+longest first (last run's timings from the cache, else a static estimate by
+checker and family: longest-processing-time-first scheduling), results in
+the caller's order whatever the completion order.
 
 Workers are started with the ``forkserver`` method (``spawn`` where it is
 missing): forking a process that has already run Z3 or SymPy's caches is
-not safe.  Each task runs in its worker's main thread, so the per-property
-time budget of :mod:`qproto.proofs.runner` (SIGALRM) is enforced there as
-it is in-process.  Workers ignore SIGINT; on Ctrl-C or SIGTERM the parent
-terminates them and re-raises, so nothing outlives the command.
+not safe.  The fork server is started before the specs are validated and
+imports the checker modules once, so its imports overlap the validation and
+each worker starts with them loaded.  Each worker is fed one task at a time
+over its own pipe, so the parent knows what every worker holds: a worker
+that dies (segfault, ``os._exit``, the OOM killer) costs only the property
+that killed it — its task is retried one property per task on a fresh
+worker, and the property whose worker dies gets an ``error`` verdict with a
+one-line reason — and the run goes on.  Each task runs in its worker's main
+thread, so the per-property time budget of :mod:`qproto.proofs.runner`
+(SIGALRM) is enforced there as it is in-process.  Workers ignore SIGINT; on
+Ctrl-C or SIGTERM the parent terminates them and re-raises, so nothing
+outlives the command.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import time
@@ -30,13 +40,21 @@ if TYPE_CHECKING:  # pragma: no cover
     from qproto.proofs.verdict import Verdict
     from qproto.spec.protocol import Protocol
 
-#: Seconds per property when no timing is known, by family (rough medians of a
-#: catalogue run: QKD's adversary searches cost the most, circuits the least).
-STATIC_ESTIMATE = {"qkd-pm": 0.45, "qkd-eb": 0.45, "transition": 0.3, "purification": 0.2}
+#: CPU seconds per property when no timing is known, by family (means of an
+#: in-process catalogue run, 2026-12) ...
+STATIC_ESTIMATE = {"qkd-pm": 0.15, "qkd-eb": 0.2, "transition": 0.01, "purification": 0.1, "network": 0.07, "repeater": 0.08}
 DEFAULT_ESTIMATE = 0.05
-#: Modules every worker needs: loaded once in the fork server, shared by its forks.
-#: (Preloading the checker modules too — Z3, SciPy, Hypothesis — was slower in a
-#: measurement: the fork server imports them serially before the first worker starts.)
+#: ... and by checker where one property costs far more than its family's mean (the
+#: worst-case attack search): with two workers the slowest tasks must start first.
+CHECK_ESTIMATE = {"adversary.soundness-key-rate": 1.3, "qkd.chsh-measure-resend": 0.9, "purification.bell-diagonal-round": 0.6}
+#: Modules every worker needs: loaded once in the fork server, shared by its forks,
+#: with every checker module (:data:`qproto.proofs.registry.CHECKER_MODULES`).  The
+#: fork server is started before the parent validates the specs, so these imports
+#: overlap that work instead of delaying the first worker.  What checkers import only
+#: when they run (Hypothesis, scipy.optimize) is left to them: preloaded, a short
+#: ``--timeout`` expiring inside a worker's first Hypothesis run was lost or became an
+#: error (Hypothesis' gc callback and engine swallow or rewrap BudgetExpired), where
+#: the same budget expiring during the import is a clean ``inconclusive``.
 PRELOAD = ["qproto.proofs.runner", "qproto.proofs.registry", "qproto.models.decide"]
 
 
@@ -50,6 +68,12 @@ class Outcome:
     verdicts_from_cache: int = 0
     jobs: int = 1
     cache_warning: str | None = None
+    #: CPU seconds each worker process spent (empty in-process), for benchmarks
+    worker_cpus: list[float] = field(default_factory=list)
+
+    @property
+    def worker_cpu(self) -> float:
+        return sum(self.worker_cpus)
 
 
 def default_jobs() -> int:
@@ -63,11 +87,13 @@ def selected(spec: Protocol, engines: Iterable[str] | None, properties: Iterable
     return [p.id for p in spec.properties if (not engines or p.engine in engines) and (not wanted or p.id in wanted)]
 
 
-def _estimate(spec: Protocol, n_props: int, timings: Mapping[str, float]) -> float:
+def _estimate(spec: Protocol, prop_ids: Sequence[str], timings: Mapping[str, float]) -> float:
     total = len(spec.properties) or 1
     if spec.name in timings:
-        return timings[spec.name] * n_props / total
-    return STATIC_ESTIMATE.get(str(spec.family), DEFAULT_ESTIMATE) * n_props
+        return timings[spec.name] * len(prop_ids) / total
+    family = STATIC_ESTIMATE.get(str(spec.family), DEFAULT_ESTIMATE)
+    wanted = set(prop_ids)
+    return sum(CHECK_ESTIMATE.get(p.check, family) for p in spec.properties if p.id in wanted)
 
 
 def _check(spec: Protocol, prop_ids: list[str], options: dict[str, Any]) -> tuple[list[Verdict], float]:
@@ -90,8 +116,23 @@ def _context() -> Any:
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
     if method == "forkserver":
-        ctx.set_forkserver_preload(PRELOAD)
+        from qproto.proofs.registry import CHECKER_MODULES
+
+        ctx.set_forkserver_preload(PRELOAD + [m for m in CHECKER_MODULES if m not in PRELOAD])
     return ctx
+
+
+def _start_server(jobs: int) -> None:
+    """Start the fork server now, in the background: it imports every
+    checker module once (the workers fork from it with them loaded) while
+    this process validates the specs."""
+    ctx = _context()
+    if ctx.get_start_method() != "forkserver":
+        return
+    from multiprocessing import forkserver
+
+    with _blas_threads(max(1, (os.cpu_count() or 1) // jobs)):
+        forkserver.ensure_running()
 
 
 def _picklable(spec: Any) -> bool:
@@ -149,12 +190,16 @@ def verify_specs(
             if hit is not None:
                 per_spec[i][pid] = hit
         missing = [pid for pid in ids if pid not in per_spec[i]]
-        if missing or not ids:
-            validate(spec)  # every bad spec is reported before any proof runs
         if missing:
             todo.append((i, missing))
         elif ids:
             out.protocols_from_cache += 1
+    if jobs > 1 and len(todo) > 1:
+        _start_server(jobs)  # its imports overlap the validation below
+    checked = {i for i, _ in todo}
+    for i, spec in enumerate(specs):
+        if not order[i] or i in checked:
+            validate(spec)  # every bad spec is reported before any proof runs
     out.verdicts_from_cache = sum(len(d) for d in per_spec)
     todo_ids = dict(todo)
     for i, spec in enumerate(specs):
@@ -162,7 +207,7 @@ def verify_specs(
             on_done(spec)
 
     timings = cache.timings() if cache is not None else {}
-    todo.sort(key=lambda t: -_estimate(specs[t[0]], len(t[1]), timings))  # longest first
+    todo.sort(key=lambda t: -_estimate(specs[t[0]], t[1], timings))  # longest first (LPT)
     measured: dict[str, float] = {}
 
     def finish(i: int, verdicts: list[Verdict], seconds: float) -> None:
@@ -181,7 +226,7 @@ def verify_specs(
     out.jobs = min(jobs, len(remote)) if remote else 1
     try:
         if remote:
-            _run_pool(specs, remote, options, out.jobs, finish)
+            out.worker_cpus = list(_run_pool(specs, remote, options, out.jobs, finish) or [])
         for i, ids in local:
             verdicts, seconds = _check(specs[i], ids, options)
             finish(i, verdicts, seconds)
@@ -200,25 +245,211 @@ def _run_pool(
     options: dict[str, Any],
     jobs: int,
     finish: Callable[[int, list[Verdict], float], None],
-) -> None:
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+) -> list[float]:
+    """Check ``tasks`` (longest first) on ``jobs`` worker processes, each
+    fed one task at a time, so the parent always knows which properties a
+    worker holds.  A worker that dies (segfault, ``os._exit``, the kernel's
+    OOM killer) costs only what it held: a task of several properties is
+    retried one property per task on a fresh worker, and a single property
+    whose worker dies gets an ``error`` verdict saying how it died.
+    Returns the CPU seconds each worker reported."""
+    from multiprocessing.connection import wait
 
     sendable = {k: v for k, v in options.items() if k != "progress"}  # a callback cannot cross processes
-    with _blas_threads(max(1, (os.cpu_count() or 1) // jobs)):
-        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=_worker_init)
-        _start(pool, jobs)
+    queue: list[_Task] = [_Task(i, list(ids)) for i, ids in tasks]
+    parts = {i: _Parts(len(ids)) for i, ids in tasks}
+
+    def deliver(task: _Task, verdicts: list[Verdict], seconds: float) -> None:
+        got = parts[task.spec]
+        got.verdicts += verdicts
+        got.seconds += seconds
+        got.left -= len(task.ids)
+        if got.left <= 0:
+            finish(task.spec, got.verdicts, got.seconds)
+
+    ctx = _context()
+    workers: list[_Worker] = []
+    cpu: dict[int, float] = {}  # worker pid -> its CPU seconds at its last reply
     try:
-        pending = {pool.submit(_check, specs[i], ids, sendable): i for i, ids in tasks}
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                i = pending.pop(fut)
-                verdicts, seconds = fut.result()
-                finish(i, verdicts, seconds)
+        with _blas_threads(max(1, (os.cpu_count() or 1) // jobs)):
+            workers = [_Worker.start(ctx) for _ in range(min(jobs, len(queue)))]
+
+        def assign(k: int) -> None:
+            """Give worker ``k`` the next task; a worker found dead is replaced first."""
+            while queue:
+                task = queue.pop(0)
+                for _ in range(3):
+                    if workers[k].send(task, (specs[task.spec], task.ids, sendable)):
+                        return
+                    workers[k].stop()
+                    workers[k] = _Worker.start(ctx)
+                deliver(task, _error_verdicts(specs[task.spec], task.ids, "no worker process could be started for it"), 0.0)
+
+        for k in range(len(workers)):
+            assign(k)
+        while any(w.task is not None for w in workers):
+            busy = [k for k, w in enumerate(workers) if w.task is not None]
+            ready = set(wait([workers[k].conn for k in busy] + [workers[k].process.sentinel for k in busy]))
+            for k in busy:
+                w = workers[k]
+                if w.conn not in ready and w.process.sentinel not in ready:
+                    continue
+                task = w.task
+                assert task is not None
+                w.task = None
+                reply = w.receive()
+                if reply is None:  # it died holding this task
+                    reason = w.death()
+                    if len(task.ids) > 1:  # find which property killed it: each on its own
+                        queue[:0] = [_Task(task.spec, [pid]) for pid in task.ids]
+                    else:
+                        deliver(task, _error_verdicts(specs[task.spec], task.ids, reason), 0.0)
+                    w.stop()
+                    if queue:
+                        workers[k] = _Worker.start(ctx)
+                else:
+                    kind, payload = reply
+                    if kind == "raise":  # what verify() raised in-process (a QprotoError): raised here too
+                        raise payload
+                    if kind == "failed":
+                        deliver(task, _error_verdicts(specs[task.spec], task.ids, payload), 0.0)
+                    else:
+                        verdicts, seconds, cpu[w.process.pid] = payload
+                        deliver(task, verdicts, seconds)
+                assign(k)
     except BaseException:
-        _terminate(pool)
+        _terminate([w.process for w in workers])
         raise
-    pool.shutdown(wait=True)
+    for w in workers:
+        w.stop()
+    return list(cpu.values())
+
+
+@dataclass
+class _Task:
+    spec: int
+    ids: list[str]
+
+
+@dataclass
+class _Parts:
+    """A spec's verdicts while its properties come back in several tasks."""
+
+    left: int
+    verdicts: list[Any] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: Any
+    conn: Any
+    task: _Task | None = None
+
+    @classmethod
+    def start(cls, ctx: Any) -> _Worker:
+        here, there = ctx.Pipe()
+        process = ctx.Process(target=_serve, args=(there,), daemon=True, name="qproto-verify-worker")
+        process.start()
+        there.close()  # the parent keeps one end: EOF on it means the worker is gone
+        return cls(process, here)
+
+    def send(self, task: _Task, message: tuple[Any, ...]) -> bool:
+        try:
+            self.conn.send(message)
+        except (OSError, EOFError):  # it died between tasks
+            return False
+        self.task = task
+        return True
+
+    def receive(self) -> tuple[str, Any] | None:
+        """The worker's reply, or None when it died without one."""
+        try:
+            if self.conn.poll():
+                return self.conn.recv()
+        except (OSError, EOFError):
+            pass
+        except Exception as exc:  # a reply that does not unpickle here
+            return "failed", f"the worker's reply could not be read ({type(exc).__name__}: {exc})"
+        return None
+
+    def death(self) -> str:
+        self.process.join(timeout=5)
+        code = self.process.exitcode
+        if code is None:  # the pipe broke but the process lingers: make sure it is gone
+            self.process.kill()
+            self.process.join(timeout=5)
+            return "the worker process closed its pipe and was killed"
+        if code < 0:
+            try:
+                how = f"killed by {signal.Signals(-code).name}"
+            except ValueError:
+                how = f"killed by signal {-code}"
+        else:
+            how = f"exit code {code}"
+        return f"the worker process died ({how}) while checking this property"
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except (OSError, EOFError):
+            pass
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(timeout=1)
+        self.conn.close()
+
+
+def _error_verdicts(spec: Protocol, prop_ids: list[str], reason: str) -> list[Verdict]:
+    from qproto.proofs.verdict import Status, Verdict
+
+    props = {p.id: p for p in spec.properties}
+    return [
+        Verdict(
+            protocol=spec.name,
+            property=pid,
+            engine=props[pid].engine,
+            status=Status.ERROR,
+            evidence={"summary": reason, "exception": "WorkerDied"},
+            statement=props[pid].statement,
+            required=props[pid].requires,
+            limitation=props[pid].limitation,
+        )
+        for pid in prop_ids
+    ]
+
+
+def _serve(conn: Any) -> None:
+    """A worker's loop: a task in, its verdicts out, until told to stop."""
+    _worker_init()
+    # What the fork server preloaded (SymPy, Z3: ~10^6 objects) is never freed: keep it out of the collector's
+    # scans (each full collection would walk it, and write to every page of it: copy-on-write undone).  Long
+    # collections also widen the window in which a SIGALRM budget fires inside a gc callback, where Python
+    # drops the exception.
+    gc.freeze()
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return  # the parent is gone
+        if message is None:
+            return
+        spec, prop_ids, options = message
+        reply: tuple[str, Any]
+        try:
+            reply = ("ok", (*_check(spec, prop_ids, options), time.process_time()))
+        except Exception as exc:
+            from qproto.spec.errors import QprotoError
+
+            if isinstance(exc, QprotoError):
+                reply = ("raise", exc)
+            else:  # never a traceback in the parent: this task's properties get error verdicts
+                reply = ("failed", f"the worker failed outside any checker ({type(exc).__name__}: {exc})")
+        try:
+            conn.send(reply)
+        except Exception as exc:  # a verdict that does not pickle
+            conn.send(("failed", f"the worker's reply could not be sent ({type(exc).__name__}: {exc})"))
 
 
 #: Thread-count variables of the BLAS/OpenMP libraries NumPy and SciPy may load.
@@ -246,19 +477,9 @@ def _blas_threads(n: int) -> Iterator[None]:
                 os.environ.pop(k, None)
 
 
-def _start(pool: Any, jobs: int) -> None:
-    """Start every worker now (ProcessPoolExecutor starts them on demand at
-    ``submit``), so they inherit the environment set around this call."""
-    from concurrent.futures import wait
-
-    wait([pool.submit(os.getpid) for _ in range(jobs)])
-
-
-def _terminate(pool: Any) -> None:
-    """Stop every worker now (Ctrl-C, SIGTERM or a failure): cancel the
-    queue and terminate the processes rather than wait for long proofs."""
-    processes = list(getattr(pool, "_processes", {}).values())  # no public API gives the workers
-    pool.shutdown(wait=False, cancel_futures=True)
+def _terminate(processes: Sequence[Any]) -> None:
+    """Stop every worker now (Ctrl-C, SIGTERM or a failure) rather than
+    wait for long proofs."""
     for p in processes:
         if p.is_alive():
             p.terminate()

@@ -2,7 +2,10 @@
 
 Each plot kind registers ``(name, help, add_arguments, draw)`` where
 ``draw(args, fig)`` draws on a matplotlib Figure.  The CLI saves it
-atomically.  Modules that register plots are listed in :data:`PLOT_MODULES`.
+atomically.  Modules that register plots are the ``plots`` of the family
+manifests (:mod:`qproto.families`); :data:`PLOT_MODULES` is their derived
+list, in manifest order (``plots_keyrate`` after ``plots_qkd``: its
+keyrate-vs-qber takes a SPEC and falls back to the formulas).
 """
 
 from __future__ import annotations
@@ -23,13 +26,6 @@ class PlotKind:
 
 _PLOTS: dict[str, PlotKind] = {}
 
-#: Modules whose import registers plot kinds.
-PLOT_MODULES: list[str] = [
-    "qproto.plots_qkd",
-    "qproto.plots_repeater",
-    "qproto.plots_keyrate",  # after plots_qkd: its keyrate-vs-qber takes a SPEC and falls back to the formulas
-]
-
 
 def register_plot(kind: PlotKind) -> PlotKind:
     old = _PLOTS.get(kind.name)
@@ -41,9 +37,19 @@ def register_plot(kind: PlotKind) -> PlotKind:
 
 
 def load() -> dict[str, PlotKind]:
-    for mod in PLOT_MODULES:
+    from qproto.families import modules_for
+
+    for mod in modules_for("plots"):
         importlib.import_module(mod)
     return _PLOTS
 
 
-__all__ = ["PlotKind", "register_plot", "load", "PLOT_MODULES"]
+def __getattr__(name: str) -> Any:
+    if name == "PLOT_MODULES":  # was a hand-kept list; now derived from the family manifests
+        from qproto.families import modules_for
+
+        return list(modules_for("plots"))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["PlotKind", "register_plot", "load", "PLOT_MODULES"]  # noqa: F822 (derived in the module __getattr__)

@@ -6,7 +6,9 @@
   closed-form rates of the whole QKD catalogue (:mod:`qproto.plots_qkd`).
 - ``keyrate-vs-distance``: the decoy-state rate (vacuum + weak decoy, and
   infinitely many decoys) against fibre length, with the repeaterless PLOB
-  bound (Pirandola et al., Nat. Commun. 8, 15043 (2017)) on log axes.
+  bound (Pirandola et al., Nat. Commun. 8, 15043 (2017)) on log axes, and
+  with ``--block-size N`` the finite-size rate of Lim et al., PRA 89,
+  022307 (2014) at block size n_X = N on the same link.
 - ``finite-key``: the ε-secure key length per signal of BB84 against the
   number of signals N (Tomamichel et al., Nat. Commun. 3, 634 (2012)) for
   several QBERs, each with its asymptotic limit.
@@ -130,6 +132,33 @@ def _distance_args(p: Any) -> None:
     p.add_argument("--protocol", default="bb84-decoy", metavar="NAME", help="decoy-state spec (default bb84-decoy)")
     p.add_argument("--max-km", type=float, default=200.0, help="right end of the distance axis in km (default 200)")
     p.add_argument("--points", type=bounded_int("points", 2, 2000, "points"), default=101, help="distance points (default 101)")
+    p.add_argument(
+        "--block-size",
+        type=float,
+        action="append",
+        metavar="N",
+        help="add the finite-size rate of Lim et al. (2014) at block size n_X = N (repeatable, e.g. 1e6 1e8 1e10)",
+    )
+    p.add_argument(
+        "--finite-points",
+        type=bounded_int("finite-points", 2, 400, "points"),
+        default=21,
+        help="distance points of each finite-size curve (each is an optimisation; default 21)",
+    )
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=bounded_int("jobs", 1, 1024, "processes"),
+        default=1,
+        metavar="N",
+        help="processes for the finite-size points (default 1)",
+    )
+
+
+def _finite_point(distance: float, block: float, params: Any) -> float:
+    from qproto.models.decoy_finite import lim_parameters_for, optimal_rate
+
+    return optimal_rate(distance, block, lim_parameters_for(params))[0]
 
 
 def _draw_distance(args: Any, fig: Any) -> None:
@@ -153,6 +182,26 @@ def _draw_distance(args: Any, fig: Any) -> None:
         if np.any(rates > 0):
             last = km[rates > 0][-1]
             ax.annotate(f"{last:.0f} km", (last, shown[rates > 0][-1]), textcoords="offset points", xytext=(3, 3), fontsize=7)
+    blocks = getattr(args, "block_size", None) or []
+    for b in blocks:
+        if not 1 <= b <= 1e18:
+            raise ParameterError(f"block-size={b:g} must lie in [1, 1e18]")
+    if blocks:
+        from qproto.keyrate_api import run_points
+
+        fkm = np.linspace(0.0, args.max_km, args.finite_points)
+        calls = [(float(d), float(b), params) for b in blocks for d in fkm]
+        values = run_points(_finite_point, calls, getattr(args, "jobs", 1))
+        for i, b in enumerate(blocks):
+            rates = np.array(values[i * len(fkm) : (i + 1) * len(fkm)])
+            ax.plot(
+                fkm,
+                np.where(rates > 0, rates, np.nan),
+                "-.",
+                marker=".",
+                ms=3,
+                label=rf"finite size, $n_X = {_sci(b)}$, biased bases (Lim et al. 2014)",
+            )
     alpha = _alpha(params)
     ax.plot(km, [plob_bound(float(d), alpha) for d in km], "k:", label=r"PLOB bound $-\log_2(1-\eta)$ (Pirandola et al. 2017)")
     ax.set_yscale("log")
@@ -162,6 +211,16 @@ def _draw_distance(args: Any, fig: Any) -> None:
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=7)
     ax.set_title(rf"{spec.name}: decoy-state rate, GYS link, $\mu = {params.mu:g}$, $\nu = {params.nu:g}$")
+    if blocks:
+        # Ma et al.'s curves sift with q = 1/2; Lim et al.'s protocol biases the bases (q_x → 1 for large n_X)
+        ax.text(
+            0.01,
+            0.01,
+            r"asymptotic curves: sifting $q = 1/2$; finite-size: $q_x$, $p_k$, $\mu_k$ optimised per point",
+            transform=ax.transAxes,
+            fontsize=6,
+            va="bottom",
+        )
 
 
 def _alpha(params: Any) -> float:

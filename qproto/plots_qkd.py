@@ -20,8 +20,8 @@ import numpy as np
 import sympy as sp
 
 from qproto.models import qkd as model
-from qproto.models.attacks import Attack, attacks
 from qproto.models.keyrate import key_rate, threshold
+from qproto.models.qkd_report import curve, depolarizing_line, intercept_resend_line
 from qproto.plots import PlotKind, register_plot
 from qproto.spec.catalogue import protocols
 from qproto.spec.errors import ParameterError
@@ -55,12 +55,6 @@ def _abort_threshold(spec: Any) -> float | None:
         return None
 
 
-def _curve(spec: Any, quantity: Any, attack: str, symbol: str, values: dict[str, Any]) -> tuple[sp.Expr, Any]:
-    inst, syms = Attack(attacks()[attack], values).symbolic(symbol)
-    expr = quantity(spec, inst)
-    return expr, sp.lambdify(syms[symbol], expr, "numpy")
-
-
 def _qber_args(p: Any) -> None:
     p.add_argument(
         "--protocol", action="append", metavar="NAME", help="protocol to draw (repeatable; default bb84, six-state, b92)"
@@ -74,7 +68,7 @@ def _draw_qber(args: Any, fig: Any) -> None:
     colors = iter(["C0", "C1", "C2", "C3", "C4", "C5", "C6", "C7"])
     for spec in _qkd_specs(names):
         c = next(colors)
-        expr, fn = _curve(spec, model.qber, "intercept-resend", "fraction", {"fraction": 1, "px": sp.Rational(1, 2), "py": 0})
+        expr, fn = curve(spec, model.qber, intercept_resend_line)
         ax.plot(f, np.broadcast_to(fn(f), f.shape), color=c, label=f"{spec.name}: $Q(f) = {tex(expr, {'fraction': 'f'})}$")
         for name in spec.key_rates[:1]:
             th = threshold(name).value
@@ -105,8 +99,9 @@ def _draw_qber(args: Any, fig: Any) -> None:
 
 
 def _draw_rates(args: Any, fig: Any) -> None:
-    if not 0 < args.max_qber <= 0.5:
-        raise ParameterError(f"max-qber={args.max_qber} must lie in (0, 0.5]")
+    from qproto.spec.validation import check_fraction
+
+    check_fraction("max-qber", args.max_qber, 0, 0.5, open_low=True)
     ax = fig.add_subplot()
     used: dict[str, list[str]] = {}
     for spec in _qkd_specs(None):
@@ -142,7 +137,7 @@ def _draw_chsh(args: Any, fig: Any) -> None:
     ax = fig.add_subplot()
     p = np.linspace(0, 1, 201)
     for spec in specs:
-        expr, fn = _curve(spec, model.chsh, "depolarizing", "p", {"p": 0})
+        expr, fn = curve(spec, model.chsh, depolarizing_line)
         ax.plot(p, np.abs(np.broadcast_to(fn(p), p.shape)), label=f"{spec.name}: $S(p) = {tex(expr)}$")
         cross = [float(r) for r in sp.solve(sp.Eq(sp.Abs(expr), 2), sp.Symbol("p", real=True)) if r.is_real and 0 <= r <= 1]
         for r in cross:

@@ -102,8 +102,8 @@ def _draw_memory(args: Any, fig: Any) -> None:
             ys = np.broadcast_to(f(np.exp(-ts / T)), ts.shape)
             ax.plot(ts, ys, ls=ls, label=f"{kind}, {'one half' if stored == 1 else 'both halves'} stored")
     # the review's 99.3 % storage fidelity: the wait at which a depolarizing memory reaches it
-    eta = 2 * 0.993 - 1
-    ax.axvline(-T * math.log(eta), color="grey", lw=0.8, ls=":", label="99.3% storage fidelity (depolarizing)")
+    (eta,) = mem.decay_for_storage_fidelity("depolarizing", sp.Rational(993, 1000))
+    ax.axvline(-T * math.log(float(eta)), color="grey", lw=0.8, ls=":", label="99.3% storage fidelity (depolarizing)")
     for t in (0.05, 0.1):
         if t <= tmax:
             ax.axvline(t, color="black", lw=0.5, alpha=0.4)

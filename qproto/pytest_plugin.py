@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from qproto.spec.errors import QprotoError
+
 #: What ``expect=`` may say: ``ok`` (every property reaches its required
 #: strength) or ``refuted`` (a known-flawed variant: at least one property
 #: is refuted with a counterexample, and nothing errors).
@@ -27,6 +29,9 @@ def _command(v: Any) -> str:
 
 
 def _describe(v: Any) -> str:
+    from qproto.replay import rendered
+
+    v = rendered(v)  # replay records in the counterexample as command lines
     lines = [
         f"{v.protocol} / {v.property}: {v.status.value} (required: {'limitation' if v.limitation else v.required})",
         f"  statement: {v.statement}",
@@ -204,7 +209,7 @@ class QprotoItem(pytest.Item):
         return self.path, 0, f"qproto: {self.name}"
 
 
-class QprotoFailure(Exception):
+class QprotoFailure(QprotoError):
     """A property that did not reach its required strength (shown with its
     counterexample and the command that reproduces it)."""
 

@@ -17,6 +17,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from qproto.proofs.verdict import Status, Verdict
+from qproto.replay import render, rendered, rendered_all
 
 _STYLE = {
     Status.PROVED: "bold green",
@@ -86,7 +87,7 @@ def _expectations(verdicts: list[Verdict], expected: set[str]) -> tuple[set[str]
 
 
 def to_json(verdicts: list[Verdict], seconds: float, expected_refuted: Iterable[str] = ()) -> str:
-    doc = {"verdicts": [v.to_json() for v in verdicts], "summary": summary(verdicts, seconds, expected_refuted)}
+    doc = {"verdicts": [rendered(v).to_json() for v in verdicts], "summary": summary(verdicts, seconds, expected_refuted)}
     return json.dumps(doc, indent=2, ensure_ascii=False, default=str)
 
 
@@ -119,6 +120,7 @@ def render_text(
     reproduce command names something ``qproto verify`` can load;
     ``expected_refuted`` names the specs a designer file declares flawed.
     """
+    verdicts = rendered_all(verdicts)
     width = max(40, int(getattr(console, "width", 80) or 80))
     caught, _ = _expectations(verdicts, set(expected_refuted))
     out = _Printer(console, width, caught)
@@ -162,12 +164,7 @@ def _counts_text(group: list[Verdict], markup: bool) -> str:
 def reproduce_commands(v: Verdict, sources: Mapping[str, str] | None = None) -> list[str]:
     """The shell commands that replay a verdict: the checker's own (its
     ``replay`` evidence) or ``qproto verify TARGET --property ID``."""
-    replay = v.evidence.get("replay")
-    found = (
-        [str(c) for c in replay.values() if isinstance(c, str) and c.startswith("qproto ")] if isinstance(replay, dict) else []
-    )
-    if isinstance(replay, str) and replay.startswith("qproto "):
-        found = [replay]
+    found = list(render(v.evidence.get("replay")).values())
     if not any(c.startswith("qproto verify ") for c in found):
         target = (sources or {}).get(v.protocol, v.protocol)
         found.append(f"qproto verify {_shell_word(target)} --property {v.property}")
@@ -340,7 +337,10 @@ class _Printer:
 
     def summary_line(self, s: dict[str, Any]) -> None:
         counts = ", ".join(f"{n} {k}" for k, n in s["by_status"].items())
-        head = f"{s['properties']} properties of {s['protocols']} protocols: {counts} in {s['seconds']} s"
+        head = (
+            f"{s['properties']} {'property' if s['properties'] == 1 else 'properties'} of "
+            f"{s['protocols']} {'protocol' if s['protocols'] == 1 else 'protocols'}: {counts} in {s['seconds']} s"
+        )
         if s.get("refuted_as_expected"):
             head += f"; refuted as expected: {', '.join(s['refuted_as_expected'])}"
         if s["exit_code"] == 0:
@@ -415,7 +415,8 @@ def trace_lines(trace: list[dict[str, Any]]) -> list[str]:
             lines.append(f"{i}. (initial) " + ", ".join(f"{k}={_scalar_text(val) or val}" for k, val in state.items()))
         else:
             changed = [
-                f"{k}: {_scalar_text(previous.get(k))} → {_scalar_text(val)}"
+                # an array variable has no scalar text: print the values themselves
+                f"{k}: {_scalar_text(previous.get(k)) or previous.get(k)} → {_scalar_text(val) or val}"
                 for k, val in state.items()
                 if previous.get(k) != val
             ]
@@ -425,7 +426,7 @@ def trace_lines(trace: list[dict[str, Any]]) -> list[str]:
 
 
 def to_junit(verdicts: Iterable[Verdict], seconds: float) -> str:
-    verdicts = list(verdicts)
+    verdicts = rendered_all(verdicts)
     suite = ET.Element(
         "testsuite",
         name="qproto",

@@ -5,6 +5,20 @@ it without importing upward; ``qproto`` re-exports it.  User errors also
 subclass the natural builtin (``ValueError``, ``TypeError``), so callers who
 catch those keep working.  Every message says what was wrong, the value that
 arrived, and how to fix it.
+
+Two kinds of exception are deliberately *not* QprotoErrors:
+
+- :class:`InternalSignal` and its subclasses: control flow inside qproto
+  (stop a search at its first counterexample, a solver answered "unknown",
+  a value has no cache key).  Each is raised and caught within qproto; one
+  that escapes is a qproto bug and must reach the user as "internal error",
+  not be caught by the many ``except QprotoError`` handlers that turn user
+  errors into messages, verdicts or "inconclusive".
+- ``BaseException`` subclasses that unwind like Ctrl-C (``Interrupted``,
+  ``BudgetExpired``): ``except Exception`` must not stop them.
+
+``tests/test_error_tree.py`` checks that every other exception class defined
+in qproto is a QprotoError.
 """
 
 from __future__ import annotations
@@ -12,6 +26,13 @@ from __future__ import annotations
 
 class QprotoError(Exception):
     """Root of every error qproto raises on purpose."""
+
+
+class InternalSignal(Exception):
+    """Root of the exceptions qproto raises to steer its own control flow
+    and catches itself (see the module doc for why this is not a
+    QprotoError).  Never a message for the user: one that reaches the CLI is
+    reported as an internal error."""
 
 
 class SpecError(QprotoError, ValueError):
@@ -65,6 +86,7 @@ class VectorFileError(QprotoError, ValueError):
 
 __all__ = [
     "QprotoError",
+    "InternalSignal",
     "SpecError",
     "ParameterError",
     "PhysicsError",

@@ -35,6 +35,7 @@ from typing import Any
 
 from .errors import LoadError, ParameterError, QprotoError, SpecError, UnknownNameError
 from .protocol import Parameter, Party, Property, Protocol, Reference, Step
+from .validation import check_choice, check_fraction, interval
 
 NODE_KINDS = ("ground", "drone", "satellite")
 
@@ -127,17 +128,20 @@ class Node:
             raise SpecError(
                 f"node name={_short(self.name)} must be a non-empty string without spaces (at most {MAX_NAME_LENGTH} characters)"
             )
-        if not isinstance(self.kind, str) or self.kind not in NODE_KINDS:
-            raise SpecError(f"node {self.name}: kind={self.kind!r} must be one of {', '.join(NODE_KINDS)}")
-        if not isinstance(self.memory, str) or self.memory not in MEMORY_KINDS:
-            raise SpecError(f"node {self.name}: memory={self.memory!r} must be one of {', '.join(MEMORY_KINDS)}")
+        check_choice(f"node {self.name}: kind", self.kind, NODE_KINDS, error=SpecError)
+        check_choice(f"node {self.name}: memory", self.memory, MEMORY_KINDS, error=SpecError)
         t = self.coherence_time
         if isinstance(t, bool) or not isinstance(t, (int, float)):
             raise ParameterError(f'node {self.name}: coherence_time={_short(t)} is not a number; give seconds > 0 (or "inf")')
-        if (isinstance(t, float) and math.isnan(t)) or not 0 < t <= MAX_COHERENCE_TIME and t != math.inf:
-            raise ParameterError(
-                f"node {self.name}: coherence_time={_short(t)} must lie in (0, {MAX_COHERENCE_TIME:g}] seconds "
-                "(inf for an ideal memory)"
+        if t != math.inf:
+            check_fraction(
+                f"node {self.name}: coherence_time",
+                t,
+                0,
+                MAX_COHERENCE_TIME,
+                open_low=True,
+                unit="seconds",
+                why="inf for an ideal memory",
             )
 
 
@@ -178,36 +182,27 @@ class Link:
             if not isinstance(v, str) or not v or len(v) > MAX_NAME_LENGTH:
                 raise SpecError(f"link end {end}={_short(v)} must be a node name (a string)")
         where = f"link {self.a}–{self.b}"
-        if not isinstance(self.medium, str) or self.medium not in MEDIA:
-            raise SpecError(f"{where}: medium={self.medium!r} must be one of {', '.join(MEDIA)}")
+        check_choice(f"{where}: medium", self.medium, MEDIA, error=SpecError)
         if self.a == self.b:
             raise SpecError(f"{where}: a link must join two different nodes")
-        checks = (
-            ("length_km", self.length_km, lambda v: 0 <= v <= MAX_LENGTH_KM, f"must lie in [0, {MAX_LENGTH_KM:g}] km"),
-            ("fidelity", self.fidelity, lambda v: 0 <= v <= 1, "must lie in [0, 1]"),
-            (
-                "attempt_rate",
-                self.attempt_rate,
-                lambda v: MIN_ATTEMPT_RATE <= v <= MAX_ATTEMPT_RATE,
-                f"must lie in [{MIN_ATTEMPT_RATE:g}, {MAX_ATTEMPT_RATE:g}] attempts per second",
-            ),
-            ("detector_efficiency", self.detector_efficiency, lambda v: MIN_EFFICIENCY <= v <= 1, "must lie in (0, 1]"),
-            (
-                "loss_db_per_km",
-                self.loss_db_per_km,
-                lambda v: 0 <= v <= MAX_LINK_LOSS_DB,
-                f"must lie in [0, {MAX_LINK_LOSS_DB:g}]",
-            ),
-            ("divergence_urad", self.divergence_urad, lambda v: 0 <= v <= 1e9, "must lie in [0, 1e9]"),
-            ("tx_aperture_m", self.tx_aperture_m, lambda v: 0 <= v <= 1e6, "must lie in [0, 1e6]"),
-            ("rx_aperture_m", self.rx_aperture_m, lambda v: 1e-9 <= v <= 1e6, "must lie in [1e-9, 1e6] m"),
-            ("atmosphere_db", self.atmosphere_db, lambda v: 0 <= v <= MAX_LINK_LOSS_DB, f"must lie in [0, {MAX_LINK_LOSS_DB:g}]"),
+        checks = (  # (field, low, high, unit); every value is compared exactly, no float(): a 400-digit int overflows
+            ("length_km", 0, MAX_LENGTH_KM, "km"),
+            ("fidelity", 0, 1, ""),
+            ("attempt_rate", MIN_ATTEMPT_RATE, MAX_ATTEMPT_RATE, "attempts per second"),
+            ("detector_efficiency", MIN_EFFICIENCY, 1, ""),
+            ("loss_db_per_km", 0, MAX_LINK_LOSS_DB, "dB/km"),
+            ("divergence_urad", 0, 1e9, "µrad"),
+            ("tx_aperture_m", 0, 1e6, "m"),
+            ("rx_aperture_m", 1e-9, 1e6, "m"),
+            ("atmosphere_db", 0, MAX_LINK_LOSS_DB, "dB"),
         )
-        for name, value, ok, text in checks:
+        for name, low, high, unit in checks:
+            value = getattr(self, name)
+            span = f"{interval(low, high)}{' ' + unit if unit else ''}"
+            # the loss formulas take int, float and Fraction only (a Decimal would not mix with a float)
             if isinstance(value, bool) or not isinstance(value, (int, float, Fraction)):
-                raise ParameterError(f"{where}: {name}={_short(value)} is not a number; {name} {text}")
-            if (isinstance(value, float) and math.isnan(value)) or not ok(value):  # no float(): a 400-digit int overflows
-                raise ParameterError(f"{where}: {name}={_short(value)} {text}")
+                raise ParameterError(f"{where}: {name}={_short(value)} is not a number; {name} must lie in {span}")
+            check_fraction(f"{where}: {name}", value, low, high, unit=unit)
         loss = self.loss_db()
         if not loss <= MAX_LINK_LOSS_DB:
             raise ParameterError(
@@ -475,8 +470,7 @@ class FidelityRouting(Protocol):
         super().__post_init__()
         self.network.node(self.source)
         self.network.node(self.target)
-        if self.policy not in ("fidelity-guaranteed", "fewest-hops"):
-            raise SpecError(f"{self.name}: policy={self.policy!r} must be 'fidelity-guaranteed' or 'fewest-hops'")
+        check_choice(f"{self.name}: policy", self.policy, ("fidelity-guaranteed", "fewest-hops"), error=SpecError)
 
 
 _ROUTING_PROPS = (

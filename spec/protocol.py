@@ -10,12 +10,13 @@ are written with :meth:`Protocol.variant`, so a new protocol is a few lines.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any, Self
 
 from .errors import ParameterError, SpecError
+from .validation import check_choice, check_fraction, show
 
 #: The engines a property can name.  Each maps to one checker module in
 #: ``qproto.proofs``.
@@ -62,8 +63,7 @@ class Channel:
     note: str = ""
 
     def __post_init__(self) -> None:
-        if self.kind not in ("quantum", "classical"):
-            raise SpecError(f"Channel kind={self.kind!r} must be 'quantum' or 'classical'")
+        check_choice("Channel kind", self.kind, ("quantum", "classical"), error=SpecError)
         if self.kind == "quantum" and self.authenticated:
             raise SpecError(
                 f"Channel {self.source}->{self.target}: authenticated=True is only meaningful for a classical channel"
@@ -122,19 +122,18 @@ class Parameter:
     def check(self, value: Any) -> Any:
         """Return ``value`` if it lies in the domain, else raise
         :class:`ParameterError` naming ``name=value`` and the domain."""
-        bad = ParameterError(f"{self.name}={value!r} must be {self.domain_text()}")
         if self.choices is not None:
-            if value not in self.choices:
-                raise bad
-            return value
-        if isinstance(value, bool) or not isinstance(value, (int, float, Fraction)) and not hasattr(value, "is_number"):
-            raise bad
+            return check_choice(self.name, value, self.choices)
+        check_fraction(
+            self.name,
+            value,
+            -math.inf if self.low is None else self.low,
+            math.inf if self.high is None else self.high,
+            open_low=self.open_low,
+            open_high=self.open_high,
+        )
         if self.integer and int(value) != value:
-            raise bad
-        if self.low is not None and (value < self.low or (self.open_low and value == self.low)):
-            raise bad
-        if self.high is not None and (value > self.high or (self.open_high and value == self.high)):
-            raise bad
+            raise ParameterError(f"{self.name}={show(value)} must be {self.domain_text()}")
         return value
 
 
@@ -170,10 +169,8 @@ class Property:
     reference: str = ""
 
     def __post_init__(self) -> None:
-        if self.engine not in ENGINES:
-            raise SpecError(f"Property {self.id!r}: engine={self.engine!r} must be one of {', '.join(ENGINES)}")
-        if self.requires not in STRENGTHS:
-            raise SpecError(f"Property {self.id!r}: requires={self.requires!r} must be one of {', '.join(STRENGTHS)}")
+        check_choice(f"Property {self.id!r}: engine", self.engine, ENGINES, error=SpecError)
+        check_choice(f"Property {self.id!r}: requires", self.requires, STRENGTHS, error=SpecError)
         if not self.id or any(c.isspace() for c in self.id):
             raise SpecError(f"Property id={self.id!r} must be a non-empty name without spaces")
 

@@ -71,6 +71,7 @@ from typing import Any
 
 from .errors import SpecError
 from .protocol import Channel, Party, Property, Protocol, Reference
+from .validation import check_choice
 
 #: Named qubit states (amplitudes as strings SymPy parses).
 STATES: dict[str, tuple[str, str]] = {
@@ -229,10 +230,8 @@ class PrepareMeasureQKD(_QKDCommon):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.sifting not in SIFTING_RULES:
-            raise SpecError(f"{self.name}: sifting={self.sifting!r} must be one of {', '.join(SIFTING_RULES)}")
-        if self.estimation not in ESTIMATION_RULES:
-            raise SpecError(f"{self.name}: estimation={self.estimation!r} must be one of {', '.join(ESTIMATION_RULES)}")
+        check_choice(f"{self.name}: sifting", self.sifting, SIFTING_RULES, error=SpecError)
+        check_choice(f"{self.name}: estimation", self.estimation, ESTIMATION_RULES, error=SpecError)
         if self.estimation == "per-basis" and self.sifting != "basis-match":
             raise SpecError(
                 f"{self.name}: estimation='per-basis' needs sifting='basis-match' (got sifting={self.sifting!r}): "

@@ -14,11 +14,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from .protocol import Channel, Party, Property
+from .protocol import Channel, Parameter, Party, Property  # noqa: F401 - Parameter: importable from here before the move
+from .qtransport_window import (  # noqa: F401 - the window builder's names stay importable from here
+    OUTCOMES,
+    QTCP_WINDOW_READINGS,
+    WINDOW_FLAWS,
+    _all,
+    _qtcp_window_consistent,
+    _qtcp_window_invariants,
+    _qtcp_window_props,
+    _qtcp_window_transitions,
+    _window_sync,
+    qtcp_window,
+    qtcp_window_bound,
+)
 from .retransmission import YU_LAI_ZHOU
 from .transition import Invariant, Reading, Transition, TransitionSystem, boolean, enum, integer
-
-OUTCOMES = ("NONE", "OK", "FAIL")
+from .validation import check_choice, check_nonnegative_int, check_positive_int  # noqa: F401 - importable from here before the move
 
 QTCP_READINGS = (
     Reading(
@@ -518,5 +530,21 @@ QUDP_DELIVERS_TWICE = qudp(
     variant_of="qudp-checksum",
 )
 
-PROTOCOLS = (QTCP, QUDP)
-FLAWED = (QTCP_SINGLE_STAGE, QTCP_ACK_BEFORE_CHECK, QUDP_NO_CHECK, QUDP_KEEPS_BUFFER, QUDP_DELIVERS_TWICE)
+#: Two packets in flight, two packets, one failed stage: the smallest
+#: machine where packets overlap and complete out of order (158 states).
+QTCP_WINDOW_2 = qtcp_window("qtcp-window-2", window=2, packets=2, max_failures=1)
+#: Three packets for a window of two, so that a sender ignoring the window
+#: has a third packet to push into a full buffer.
+QTCP_WINDOW_IGNORED = qtcp_window(
+    "qtcp-window-ignored",
+    window=2,
+    packets=3,
+    max_failures=0,
+    flaw="ignores-window",
+    flawed="the sender starts packets whatever the advertised window says: a third packet's stage 1 arrives at a "
+    "receiver whose two quantum-buffer slots are full (three packets, window two)",
+    variant_of="qtcp-window-2",
+)
+
+PROTOCOLS = (QTCP, QUDP, QTCP_WINDOW_2)
+FLAWED = (QTCP_SINGLE_STAGE, QTCP_ACK_BEFORE_CHECK, QUDP_NO_CHECK, QUDP_KEEPS_BUFFER, QUDP_DELIVERS_TWICE, QTCP_WINDOW_IGNORED)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from .circuit import ApplyGate, CircuitProtocol, Controlled, Measure, Prepare, Register, Send
 from .protocol import Channel, Parameter, Party, Property, Protocol, Reference, Step, replace_step
+from .validation import check_choice
 
 ZUKOWSKI_1993 = Reference(
     cite='M. Żukowski, A. Zeilinger, M. A. Horne, A. K. Ekert, "Event-ready-detectors" Bell experiment '
@@ -185,8 +186,7 @@ class PurificationProtocol(CircuitProtocol):
         super().__post_init__()
         from .errors import SpecError
 
-        if self.keep not in ("equal", "differ"):
-            raise SpecError(f"{self.name}: keep={self.keep!r} must be 'equal' or 'differ'")
+        check_choice(f"{self.name}: keep", self.keep, ("equal", "differ"), error=SpecError)
 
 
 _PUR_REGS = (
@@ -394,8 +394,7 @@ class QuantumMemory(Protocol):
         super().__post_init__()
         from .errors import SpecError
 
-        if self.kind not in ("depolarizing", "dephasing"):
-            raise SpecError(f"{self.name}: kind={self.kind!r} must be 'depolarizing' or 'dephasing'")
+        check_choice(f"{self.name}: kind", self.kind, ("depolarizing", "dephasing"), error=SpecError)
 
 
 def _memory(kind: str, pair: str, avg: str, review_pair: str) -> QuantumMemory:

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import ParameterError
 from .protocol import Channel, Parameter, Party, Property
 from .retransmission import CLEVE_GOTTESMAN_LO, YU_LAI_ZHOU
 from .transition import Invariant, Reading, Transition, TransitionSystem, boolean, enum, integer
+from .validation import check_int
 
 PHASES = (
     "READY",
@@ -494,10 +494,8 @@ def recursive_levels(levels: int = 3, max_losses: int = 5, name: str | None = No
     level; a share 2 or 3 of the innermost level then decodes every level
     at once.  ``levels=2`` is the catalogue machine's protocol (with one
     extra step to start each inner transfer and to report its end)."""
-    if not 1 <= levels <= 6:
-        raise ParameterError(f"recursive_levels: levels={levels} must lie in [1, 6]")
-    if not 0 <= max_losses <= 40:
-        raise ParameterError(f"recursive_levels: max_losses={max_losses} must lie in [0, 40]")
+    levels = check_int("recursive_levels: levels", levels, 1, 6)
+    max_losses = check_int("recursive_levels: max_losses", max_losses, 0, 40)
     D, leaf = levels, levels - 1
     ack = "bwd == ACK and bwd_lvl == {l} and bwd_idx == {i}"
     ts: list[Transition] = []

@@ -22,6 +22,12 @@ def _fresh_result_cache(request, monkeypatch):
     monkeypatch.setenv("QPROTO_CACHE_DIR", os.path.join(_CACHE.name, f"t{id(request.node)}"))
 
 
+def pytest_report_header(config):
+    import qproto
+
+    return f"qproto {qproto.__version__} from {os.path.dirname(qproto.__file__)}"
+
+
 def pytest_collection_modifyitems(config, items):
     """``slow`` tests (heavier campaigns) run only when asked for with
     ``-m slow`` (or ``QPROTO_SLOW=1``), so the default suite stays fast."""

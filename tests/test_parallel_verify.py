@@ -158,3 +158,18 @@ def test_workers_get_their_share_of_blas_threads(monkeypatch):
     with parallel._blas_threads(1):
         assert os.environ["OPENBLAS_NUM_THREADS"] == "1" and os.environ["MKL_NUM_THREADS"] == "3"
     assert "OPENBLAS_NUM_THREADS" not in os.environ and os.environ["MKL_NUM_THREADS"] == "3"
+
+
+def test_without_timings_the_attack_search_counts_for_more_than_cheap_properties():
+    """With no timing from a last run (a cold ``--no-cache`` run), the
+    estimate is per checker: one worst-case attack search outweighs five
+    closed-form QKD properties, so a task holding it starts first."""
+    import qproto.parallel as parallel
+    from qproto.spec.catalogue import find
+
+    cheap = ["sifted-bits-agree", "mismatched-bases-uniform", "intercept-resend-qber", "depolarizing-qber", "published-values"]
+    search = parallel._estimate(find("bb84"), ["soundness-key-rate"], {})
+    closed_form = parallel._estimate(find("sarg04"), cheap, {})
+    assert search > closed_form > 0
+    # a timing from the last run wins over the static table
+    assert parallel._estimate(find("sarg04"), cheap, {"sarg04": 100.0}) > search

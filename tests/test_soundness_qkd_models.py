@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from qproto.analyze import analyzer_for
+from qproto.analyzers import analyzer_for
 from qproto.loader import resolve
 from qproto.models import qkd
 from qproto.models.attacks import attacks, parse_attack

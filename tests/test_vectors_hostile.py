@@ -538,10 +538,18 @@ def test_a_hostile_answer_fails_its_test_and_the_check_goes_on(sdc_doc, impl_pro
     assert rest and all(o.status == "pass" for o in rest)
 
 
-def test_an_impl_that_calls_os_exit_fails_instead_of_passing(tmp_path, sdc_file, monkeypatch, capsys):
+def test_an_impl_that_calls_os_exit_fails_instead_of_passing(tmp_path, sdc_doc, monkeypatch, capsys):
+    # Three cases are enough to see each crash become one failed test and the
+    # child restarted; every restart re-imports qproto (about a second).
+    doc = copy.deepcopy(sdc_doc)
+    doc["testGroups"] = doc["testGroups"][:1]
+    doc["testGroups"][0]["tests"] = doc["testGroups"][0]["tests"][:3]
+    doc["numberOfTests"] = 3
+    small = tmp_path / "superdense-coding.json"
+    small.write_text(dumps(doc), encoding="utf-8")
     (tmp_path / "quitter.py").write_text("import os\ndef run(case):\n    os._exit(0)\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    code, out, err = run(capsys, "vectors", "check", str(sdc_file), "--impl", "quitter:run", "--json")
+    code, out, err = run(capsys, "vectors", "check", str(small), "--impl", "quitter:run", "--json")
     assert code == 1, err
     report = json.loads(out)
     assert report["summary"]["error"] == report["summary"]["tests"] > 0

@@ -25,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from qproto.spec.errors import QprotoError
+from qproto.spec.errors import InternalSignal, QprotoError
 
 COMMAND_MODULES = [
     "qproto.cli.list_cmd",
@@ -87,7 +87,7 @@ def _signals_as_interrupts() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-class _Announced(Exception):
+class _Announced(InternalSignal):
     """Raised by :class:`_Announcer` to stop a ``register`` once the
     command's name and help line are known."""
 

@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from qproto.spec.errors import ParameterError
+from qproto.spec.validation import (
+    MAX_EXPONENT,
+    MAX_NUMBER_TEXT,
+    check_at_least,
+    check_int,
+    check_nonnegative_int,
+    check_number_text,
+    check_positive_int,
+    check_probability,
+)
 
 
 def console(stderr: bool = False) -> Any:
@@ -34,86 +46,61 @@ def _argtype(name: str, fn):
     return parse
 
 
-#: The longest number text accepted on the command line, and the largest
-#: decimal exponent: ``1e-99999999`` would make an exact rational with a
-#: hundred-million-digit denominator (issue 11, item 14).
-MAX_NUMBER_TEXT = 100
-MAX_EXPONENT = 400
-
-
-def check_number_text(name: str, text: str) -> str:
-    """Refuse number text that would make exact arithmetic unbounded."""
-    import re
-
-    if len(text) > MAX_NUMBER_TEXT:
-        raise ParameterError(f"{name}: {len(text)} characters is longer than {MAX_NUMBER_TEXT}; give a plain number")
-    for exp in re.findall(r"[eE]\s*([+-]?\d+)", text):
-        if abs(int(exp)) > MAX_EXPONENT:
-            raise ParameterError(
-                f"{name}={text.strip()!r}: exponent {exp} is outside ±{MAX_EXPONENT}; "
-                "give a number between 1e-400 and 1e400 (or 0)"
-            )
-    return text
+# The number-text bounds and checks are qproto.spec.validation's; they are
+# re-exported here for the subcommands that import them from this module.
 
 
 def positive_int(name: str):
-    return _argtype(name, _at_least_zero(name, int, strict=True))
+    return _argtype(name, _integer(name, check_positive_int))
 
 
 def nonnegative_int(name: str):
-    return _argtype(name, _at_least_zero(name, int, strict=False))
+    return _argtype(name, _integer(name, check_nonnegative_int))
 
 
 def bounded_int(name: str, low: int, high: int, why: str = ""):
     """An integer in [low, high]; ``why`` says where the upper limit comes
     from (docs/limits.md)."""
-
-    def parse(text: str) -> int:
-        value = _at_least_zero(name, int, strict=low > 0)(text)
-        if not low <= value <= high:
-            raise ParameterError(f"{name}={value} must lie in [{low}, {high}]" + (f" ({why})" if why else ""))
-        return value
-
-    return _argtype(name, parse)
+    return _argtype(name, _integer(name, lambda n, v: check_int(n, v, low, high, why=why)))
 
 
 def positive_float(name: str):
-    return _argtype(name, _at_least_zero(name, float, strict=True))
+    return _argtype(name, _real(name, "a number > 0", lambda n, v: check_at_least(n, v, 0, strict=True), allow_inf=True))
 
 
 def nonnegative_float(name: str):
-    return _argtype(name, _at_least_zero(name, float, strict=False))
+    return _argtype(name, _real(name, "a number ≥ 0", lambda n, v: check_at_least(n, v, 0), allow_inf=True))
 
 
 def probability(name: str):
     """A float in [0, 1] (a fraction, a noise level)."""
+    return _argtype(name, _real(name, "a number in [0, 1]", check_probability))
+
+
+def _integer(name: str, check: Callable[[str, int], int]):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise ParameterError(f"{name}={text!r} must be an integer") from None
+        return check(name, value)
+
+    return parse
+
+
+def _real(name: str, what: str, check: Callable[[str, float], Any], allow_inf: bool = False):
+    """Parse a float and check it.  ``allow_inf``: +inf passes (an ideal
+    memory's coherence time, no time limit), as these options always allowed;
+    the central checks refuse it because no API parameter means infinity."""
 
     def parse(text: str) -> float:
         try:
             value = float(text)
         except ValueError:
-            raise ParameterError(f"{name}={text!r} must be a number in [0, 1]") from None
-        if not 0 <= value <= 1:
-            raise ParameterError(f"{name}={value} must lie in [0, 1]")
-        return value
-
-    return _argtype(name, parse)
-
-
-def _at_least_zero(name: str, convert, strict: bool):
-    """Parse ``convert(text)`` and require it > 0 (``strict``) or ≥ 0;
-    NaN fails both comparisons and is refused."""
-    op = ">" if strict else "≥"
-    what = "an integer" if convert is int else f"a number {op} 0"
-
-    def parse(text: str):
-        try:
-            value = convert(text)
-        except ValueError:
             raise ParameterError(f"{name}={text!r} must be {what}") from None
-        if not (value > 0 if strict else value >= 0):
-            raise ParameterError(f"{name}={value} must be {op} 0")
-        return value
+        if allow_inf and value == math.inf:
+            return value
+        return float(check(name, value))
 
     return parse
 
@@ -132,3 +119,19 @@ def validate_input(spec: Any) -> None:
         text = str(exc.expr)
         what = text if text.startswith("could not parse") else f"cannot parse {text!r}"
         raise SpecError(f"{spec.name}: {what} as a number or expression; write a number like 1/2 or sqrt(2)/2") from None
+
+
+__all__ = [
+    "MAX_EXPONENT",
+    "MAX_NUMBER_TEXT",
+    "bounded_int",
+    "check_number_text",
+    "console",
+    "nonnegative_float",
+    "nonnegative_int",
+    "positive_float",
+    "positive_int",
+    "print_json",
+    "probability",
+    "validate_input",
+]

@@ -15,6 +15,7 @@ import time
 
 from qproto.loader import resolve
 from qproto.proofs.runner import validate, verify
+from qproto.replay import rendered_all
 from qproto.spec.errors import ParameterError
 
 from .. import report
@@ -87,6 +88,7 @@ def run(args) -> int:
         if progress:
             progress.stop()
     seconds = time.perf_counter() - t0
+    verdicts = rendered_all(verdicts)  # replay records as command lines, in JSON and text alike
     if args.json:
         import json
 

@@ -18,9 +18,10 @@ from typing import Any
 from qproto.loader import resolve
 from qproto.spec.errors import ParameterError
 from qproto.spec.qkd import is_qkd
+from qproto.spec.validation import check_probability, parse_fraction
 
 from ..atomic import preflight, write_atomic
-from .common import check_number_text, console, nonnegative_int, positive_int, print_json, validate_input
+from .common import console, nonnegative_int, positive_int, print_json, validate_input
 
 #: Runs at least this long (in rounds) get a progress bar on a terminal.
 PROGRESS_ROUNDS = 10**8
@@ -38,17 +39,10 @@ def _fraction_arg(name: str):
     import argparse
 
     def parse(text: str) -> str:
-        import sympy as sp
-
         try:
-            check_number_text(name, text)
-            value = sp.Rational(text)
+            check_probability(name, parse_fraction(text, name), shown=text.strip())
         except ParameterError as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
-        except (TypeError, ValueError, ZeroDivisionError):
-            raise argparse.ArgumentTypeError(f"{name}={text!r} must be a number") from None
-        if not 0 <= value <= 1:
-            raise argparse.ArgumentTypeError(f"{name}={text} must lie in [0, 1]")
         return text
 
     return parse

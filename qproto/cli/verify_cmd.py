@@ -12,6 +12,7 @@ from qproto.spec.protocol import ENGINES
 
 from .. import report
 from ..atomic import preflight, write_atomic
+from ..replay import rendered_all
 from .common import console, nonnegative_float, nonnegative_int, positive_int, validate_input
 
 
@@ -113,7 +114,7 @@ def run(args) -> int:
             validate=validate_input,  # bad specs are reported before any proof runs
             on_done=(lambda spec: progress.advance(task)) if progress else None,
         )
-        verdicts = outcome.verdicts
+        verdicts = rendered_all(outcome.verdicts)  # every output below shows replay records as command lines
     finally:
         if progress:
             progress.stop()

@@ -21,6 +21,7 @@ from typing import Any
 
 from qproto.atomic import OutputError, current_umask, output_error
 from qproto.proofs.verdict import Verdict
+from qproto.replay import rendered_all
 from qproto.spec.errors import QprotoError
 from qproto.spec.protocol import Protocol
 
@@ -226,6 +227,7 @@ def build_files(
     from qproto import report as text_report
 
     specs = list(specs)
+    verdicts = None if verdicts is None else rendered_all(verdicts)  # replay records as the command lines a reader runs
     summary = None if verdicts is None else text_report.summary(verdicts, seconds, tuple(expected_refuted))
     files: dict[str, str | bytes] = {}
     entries: list[Entry] = []

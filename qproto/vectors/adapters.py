@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from qproto.spec.errors import QprotoError, VectorFileError
+from qproto.spec.errors import InternalSignal, QprotoError, VectorFileError
 
 from .format import JsonLimitError, loads_bounded, printable
 
@@ -48,8 +48,11 @@ class ImplementationError(QprotoError, ValueError):
     the module, function or program does not exist or will not start."""
 
 
-class AdapterFailure(Exception):
-    """One test's answer is unusable: ``kind`` is crash, timeout or garbage."""
+class AdapterFailure(InternalSignal):
+    """One test's answer is unusable: ``kind`` is crash, timeout or garbage.
+    Caught by the checker, which records it against that test and goes on:
+    a verdict on the implementation under test, never a user error (an
+    implementation that cannot be started is :class:`ImplementationError`)."""
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)

@@ -61,7 +61,7 @@ HEADER = (
 )
 
 _SQ = sp.sqrt(2) / 2
-_EDGE_INPUTS = (
+EDGE_INPUTS = (
     ("|0⟩", sp.Integer(1), sp.Integer(0), "BasisInput"),
     ("|1⟩", sp.Integer(0), sp.Integer(1), "BasisInput"),
     ("|+⟩", _SQ, _SQ, "SuperpositionInput"),
@@ -153,7 +153,7 @@ def rebuild(model: Mapping[str, Any], name: str = "vector-circuit") -> CircuitPr
 
 
 # -- generation ----------------------------------------------------------------------
-def _random_input(rng: np.random.Generator) -> tuple[str, sp.Expr, sp.Expr]:
+def random_input(rng: np.random.Generator) -> tuple[str, sp.Expr, sp.Expr]:
     a, b, c = randomness.pick(rng, _TRIPLES)
     if randomness.below(rng, 2):
         a, b = b, a
@@ -291,10 +291,10 @@ def build(spec: Protocol, rng: np.random.Generator, count: int) -> list[dict[str
     circuit_model.validate(spec)
     choices: list[tuple[Any, str, list[str]]] = []
     if _has_input(spec):
-        for name, a, b, flag in _EDGE_INPUTS:
+        for name, a, b, flag in EDGE_INPUTS:
             choices.append(((name, a, b), f"input {name}", [flag]))
         for _ in range(count):
-            name, a, b = _random_input(rng)
+            name, a, b = random_input(rng)
             choices.append(((name, a, b), f"input {name}", ["RandomInput"]))
     else:
         choices.append((None, "", []))

@@ -24,11 +24,16 @@ from typing import Any
 
 import numpy as np
 
+from qproto.spec.errors import InternalSignal
+
 from .values import _short, to_complex, to_state
 
 
-class Mismatch(Exception):
-    """The first differing field: ``field`` (a path) and ``reason``."""
+class Mismatch(InternalSignal):
+    """The first differing field: ``field`` (a path) and ``reason``.  Raised
+    to unwind the recursive comparison and caught by :func:`first_difference`,
+    which returns it as a value: a verdict on the implementation under test,
+    not an error of qproto or of its user."""
 
     def __init__(self, field: str, reason: str) -> None:
         super().__init__(f"{field}: {reason}")

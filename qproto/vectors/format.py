@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from qproto.spec.errors import VectorFileError
+from qproto.spec.validation import check_fraction
 
 SCHEMA_NAME = "qproto_vectors_v1.json"
 
@@ -192,11 +193,15 @@ def _check_tolerance(group: dict[str, Any], where: str) -> None:
         raise VectorFileError(f"{where}: tolerance={printable(tol, 40)} must be a finite number")
     gen = lookup(str(group["family"]))
     limit = gen.tolerance if gen is not None else MAX_TOLERANCE
-    if not 0 <= tol <= limit:
-        raise VectorFileError(
-            f"{where}: tolerance={tol:g} must lie in [0, {limit:g}] (the {printable(group['family'], 40)} "
-            f"generator's own tolerance); a looser tolerance would pass wrong answers"
-        )
+    check_fraction(
+        f"{where}: tolerance",
+        tol,
+        0,
+        limit,
+        why=f"{limit:g} is the {printable(group['family'], 40)} generator's own tolerance; a looser one would pass wrong answers",
+        shown=f"{tol:g}",
+        error=VectorFileError,
+    )
 
 
 def _check_outputs(group: dict[str, Any], where: str) -> None:

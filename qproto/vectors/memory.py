@@ -20,11 +20,12 @@ import sympy as sp
 from qproto.models import memory as memory_model
 from qproto.models.compare import fidelity
 from qproto.models.state import State, qubit
+from qproto.proofs.repeater_common import as_spec
 from qproto.spec.protocol import Protocol
 from qproto.spec.repeater import QuantumMemory
 
 from . import randomness, values
-from .circuit import _EDGE_INPUTS, _random_input
+from .circuit import EDGE_INPUTS, random_input
 from .registry import FamilyGenerator, family_generator
 
 VERSION = "memory-1"
@@ -45,7 +46,7 @@ ORDER = ("eta", "retrieved", "fidelity")
 
 
 def _outputs(kind: str, alpha: Any, beta: Any, t: sp.Rational, T: sp.Rational) -> dict[str, Any]:
-    eta = sp.exp(-t / T)
+    eta = memory_model.exact_decay(t, T)
     psi = qubit(alpha, beta, "m")
     out = memory_model.store(psi, kind, ("m",), eta)
     rho = State(out.matrix(), ("m",), (2,), "density", check=False)
@@ -54,16 +55,16 @@ def _outputs(kind: str, alpha: Any, beta: Any, t: sp.Rational, T: sp.Rational) -
 
 
 def build(spec: Protocol, rng: np.random.Generator, count: int) -> list[dict[str, Any]]:
-    assert isinstance(spec, QuantumMemory)
+    spec = as_spec(spec, QuantumMemory, "vectors")
     cases = []
-    for name, a, b, flag in _EDGE_INPUTS:
+    for name, a, b, flag in EDGE_INPUTS:
         cases.append((name, a, b, sp.Rational(1, 2), sp.Integer(1), [flag]))
-    cases.append(("|+⟩", _EDGE_INPUTS[2][1], _EDGE_INPUTS[2][2], sp.Integer(0), sp.Integer(1), ["NoWait", "SuperpositionInput"]))
+    cases.append(("|+⟩", EDGE_INPUTS[2][1], EDGE_INPUTS[2][2], sp.Integer(0), sp.Integer(1), ["NoWait", "SuperpositionInput"]))
     cases.append(
-        ("|+⟩", _EDGE_INPUTS[2][1], _EDGE_INPUTS[2][2], sp.Integer(10), sp.Integer(1), ["LongWait", "SuperpositionInput"])
+        ("|+⟩", EDGE_INPUTS[2][1], EDGE_INPUTS[2][2], sp.Integer(10), sp.Integer(1), ["LongWait", "SuperpositionInput"])
     )
     for _ in range(count):
-        name, a, b = _random_input(rng)
+        name, a, b = random_input(rng)
         t = sp.Rational(1 + randomness.below(rng, 40), 20)
         T = sp.Rational(1 + randomness.below(rng, 20), 10)
         cases.append((name, a, b, t, T, ["RandomInput"]))

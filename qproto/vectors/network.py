@@ -24,6 +24,7 @@ import numpy as np
 import sympy as sp
 
 from qproto.models import routing
+from qproto.proofs.repeater_common import as_spec
 from qproto.spec.errors import VectorFileError
 from qproto.spec.network import FidelityRouting, Link, Network, Node
 from qproto.spec.protocol import Protocol
@@ -104,7 +105,7 @@ def _outputs(net: Network, source: str, target: str, threshold: Fraction, max_ro
 
 
 def build(spec: Protocol, rng: np.random.Generator, count: int) -> list[dict[str, Any]]:
-    assert isinstance(spec, FidelityRouting)
+    spec = as_spec(spec, FidelityRouting, "vectors")
     net, src, dst = spec.network, spec.source, spec.target
     thr = Fraction(spec.threshold)
     requests = [

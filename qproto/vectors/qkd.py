@@ -51,7 +51,6 @@ same way), and labels per-basis files ``qkd-pm-2``.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from functools import cache
@@ -61,12 +60,11 @@ import numpy as np
 import sympy as sp
 
 from qproto.models import qkd as qkd_model
-from qproto.models.gates import gate
 from qproto.spec.errors import SpecError
 from qproto.spec.protocol import Protocol
 from qproto.spec.qkd import BASIS_STATES, STATES, Measurement, Outcome, PrepareMeasureQKD, Signal
 
-from . import expr, randomness, values
+from . import draws, expr, randomness, values
 from .registry import FamilyGenerator, family_generator
 
 VERSION = "qkd-pm-2"
@@ -75,9 +73,8 @@ POOLED_VERSION = "qkd-pm-1"
 TOLERANCE = 1e-9
 ROUNDS = 128
 #: Depolarizing noise of the noisy group: X, Y, Z each with probability p/3.
-NOISE_P = Fraction(3, 100)
-PAULIS = ("I", "X", "Y", "Z")
-_MARGIN = 1e-9
+NOISE_P = draws.NOISE_P
+PAULIS = draws.PAULIS
 
 NOTES = {
     "HonestRun": "no eavesdropper and no noise: the parties' sifted keys agree",
@@ -215,57 +212,28 @@ def rebuild(model: Mapping[str, Any], name: str = "vector-qkd") -> PrepareMeasur
     )
 
 
-# -- one round's physics, exact ---------------------------------------------------------
-@cache
-def _parse(text: str) -> sp.Expr:
-    return sp.sympify(text, rational=True)
-
-
+# -- one round: the model's Born rule, the file's draws ------------------------------------
 def _vec(amps: Sequence[str]) -> tuple[sp.Expr, ...]:
     return tuple(_parse(a) for a in amps)
 
 
 @cache
-def _pauli(letter: str) -> tuple[tuple[sp.Expr, ...], ...]:
-    m = gate(letter).matrix
-    return tuple(tuple(sp.sympify(x) for x in row) for row in m)
+def _boundaries(v: tuple, outcomes: tuple[tuple[str, str], ...]) -> tuple[float, ...]:
+    """The draw boundaries of measuring ``v`` in ``outcomes`` (the model's
+    exact Born probabilities, summed)."""
+    return draws.cumulative(qkd_model.born_probabilities(v, outcomes))
 
 
-def _apply(letter: str, v: tuple) -> tuple:
-    if letter == "I":
-        return v
-    m = _pauli(letter)
-    return tuple(sp.expand(m[i][0] * v[0] + m[i][1] * v[1]) for i in range(2))
-
-
-@cache
-def _born(v: tuple, outcomes: tuple[tuple[str, str], ...]) -> tuple[float, ...]:
-    """Cumulative Born probabilities (as floats from exact values)."""
-    cum, out = sp.Integer(0), []
-    for o in outcomes:
-        w = _vec(o)
-        amp = sp.expand(sp.conjugate(w[0]) * v[0] + sp.conjugate(w[1]) * v[1])
-        cum = cum + sp.expand(amp * sp.conjugate(amp))
-        out.append(float(sp.N(cum, 30)))
-    return tuple(out)
-
-
-def _pick(cum: Sequence[float], u: float) -> int:
-    for k, c in enumerate(cum):
-        if u < c:
-            return k
-    return len(cum) - 1
-
-
-class _Session:
-    """A prepare-and-measure spec with its sift rule and lookups."""
+class Session:
+    """A prepare-and-measure spec with its sift rule and lookups, replaying
+    one round at a time with :mod:`qproto.models.qkd`."""
 
     def __init__(self, spec: PrepareMeasureQKD) -> None:
         self.spec = spec
         self.sig = {s.name: s for s in spec.signals}
         self.meas = {m.name: m for m in spec.measurements}
         self.anns = qkd_model.announcements(spec)
-        self.rule = qkd_model._sift_rule(spec)
+        self.rule = qkd_model.sift_rule(spec)
         self.announces = any(s.announce for s in spec.signals)
 
     def line_state(self, signal: str, eve_basis: str, eve_u: float | None, pauli: str) -> tuple[tuple, int | None]:
@@ -274,61 +242,33 @@ class _Session:
         if eve_basis != "-":
             outs = tuple(STATES[n] for n in BASIS_STATES[eve_basis])
             assert eve_u is not None  # Eve measured this round, so the session records her draw
-            eve_k = _pick(_born(v, outs), eve_u)
+            eve_k = _pick(_boundaries(v, outs), eve_u)
             v = _vec(outs[eve_k])
-        return _apply(pauli, v), eve_k
+        return qkd_model.apply_pauli(pauli, v), eve_k
 
     def bob(self, v: tuple, setting: str, u: float) -> Outcome:
         m = self.meas[setting]
-        cum = _born(v, tuple(o.vector for o in m.outcomes))
-        return m.outcomes[_pick(cum, u)]
+        return m.outcomes[_pick(self.boundaries(v, setting), u)]
 
     def boundaries(self, v: tuple, setting: str) -> tuple[float, ...]:
-        return _born(v, tuple(o.vector for o in self.meas[setting].outcomes))
+        return _boundaries(v, tuple(o.vector for o in self.meas[setting].outcomes))
 
     def kept_bit(self, signal: str, ann: tuple[str, ...], setting: str, label: str) -> int | None:
         return self.rule[(ann, self.sig[signal].basis, setting, label)]
 
 
-def _draw(rng: np.random.Generator, avoid: Sequence[float] = ()) -> float:
-    while True:
-        u = (2 * randomness.below(rng, 1 << 32) + 1) / float(1 << 33)
-        if all(abs(u - c) > _MARGIN for c in avoid):
-            return u
-
-
-def _weighted(rng: np.random.Generator, weights: Sequence[tuple[Any, Fraction]]) -> Any:
-    """One item by exact probabilities (rejection on a common denominator)."""
-    den = math.lcm(*(Fraction(w).denominator for _, w in weights))
-    r = randomness.below(rng, den)
-    acc = 0
-    for item, w in weights:
-        acc += int(Fraction(w) * den)
-        if r < acc:
-            return item
-    return weights[-1][0]
-
-
-def _frac(text: Any) -> Fraction:
-    """An exact probability or threshold as a Fraction ("11/100", "1")."""
-    if isinstance(text, Fraction):
-        return text
-    return _frac_of(str(text))
-
-
-@cache
-def _frac_of(text: str) -> Fraction:
-    try:
-        return Fraction(text.replace(" ", ""))
-    except ValueError:
-        value = _parse(text)
-        if not value.is_Rational:
-            raise ValueError(f"{text!r} must be an exact rational (a probability or threshold)") from None
-        return Fraction(int(value.p), int(value.q))
+#: The name this class had (kept importable).
+_Session = Session
+_parse = draws.parse_exact
+_pick = draws.pick
+_draw = draws.draw
+_weighted = draws.weighted
+_frac = draws.fraction
+_mid = draws.midpoint
 
 
 # -- a session: inputs in, expected outputs out ------------------------------------------
-def run_session(sess: _Session, inputs: Mapping[str, Any], threshold: Fraction) -> tuple[dict[str, Any], str]:
+def run_session(sess: Session, inputs: Mapping[str, Any], threshold: Fraction) -> tuple[dict[str, Any], str]:
     """The expected outputs of one session from its explicit inputs."""
     n = len(inputs["signals"])
     eve = inputs.get("eve")
@@ -351,7 +291,6 @@ def run_session(sess: _Session, inputs: Mapping[str, Any], threshold: Fraction) 
     sample = [j for j, m in enumerate(mask_used) if m]
     errors = sum(ka[j] != kb[j] for j in sample)
     qber = Fraction(errors, len(sample)) if sample else None
-    abort = qber is None or qber > threshold
     by_basis: dict[str, dict[str, Any]] | None = None
     if per_basis(sess.spec):
         by_basis = {}
@@ -363,7 +302,12 @@ def run_session(sess: _Session, inputs: Mapping[str, Any], threshold: Fraction) 
                 "sampleErrors": eb,
                 "qber": values.number(sp.Rational(eb, len(sb))) if sb else None,
             }
-        abort = any(v["sampleSize"] == 0 or Fraction(v["sampleErrors"], v["sampleSize"]) > threshold for v in by_basis.values())
+    abort = qkd_model.sample_aborts(
+        threshold,
+        len(sample),
+        errors,
+        None if by_basis is None else {b: (v["sampleSize"], v["sampleErrors"]) for b, v in by_basis.items()},
+    )
     rest = [j for j in range(len(ka)) if not mask_used[j]]
     key_a = "" if abort else "".join(ka[j] for j in rest)
     key_b = "" if abort else "".join(kb[j] for j in rest)
@@ -390,7 +334,7 @@ def _signal_weights(spec: PrepareMeasureQKD) -> list[tuple[str, Fraction]]:
 
 
 def _random_session(
-    sess: _Session, rng: np.random.Generator, rounds: int, attack: Mapping[str, Any], noise_p: Fraction | None
+    sess: Session, rng: np.random.Generator, rounds: int, attack: Mapping[str, Any], noise_p: Fraction | None
 ) -> dict[str, Any]:
     spec = sess.spec
     sig_w = _signal_weights(spec)
@@ -410,13 +354,11 @@ def _random_session(
             hit = randomness.below(rng, _frac(attack["fraction"]).denominator) < _frac(attack["fraction"]).numerator
             eb = _weighted(rng, [(b, _frac(p)) for b, p in attack["bases"].items()]) if hit else "-"
             v0 = _vec(sess.sig[s].amplitudes)
-            eu = _draw(rng, _born(v0, tuple(STATES[n] for n in BASIS_STATES[eb])) if hit else ())
+            eu = _draw(rng, _boundaries(v0, tuple(STATES[n] for n in BASIS_STATES[eb])) if hit else ())
             eve["intercept"].append("1" if hit else "0")
             eve["bases"].append(eb)
             eve["draws"].append(eu)
-        p = "I"
-        if noise_p is not None:
-            p = _weighted(rng, [("I", 1 - noise_p), ("X", noise_p / 3), ("Y", noise_p / 3), ("Z", noise_p / 3)])
+        p = "I" if noise_p is None else draws.pauli_event(rng, noise_p)
         noise.append(p)
         v, _ = sess.line_state(s, eb, eu, p)
         bob_u.append(_draw(rng, sess.boundaries(v, m)))
@@ -433,7 +375,7 @@ def _random_session(
     )
 
 
-def _inputs(sess: _Session, signals, anns, settings, bob_u, mask, eve, noise) -> dict[str, Any]:
+def _inputs(sess: Session, signals, anns, settings, bob_u, mask, eve, noise) -> dict[str, Any]:
     out: dict[str, Any] = {
         "signals": signals,
         "aliceBits": "".join(str(sess.sig[s].bit) for s in signals),
@@ -451,14 +393,7 @@ def _inputs(sess: _Session, signals, anns, settings, bob_u, mask, eve, noise) ->
     return out
 
 
-def _mid(cum: Sequence[float], k: int) -> float:
-    """A dyadic draw inside outcome k's interval (away from its ends)."""
-    lo = 0.0 if k == 0 else cum[k - 1]
-    u = (lo + cum[k]) / 2
-    return (2 * int(u * (1 << 32)) + 1) / float(1 << 33)
-
-
-def _forced_round(sess: _Session, rng: np.random.Generator, want: str, pauli_ok: bool, basis: str | None = None) -> tuple | None:
+def _forced_round(sess: Session, rng: np.random.Generator, want: str, pauli_ok: bool, basis: str | None = None) -> tuple | None:
     """A round whose result is forced: ``want`` is ``discard`` (not kept),
     ``match`` (kept, bits agree) or ``error`` (kept, bits differ), with
     Alice in ``basis`` when given.  Returns (signal, announcement, setting,
@@ -483,14 +418,14 @@ def _forced_round(sess: _Session, rng: np.random.Generator, want: str, pauli_ok:
     return None
 
 
-def _all_mismatched_setting(sess: _Session, s: str, ann: tuple) -> str | None:
+def _all_mismatched_setting(sess: Session, s: str, ann: tuple) -> str | None:
     for m in sess.spec.measurements:
         if all(sess.kept_bit(s, ann, m.name, o.label) is None for o in m.outcomes):
             return m.name
     return None
 
 
-def _edge_empty_sifted(sess: _Session, rng: np.random.Generator, rounds: int) -> tuple[dict, list[str]] | None:
+def _edge_empty_sifted(sess: Session, rng: np.random.Generator, rounds: int) -> tuple[dict, list[str]] | None:
     """Every round discarded; by basis mismatch where the protocol allows."""
     sig_w = _signal_weights(sess.spec)
     signals, anns, settings, draws = [], [], [], []
@@ -526,7 +461,7 @@ def _edge_empty_sifted(sess: _Session, rng: np.random.Generator, rounds: int) ->
     return _inputs(sess, signals, anns, settings, draws, mask, None, None), flags
 
 
-def _edge_threshold(sess: _Session, rng: np.random.Generator, threshold: Fraction, extra_errors: int) -> dict | None:
+def _edge_threshold(sess: Session, rng: np.random.Generator, threshold: Fraction, extra_errors: int) -> dict | None:
     """A session whose sample holds exactly threshold·size errors (+ extra)."""
     size = threshold.denominator
     while size < 20:
@@ -576,7 +511,7 @@ def _shuffle(rng: np.random.Generator, items: list) -> list:
     return items
 
 
-def _edge_per_basis(sess: _Session, rng: np.random.Generator, threshold: Fraction, target: str, kind: str) -> dict | None:
+def _edge_per_basis(sess: Session, rng: np.random.Generator, threshold: Fraction, target: str, kind: str) -> dict | None:
     """A per-basis session: every basis gets ``size`` disclosed rounds and
     16 secret ones, all clean except basis ``target``, whose sample holds
     exactly threshold·size errors (``kind="at"``), one more (``"above"``),
@@ -613,7 +548,7 @@ def _edge_per_basis(sess: _Session, rng: np.random.Generator, threshold: Fractio
     )
 
 
-def _edge_key_basis_attack(sess: _Session, rng: np.random.Generator, threshold: Fraction) -> dict | None:
+def _edge_key_basis_attack(sess: Session, rng: np.random.Generator, threshold: Fraction) -> dict | None:
     """Eve measures every qubit in the key basis and resends: 90 disclosed
     and 16 secret key-basis rounds (clean: Eve's basis is Alice's) and 10
     disclosed rounds of each other basis (Eve's wrong basis: about half of
@@ -631,7 +566,7 @@ def _edge_key_basis_attack(sess: _Session, rng: np.random.Generator, threshold: 
             names = [x.name for x in spec.signals if x.basis == b]
             for disclosed in (["1"] * 90 + ["0"] * 16) if b == key else ["1"] * 10:
                 s = names[randomness.below(rng, len(names))]
-                eu = _draw(rng, _born(_vec(sess.sig[s].amplitudes), eve_outs))
+                eu = _draw(rng, _boundaries(_vec(sess.sig[s].amplitudes), eve_outs))
                 v, _ = sess.line_state(s, key, eu, "I")
                 rows.append((s, b, eu, _draw(rng, sess.boundaries(v, b)), disclosed))
         rows = _shuffle(rng, rows)
@@ -665,7 +600,7 @@ def _attack_model(spec: PrepareMeasureQKD) -> dict[str, Any]:
 
 def build(spec: Protocol, rng: np.random.Generator, count: int) -> list[dict[str, Any]]:
     assert isinstance(spec, PrepareMeasureQKD)
-    sess = _Session(spec)
+    sess = Session(spec)
     threshold = _frac(spec.abort_threshold)
     params = {
         "rounds": ROUNDS,
@@ -802,10 +737,10 @@ def _num_cached(amps: tuple[str, ...]) -> tuple[complex, ...]:
 
 
 def answer(case: Mapping[str, Any]) -> dict[str, Any]:
-    """Replay the session with NumPy amplitudes and qproto's sift rule."""
+    """Replay the session with the model's complex128 Born rule and sift rule."""
     model, inputs = case["model"], case["inputs"]
     spec = rebuild(model, case.get("protocol", "vector-qkd"))
-    rule = qkd_model._sift_rule(spec)
+    rule = qkd_model.sift_rule(spec)
     anns = qkd_model.announcements(spec)
     sig = {s.name: s for s in spec.signals}
     meas = {m.name: m for m in spec.measurements}
@@ -817,7 +752,7 @@ def answer(case: Mapping[str, Any]) -> dict[str, Any]:
     noise = inputs.get("noise", "I" * n)
 
     def draw(vecs: list[np.ndarray], psi: np.ndarray, u: float) -> int:
-        cum = np.cumsum([abs(np.vdot(w, psi)) ** 2 for w in vecs])
+        cum = np.cumsum(qkd_model.born_probabilities(psi, vecs, exact=False))
         k = int(np.searchsorted(cum, u, side="right"))
         return min(k, len(vecs) - 1)
 
@@ -828,8 +763,7 @@ def answer(case: Mapping[str, Any]) -> dict[str, Any]:
         if eve and eve["intercept"][i] == "1":
             vecs = eve_bases[eve["bases"][i]]
             psi = vecs[draw(vecs, psi, eve["draws"][i])]
-        if noise[i] != "I":
-            psi = gate(noise[i]).numeric @ psi
+        psi = qkd_model.apply_pauli(noise[i], psi, exact=False)
         m = meas[inputs["bobSettings"][i]]
         o = m.outcomes[draw([_num(x.vector) for x in m.outcomes], psi, inputs["bobDraws"][i])]
         outcomes.append(o.label)
@@ -844,16 +778,16 @@ def answer(case: Mapping[str, Any]) -> dict[str, Any]:
     sample = [j for j, x in enumerate(masked) if x]
     errors = sum(ka[j] != kb[j] for j in sample)
     qber = errors / len(sample) if sample else None
-    abort = not sample or Fraction(errors, len(sample)) > threshold
     extra: dict[str, Any] = {}
+    counts = None
     if bases is not None:  # Lo–Chau–Ardehali: every basis must pass on its own
         counts = {
-            b: [sum(basis_of[j] == b for j in sample), sum(basis_of[j] == b and ka[j] != kb[j] for j in sample)] for b in bases
+            b: (sum(basis_of[j] == b for j in sample), sum(basis_of[j] == b and ka[j] != kb[j] for j in sample)) for b in bases
         }
         extra["sampleByBasis"] = {
             b: {"sampleSize": m, "sampleErrors": e, "qber": e / m if m else None} for b, (m, e) in counts.items()
         }
-        abort = any(m == 0 or Fraction(e, m) > threshold for m, e in counts.values())
+    abort = qkd_model.sample_aborts(threshold, len(sample), errors, counts)
     rest = [j for j, x in enumerate(masked) if not x]
     key_a = "" if abort else "".join(ka[j] for j in rest)
     key_b = "" if abort else "".join(kb[j] for j in rest)
@@ -880,7 +814,7 @@ def _accepts(spec: Protocol) -> str | None:
     if not isinstance(spec, PrepareMeasureQKD):
         return f"expected a PrepareMeasureQKD spec, got {type(spec).__name__}"
     try:
-        qkd_model._sift_rule(spec)
+        qkd_model.sift_rule(spec)
     except (SpecError, KeyError) as exc:
         return f"its sifting rule cannot be tabulated ({exc})"
     return None
@@ -914,5 +848,6 @@ __all__ = [
     "describe",
     "rebuild",
     "run_session",
+    "Session",
     "GENERATOR",
 ]

@@ -20,7 +20,7 @@ exceed the Bell threshold.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from fractions import Fraction
 from functools import cache
 from typing import Any
@@ -29,19 +29,18 @@ import numpy as np
 import sympy as sp
 
 from qproto.models import qkd as qkd_model
-from qproto.models.bell import bell
-from qproto.models.gates import gate
 from qproto.spec.protocol import Protocol
 from qproto.spec.qkd import EntanglementQKD, Setting
 
 from . import expr, randomness, values
-from .qkd import NOISE_P, PAULIS, _draw, _frac, _mid, _parse, _weighted
+from .draws import NOISE_P, PAULIS, cumulative, draw, fraction, midpoint, pauli_event, pick, weighted
+from .draws import parse_exact as _parse
 from .registry import FamilyGenerator, family_generator
 
 VERSION = "qkd-eb-1"
 TOLERANCE = 1e-9
 ROUNDS = 256
-PAIRS = ((0, 0), (0, 1), (1, 0), (1, 1))
+PAIRS = qkd_model.OUTCOME_PAIRS
 
 NOTES = {
     "HonestRun": "no noise: key pairs agree after Bob's flip",
@@ -79,7 +78,7 @@ ORDER = (
 
 
 def describe(spec: EntanglementQKD) -> dict[str, Any]:
-    flips = qkd_model._key_flip(spec)
+    flips = qkd_model.key_flip(spec)
     return {
         "kind": "qkd-entanglement",
         "source": spec.source,
@@ -122,27 +121,8 @@ def rebuild(model: Mapping[str, Any], parameters: Mapping[str, Any], name: str =
 
 @cache
 def _joint(source: str, alice_angle: str, bob_angle: str, pauli: str) -> tuple[float, ...]:
-    """Cumulative P(a, b) over PAIRS, exact then evaluated to floats."""
-    v = bell(source.partition(":")[2], ("a", "b")).vector()
-    if pauli != "I":
-        p = np.array(gate(pauli).matrix, dtype=object)
-        v = np.kron(np.eye(2, dtype=int).astype(object), p) @ v
-    cum, out = sp.Integer(0), []
-    for a, b in PAIRS:
-        pa = qkd_model._projector(alice_angle, a, True)
-        pb = qkd_model._projector(bob_angle, b, True)
-        m = np.kron(pa, pb)
-        val = sp.expand(np.conj(v) @ m @ v)
-        cum = cum + val
-        out.append(float(sp.N(cum, 30)))
-    return tuple(out)
-
-
-def _pick(cum: Sequence[float], u: float) -> int:
-    for k, c in enumerate(cum):
-        if u < c:
-            return k
-    return len(cum) - 1
+    """Draw boundaries over PAIRS: the model's exact P(a, b), summed."""
+    return cumulative(qkd_model.pair_probabilities(source, alice_angle, bob_angle, pauli))
 
 
 def session_outputs(spec: EntanglementQKD, inputs: Mapping[str, Any], joint) -> tuple[dict[str, Any], str]:
@@ -150,14 +130,14 @@ def session_outputs(spec: EntanglementQKD, inputs: Mapping[str, Any], joint) -> 
     gives the cumulative outcome distribution (exact floats or NumPy)."""
     A = {s.name: s for s in spec.alice_settings}
     B = {s.name: s for s in spec.bob_settings}
-    flips = qkd_model._key_flip(spec)
+    flips = qkd_model.key_flip(spec)
     n = len(inputs["aliceSettings"])
     noise = inputs.get("noise", "I" * n)
     ao, bo, kept, ka, kb, masked = [], [], [], [], [], []
     counts: dict[tuple[str, str], list[int]] = {(x, y): [0, 0] for x, y, _ in spec.chsh}
     for i in range(n):
         x, y = inputs["aliceSettings"][i], inputs["bobSettings"][i]
-        a, b = PAIRS[_pick(joint(A[x].angle, B[y].angle, noise[i]), inputs["draws"][i])]
+        a, b = PAIRS[pick(joint(A[x].angle, B[y].angle, noise[i]), inputs["draws"][i])]
         ao.append(str(a))
         bo.append(str(b))
         if (x, y) in flips:
@@ -172,8 +152,7 @@ def session_outputs(spec: EntanglementQKD, inputs: Mapping[str, Any], joint) -> 
     sample = [j for j, m in enumerate(masked) if m]
     errors = sum(ka[j] != kb[j] for j in sample)
     qber = Fraction(errors, len(sample)) if sample else None
-    threshold = _frac(spec.abort_threshold)
-    abort = qber is None or qber > threshold
+    abort = qkd_model.sample_aborts(fraction(spec.abort_threshold), len(sample), errors)
     chsh = None
     if spec.chsh:
         terms, s_value, complete = [], Fraction(0), True
@@ -194,8 +173,7 @@ def session_outputs(spec: EntanglementQKD, inputs: Mapping[str, Any], joint) -> 
                 }
             )
         chsh = {"terms": terms, "value": values.number(sp.Rational(s_value.numerator, s_value.denominator)) if complete else None}
-        bell_ok = complete and abs(s_value) > _frac(spec.chsh_threshold)
-        abort = abort or not bell_ok
+        abort = abort or not qkd_model.bell_test_passes(s_value if complete else None, fraction(spec.chsh_threshold))
     rest = [j for j, m in enumerate(masked) if not m]
     key_a = "" if abort else "".join(ka[j] for j in rest)
     key_b = "" if abort else "".join(kb[j] for j in rest)
@@ -224,19 +202,17 @@ def _exact_joint(spec: EntanglementQKD):
 def _random_session(spec: EntanglementQKD, rng: np.random.Generator, rounds: int, noise_p: Fraction | None) -> dict[str, Any]:
     A = {s.name: s for s in spec.alice_settings}
     B = {s.name: s for s in spec.bob_settings}
-    aw = [(s.name, _frac(s.probability)) for s in spec.alice_settings]
-    bw = [(s.name, _frac(s.probability)) for s in spec.bob_settings]
-    frac = _frac(spec.sample_fraction)
+    aw = [(s.name, fraction(s.probability)) for s in spec.alice_settings]
+    bw = [(s.name, fraction(s.probability)) for s in spec.bob_settings]
+    frac = fraction(spec.sample_fraction)
     xs, ys, noise, draws, mask = [], [], [], [], []
     for _ in range(rounds):
-        x, y = _weighted(rng, aw), _weighted(rng, bw)
-        p = "I"
-        if noise_p is not None:
-            p = _weighted(rng, [("I", 1 - noise_p), ("X", noise_p / 3), ("Y", noise_p / 3), ("Z", noise_p / 3)])
+        x, y = weighted(rng, aw), weighted(rng, bw)
+        p = "I" if noise_p is None else pauli_event(rng, noise_p)
         xs.append(x)
         ys.append(y)
         noise.append(p)
-        draws.append(_draw(rng, _joint(spec.source, A[x].angle, B[y].angle, p)))
+        draws.append(draw(rng, _joint(spec.source, A[x].angle, B[y].angle, p)))
         mask.append("1" if randomness.below(rng, frac.denominator) < frac.numerator else "0")
     out = {"aliceSettings": xs, "bobSettings": ys, "draws": draws, "sampleMask": "".join(mask)}
     if noise_p is not None:
@@ -252,12 +228,12 @@ def _forced(spec: EntanglementQKD, x: str, y: str, want) -> tuple[str, float] | 
         cum = _joint(spec.source, A[x].angle, B[y].angle, p)
         for k, (a, b) in enumerate(PAIRS):
             if cum[k] - (cum[k - 1] if k else 0.0) > 1e-6 and want(a, b):
-                return p, _mid(cum, k)
+                return p, midpoint(cum, k)
     return None
 
 
 def _edge_sessions(spec: EntanglementQKD, rng: np.random.Generator) -> list[tuple[dict, str, list[str]]]:
-    flips = qkd_model._key_flip(spec)
+    flips = qkd_model.key_flip(spec)
     out = []
     # nothing sifted: setting pairs outside the key pairs
     non_key = [(x.name, y.name) for x in spec.alice_settings for y in spec.bob_settings if (x.name, y.name) not in flips]
@@ -265,7 +241,7 @@ def _edge_sessions(spec: EntanglementQKD, rng: np.random.Generator) -> list[tupl
         rows = [non_key[randomness.below(rng, len(non_key))] for _ in range(32)]
         A = {s.name: s for s in spec.alice_settings}
         B = {s.name: s for s in spec.bob_settings}
-        draws = [_draw(rng, _joint(spec.source, A[x].angle, B[y].angle, "I")) for x, y in rows]
+        draws = [draw(rng, _joint(spec.source, A[x].angle, B[y].angle, "I")) for x, y in rows]
         out.append(
             (
                 {
@@ -279,7 +255,7 @@ def _edge_sessions(spec: EntanglementQKD, rng: np.random.Generator) -> list[tupl
             )
         )
     # QBER at / above the threshold, with a Bell test that passes
-    threshold = _frac(spec.abort_threshold)
+    threshold = fraction(spec.abort_threshold)
     size = threshold.denominator
     while size < 20:
         size *= 2
@@ -358,10 +334,10 @@ def build(spec: Protocol, rng: np.random.Generator, count: int) -> list[dict[str
             extra.add("EmptySiftedKey")
         elif outputs["sampleSize"] == 0:
             extra.add("EmptySample")
-        elif outputs["qber"] is not None and Fraction(outputs["qber"]["exact"]) > _frac(spec.abort_threshold):
+        elif outputs["qber"] is not None and Fraction(outputs["qber"]["exact"]) > fraction(spec.abort_threshold):
             extra.add("Abort")
         if outputs["chsh"] is not None and (
-            outputs["chsh"]["value"] is None or abs(Fraction(outputs["chsh"]["value"]["exact"])) <= _frac(spec.chsh_threshold)
+            outputs["chsh"]["value"] is None or abs(Fraction(outputs["chsh"]["value"]["exact"])) <= fraction(spec.chsh_threshold)
         ):
             extra.add("BellTestFails")
         return {"comment": comment, "flags": sorted(set(flags) | extra), "inputs": inputs, "outputs": outputs, "result": result}
@@ -392,18 +368,11 @@ def build(spec: Protocol, rng: np.random.Generator, count: int) -> list[dict[str
     ]
 
 
-# -- the reference adapter: NumPy probabilities ------------------------------------------
+# -- the reference adapter: the model's complex128 probabilities ------------------------------------------
 def _numeric_joint(source: str):
-    v = bell(source.partition(":")[2], ("a", "b")).numeric().vector()
-
     @cache
     def joint(xa: str, yb: str, p: str) -> tuple[float, ...]:
-        w = v if p == "I" else np.kron(np.eye(2), gate(p).numeric) @ v
-        probs = [
-            float(np.real(np.conj(w) @ np.kron(qkd_model._projector(xa, a, False), qkd_model._projector(yb, b, False)) @ w))
-            for a, b in PAIRS
-        ]
-        return tuple(np.cumsum(probs))
+        return tuple(np.cumsum(qkd_model.pair_probabilities(source, xa, yb, p, exact=False)))
 
     return joint
 

@@ -17,6 +17,8 @@ from typing import TypeVar
 
 import numpy as np
 
+from qproto.spec.validation import check_int
+
 T = TypeVar("T")
 
 
@@ -68,8 +70,7 @@ def bernoulli(rng: np.random.Generator, n: int, numerator: int, denominator: int
 
 def sample_indices(rng: np.random.Generator, n: int, k: int) -> list[int]:
     """``k`` distinct indices of range(n), sorted (a partial Fisher–Yates)."""
-    if not 0 <= k <= n:
-        raise ValueError(f"sample_indices: k={k} must lie in [0, n={n}]")
+    check_int("sample_indices: k", k, 0, n, why="a sample of distinct indices of range(n)", error=ValueError)
     pool = list(range(n))
     for i in range(k):
         j = i + below(rng, n - i)

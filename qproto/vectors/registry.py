@@ -3,8 +3,9 @@
 A family generator knows how to turn any spec of its family into test
 groups (so a designer's variant gets vectors without new code) and how to
 answer a test with qproto's own models (the reference adapter).  A new
-family adds its module to :data:`GENERATOR_MODULES`; the module registers
-itself with :func:`family_generator`.
+family names its module in its manifest (``vectors=`` of
+:class:`qproto.family.Family`); the module registers itself with
+:func:`family_generator`.  :data:`GENERATOR_MODULES` is the derived list.
 """
 
 from __future__ import annotations
@@ -18,18 +19,6 @@ import numpy as np
 
 from qproto.spec.errors import UnknownNameError
 from qproto.spec.protocol import Protocol
-
-GENERATOR_MODULES = [
-    "qproto.vectors.circuit",
-    "qproto.vectors.qkd",
-    "qproto.vectors.qkd_eb",
-    "qproto.vectors.transition",
-    "qproto.vectors.relay",
-    "qproto.vectors.memory",
-    "qproto.vectors.secret_sharing",
-    "qproto.vectors.repeater",
-    "qproto.vectors.network",
-]
 
 #: A family generator builds test groups: ``build(spec, rng, count)`` returns
 #: a list of group dicts (each with its ``tests`` but without ``tcId``s).
@@ -94,7 +83,7 @@ class NoGeneratorError(UnknownNameError):
 
 
 _GENERATORS: dict[str, FamilyGenerator] = {}
-_loaded = False
+_imported: set[str] = set()
 
 
 def family_generator(gen: FamilyGenerator) -> FamilyGenerator:
@@ -105,12 +94,13 @@ def family_generator(gen: FamilyGenerator) -> FamilyGenerator:
 
 
 def _load() -> None:
-    global _loaded
-    if _loaded:
-        return
-    for name in GENERATOR_MODULES:
-        importlib.import_module(name)
-    _loaded = True
+    from qproto.families import modules_for
+
+    # a family found later (a test's fake distribution) adds modules: import only the new ones
+    for name in modules_for("vectors"):
+        if name not in _imported:
+            importlib.import_module(name)
+            _imported.add(name)
 
 
 def families() -> tuple[str, ...]:
@@ -169,8 +159,16 @@ def generator_for(spec: Protocol | str) -> FamilyGenerator:
     return gen
 
 
+def __getattr__(name: str) -> Any:
+    if name == "GENERATOR_MODULES":  # was a hand-kept list; now derived from the family manifests
+        from qproto.families import modules_for
+
+        return list(modules_for("vectors"))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
-    "GENERATOR_MODULES",
+    "GENERATOR_MODULES",  # noqa: F822 (derived in the module __getattr__)
     "MAX_TOLERANCE",
     "FamilyGenerator",
     "NoGeneratorError",

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from qproto.models import relay as relay_model
+from qproto.proofs.repeater_common import as_spec
 from qproto.spec.errors import VectorFileError
 from qproto.spec.protocol import Protocol
 from qproto.spec.trusted_relay import TrustedRelay
@@ -67,7 +68,7 @@ def outputs(spec: TrustedRelay, key: int, links: list[int]) -> tuple[dict[str, A
 
 
 def build(spec: Protocol, rng: np.random.Generator, count: int) -> list[dict[str, Any]]:
-    assert isinstance(spec, TrustedRelay)
+    spec = as_spec(spec, TrustedRelay, "vectors")
 
     def word() -> int:
         return int(randomness.raw_words(rng, 1)[0])

@@ -21,6 +21,7 @@ import sympy as sp
 from qproto.models import network as net_model
 from qproto.models import swapping
 from qproto.models.purification import bbpssw_schedule
+from qproto.proofs.repeater_common import as_spec
 from qproto.spec.errors import VectorFileError
 from qproto.spec.protocol import Protocol
 from qproto.spec.repeater import RepeaterChain
@@ -64,7 +65,7 @@ def compute(fids: list[Fraction], rounds: int) -> tuple[dict[str, Any], str]:
 
 
 def build(spec: Protocol, rng: np.random.Generator, count: int) -> list[dict[str, Any]]:
-    assert isinstance(spec, RepeaterChain)
+    spec = as_spec(spec, RepeaterChain, "vectors")
     n = int(spec.parameter("segments").default) if any(p.name == "segments" for p in spec.parameters) else 4
     cases = [
         ([Fraction(19, 20)], 0, "one segment of F = 19/20", ["SingleSegment"]),
@@ -135,10 +136,8 @@ def answer(case: Mapping[str, Any]) -> dict[str, Any]:
         g, cost = sched.rounds(f, rounds)
         segs.append({"fidelity": float(g), "expectedRawPairs": float(cost)})
         after.append(float(g))
-    w = 1.0
-    for g in after:
-        w *= swapping.werner_parameter(g)
-    end = swapping.fidelity_from_parameter(w)
+    # the product form proofs.repeater_chain proves equal to the iterated swap map
+    end = swapping.chain_product_form(after)
     return {"result": "valid" if end > 0.5 + 1e-12 else "invalid", "outputs": {"segments": segs, "endToEndFidelity": end}}
 
 

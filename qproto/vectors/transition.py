@@ -326,8 +326,9 @@ def build(spec: Protocol, rng: np.random.Generator, count: int) -> list[dict[str
         steps = [{"transition": n, "choice": _choice_json(c)} for n, c in path]
         if extra_step is not None:
             steps.append({"transition": extra_step[0], "choice": _choice_json(extra_step[1])})
-        inputs = {"initial": state_json(init), "steps": steps}
-        outputs, result = replay(spec, inputs["initial"], steps)
+        initial = state_json(init)
+        inputs = {"initial": initial, "steps": steps}
+        outputs, result = replay(spec, initial, steps)
         more = set()
         if result == "valid" and not outputs["enabledAtEnd"]:
             more.add("Deadlock")

@@ -4,7 +4,10 @@ Each family registers an analyzer: ``add_arguments(parser)`` adds the
 family's own options to ``qproto analyze`` (they must not clash with other
 families'), and ``analyze(spec, args) -> dict`` returns a JSON-ready
 document (exact values as ``{"exact": "1/4", "value": 0.25}``).  Modules
-that register analyzers are listed in :data:`ANALYZER_MODULES`.
+that register analyzers are the ``analyzers`` of the family manifests
+(:mod:`qproto.families`); :data:`ANALYZER_MODULES` is their derived list.
+``qproto analyze`` gives each analyzer a parser of its own
+(``qproto/cli/analyze_cmd.py``), so two families may use one option name.
 """
 
 from __future__ import annotations
@@ -28,12 +31,6 @@ class Analyzer:
 
 _ANALYZERS: list[Analyzer] = []
 
-#: Modules whose import registers analyzers (one line per family).
-ANALYZER_MODULES: list[str] = [
-    "qproto.analyze_qkd",
-    "qproto.analyze_repeater",
-]
-
 
 def register_analyzer(analyzer: Analyzer) -> Analyzer:
     _ANALYZERS.append(analyzer)
@@ -41,7 +38,9 @@ def register_analyzer(analyzer: Analyzer) -> Analyzer:
 
 
 def load() -> list[Analyzer]:
-    for mod in ANALYZER_MODULES:
+    from qproto.families import modules_for
+
+    for mod in modules_for("analyzers"):
         importlib.import_module(mod)
     return _ANALYZERS
 
@@ -56,4 +55,12 @@ def analyzer_for(spec: Protocol) -> Analyzer:
     )
 
 
-__all__ = ["Analyzer", "register_analyzer", "analyzer_for", "load", "ANALYZER_MODULES"]
+def __getattr__(name: str) -> Any:
+    if name == "ANALYZER_MODULES":  # was a hand-kept list; now derived from the family manifests
+        from qproto.families import modules_for
+
+        return list(modules_for("analyzers"))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["Analyzer", "register_analyzer", "analyzer_for", "load", "ANALYZER_MODULES"]  # noqa: F822 (derived in the module __getattr__)
