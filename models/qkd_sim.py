@@ -89,6 +89,7 @@ import sympy as sp
 
 from qproto.spec.errors import ParameterError
 from qproto.spec.qkd import STATES, PrepareMeasureQKD
+from qproto.spec.validation import check_fraction
 
 from . import qkd as exact_model
 from .abort_statistics import (  # noqa: F401  (re-exported: moved to abort_statistics)
@@ -137,16 +138,12 @@ def as_fraction(name: str, value: Any, low: Fraction = Fraction(0), high: Fracti
             f = Fraction(str(value))
     except (ValueError, ZeroDivisionError, TypeError):
         raise ParameterError(f"{name}={value!r} must be a number in [{low}, {high}]") from None
-    if not low <= f <= high:
-        raise ParameterError(f"{name}={value} must lie in [{low}, {high}]")
-    return f
+    return check_fraction(name, f, low, high, shown=str(value))
 
 
 def check_threshold(value: Any) -> Fraction:
     t = as_fraction("threshold", value, Fraction(0), Fraction(1))
-    if t >= Fraction(1, 2):
-        raise ParameterError(f"threshold={value} must lie in [0, 0.5); an error rate of 1/2 is pure noise")
-    return t
+    return check_fraction("threshold", t, 0, 0.5, open_high=True, why="an error rate of 1/2 is pure noise", shown=str(value))
 
 
 def check_rounds(value: Any) -> int:

@@ -10,17 +10,7 @@ The high-level recipes are here; the layers underneath (``qproto.spec``,
 
 from __future__ import annotations
 
-import os as _os
 from typing import TYPE_CHECKING, Any
-
-# In a source checkout the layer folders (spec/, models/, proofs/) sit beside
-# this package rather than inside it; let `python -m pytest` or `python -c`
-# run from the repository root find them as qproto.spec and so on.  An
-# installed copy has them inside and skips this.
-_here = _os.path.dirname(_os.path.abspath(__file__))
-_root = _os.path.dirname(_here)
-if not _os.path.isdir(_os.path.join(_here, "spec")) and _os.path.isfile(_os.path.join(_root, "spec", "__init__.py")):
-    __path__.append(_root)  # type: ignore[name-defined]
 
 from qproto.spec.errors import (
     DimensionError,

@@ -48,6 +48,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qproto.spec.errors import InternalSignal
+
 if TYPE_CHECKING:  # pragma: no cover
     from qproto.proofs.verdict import Verdict
 
@@ -64,7 +66,7 @@ LIBRARIES = ("z3-solver", "sympy", "numpy", "scipy", "hypothesis", "cvxpy", "mpm
 CACHEABLE = frozenset({"proved", "bounded", "tested", "refuted", "limitation"})
 
 
-class Uncacheable(Exception):
+class Uncacheable(InternalSignal):
     """The spec holds a value with no stable serialisation (a function, an
     object whose repr is its address): it is verified every time."""
 
@@ -118,16 +120,19 @@ _ENVIRONMENT: str | None = None
 
 
 def _source_files() -> list[Path]:
-    import qproto
+    """Every .py file of qproto: the glue and the three layers, wherever
+    each lives (inside the package when installed; beside it, as the source
+    folders, in an editable install: ask the import system, not the tree)."""
+    import importlib.util
 
-    roots = [Path(p) for p in qproto.__path__]
     files: list[Path] = []
-    for root in roots:
-        for sub in ("", "spec", "models", "proofs"):
-            base = root / sub if sub else root
-            if sub == "" and root.name != "qproto":
-                continue  # the repository root of a source checkout: only its layer folders
-            if base.is_dir():
+    for name in ("qproto", "qproto.spec", "qproto.models", "qproto.proofs"):
+        found = importlib.util.find_spec(name)
+        for root in (found.submodule_search_locations or []) if found else []:
+            base = Path(root)
+            if name == "qproto":
+                files += [p for p in sorted(base.rglob("*.py")) if p.relative_to(base).parts[0] not in ("spec", "models", "proofs")]
+            else:
                 files += sorted(base.rglob("*.py"))
     return sorted(set(files))
 

@@ -211,8 +211,7 @@ def channel(noise: Any = None, attack: Any = None) -> Channel:
         if not sep:
             raise ParameterError(f"noise={noise!r}: write depolarizing=P")
     p = _number("noise", noise)
-    if not 0 <= p <= 1:
-        raise ParameterError(f"noise={p!r} (depolarizing p) must lie in [0, 1]")
+    check_probability("noise", p, why="the depolarizing p")
     text = f"depolarizing={p!r}"
     return Channel(noise=p, option=f"--noise {text}", analyze_option=f"--noise {text}")
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from qproto.plots import PlotKind, register_plot
 from qproto.spec.errors import ParameterError
+from qproto.spec.validation import check_fraction
 
 
 def _percent(q: float) -> str:
@@ -57,8 +58,7 @@ def _qber_args(p: Any) -> None:
 
 
 def _draw_qber(args: Any, fig: Any) -> None:
-    if not 0 < args.max_qber <= 0.5:
-        raise ParameterError(f"max-qber={args.max_qber} must lie in (0, 0.5]")
+    check_fraction("max-qber", args.max_qber, 0, 0.5, open_low=True)
     if args.spec is None:
         from qproto.plots_qkd import _draw_rates
 
@@ -162,8 +162,7 @@ def _finite_point(distance: float, block: float, params: Any) -> float:
 
 
 def _draw_distance(args: Any, fig: Any) -> None:
-    if not 0 < args.max_km <= 1e4:
-        raise ParameterError(f"max-km={args.max_km} must lie in (0, 10000]")
+    check_fraction("max-km", args.max_km, 0, 10000, open_low=True)
     from qproto.cli.keyrate_cmd import decoy_parameters
     from qproto.keyrate_api import resolve_spec
     from qproto.models.decoy import decoy_rate, plob_bound
@@ -184,8 +183,7 @@ def _draw_distance(args: Any, fig: Any) -> None:
             ax.annotate(f"{last:.0f} km", (last, shown[rates > 0][-1]), textcoords="offset points", xytext=(3, 3), fontsize=7)
     blocks = getattr(args, "block_size", None) or []
     for b in blocks:
-        if not 1 <= b <= 1e18:
-            raise ParameterError(f"block-size={b:g} must lie in [1, 1e18]")
+        check_fraction("block-size", b, 1, 10**18, shown=f"{b:g}")
     if blocks:
         from qproto.keyrate_api import run_points
 
@@ -253,8 +251,7 @@ def _draw_finite(args: Any, fig: Any) -> None:
 
     qbers = args.qber or [0.01, 0.02, 0.03, 0.05]
     for q in qbers:
-        if not 0 <= q < 0.5:
-            raise ParameterError(f"qber={q} must lie in [0, 0.5)")
+        check_fraction("qber", q, 0, 0.5, open_high=True)
     if not 1 <= args.min_n < args.max_n <= 1e18:
         raise ParameterError(f"--min-n {args.min_n:g} and --max-n {args.max_n:g} must satisfy 1 ≤ min < max ≤ 1e18")
     ns = sorted({int(round(n)) for n in np.logspace(math.log10(args.min_n), math.log10(args.max_n), args.points)})

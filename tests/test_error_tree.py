@@ -37,7 +37,6 @@ BASE_EXCEPTION_SIGNALS = {
 #: QprotoFailure, a QprotoError.  strict xfail, so the entry has to be
 #: removed once the change lands.
 PENDING_INTERNAL = {
-    "qproto.cache.Uncacheable": "a value has no stable cache key; the call runs uncached",
 }
 
 

@@ -27,6 +27,7 @@ from qproto.keyrate_api import (  # re-exported: these names were defined here f
     sweep_value_problem,
 )
 from qproto.spec.errors import ParameterError
+from qproto.spec.validation import check_int
 
 from .common import bounded_int, check_number_text, console, print_json
 
@@ -147,8 +148,7 @@ def parse_sweep(text: str) -> tuple[str, list[float]]:
             count = int(parts[2])
         except ValueError:
             raise ParameterError(f"--sweep {text!r}: COUNT={parts[2].strip()!r} must be a whole number of points") from None
-        if not 1 <= count <= MAX_SWEEP_POINTS:
-            raise ParameterError(f"--sweep {text!r}: COUNT={count} must lie in [1, {MAX_SWEEP_POINTS}]")
+        check_int(f"--sweep {text!r}: COUNT", count, 1, MAX_SWEEP_POINTS)
         if count == 1 and start != stop:
             raise ParameterError(f"--sweep {text!r}: one point cannot span {start:g} to {stop:g}; give COUNT ≥ 2")
         values = [start + (stop - start) * i / (count - 1) for i in range(count)] if count > 1 else [start]
