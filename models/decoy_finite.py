@@ -394,11 +394,12 @@ def expected_counts(
     qx, qz = settings.q_x**2, (1 - settings.q_x) ** 2
     per_pulse_x = sum(p * r for p, (r, _) in zip(settings.probabilities, rates)) * qx
     pulses = block_size / per_pulse_x
+    (p1, (r1, e1)), (p2, (r2, e2)), (p3, (r3, e3)) = zip(settings.probabilities, rates)  # three intensities
     counts = DecoyCounts(
-        n_x=tuple(pulses * p * qx * r for p, (r, _) in zip(settings.probabilities, rates)),  # type: ignore[arg-type]
-        n_z=tuple(pulses * p * qz * r for p, (r, _) in zip(settings.probabilities, rates)),  # type: ignore[arg-type]
-        m_x=tuple(pulses * p * qx * e for p, (_, e) in zip(settings.probabilities, rates)),  # type: ignore[arg-type]
-        m_z=tuple(pulses * p * qz * e for p, (_, e) in zip(settings.probabilities, rates)),  # type: ignore[arg-type]
+        n_x=(pulses * p1 * qx * r1, pulses * p2 * qx * r2, pulses * p3 * qx * r3),
+        n_z=(pulses * p1 * qz * r1, pulses * p2 * qz * r2, pulses * p3 * qz * r3),
+        m_x=(pulses * p1 * qx * e1, pulses * p2 * qx * e2, pulses * p3 * qx * e3),
+        m_z=(pulses * p1 * qz * e1, pulses * p2 * qz * e2, pulses * p3 * qz * e3),
     )
     return counts, pulses
 

@@ -347,7 +347,7 @@ def chsh(spec: EntanglementQKD, instrument: Instrument | None = None) -> Any:
 OUTCOME_PAIRS = ((0, 0), (0, 1), (1, 0), (1, 1))
 
 
-def born_probabilities(state: Sequence[Any], outcome_vectors: Sequence[Sequence[Any]], exact: bool = True) -> tuple[Any, ...]:
+def born_probabilities(state: Sequence[Any] | np.ndarray, outcome_vectors: Sequence[Any], exact: bool = True) -> tuple[Any, ...]:
     """P(outcome k) = |⟨w_k|ψ⟩|² of the qubit state ``state`` measured in the
     listed outcome vectors (amplitudes as exact texts or SymPy values; NumPy
     arrays when ``exact`` is False)."""

@@ -131,9 +131,9 @@ def as_fraction(name: str, value: Any, low: Fraction = Fraction(0), high: Fracti
                 raise ValueError
             f = Fraction(int(value.p), int(value.q))
         elif isinstance(value, float):
-            f = Fraction(value).limit_denominator(10**12) if math.isfinite(value) else None  # type: ignore[assignment]
-            if f is None:
+            if not math.isfinite(value):
                 raise ValueError
+            f = Fraction(value).limit_denominator(10**12)
         else:
             f = Fraction(str(value))
     except (ValueError, ZeroDivisionError, TypeError):

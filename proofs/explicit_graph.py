@@ -63,7 +63,7 @@ class StateGraph:
             self.succ.append([])
         return i
 
-    def trace(self, i: int, tail: list[tuple[str, dict[str, Any], int]] = ()) -> list[dict[str, Any]]:  # type: ignore[assignment]
+    def trace(self, i: int, tail: Sequence[tuple[str, dict[str, Any], int]] = ()) -> list[dict[str, Any]]:
         """The shortest run to state ``i`` (then along ``tail``) as a JSON
         trace: [{"state": ..., "transition": ..., "choice": ...}, ...]."""
         steps: list[tuple[str | None, dict[str, Any], int]] = []

@@ -131,7 +131,9 @@ def _source_files() -> list[Path]:
         for root in (found.submodule_search_locations or []) if found else []:
             base = Path(root)
             if name == "qproto":
-                files += [p for p in sorted(base.rglob("*.py")) if p.relative_to(base).parts[0] not in ("spec", "models", "proofs")]
+                files += [
+                    p for p in sorted(base.rglob("*.py")) if p.relative_to(base).parts[0] not in ("spec", "models", "proofs")
+                ]
             else:
                 files += sorted(base.rglob("*.py"))
     return sorted(set(files))

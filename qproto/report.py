@@ -252,7 +252,7 @@ def _scalar_text(value: Any) -> str | None:
 class _Printer:
     """Writes wrapped, indented lines; rich markup only for colour."""
 
-    def __init__(self, console: Any, width: int, caught: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+    def __init__(self, console: Any, width: int, caught: set[str] | frozenset[str] = frozenset()) -> None:
         self.console = console
         self.width = width
         self.caught = caught  # specs refuted as their file declares

@@ -36,8 +36,7 @@ BASE_EXCEPTION_SIGNALS = {
 #: (issue 13, item 4): each must become an InternalSignal, except
 #: QprotoFailure, a QprotoError.  strict xfail, so the entry has to be
 #: removed once the change lands.
-PENDING_INTERNAL = {
-}
+PENDING_INTERNAL = {}
 
 
 def _module_names() -> list[str]:

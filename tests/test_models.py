@@ -1,5 +1,6 @@
 """The state algebra: kets, density matrices, gates, channels, exact vs numeric."""
 
+import functools
 from decimal import Decimal
 from fractions import Fraction
 
@@ -163,15 +164,23 @@ def test_exact_and_numeric_gates_agree_on_random_states(psi, name):
     assert_consistent(exact, numeric, subs)
 
 
+@functools.cache
+def _exact_channel_output(make):
+    """The symbolic output (amplitudes a, b, c, d and p free) does not depend
+    on the drawn values: derive it once per channel, evaluate it per example."""
+    a, b, c, d, psym = sp.symbols("a b c d p")
+    exact_pair = State([a, b], ("x",), check=False).tensor(State([c, d], ("y",), check=False))
+    exact_pair = exact_pair.apply(gate("CNOT"), ("x", "y"))
+    return make(psym).apply(exact_pair, ("y",))
+
+
 @given(numeric_qubits("x"), numeric_qubits("y"), st.floats(0, 1), st.sampled_from(NAMED_CHANNELS))
 def test_exact_and_numeric_channels_and_traces_agree(px, py, p, make):
     # The exact channel on a symbolic two-qubit state, evaluated at the drawn
     # amplitudes and p, must equal the numeric channel (float p) applied to the
     # numeric state, entry by entry, and so must the partial traces.
     a, b, c, d, psym = sp.symbols("a b c d p")
-    exact_pair = State([a, b], ("x",), check=False).tensor(State([c, d], ("y",), check=False))
-    exact_pair = exact_pair.apply(gate("CNOT"), ("x", "y"))
-    exact_out = make(psym).apply(exact_pair, ("y",))
+    exact_out = _exact_channel_output(make)
     pair = px.tensor(py).apply(gate("CNOT").numeric, ("x", "y"))
     num_ch = make(p)
     num_ch = KrausChannel(

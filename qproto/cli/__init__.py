@@ -125,9 +125,10 @@ def _read_announcement(module_name: str) -> tuple[str, dict[str, Any]] | None:
 
     try:
         found = importlib.util.find_spec(module_name)
-        if found is None or not (found.origin or "").endswith(".py"):
+        origin = found.origin if found is not None else None
+        if origin is None or not origin.endswith(".py"):
             return None
-        with open(found.origin, encoding="utf-8") as fh:  # type: ignore[arg-type]
+        with open(origin, encoding="utf-8") as fh:
             tree = ast.parse(fh.read())
     except (OSError, SyntaxError, ValueError, ImportError):
         return None

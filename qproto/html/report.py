@@ -118,10 +118,13 @@ def _publish(files: dict[str, str | bytes], out: Path) -> None:
 def diagram(spec: Protocol, base: str) -> tuple[Diagram | None, dict[str, str]]:
     """The spec's diagram and the files to write beside its page."""
     files: dict[str, str] = {}
-    if spec.family == "circuit":
+    from qproto.spec.circuit import CircuitProtocol
+    from qproto.spec.transition import TransitionSystem
+
+    if spec.family == "circuit" and isinstance(spec, CircuitProtocol):
         from .circuit_svg import circuit_svg
 
-        svg = circuit_svg(spec)  # type: ignore[arg-type]
+        svg = circuit_svg(spec)
         files[f"{base}.circuit.svg"] = svg
         return Diagram(
             "circuit",
@@ -130,11 +133,11 @@ def diagram(spec: Protocol, base: str) -> tuple[Diagram | None, dict[str, str]]:
             note="one column per step; wires grouped by who holds the qubit; double lines are "
             "classical bits; a diagonal is a send to another party",
         ), files
-    if spec.family == "transition":
+    if spec.family == "transition" and isinstance(spec, TransitionSystem):
         from .machine_svg import NotDrawable, machine, machine_dot, machine_svg
 
         try:
-            m = machine(spec)  # type: ignore[arg-type]
+            m = machine(spec)
         except NotDrawable as exc:
             return Diagram("state machine", note=f"no diagram: {exc}"), files
         svg = machine_svg(m)

@@ -432,7 +432,10 @@ def make_adapter(
     """The adapter for ``--impl`` or ``--cmd`` (exactly one)."""
     if (impl is None) == (cmd is None):
         raise ImplementationError('give exactly one of --impl MODULE:FUNCTION or --cmd "PROGRAM ARGS"')
-    return PythonAdapter(impl, timeout) if impl is not None else CommandAdapter(cmd, timeout)  # type: ignore[arg-type]
+    if impl is not None:
+        return PythonAdapter(impl, timeout)
+    assert cmd is not None  # exactly one of the two, checked above
+    return CommandAdapter(cmd, timeout)
 
 
 __all__ = [

@@ -148,8 +148,9 @@ class _Parser:
         if not self.tokens:
             raise self.fail("empty; expected a number")
         node = self.expr()
-        if self.peek() is not None:
-            raise self.fail(f"unexpected {self.peek()[1]!r} after a complete expression")  # type: ignore[index]
+        extra = self.peek()
+        if extra is not None:
+            raise self.fail(f"unexpected {extra[1]!r} after a complete expression")
         return node
 
     def expr(self) -> Node:

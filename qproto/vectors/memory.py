@@ -60,9 +60,7 @@ def build(spec: Protocol, rng: np.random.Generator, count: int) -> list[dict[str
     for name, a, b, flag in EDGE_INPUTS:
         cases.append((name, a, b, sp.Rational(1, 2), sp.Integer(1), [flag]))
     cases.append(("|+⟩", EDGE_INPUTS[2][1], EDGE_INPUTS[2][2], sp.Integer(0), sp.Integer(1), ["NoWait", "SuperpositionInput"]))
-    cases.append(
-        ("|+⟩", EDGE_INPUTS[2][1], EDGE_INPUTS[2][2], sp.Integer(10), sp.Integer(1), ["LongWait", "SuperpositionInput"])
-    )
+    cases.append(("|+⟩", EDGE_INPUTS[2][1], EDGE_INPUTS[2][2], sp.Integer(10), sp.Integer(1), ["LongWait", "SuperpositionInput"]))
     for _ in range(count):
         name, a, b = random_input(rng)
         t = sp.Rational(1 + randomness.below(rng, 40), 20)
