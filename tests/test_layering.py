@@ -12,6 +12,7 @@ imported and the check is the same for the installed package.
 from __future__ import annotations
 
 import ast
+import functools
 import os
 from pathlib import Path
 
@@ -64,9 +65,14 @@ def _absolute(module: str, node: ast.ImportFrom, is_package: bool) -> str:
     return ".".join(base + ([node.module] if node.module else []))
 
 
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
 def _imports(module: str, path: Path) -> list[tuple[int, str, list[str]]]:
     """(line, imported module, names) of every import in the file."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = _tree(path)
     out = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -117,7 +123,7 @@ def test_no_private_attribute_of_another_layers_module_is_used():
     bad = []
     for lay, module, path in MODULES:
         aliases: dict[str, str] = {}
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = _tree(path)
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom):
                 target = _absolute(module, node, path.name == "__init__.py")

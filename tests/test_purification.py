@@ -2,6 +2,7 @@
 independent NumPy density-matrix computation; the F > 1/2 theorem; flawed
 variants refuted."""
 
+import functools
 from fractions import Fraction
 
 import numpy as np
@@ -59,8 +60,13 @@ def np_round(c, dejmps=False):
 
 _BBPSSW = pur.bbpssw_map()
 _BBPSSW_NUM = sp.lambdify(pur.F, (_BBPSSW.fidelity, _BBPSSW.success))
-_DEJMPS = pur.derive_bell_diagonal_map(DEJMPS)  # derived once: ~1 s of SymPy
-_DEJMPS_NUM = sp.lambdify((pur.A, pur.B, pur.C, pur.D), (*_DEJMPS[0], _DEJMPS[1]))
+
+
+@functools.cache
+def _dejmps_numeric():
+    """DEJMPS's Bell-diagonal map, derived on first use (~1 s of SymPy), not at import in every xdist worker."""
+    derived = pur.derive_bell_diagonal_map(DEJMPS)
+    return sp.lambdify((pur.A, pur.B, pur.C, pur.D), (*derived[0], derived[1]))
 
 
 def werner_coeffs(f):
@@ -86,7 +92,7 @@ def test_bbpssw_derived_equals_published_and_numpy(f):
 @given(st.lists(st.floats(0.01, 1), min_size=4, max_size=4))
 def test_dejmps_derived_equals_published_and_numpy(raw):
     c = np.array(raw) / sum(raw)
-    *derived, success = _DEJMPS_NUM(*c)
+    *derived, success = _dejmps_numeric()(*c)
     a, b, cc, d = c
     n = (a + b) ** 2 + (cc + d) ** 2
     published = [(a * a + b * b) / n, 2 * cc * d / n, (cc * cc + d * d) / n, 2 * a * b / n]

@@ -4,6 +4,7 @@ the instrument / attack interface other modules build on."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numpy as np
@@ -144,9 +145,13 @@ def test_eb_exact_matches_independent_numeric(spec, p):
 _IR_SYM, _S_IR = parse_attack("intercept-resend").symbolic("fraction")
 _DEP_SYM, _S_DEP = parse_attack("depolarizing", kind="noise").symbolic("p")
 _LINE_SYM = _IR_SYM.then(_DEP_SYM)
-_LAMBDIFIED = {
-    spec.name: qkd.lambdified(qkd.qber, spec, _LINE_SYM, [_S_IR["fraction"], _S_DEP["p"]])[1] for spec in (BB84, B92, SIX_STATE)
-}
+
+
+@functools.cache
+def _lambdified(name):
+    """Derived on first use (about 2 s of SymPy), not when every xdist worker imports this file."""
+    spec = {s.name: s for s in (BB84, B92, SIX_STATE)}[name]
+    return qkd.lambdified(qkd.qber, spec, _LINE_SYM, [_S_IR["fraction"], _S_DEP["p"]])[1]
 
 
 @settings(max_examples=15)
@@ -155,7 +160,7 @@ def test_lambdified_symbolic_agrees_with_numeric_instrument(f, p):
     for spec in (BB84, B92, SIX_STATE):
         num = qkd.qber(spec, _LINE_SYM.numeric({_S_IR["fraction"]: f, _S_DEP["p"]: p}))
         if np.isfinite(num):
-            assert abs(float(_LAMBDIFIED[spec.name](f, p)) - num) < 1e-9
+            assert abs(float(_lambdified(spec.name)(f, p)) - num) < 1e-9
 
 
 def test_symbolic_formulas_are_derived_not_typed():
