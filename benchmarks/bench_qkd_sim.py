@@ -38,7 +38,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(ROOT))
+sys.path.append(str(ROOT))  # after site-packages: the installed qproto, not the bare source folder
 
 import baseline_qkd_numpy as baseline  # noqa: E402
 import timing  # noqa: E402
@@ -118,7 +118,7 @@ def compare(n: int, fraction: float, repeat: int) -> dict:
 
 BIG_SCRIPT = """
 import json, sys, time
-sys.path.insert(0, {root!r})
+sys.path.append({root!r})
 from qproto.models.attacks import parse_attack
 from qproto.models.qkd_sim import abort_probability, simulate
 from qproto.spec.bb84 import BB84

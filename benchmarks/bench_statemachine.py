@@ -34,7 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.designer_variants
+sys.path.append(str(Path(__file__).resolve().parents[1]))  # tests.designer_variants (after site-packages)
 
 from qproto.proofs import explicit  # noqa: E402
 from qproto.proofs.runner import verify  # noqa: E402

@@ -29,7 +29,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent))
+sys.path.append(str(HERE.parent))  # after site-packages: the installed qproto
 
 import baseline_swapping_numpy as baseline_swap  # noqa: E402
 import baseline_teleport_numpy as baseline  # noqa: E402

@@ -62,7 +62,7 @@ def one(argv: list[str]) -> None:
     """Run ``qproto verify ARGV --json`` in this process and print one JSON
     line: exit code, statuses, this process's CPU, the workers' and the
     fork server's."""
-    sys.path.insert(0, str(ROOT))
+    sys.path.append(str(ROOT))
     import qproto.parallel as parallel
 
     seen: dict = {}
@@ -123,7 +123,7 @@ def bench(repeat: int, jobs: int) -> dict:
         f"cold -j {jobs}": ["-j", str(jobs), "--no-cache"],
         "warm (cache)": ["-j", str(jobs)],
     }
-    sys.path.insert(0, str(ROOT))
+    sys.path.append(str(ROOT))
     from qproto.cache import source_hash
 
     load_before = timing.load()

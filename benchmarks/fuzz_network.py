@@ -24,7 +24,7 @@ import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.append(str(ROOT))  # after site-packages: the installed qproto, not the bare source folder
 
 from tests.test_network_fuzz import check_reader  # noqa: E402
 

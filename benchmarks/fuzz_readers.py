@@ -41,7 +41,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+    sys.path.append(str(ROOT))
 
 #: Protocols whose small vector files are mutated (one per family, except
 #: fidelity-routing: its routing model takes seconds per case, see item 13).

@@ -28,7 +28,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.append(str(ROOT))  # after site-packages: the installed qproto, not the bare source folder
 
 from qproto.parallel import map_on_cluster  # noqa: E402
 from qproto.spec.errors import QprotoError  # noqa: E402
@@ -51,7 +51,7 @@ def _cluster_work(args: tuple[str, int, int, int, int, dict], root: str = str(RO
     """:func:`_work` on a Dask worker: the repository's root goes on its
     path first (``tests.mutation`` is not an installed package)."""
     if root not in sys.path:
-        sys.path.insert(0, root)
+        sys.path.append(root)  # after site-packages: the installed qproto
     from tests.mutation import core as worker_core
 
     name, seed, share, worker, workers, options = args

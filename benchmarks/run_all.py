@@ -34,7 +34,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(ROOT))
+sys.path.append(str(ROOT))  # after site-packages: the installed qproto, not the bare source folder
 
 import timing  # noqa: E402
 

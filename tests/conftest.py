@@ -4,6 +4,12 @@ import tempfile
 import pytest
 from hypothesis import HealthCheck, settings
 
+# The suite tests the installed package (README: `python -P -m pytest`): the
+# interpreters it starts (CLI smoke tests, workers) must not put the
+# checkout's folder first on sys.path either, where the bare source folder
+# qproto/ would shadow the install.
+os.environ["PYTHONSAFEPATH"] = "1"
+
 settings.register_profile("ci", derandomize=True, deadline=None, max_examples=40, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", deadline=None, max_examples=100)
 settings.register_profile("heavy", deadline=None, max_examples=2000)

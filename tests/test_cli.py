@@ -410,7 +410,7 @@ def test_sigterm_on_a_real_run_exits_143_and_leaves_no_temporary_file(tmp_path):
             "--no-progress",
         ],
         cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env=dict(os.environ),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

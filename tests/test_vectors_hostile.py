@@ -509,7 +509,7 @@ for line in sys.stdin:
 @pytest.fixture()
 def impl_program(tmp_path) -> Path:
     path = tmp_path / "impl.py"
-    path.write_text(IMPL_PROGRAM.format(root=str(Path(__file__).resolve().parents[1])), encoding="utf-8")
+    path.write_text(IMPL_PROGRAM.format(root=os.path.dirname(os.path.dirname(qproto.__file__))), encoding="utf-8")
     return path
 
 

@@ -377,10 +377,12 @@ class PythonAdapter(CommandAdapter):
 
     def _popen(self) -> subprocess.Popen[bytes]:
         env = dict(os.environ)
-        # the child imports the same qproto as this process, and the user's
-        # module from the current folder (as an in-process import would)
+        # the child imports the same qproto as this process (its folder comes
+        # first: a checkout's source folder in the current directory must not
+        # shadow the installed package), then the user's module from the
+        # current folder (as an in-process import would)
         root = str(Path(__file__).resolve().parents[2])
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (os.getcwd(), root, env.get("PYTHONPATH", "")) if p)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, os.getcwd(), env.get("PYTHONPATH", "")) if p)
         return subprocess.Popen(
             self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0, env=env
         )
