@@ -1,7 +1,5 @@
 import os
-import sys
 import tempfile
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -11,13 +9,6 @@ from hypothesis import HealthCheck, settings
 # checkout's folder first on sys.path either, where the bare source folder
 # qproto/ would shadow the install.
 os.environ["PYTHONSAFEPATH"] = "1"
-# pytest put the repository root first on sys.path (to import the `tests`
-# package); behind site-packages it still serves `tests`, and processes this
-# one spawns with a copy of sys.path (Dask workers) find the install first.
-_ROOT = str(Path(__file__).resolve().parent.parent)
-if _ROOT in sys.path:
-    sys.path.remove(_ROOT)
-    sys.path.append(_ROOT)
 
 settings.register_profile("ci", derandomize=True, deadline=None, max_examples=40, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", deadline=None, max_examples=100)
