@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import shlex
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -702,6 +702,21 @@ def _sweep_values(name: str, values: Any) -> list[float]:
     return out
 
 
+def check_sweep(target: Any, variable: str, values: Sequence[float], base: Mapping[str, Any]) -> None:
+    """Check a sweep's options once, before any worker starts, so a bad one
+    is one line: the options at the first point, and (for a QBER sweep) that
+    depolarizing noise reaches every QBER asked for."""
+    probe = dict(base)
+    if variable == "transmittance":
+        probe["transmittance"] = values[0]
+    checked_options(target, **probe)
+    if variable == "qber":
+        from qproto.models.keyrate_numeric import depolarizing_level
+
+        for v in values:
+            depolarizing_level(target, v)  # a QBER depolarizing noise cannot reach is bad input
+
+
 def keyrate_sweep(
     spec: Any,
     *,
@@ -769,20 +784,13 @@ def keyrate_sweep(
     if variable == "transmittance" and options.get("transmittance") is not None:
         raise ParameterError("transmittance=[…] and transmittance= both set η; drop one")
     base = {k: v for k, v in options.items() if k != "threshold"}
-    probe = dict(base)
-    if variable == "transmittance":
-        probe["transmittance"] = values[0]
-    checked_options(target, **probe)
-    if variable == "qber":
-        from qproto.models.keyrate_numeric import depolarizing_level
-
-        for v in values:
-            depolarizing_level(target, v)
+    check_sweep(target, variable, values, base)
     calls = [(target, ref, variable, v, base, primal) for v in values]
     return run_points(sweep_point, calls, n_jobs, progress, f"{target.name}: {variable}")
 
 
 __all__ = [
+    "check_sweep",
     "keyrate",
     "keyrate_sweep",
     "sweep_point",

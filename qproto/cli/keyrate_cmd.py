@@ -286,18 +286,9 @@ def _run_sweep(args: Any, target: Any, base: dict[str, Any]) -> int:
         raise ParameterError("--sweep qber=… sets depolarizing noise for each QBER; drop --noise/--attack")
     if variable == "transmittance" and args.transmittance is not None:
         raise ParameterError("--sweep transmittance=… and --transmittance both set η; drop one")
-    from qproto.keyrate_api import checked_options
+    from qproto.keyrate_api import check_sweep
 
-    # check the options once, here, so a bad one is one line and no worker starts
-    probe = dict(base)
-    if variable == "transmittance":
-        probe["transmittance"] = values[0]
-    checked_options(target, **probe)
-    if variable == "qber":
-        from qproto.models.keyrate_numeric import depolarizing_level
-
-        for v in values:
-            depolarizing_level(target, v)  # a QBER depolarizing noise cannot reach is bad input
+    check_sweep(target, variable, values, base)
     calls = [(args.protocol, variable, v, base, args.primal) for v in values]
     points = run_points(_point, calls, jobs, show, f"{target.name}: {variable}")
     threshold = None
