@@ -354,6 +354,25 @@ class Transcript:
     fields: dict[str, np.ndarray]
     rows: list[exact_model.Row] | None = None
 
+    #: The columns a table-engine transcript derives, in the order they are read out.
+    TABLE_COLUMNS = (
+        "alice_choice",
+        "alice_basis",
+        "bob_setting",
+        "bob_outcome",
+        "eve_record",
+        "sifted",
+        "alice_bit",
+        "bob_bit",
+        "sample",
+    )
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        """What :meth:`column` can give: the stored fields when bit-packed,
+        else :data:`TABLE_COLUMNS`."""
+        return tuple(self.fields) if self.packed else self.TABLE_COLUMNS
+
     def column(self, name: str) -> np.ndarray:
         if self.packed:
             return unpack(self.fields[name], self.rounds)
@@ -387,24 +406,9 @@ class Transcript:
 
     def round(self, i: int) -> dict[str, Any]:
         """Round i as a dict (for reading and for test vectors)."""
-        names = (
-            list(self.fields)
-            if self.packed
-            else [
-                "alice_choice",
-                "alice_basis",
-                "bob_setting",
-                "bob_outcome",
-                "eve_record",
-                "sifted",
-                "alice_bit",
-                "bob_bit",
-                "sample",
-            ]
-        )
         return {
             n: (int(self.column(n)[i]) if self.packed or n in ("sifted", "alice_bit", "bob_bit", "sample") else self.column(n)[i])
-            for n in names
+            for n in self.column_names
         }
 
 

@@ -157,24 +157,7 @@ def run(args: Any) -> int:
 
         buf = io.BytesIO()
         tr = sim.transcript
-        cols = {
-            name: tr.column(name)
-            for name in (
-                tr.fields
-                if tr.packed
-                else (
-                    "alice_choice",
-                    "alice_basis",
-                    "bob_setting",
-                    "bob_outcome",
-                    "eve_record",
-                    "sifted",
-                    "alice_bit",
-                    "bob_bit",
-                    "sample",
-                )
-            )
-        }
+        cols = {name: tr.column(name) for name in tr.column_names}
         np.savez_compressed(buf, **{k: (v.astype(str) if v.dtype == object else v) for k, v in cols.items()})
         write_atomic(Path(args.transcript), buf.getvalue())
         doc["transcript"] = args.transcript
