@@ -132,7 +132,6 @@ GENERATOR = family_generator(
         header=HEADER,
         output_order=ORDER,
         spec_types=(QuantumMemory,),
-        accepts=lambda s: None if isinstance(s, QuantumMemory) else f"expected a QuantumMemory, got {type(s).__name__}",
     )
 )
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -44,8 +44,9 @@ class FamilyGenerator:
         spec_types: spec classes the generator serves whatever their
             ``family`` says (a designer's subclass of ``CircuitProtocol``
             with a family name of its own still gets circuit vectors).
-        accepts: optional extra test; a spec of the family that the
-            generator cannot serve returns a reason string.
+        accepts: optional test; a spec of the family that the generator
+            cannot serve returns a reason string.  Without one, a spec that
+            is none of ``spec_types`` is refused ("expected a T, got U").
         version_of: optional spec → version, for a generator whose newer
             version changes the output of some specs only; the others keep
             the older version and their bytes (see :meth:`version_for`).
@@ -64,10 +65,18 @@ class FamilyGenerator:
     header: tuple[str, ...] = ()
     output_order: tuple[str, ...] = ()
     spec_types: tuple[type, ...] = ()
-    accepts: Callable[[Protocol], str | None] = field(default=lambda spec: None)
+    accepts: Callable[[Protocol], str | None] | None = None
     version_of: Callable[[Protocol], str] | None = None
     tolerance: float = 1e-9
     optional_outputs: tuple[str, ...] = ()
+
+    def refusal(self, spec: Protocol) -> str | None:
+        """Why this generator cannot serve ``spec``, or None."""
+        if self.accepts is not None:
+            return self.accepts(spec)
+        if self.spec_types and not isinstance(spec, self.spec_types):
+            return f"expected a {' or '.join(t.__name__ for t in self.spec_types)}, got {type(spec).__name__}"
+        return None
 
     def version_for(self, spec: Protocol) -> str:
         """The version written in (and seeding) ``spec``'s file."""
@@ -117,10 +126,10 @@ def lookup(family: str) -> FamilyGenerator | None:
 
 def _find(spec: Protocol) -> FamilyGenerator | None:
     gen = _GENERATORS.get(spec.family)
-    if gen is not None and gen.accepts(spec) is None:
+    if gen is not None and gen.refusal(spec) is None:
         return gen
     for other in {id(g): g for g in _GENERATORS.values()}.values():
-        if other.spec_types and isinstance(spec, other.spec_types) and other.accepts(spec) is None:
+        if other.spec_types and isinstance(spec, other.spec_types) and other.refusal(spec) is None:
             return other
     return gen
 
@@ -128,7 +137,7 @@ def _find(spec: Protocol) -> FamilyGenerator | None:
 def has_generator(spec: Protocol) -> bool:
     _load()
     gen = _find(spec)
-    return gen is not None and gen.accepts(spec) is None
+    return gen is not None and gen.refusal(spec) is None
 
 
 def generator_for(spec: Protocol | str) -> FamilyGenerator:
@@ -153,7 +162,7 @@ def generator_for(spec: Protocol | str) -> FamilyGenerator:
             f"no vector generator for family {spec.family} (protocol {spec.name}); "
             f"families with generators: {', '.join(families()) or 'none'}"
         )
-    why = gen.accepts(spec)
+    why = gen.refusal(spec)
     if why:
         raise NoGeneratorError(f"no vector generator for family {spec.family} can serve protocol {spec.name}: {why}")
     return gen

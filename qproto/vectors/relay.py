@@ -135,7 +135,6 @@ GENERATOR = family_generator(
         output_order=ORDER,
         spec_types=(TrustedRelay,),
         tolerance=0.0,
-        accepts=lambda s: None if isinstance(s, TrustedRelay) else f"expected a TrustedRelay, got {type(s).__name__}",
     )
 )
 

@@ -151,7 +151,6 @@ GENERATOR = family_generator(
         header=HEADER,
         output_order=ORDER,
         spec_types=(RepeaterChain,),
-        accepts=lambda s: None if isinstance(s, RepeaterChain) else f"expected a RepeaterChain, got {type(s).__name__}",
     )
 )
 

@@ -193,9 +193,6 @@ GENERATOR = family_generator(
         header=HEADER,
         output_order=ORDER,
         spec_types=(SecretSharingScheme,),
-        accepts=lambda s: (
-            None if isinstance(s, SecretSharingScheme) else f"expected a SecretSharingScheme, got {type(s).__name__}"
-        ),
     )
 )
 
