@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from qproto.keyrate_api import (  # re-exported: these names were defined here first
@@ -90,7 +91,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "--block-size",
-        type=_rounds,
+        type=_whole_number("block-size"),
         metavar="N",
         help="with --sweep distance=…: add the finite-size decoy rate of Lim et al. (2014) at block size n_X = N",
     )
@@ -105,18 +106,25 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def _rounds(text: str) -> int:
-    """N as an integer; ``1e6`` is accepted when it is a whole number."""
+def _whole_number(name: str) -> Callable[[str], int]:
+    """The argparse type of ``--NAME N``: N as an integer; ``1e6`` is
+    accepted when it is a whole number.  Messages name the option."""
     import argparse
 
-    try:
-        check_number_text("rounds", text)
-        value = float(text) if re.fullmatch(r"\s*[0-9.]+[eE][+]?[0-9]+\s*", text) else int(text)
-    except (ValueError, ParameterError) as exc:
-        raise argparse.ArgumentTypeError(f"rounds={text!r} must be a positive integer (e.g. 1000000 or 1e6): {exc}") from None
-    if value != int(value) or not 0 < value <= MAX_ROUNDS:
-        raise argparse.ArgumentTypeError(f"rounds={text!r} must be a positive integer ≤ 1e18")
-    return int(value)
+    def parse(text: str) -> int:
+        try:
+            check_number_text(name, text)
+            value = float(text) if re.fullmatch(r"\s*[0-9.]+[eE][+]?[0-9]+\s*", text) else int(text)
+        except (ValueError, ParameterError) as exc:
+            raise argparse.ArgumentTypeError(f"{name}={text!r} must be a positive integer (e.g. 1000000 or 1e6): {exc}") from None
+        if value != int(value) or not 0 < value <= MAX_ROUNDS:
+            raise argparse.ArgumentTypeError(f"{name}={text!r} must be a positive integer ≤ 1e18")
+        return int(value)
+
+    return parse
+
+
+_rounds = _whole_number("rounds")
 
 
 def parse_sweep(text: str) -> tuple[str, list[float]]:
