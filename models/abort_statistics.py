@@ -540,7 +540,7 @@ def _binomial_log_tail(n: int, p: Any, lo: int, hi: int) -> float:
         total += term
         if term < 1e-18 * total:
             break
-    return ref + math.log(total)
+    return min(0.0, ref + math.log(total))  # a probability: rounding must not lift it above 1
 
 
 def binomial_tail(n: int, p: Fraction | float | str, k: int, upper: bool = True) -> LogTail:
@@ -578,8 +578,36 @@ def hypergeometric_tail(total: int, errors: int, sample: int, k: int, upper: boo
     lo, hi = (max(k, jmin), jmax) if upper else (jmin, min(k, jmax))
     if lo > hi:
         return LogTail(-math.inf, "0")
+    return _from_ln(_hypergeometric_log_tail(total, errors, sample, lo, hi))
+
+
+def _hypergeometric_log_tail(total: int, errors: int, sample: int, lo: int, hi: int) -> float:
+    """ln Σ_{j=lo}^{hi} C(errors, j) C(total−errors, sample−j) / C(total, sample):
+    as :func:`_binomial_log_tail` does for the binomial, the largest term in
+    range (the mode ⌊(sample+1)(errors+1)/(total+2)⌋, clamped) at DPS digits,
+    the others by the exact term ratios
+    h(j+1)/h(j) = (errors−j)(sample−j) / ((j+1)(total−errors−sample+j+1))
+    in double precision, outward until a term is below 1e-18 of the sum (the
+    law is log-concave: past the mode the ratios only fall)."""
     mode = ((sample + 1) * (errors + 1)) // (total + 2)
-    return _from_ln(_log_sum(lambda j: _log_hyper_term(total, errors, sample, j), lo, hi, min(max(mode, lo), hi)))
+    start = min(max(mode, lo), hi)
+    ref = _log_hyper_term(total, errors, sample, start)
+    rest = total - errors - sample  # the ratio's (total−errors−sample+j+1) is rest + j + 1
+    total_sum, term, j = 1.0, 1.0, start
+    while j < hi:
+        term *= (errors - j) * (sample - j) / ((j + 1) * (rest + j + 1))
+        j += 1
+        total_sum += term
+        if term < 1e-18 * total_sum:
+            break
+    term, j = 1.0, start
+    while j > lo:
+        term *= j * (rest + j) / ((errors - j + 1) * (sample - j + 1))
+        j -= 1
+        total_sum += term
+        if term < 1e-18 * total_sum:
+            break
+    return min(0.0, ref + math.log(total_sum))  # a probability: rounding must not lift it above 1
 
 
 def estimate_outcome_probability(

@@ -62,12 +62,17 @@ def probe_unitary(angles: Sequence[float]) -> np.ndarray:
 def entangling_probe(**angles: Any) -> Instrument:
     """The probe of the module doc; keyword ``a1`` … ``a15`` give angle_k
     (units of π; missing ones are 0).  Numeric."""
-    vals = [float(sp.sympify(angles.get(f"a{k + 1}", 0))) for k in range(N_ANGLES)]
+    vals = [_angle(angles.get(f"a{k + 1}", 0)) for k in range(N_ANGLES)]
     u = probe_unitary(vals)
     # V|s⟩ = U (|s⟩ ⊗ |0⟩): the columns with ancilla 0; rows (signal, ancilla)
     k = u[:, [0, 2]]
     nz = ",".join(f"a{i + 1}={v:g}" for i, v in enumerate(vals) if v)
     return Instrument(f"entangling-probe({nz or 'identity'})", {"probe": [k]}, ancilla_dim=2)
+
+
+def _angle(v: Any) -> float:
+    # the attack search passes floats ~10^4 times: SymPy only for text
+    return float(v) if isinstance(v, (int, float)) else float(sp.sympify(v))
 
 
 def basis_vectors(theta: Any, phi: Any = 0) -> tuple[tuple[Any, Any], tuple[Any, Any]]:

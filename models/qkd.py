@@ -87,6 +87,17 @@ class Row:
 def _parse(text: Any) -> sp.Expr:
     if isinstance(text, sp.Basic):
         return text
+    if isinstance(text, str):  # a spec's amplitudes and angles are read over and over: parse each text once
+        return _parse_text(text)
+    return _sympify(text)
+
+
+@lru_cache(maxsize=4096)
+def _parse_text(text: str) -> sp.Expr:
+    return _sympify(text)
+
+
+def _sympify(text: Any) -> sp.Expr:
     try:
         return sp.sympify(text, rational=True)
     except (sp.SympifyError, TypeError) as exc:
@@ -217,13 +228,24 @@ def pm_table(spec: PrepareMeasureQKD, inst: Instrument) -> list[Row]:
 def projector(angle: Any, outcome: int, exact: bool = True) -> np.ndarray:
     """The projector onto outcome 0 (the +1 eigenvector) or 1 of the
     setting of angle θ, which measures cos θ·Z + sin θ·X: (I ± (cos θ Z +
-    sin θ X))/2, exact (SymPy entries) or complex128."""
+    sin θ X))/2, exact (SymPy entries) or complex128 (read-only: shared
+    between callers)."""
+    try:
+        return _projector_matrix(angle, outcome, exact)
+    except TypeError:  # an unhashable angle: built afresh
+        return _projector_matrix.__wrapped__(angle, outcome, exact)
+
+
+@lru_cache(maxsize=256)
+def _projector_matrix(angle: Any, outcome: int, exact: bool) -> np.ndarray:
     th = _parse(angle)
     sign = 1 if outcome == 0 else -1
     c, s = sp.cos(th), sp.sin(th)
     m = np.array([[1 + sign * c, sign * s], [sign * s, 1 - sign * c]], dtype=object) / 2
     m = np.vectorize(sp.expand, otypes=[object])(m)
-    return m if exact else m.astype(complex)
+    out = m if exact else m.astype(complex)
+    out.flags.writeable = False
+    return out
 
 
 def source_state(spec: EntanglementQKD) -> np.ndarray:
@@ -262,16 +284,37 @@ def _settings(spec: EntanglementQKD, who: str) -> dict[str, Any]:
 
 
 def _eb_joint(spec: EntanglementQKD, inst: Instrument) -> dict[Hashable, np.ndarray]:
+    """Each record's (unnormalised) state of Alice's and Bob's qubits: the
+    instrument's ancilla traced out, since the settings never act on it."""
     rho = source_state(spec)
     if not inst.exact:
         rho = rho.astype(complex)
-    return inst.apply(rho, before=2)
+    d = inst.ancilla_dim
+    return {rec: _trace_ancilla(st, d) for rec, st in inst.apply(rho, before=2).items()}
 
 
-def _eb_prob(state: np.ndarray, pa: np.ndarray, pb: np.ndarray, d: int, exact: bool) -> Any:
-    big = np.kron(np.kron(pa, pb), np.eye(d, dtype=int).astype(object if exact else complex))
-    val = np.trace(big @ state)
-    return sp.expand(_real_sqrt_conjugates(val)) if exact else float(np.real(val))
+def _trace_ancilla(state: np.ndarray, d: int) -> np.ndarray:
+    """Tr_E of a (4d × 4d) state whose last factor is the ancilla, as a 2×2×2×2 array [a, b, a', b']."""
+    t = state.reshape(2, 2, d, 2, 2, d)
+    if state.dtype != object:
+        return np.einsum("abecde->abcd", t)
+    out = np.empty((2, 2, 2, 2), dtype=object)
+    for idx in np.ndindex(2, 2, 2, 2):
+        a, b, c, e = idx
+        out[idx] = sum((t[a, b, k, c, e, k] for k in range(d)), sp.Integer(0))
+    return out
+
+
+def _eb_prob(rho_ab: np.ndarray, pa: np.ndarray, pb: np.ndarray, exact: bool) -> Any:
+    """Tr[(pa ⊗ pb) ρ_AB] = Σ pa[i,j]·pb[k,l]·ρ_AB[j,l,i,k]: 16 products, not a (4d)³ matrix product."""
+    if not exact:
+        return float(np.real(np.einsum("ij,kl,jlik->", pa, pb, rho_ab)))
+    val = sp.Integer(0)
+    for i, j, k, l in np.ndindex(2, 2, 2, 2):
+        x, y = pa[i, j], pb[k, l]
+        if x != 0 and y != 0:
+            val += x * y * rho_ab[j, l, i, k]
+    return sp.expand(_real_sqrt_conjugates(val))
 
 
 def eb_table(spec: EntanglementQKD, inst: Instrument) -> list[Row]:
@@ -289,7 +332,7 @@ def eb_table(spec: EntanglementQKD, inst: Instrument) -> list[Row]:
                 for b in (0, 1):
                     pb = projector(yb.angle, b, exact)
                     for rec, st in joint.items():
-                        p = _eb_prob(st, pa, pb, inst.ancilla_dim, exact)
+                        p = _eb_prob(st, pa, pb, exact)
                         prob = sp.expand(w * p) if exact else float(w) * p
                         bob_bit = (b ^ flips[(xa.name, yb.name)]) if key else None
                         rows.append(
@@ -324,9 +367,7 @@ def correlator(spec: EntanglementQKD, x: str, y: str, instrument: Instrument | N
         for b in (0, 1):
             sgn = 1 if a == b else -1
             for st in joint.values():
-                total = total + sgn * _eb_prob(
-                    st, projector(A[x].angle, a, exact), projector(B[y].angle, b, exact), inst.ancilla_dim, exact
-                )
+                total = total + sgn * _eb_prob(st, projector(A[x].angle, a, exact), projector(B[y].angle, b, exact), exact)
     return _simplify(total) if exact else total
 
 
@@ -503,7 +544,7 @@ def accepts(spec: Any, qber_value: Any, per_basis: dict[str, Any] | None = None,
     """Whether the asymptotic estimate passes the spec's abort threshold:
     the pooled QBER (``estimation="pooled"``), or *every* per-basis QBER
     (``estimation="per-basis"``; a basis with no sifted round fails)."""
-    t = _num(sp.sympify(spec.abort_threshold, rational=True)) + tolerance
+    t = _num(_parse(spec.abort_threshold)) + tolerance
     if getattr(spec, "estimation", "pooled") == "per-basis":
         if not per_basis:
             return False

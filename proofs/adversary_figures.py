@@ -63,7 +63,7 @@ class AttackCase:
         out = {}
         for pair in filter(None, rest.split(",")):
             k, _, v = pair.partition("=")
-            out[k] = float(Fraction(v))
+            out[k] = _float(v)
         return out
 
     def instrument(self) -> Instrument:
@@ -78,6 +78,15 @@ class AttackCase:
     @property
     def eve(self) -> bool:
         return _attacks.get_attack(self.name).kind == "attack"
+
+
+def _float(text: str) -> float:
+    """A label's value: decimals (what :func:`label` writes) read directly,
+    fractions through Fraction; both correctly rounded, so the same float."""
+    try:
+        return float(text)
+    except ValueError:
+        return float(Fraction(text))
 
 
 @lru_cache(maxsize=4096)

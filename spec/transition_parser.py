@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Mapping
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from .errors import SpecError
@@ -38,6 +39,13 @@ def parse(text: Any) -> Expr:
         return Const(_exact_number(text, "literal"))
     if not isinstance(text, str):
         raise SpecError(f"expression {text!r} must be a string or a number, got {type(text).__name__}")
+    return _parse_text(text)
+
+
+@lru_cache(maxsize=8192)
+def _parse_text(text: str) -> Expr:
+    # a machine's guards and updates are read by the type checker, the compiler and every engine:
+    # parsed once per text (the trees are frozen, so sharing them is safe)
     groups: dict[str, Expr] = {}
     text = _hide_implies_groups(text, groups)
     parts = _split_implies(text)
