@@ -27,8 +27,8 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cache
 from fractions import Fraction
+from functools import cache
 from typing import Any
 
 import numpy as np
