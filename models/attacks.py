@@ -35,6 +35,7 @@ import importlib
 import math
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import sympy as sp
@@ -266,6 +267,30 @@ def intercept_resend(fraction: Any = 1, px: Any = sp.Rational(1, 2), py: Any = 0
     branches += measure_resend("intercept-resend", f, bases)
     syms = {n: s for n, s in (("fraction", f), ("px", x), ("py", y)) if isinstance(s, sp.Symbol)}
     return Instrument(f"intercept-resend(fraction={f}, px={x}, py={y})", branches, symbols=syms, check=not syms)
+
+
+#: :data:`BASES` in complex128, for :func:`intercept_resend_numeric`.
+NUMERIC_BASES: dict[str, tuple[tuple[complex, complex], tuple[complex, complex]]] = {
+    b: tuple(tuple(complex(sp.N(e)) for e in vec) for vec in pair)  # type: ignore[misc]
+    for b, pair in BASES.items()
+}
+
+
+def intercept_resend_numeric(fraction: Fraction, px: Fraction, py: Fraction) -> Instrument:
+    """:func:`intercept_resend` in complex128 for exact parameter values: the
+    same range checks and the same branches, decided in exact arithmetic, the
+    Kraus operators in floating point (the attack search builds it at
+    thousands of points, where the SymPy construction cost ~5 ms each)."""
+    for name, v in (("fraction", fraction), ("px", px), ("py", py)):
+        check_fraction(name, v, 0, 1)
+    z = 1 - px - py
+    if z < 0:
+        raise ParameterError(f"px={px} and py={py} must sum to at most 1 (Z gets the rest)")
+    bases = [(b, w, NUMERIC_BASES[b]) for b, w in (("Z", z), ("X", px), ("Y", py)) if w != 0]
+    keep = math.sqrt(1 - fraction)
+    branches: list[tuple[Hashable, Sequence[Any]]] = [("none", [[[keep, 0], [0, keep]]])]
+    branches += measure_resend("intercept-resend", fraction, bases)
+    return Instrument(f"intercept-resend(fraction={fraction}, px={px}, py={py})", branches)
 
 
 def _noise(name: str, make: Callable[[Any], Any]) -> Factory:

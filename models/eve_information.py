@@ -95,8 +95,18 @@ def mutual_information(joint: np.ndarray) -> float:
     total = j.sum()
     if total <= 0:
         return 0.0
+    if j.shape == (2, 2):  # a sifted bit pair (the attack search: ~10^4 tables), in plain floats
+        (p00, p01), (p10, p11) = (j / total).tolist()
+        rows = _bits((p00 + p01, p10 + p11))
+        cols = _bits((p00 + p10, p01 + p11))
+        return max(0.0, rows + cols - _bits((p00, p01, p10, p11)))
     j = j / total
     return max(0.0, shannon_entropy(j.sum(axis=1)) + shannon_entropy(j.sum(axis=0)) - shannon_entropy(j))
+
+
+def _bits(ps: Sequence[float]) -> float:
+    """:func:`shannon_entropy` of a few floats, without NumPy's per-call overhead."""
+    return -sum(p * math.log2(p) for p in ps if p > EIGEN_TOLERANCE)
 
 
 # -- distinguishing two states ---------------------------------------------------
@@ -131,20 +141,53 @@ def holevo_information(weighted_states: Sequence[np.ndarray]) -> float:
     """χ = S(Σ σ_a) − Σ p_a S(σ_a / p_a) in bits, for prior-weighted
     (unnormalised) states σ_a = p_a ρ_a whose traces sum to the ensemble
     weight (renormalised here)."""
-    states = [np.asarray(s, dtype=complex) for s in weighted_states]
-    weights = [float(s.trace().real) for s in states]
-    total = sum(weights)
-    if total <= EIGEN_TOLERANCE:
-        return 0.0
-    avg = cast(np.ndarray, sum(states) / total)  # states is not empty: total > 0
-    kept = [(s, w) for s, w in zip(states, weights) if w > EIGEN_TOLERANCE]
-    # one stacked eigvalsh (the attack search computes χ ~10^4 times: NumPy's per-call overhead
-    # dominated); each matrix still gets its own LAPACK call, so the values are those of one call each
-    spectra = np.linalg.eigvalsh(np.stack([_hermitian(avg)] + [_hermitian(s / w) for s, w in kept]))
-    chi = shannon_entropy(np.clip(spectra[0], 0.0, None))
-    for (_, w), spectrum in zip(kept, spectra[1:]):
-        chi -= (w / total) * shannon_entropy(np.clip(spectrum, 0.0, None))
-    return max(0.0, chi)
+    return holevo_informations([weighted_states])[0]
+
+
+def holevo_informations(ensembles: Sequence[Sequence[np.ndarray]]) -> list[float]:
+    """:func:`holevo_information` of each ensemble, with the spectra of all
+    of them computed in one call (the attack search needs χ of every public
+    slice of ~10^4 ensembles: per-call overhead dominated the arithmetic)."""
+    mats: list[np.ndarray] = []
+    plans: list[tuple[float, list[float], int] | None] = []
+    for weighted_states in ensembles:
+        states = [np.asarray(s, dtype=complex) for s in weighted_states]
+        weights = [float(s.trace().real) for s in states]
+        total = sum(weights)
+        if total <= EIGEN_TOLERANCE:
+            plans.append(None)
+            continue
+        kept = [(s, w) for s, w in zip(states, weights) if w > EIGEN_TOLERANCE]
+        plans.append((total, [w for _, w in kept], len(mats)))
+        mats.append(cast(np.ndarray, sum(states) / total))  # states is not empty: total > 0
+        mats += [s / w for s, w in kept]
+    # plain floats from here: per-spectrum NumPy calls cost more than the few terms of each entropy
+    spectra = hermitian_eigenvalues(np.stack(mats)).tolist() if mats else []
+    out = []
+    for plan in plans:
+        if plan is None:
+            out.append(0.0)
+            continue
+        total, ws, i = plan
+        chi = _bits(spectra[i])
+        for k, w in enumerate(ws):
+            chi -= (w / total) * _bits(spectra[i + 1 + k])
+        out.append(max(0.0, chi))
+    return out
+
+
+def hermitian_eigenvalues(mats: np.ndarray) -> np.ndarray:
+    """The ascending eigenvalues of a stack of (nearly) Hermitian matrices,
+    each first replaced by its Hermitian part.  2×2 ones in closed form,
+    (a+d)/2 ∓ √(((a−d)/2)² + |b|²) — the attack search's probes have a
+    two-dimensional ancilla, and a LAPACK call per matrix cost more than the
+    arithmetic — larger ones by ``eigvalsh``."""
+    h = (mats + np.conj(np.swapaxes(mats, -1, -2))) / 2
+    if h.shape[-1] != 2:
+        return np.linalg.eigvalsh(h)
+    a, d = h[..., 0, 0].real, h[..., 1, 1].real
+    mean, radius = (a + d) / 2, np.hypot((a - d) / 2, np.abs(h[..., 0, 1]))
+    return np.stack([mean - radius, mean + radius], axis=-1)
 
 
 def measured_information(weighted_states: Sequence[np.ndarray], povm: Sequence[np.ndarray]) -> float:
@@ -371,7 +414,12 @@ class SiftedEnsemble:
         """χ(A:E | public), Eve's Holevo information per sifted bit."""
         if not self.eve_access:
             return 0.0
-        return self._average(lambda s: holevo_information([s.eve[0] / s.weight, s.eve[1] / s.weight]))
+        w = self.sift_probability
+        if w <= 0:
+            return 0.0
+        used = [s for s in self.slices if s.weight > EIGEN_TOLERANCE]
+        chis = holevo_informations([[s.eve[0] / s.weight, s.eve[1] / s.weight] for s in used])
+        return sum(s.weight * chi for s, chi in zip(used, chis)) / w
 
     def figures(self) -> dict[str, float]:
         i_ab, i_ae, chi = self.info_ab, self.info_ae, self.holevo_ae
@@ -404,38 +452,84 @@ def sifted_ensemble(model: KeyModel, instrument: Any) -> SiftedEnsemble:
     d = inst.ancilla_dim
     records = len(inst.branches)
     size = records * d
-    slices: dict[tuple[str, str], PublicSlice] = {}
-    # Bob's elements transposed once (the search builds ~10^4 ensembles); the arithmetic per term is unchanged
-    dets = [(i, as_numeric(det.element).T) for i, det in enumerate(model.detections)]
-    for prep in model.preparations:
-        psi = as_numeric(prep.state).reshape(2)
-        p = float(np.real(complex(sp.N(prep.probability)))) if isinstance(prep.probability, sp.Basic) else float(prep.probability)
-        outs = [
-            (r, out.T, out.conj()) for r, br in enumerate(inst.branches) for k in br.kraus for out in [(k @ psi).reshape(2, d)]
-        ]
-        for i, m_t in dets:
-            hit = model.rule.get((prep.public, i))
-            if hit is None:
-                continue
-            bob_bit, bob_public = hit
-            key = (prep.public, bob_public)
-            sl = slices.get(key)
-            if sl is None:
-                sl = slices[key] = PublicSlice(
-                    key, np.zeros((2, 2)), [np.zeros((size, size), complex), np.zeros((size, size), complex)]
-                )
-            eve = sl.eve[prep.bit]
-            for r, out_t, out_c in outs:
-                # ⟨e|tr_B[(M ⊗ I)|Ψ⟩⟨Ψ|]|e'⟩ = Σ_{s,s'} M[s',s] Ψ[s,e] conj(Ψ[s',e'])
-                sigma = p * (out_t @ m_t @ out_c)
-                sl.joint[prep.bit, bob_bit] += float(sigma.trace().real)
-                eve[r * d : (r + 1) * d, r * d : (r + 1) * d] += sigma
+    plan = _sift_plan(model)
+    # every (symbol, Kraus operator) output |Ψ⟩ = K|ψ⟩ as a (signal, ancilla) matrix, and every
+    # (symbol, detection, Kraus) term σ = p·tr_B[(M ⊗ I)|Ψ⟩⟨Ψ|], ⟨e|σ|e'⟩ = Σ_{s,s'} M[s',s] Ψ[s,e] conj(Ψ[s',e']),
+    # in three array operations (the search builds ~10^4 ensembles: a Python loop per term dominated)
+    kraus = [(r, k) for r, br in enumerate(inst.branches) for k in br.kraus]
+    ks = np.stack([k for _, k in kraus])  # (K, 2d, 2)
+    out = np.einsum("kxs,is->ikx", ks, plan.states).reshape(len(plan.states), len(kraus), 2, d)
+    sigma = np.einsum("iksa,jsu,ikub->ijkab", out, plan.elements_t, out.conj()) * plan.weights[:, None, None, None, None]
+    # summed over the (symbol, detection) pairs of each slice and bit, and over the Kraus operators of each record
+    to_record = np.zeros((len(kraus), records))
+    to_record[np.arange(len(kraus)), [r for r, _ in kraus]] = 1
+    blocks_of = np.einsum("saij,ijkxy,kr->sarxy", plan.alice_map, sigma, to_record)  # (slices, 2, records, d, d)
+    traces = np.einsum("ijkaa->ij", sigma).real
+    joint = np.einsum("sabij,ij->sab", plan.joint_map, traces)
+    slices = []
+    for n, key in enumerate(plan.keys):
+        eve = [np.zeros((size, size), complex), np.zeros((size, size), complex)]
+        for a in (0, 1):
+            for r in range(records):
+                eve[a][r * d : (r + 1) * d, r * d : (r + 1) * d] = blocks_of[n, a, r]
+        slices.append(PublicSlice(key, joint[n], eve))
     blocks = []
     for r in range(records):
         b = np.zeros((size, size), complex)
         b[r * d : (r + 1) * d, r * d : (r + 1) * d] = np.eye(d)
         blocks.append(b)
-    return SiftedEnsemble(list(slices.values()), blocks, True)
+    return SiftedEnsemble(slices, blocks, True)
+
+
+@dataclass(frozen=True)
+class _SiftPlan:
+    """A key model's arrays and its sifting rule as 0/1 maps: what
+    :func:`sifted_ensemble` needs besides the instrument."""
+
+    keys: list[tuple[str, str]]  # the public pairs, in order of first appearance (symbol, then detection)
+    states: np.ndarray  # (symbols, 2): Alice's qubits
+    weights: np.ndarray  # (symbols,): their probabilities
+    elements_t: np.ndarray  # (detections, 2, 2): Bob's POVM elements, transposed
+    alice_map: np.ndarray  # (slices, 2, symbols, detections): 1 where the pair is kept in that slice with Alice's bit a
+    joint_map: np.ndarray  # (slices, 2, 2, symbols, detections): ... and Bob's bit b
+
+
+_PLANS: dict[int, tuple[KeyModel, _SiftPlan]] = {}
+
+
+def _sift_plan(model: KeyModel) -> _SiftPlan:
+    hit = _PLANS.get(id(model))
+    if hit is not None and hit[0] is model:
+        return hit[1]
+    preps, dets = model.preparations, model.detections
+    states = np.stack([as_numeric(p.state).reshape(2) for p in preps])
+    weights = np.array(
+        [
+            float(np.real(complex(sp.N(p.probability)))) if isinstance(p.probability, sp.Basic) else float(p.probability)
+            for p in preps
+        ]
+    )
+    elements_t = np.stack([as_numeric(det.element).T for det in dets])
+    index: dict[tuple[str, str], int] = {}
+    kept = []
+    for i, prep in enumerate(preps):
+        for j in range(len(dets)):
+            rule = model.rule.get((prep.public, j))
+            if rule is None:
+                continue
+            bob_bit, bob_public = rule
+            n = index.setdefault((prep.public, bob_public), len(index))
+            kept.append((n, prep.bit, bob_bit, i, j))
+    alice_map = np.zeros((len(index), 2, len(preps), len(dets)))
+    joint_map = np.zeros((len(index), 2, 2, len(preps), len(dets)))
+    for n, a, b, i, j in kept:
+        alice_map[n, a, i, j] = 1
+        joint_map[n, a, b, i, j] = 1
+    plan = _SiftPlan(list(index), states, weights, elements_t, alice_map, joint_map)
+    if len(_PLANS) > 64:
+        _PLANS.clear()
+    _PLANS[id(model)] = (model, plan)  # the model is kept alive with its plan, so its id is not reused
+    return plan
 
 
 __all__ = [
@@ -447,6 +541,8 @@ __all__ = [
     "mutual_information",
     "trace_norm",
     "helstrom_projector",
+    "holevo_informations",
+    "hermitian_eigenvalues",
     "helstrom_guess",
     "holevo_information",
     "measured_information",

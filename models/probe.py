@@ -46,6 +46,7 @@ GENERATORS: tuple[str, ...] = tuple(a + b for a, b in itertools.product("IXYZ", 
 N_ANGLES = len(GENERATORS)
 # the fifteen two-qubit Pauli products, built once: the attack search builds ~10^4 probes
 _GENERATOR_MATRICES = {g: np.kron(_P[g[0]], _P[g[1]]) for g in GENERATORS}
+_GENERATOR_STACK = np.stack([_GENERATOR_MATRICES[g] for g in GENERATORS])  # (15, 4, 4): H = π Σ_k angle_k P_k in one product
 
 
 def probe_unitary(angles: Sequence[float]) -> np.ndarray:
@@ -54,7 +55,7 @@ def probe_unitary(angles: Sequence[float]) -> np.ndarray:
     angles = [float(a) for a in angles]
     if len(angles) != N_ANGLES:
         raise ParameterError(f"angles has {len(angles)} entries, expected {N_ANGLES} (one per generator {', '.join(GENERATORS)})")
-    h = sum(np.pi * a * _GENERATOR_MATRICES[g] for a, g in zip(angles, GENERATORS))
+    h = np.tensordot(np.pi * np.asarray(angles), _GENERATOR_STACK, axes=1)
     w, v = np.linalg.eigh(h)
     return (v * np.exp(-1j * w)) @ v.conj().T
 

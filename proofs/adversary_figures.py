@@ -94,7 +94,13 @@ def _numeric_instrument(label: str) -> Instrument:
     case = AttackCase(label)
     info = _attacks.get_attack(case.name)
     vals = case.values()
-    if case.name in ("intercept-resend", "depolarizing", "dephasing", "bit-flip"):
+    if case.name == "intercept-resend":
+        # built in floating point from the label's exact values (the decimals it was written with)
+        exact = {p.name: Fraction(str(p.default)) for p in info.params}
+        _, _, rest = label.partition(":")
+        exact.update((k, Fraction(v)) for k, _, v in (pair.partition("=") for pair in filter(None, rest.split(","))))
+        return _attacks.intercept_resend_numeric(**exact)
+    if case.name in ("depolarizing", "dephasing", "bit-flip"):
         # these factories keep exact arithmetic; give them exact values
         inst = info.factory(**{k: sp.Rational(v).limit_denominator(10**6) for k, v in vals.items()})
     else:
