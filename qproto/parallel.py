@@ -50,12 +50,15 @@ CHECK_ESTIMATE = {"adversary.soundness-key-rate": 1.3, "qkd.chsh-measure-resend"
 #: Modules every worker needs: loaded once in the fork server, shared by its forks,
 #: with every checker module (:data:`qproto.proofs.registry.CHECKER_MODULES`).  The
 #: fork server is started before the parent validates the specs, so these imports
-#: overlap that work instead of delaying the first worker.  What checkers import only
-#: when they run (Hypothesis, scipy.optimize) is left to them: preloaded, a short
-#: ``--timeout`` expiring inside a worker's first Hypothesis run was lost or became an
-#: error (Hypothesis' gc callback and engine swallow or rewrap BudgetExpired), where
-#: the same budget expiring during the import is a clean ``inconclusive``.
-PRELOAD = ["qproto.proofs.runner", "qproto.proofs.registry", "qproto.models.decide"]
+#: overlap that work instead of delaying the first worker.  Hypothesis and
+#: scipy.optimize (the attack searches) are among them: each worker would otherwise
+#: import them in its first QKD task.  A short ``--timeout`` that expires inside a
+#: worker's Hypothesis run may come back rewrapped (Hypothesis reports an interrupted
+#: data generation as flaky): the runner reads any exception raised after the
+#: property's budget fired as that timeout (:func:`qproto.proofs.runner.run_checker`).
+#: cvxpy is not preloaded: only the numerical key rates (B92, SARG04) need it, and its import would
+#: hold both workers back.
+PRELOAD = ["qproto.proofs.runner", "qproto.proofs.registry", "qproto.models.decide", "hypothesis", "scipy.optimize"]
 
 
 @dataclass

@@ -75,6 +75,37 @@ def test_a_checker_over_budget_is_inconclusive_and_the_run_goes_on(replace_check
     assert v["werner-average-fidelity"].status.value == "proved"
 
 
+def rewrapping_checker(spec, prop, options):
+    # a library (Hypothesis, when the expiry lands in its data generation) that turns the
+    # budget's expiry into an exception of its own, here after swallowing every re-raise
+    from qproto.models.decide import BudgetExpired
+
+    end = time.monotonic() + 600
+    while time.monotonic() < end:
+        try:
+            _spin(0.01)
+        except BudgetExpired:
+            raise RuntimeError("Inconsistent data generation!") from None
+    return proved("finished without being interrupted")
+
+
+def test_an_expiry_a_library_rewrapped_is_still_a_timeout(replace_checker):
+    replace_checker(rewrapping_checker)
+    v = _by_id(verify(TELEPORTATION, properties=[SLOW_PROPERTY], options={"timeout": 1}))
+    assert v[SLOW_PROPERTY].status.value == "inconclusive"
+    assert v[SLOW_PROPERTY].evidence["reason"] == "timeout after 1 s"
+
+
+def test_an_exception_before_the_budget_runs_out_is_an_error(replace_checker):
+    def buggy(spec, prop, options):
+        raise RuntimeError("a checker bug")
+
+    replace_checker(buggy)
+    v = _by_id(verify(TELEPORTATION, properties=[SLOW_PROPERTY], options={"timeout": 60}))
+    assert v[SLOW_PROPERTY].status.value == "error"
+    assert v[SLOW_PROPERTY].evidence["exception"] == "RuntimeError"
+
+
 def test_a_qproto_error_inside_one_checker_is_that_propertys_verdict(replace_checker):
     replace_checker(raising_checker)
     v = _by_id(verify(TELEPORTATION))
