@@ -616,11 +616,39 @@ def decoy_parameters(target: Any) -> Any:
     return DecoyParameters.gys(mu=float(declared["mean_photon_number"]), nu=float(declared["decoy_intensity"]))
 
 
-def run_points(fn: Any, calls: list[tuple[Any, ...]], jobs: int, progress: bool = False, label: str = "") -> list[Any]:
+def run_points(
+    fn: Any,
+    calls: list[tuple[Any, ...]],
+    jobs: int,
+    progress: bool = False,
+    label: str = "",
+    scheduler: str | None = None,
+) -> list[Any]:
     """``[fn(*c) for c in calls]``, on ``jobs`` processes when jobs > 1,
-    in input order; a progress bar on stderr when ``progress``."""
+    or on the Dask distributed cluster whose scheduler is at ``scheduler``
+    (``tcp://host:port``; :func:`qproto.parallel.map_on_cluster`), in input
+    order; a progress bar on stderr when ``progress`` (on a cluster it
+    completes when the points come back).  Every solve is cold, so where a
+    point runs does not change its numbers.  Calls that do not pickle (a
+    designer spec holding a lambda) run in this process."""
     results: list[Any] = [None] * len(calls)
     bar = _Progress(progress, label, len(calls))
+    if scheduler is not None and calls:
+        from qproto.parallel import check_scheduler, map_on_cluster, picklable
+
+        check_scheduler(scheduler)
+        if picklable((fn, calls)):
+            with bar as advance:
+                results = map_on_cluster(_apply, [(fn, c) for c in calls], scheduler)
+                for _ in calls:
+                    advance()
+            return results
+        jobs = 1
+    elif jobs > 1 and len(calls) > 1:
+        from qproto.parallel import picklable
+
+        if not picklable((fn, calls)):
+            jobs = 1
     if jobs <= 1 or len(calls) <= 1:
         with bar as advance:
             for i, c in enumerate(calls):
@@ -647,6 +675,12 @@ def run_points(fn: Any, calls: list[tuple[Any, ...]], jobs: int, progress: bool 
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
     return results
+
+
+def _apply(unit: tuple[Any, tuple[Any, ...]]) -> Any:
+    """One point on a cluster worker: ``fn(*args)``."""
+    fn, args = unit
+    return fn(*args)
 
 
 class _Progress:
@@ -727,11 +761,15 @@ def keyrate_sweep(
     progress: bool = False,
     block_size: Any = None,
     primal: str = "newton",
+    scheduler: str | None = None,
     **options: Any,
 ) -> list[Any]:
     """:func:`keyrate` at many points, run on ``jobs`` processes (default
     all cores) and returned in input order: the CLI's ``--sweep`` from
-    Python, with the same numbers.
+    Python, with the same numbers.  With ``scheduler="tcp://host:port"``
+    the points run on that Dask distributed cluster instead (``pip install
+    'qproto[cluster]'``; its workers need qproto installed), with the same
+    numbers again.
 
     Exactly one of:
 
@@ -760,6 +798,10 @@ def keyrate_sweep(
         n_jobs = check_int("jobs", jobs, 1, 1024)
     if not isinstance(progress, bool):
         raise ParameterError(f"progress={progress!r} must be True or False")
+    if scheduler is not None:
+        from qproto.parallel import check_scheduler
+
+        check_scheduler(scheduler)
     from qproto import _did_you_mean
 
     for key in options:
@@ -776,7 +818,9 @@ def keyrate_sweep(
         if block_size is not None:
             n_x = check_real("block_size", _number("block_size", block_size), 1, 1e18)
         params = decoy_parameters(target)
-        return run_points(decoy_point, [(d, params, n_x) for d in values], n_jobs, progress, f"{target.name}: distance")
+        return run_points(
+            decoy_point, [(d, params, n_x) for d in values], n_jobs, progress, f"{target.name}: distance", scheduler
+        )
     if block_size is not None:
         raise ParameterError("block_size applies to distance=[…] sweeps only (the finite-size decoy rate)")
     if variable == "qber" and (options.get("noise") is not None or options.get("attack") is not None):
@@ -786,7 +830,7 @@ def keyrate_sweep(
     base = {k: v for k, v in options.items() if k != "threshold"}
     check_sweep(target, variable, values, base)
     calls = [(target, ref, variable, v, base, primal) for v in values]
-    return run_points(sweep_point, calls, n_jobs, progress, f"{target.name}: {variable}")
+    return run_points(sweep_point, calls, n_jobs, progress, f"{target.name}: {variable}", scheduler)
 
 
 __all__ = [

@@ -138,7 +138,7 @@ def _start_server(jobs: int) -> None:
         forkserver.ensure_running()
 
 
-def _picklable(spec: Any) -> bool:
+def picklable(spec: Any) -> bool:
     import pickle
 
     try:
@@ -224,7 +224,7 @@ def verify_specs(
         if on_done:
             on_done(spec)
 
-    remote = [(i, ids) for i, ids in todo if _picklable(specs[i])] if jobs > 1 and len(todo) > 1 else []
+    remote = [(i, ids) for i, ids in todo if picklable(specs[i])] if jobs > 1 and len(todo) > 1 else []
     local = [t for t in todo if t not in remote]
     out.jobs = min(jobs, len(remote)) if remote else 1
     try:
@@ -240,6 +240,32 @@ def verify_specs(
     for i, ids in enumerate(order):
         out.verdicts.extend(per_spec[i][pid] for pid in ids if pid in per_spec[i])
     return out
+
+
+def check_properties(
+    spec: Protocol,
+    prop_ids: Sequence[str],
+    options: Mapping[str, Any],
+    jobs: int,
+    on_done: Callable[[], None] | None = None,
+) -> list[Verdict]:
+    """The properties ``prop_ids`` of one (picklable) spec, one per task on
+    ``jobs`` worker processes (the costliest checkers first), verdicts in the
+    order of ``prop_ids``: each property keeps its time budget (a worker's
+    main thread) and a worker that dies costs only its property.
+    ``on_done()`` is called as each property completes (a progress bar)."""
+    checks = {p.id: p.check for p in spec.properties}
+    order = sorted(range(len(prop_ids)), key=lambda k: -CHECK_ESTIMATE.get(checks[prop_ids[k]], 0.0))
+    got: dict[int, list[Verdict]] = {}
+
+    def finish(k: int, verdicts: list[Verdict], seconds: float) -> None:
+        got[k] = verdicts
+        if on_done:
+            on_done()
+
+    # one "spec" per property: the pool keys its tasks by spec index
+    _run_pool([spec] * len(prop_ids), [(k, [prop_ids[k]]) for k in order], dict(options), min(jobs, len(prop_ids)), finish)
+    return [v for k in range(len(prop_ids)) for v in got[k]]
 
 
 def _run_pool(
@@ -286,7 +312,7 @@ def _run_pool(
                         return
                     workers[k].stop()
                     workers[k] = _Worker.start(ctx)
-                deliver(task, _error_verdicts(specs[task.spec], task.ids, "no worker process could be started for it"), 0.0)
+                deliver(task, error_verdicts(specs[task.spec], task.ids, "no worker process could be started for it"), 0.0)
 
         for k in range(len(workers)):
             assign(k)
@@ -306,7 +332,7 @@ def _run_pool(
                     if len(task.ids) > 1:  # find which property killed it: each on its own
                         queue[:0] = [_Task(task.spec, [pid]) for pid in task.ids]
                     else:
-                        deliver(task, _error_verdicts(specs[task.spec], task.ids, reason), 0.0)
+                        deliver(task, error_verdicts(specs[task.spec], task.ids, reason), 0.0)
                     w.stop()
                     if queue:
                         workers[k] = _Worker.start(ctx)
@@ -315,7 +341,7 @@ def _run_pool(
                     if kind == "raise":  # what verify() raised in-process (a QprotoError): raised here too
                         raise payload
                     if kind == "failed":
-                        deliver(task, _error_verdicts(specs[task.spec], task.ids, payload), 0.0)
+                        deliver(task, error_verdicts(specs[task.spec], task.ids, payload), 0.0)
                     else:
                         verdicts, seconds, cpu[w.process.pid] = payload
                         deliver(task, verdicts, seconds)
@@ -404,7 +430,7 @@ class _Worker:
         self.conn.close()
 
 
-def _error_verdicts(spec: Protocol, prop_ids: list[str], reason: str) -> list[Verdict]:
+def error_verdicts(spec: Protocol, prop_ids: list[str], reason: str) -> list[Verdict]:
     from qproto.proofs.verdict import Status, Verdict
 
     props = {p.id: p for p in spec.properties}
@@ -493,6 +519,33 @@ def _terminate(processes: Sequence[Any]) -> None:
             p.join(timeout=1)
 
 
+def check_scheduler(address: str) -> str:
+    """``address`` when it reads as a Dask scheduler address
+    (``tcp://host:port``, ``host:port``, ``tls://…``), else a one-line
+    :class:`ParameterError`.  Checked before connecting: Dask's ``Client``
+    given an address without a port fails only after a minute, with a
+    traceback at exit.  Without Dask installed the address is returned
+    as is (:func:`map_on_cluster` then says what to install)."""
+    from qproto.spec.errors import ParameterError
+
+    if not isinstance(address, str) or not address.strip():
+        raise ParameterError(f"--scheduler {address!r}: give the Dask scheduler's address, e.g. tcp://HOST:8786")
+    try:
+        from distributed.comm.addressing import parse_address, parse_host_port
+        from distributed.comm.registry import backends
+    except ImportError:
+        return address
+    try:
+        scheme, location = parse_address(address)
+        if scheme not in backends:
+            raise ValueError(f"unknown protocol {scheme!r}; Dask knows {', '.join(sorted(backends))}")
+        if scheme != "inproc":
+            parse_host_port(location)
+    except ValueError as exc:
+        raise ParameterError(f"--scheduler {address}: not a Dask scheduler address ({exc}); write tcp://HOST:PORT") from None
+    return address
+
+
 def map_on_cluster(fn: Callable[[Any], Any], units: Sequence[Any], address: str) -> list[Any]:
     """``[fn(u) for u in units]`` on an existing Dask distributed cluster
     (``tcp://host:port`` of its scheduler), results in the order of
@@ -502,6 +555,7 @@ def map_on_cluster(fn: Callable[[Any], Any], units: Sequence[Any], address: str)
     installed there.  Needs ``pip install 'qproto[cluster]'``."""
     from qproto.spec.errors import ParameterError
 
+    check_scheduler(address)
     try:
         from distributed import Client
     except ImportError:
@@ -520,4 +574,14 @@ def map_on_cluster(fn: Callable[[Any], Any], units: Sequence[Any], address: str)
         client.close()
 
 
-__all__ = ["verify_specs", "map_on_cluster", "Outcome", "default_jobs", "selected"]
+__all__ = [
+    "verify_specs",
+    "check_properties",
+    "map_on_cluster",
+    "check_scheduler",
+    "picklable",
+    "error_verdicts",
+    "Outcome",
+    "default_jobs",
+    "selected",
+]

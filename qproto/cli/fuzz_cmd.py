@@ -6,12 +6,27 @@ exactly.  Refutations show the minimal attack.  The catalogue's QKD specs
 carry their adversary properties themselves (so ``qproto verify --engine
 adversary`` runs the same checks); a designer's QKD spec that carries none
 is given the standard set of :mod:`qproto.spec.adversary_properties` here.
+
+The properties are checked in parallel, one per work unit: on ``-j N``
+local worker processes (default all cores; :mod:`qproto.parallel`'s
+workers, so each property's time budget holds and a worker that dies costs
+only its property), or with ``--scheduler tcp://HOST:PORT`` on an existing
+Dask distributed cluster, where each unit checks its property in a child
+process of the Dask worker (a Dask task runs in a thread, where the
+runner's SIGALRM budget cannot fire).  Each property's Hypothesis run is
+seeded by ``--seed`` alone, so the verdicts, their order and the output are
+those of ``-j 1`` (the serial path, in this process) apart from the times.
 """
 
 from __future__ import annotations
 
+import os
+import pickle
+import subprocess
 import sys
+import threading
 import time
+from typing import Any
 
 from qproto.loader import resolve
 from qproto.proofs.runner import validate, verify
@@ -30,6 +45,20 @@ def register(sub) -> None:
     )
     p.add_argument(
         "--seed", type=nonnegative_int("seed"), default=0, help="Hypothesis seed (default 0); the same seed replays the run"
+    )
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=positive_int("jobs"),
+        default=None,
+        metavar="N",
+        help="check the properties in N worker processes (default: all cores; 1 = in this process)",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="check the properties on this Dask distributed scheduler's cluster instead of local processes "
+        "(pip install 'qproto[cluster]'); the same verdicts",
     )
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
     p.set_defaults(func=run)
@@ -57,6 +86,14 @@ def adversary_spec(spec):
 
 
 def run(args) -> int:
+    if args.scheduler is not None:
+        if args.jobs is not None:
+            raise ParameterError(
+                "-j/--jobs sets local processes; with --scheduler the cluster's workers check the properties: drop one"
+            )
+        from qproto.parallel import check_scheduler
+
+        check_scheduler(args.scheduler)
     spec = adversary_spec(resolve(args.protocol))
     validate(spec)
     props = [p for p in spec.properties if p.engine == "adversary"]
@@ -64,29 +101,13 @@ def run(args) -> int:
     if args.budget:
         options["budget"] = args.budget
     t0 = time.perf_counter()
-    verdicts = []
-    progress = None
-    if not args.json and sys.stderr.isatty():
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from qproto.parallel import default_jobs, picklable
 
-        progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), transient=True, console=console(stderr=True)
-        )
-        progress.start()
-        task = progress.add_task("fuzzing", total=len(props))
-    try:
-        for prop in props:
-            if progress:
-                progress.update(task, description=f"fuzzing {spec.name}/{prop.id}")
-                options["progress"] = lambda n, _d=prop.id: progress.update(
-                    task, description=f"fuzzing {spec.name}/{_d} · case {n}"
-                )
-            verdicts.extend(verify(spec, ["adversary"], [prop.id], options))
-            if progress:
-                progress.advance(task)
-    finally:
-        if progress:
-            progress.stop()
+    jobs = args.jobs or default_jobs()
+    if (args.scheduler is not None or jobs > 1) and len(props) > 1 and picklable(spec):
+        verdicts = _run_parallel(spec, [p.id for p in props], options, jobs, args.scheduler, show=not args.json)
+    else:
+        verdicts = _run_serial(spec, props, options, show=not args.json)
     seconds = time.perf_counter() - t0
     verdicts = rendered_all(verdicts)  # replay records as command lines, in JSON and text alike
     if args.json:
@@ -110,3 +131,114 @@ def run(args) -> int:
                     f"[bold]{v.property}[/]: minimal attack [cyan]{ce['attack']}[/] (seed {v.evidence.get('seed', args.seed)})"
                 )
     return report.summary(verdicts, seconds)["exit_code"]
+
+
+def _progress(show: bool, total: int) -> Any:
+    """A transient progress bar on stderr when ``show`` and stderr is a terminal, else None."""
+    if not show or not sys.stderr.isatty():
+        return None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    progress = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), transient=True, console=console(stderr=True)
+    )
+    progress.start()
+    progress.add_task("fuzzing", total=total)
+    return progress
+
+
+def _run_serial(spec, props, options, show: bool) -> list:
+    """Each property in turn, in this process (``-j 1``), with the current case on the bar."""
+    verdicts = []
+    progress = _progress(show, len(props))
+    task = progress.task_ids[0] if progress else None
+    try:
+        for prop in props:
+            if progress:
+                progress.update(task, description=f"fuzzing {spec.name}/{prop.id}")
+                options["progress"] = lambda n, _d=prop.id: progress.update(
+                    task, description=f"fuzzing {spec.name}/{_d} · case {n}"
+                )
+            verdicts.extend(verify(spec, ["adversary"], [prop.id], options))
+            if progress:
+                progress.advance(task)
+    finally:
+        if progress:
+            progress.stop()
+    return verdicts
+
+
+def _run_parallel(spec, prop_ids: list[str], options: dict, jobs: int, scheduler: str | None, show: bool) -> list:
+    """One work unit per property, on ``jobs`` local worker processes or
+    on the Dask cluster at ``scheduler``; the verdicts in ``prop_ids``'
+    order whatever the completion order."""
+    progress = _progress(show, len(prop_ids))
+    if progress:
+        progress.update(progress.task_ids[0], description=f"fuzzing {spec.name}")
+    try:
+        if scheduler is not None:
+            from qproto.parallel import map_on_cluster
+
+            units = [(spec, pid, options) for pid in prop_ids]
+            per_unit = map_on_cluster(_cluster_unit, units, scheduler)
+            return [v for verdicts in per_unit for v in verdicts]
+        return _run_local(spec, prop_ids, options, jobs, progress)
+    finally:
+        if progress:
+            progress.stop()
+
+
+def _run_local(spec, prop_ids: list[str], options: dict, jobs: int, progress: Any) -> list:
+    """:mod:`qproto.parallel`'s worker pool, one property per task."""
+    from qproto.parallel import check_properties
+
+    return check_properties(spec, prop_ids, options, jobs, (lambda: progress.advance(progress.task_ids[0])) if progress else None)
+
+
+def _check(unit: tuple[Any, str, dict]) -> list:
+    spec, pid, options = unit
+    return verify(spec, ["adversary"], [pid], options)
+
+
+def _cluster_unit(unit: tuple[Any, str, dict]) -> list:
+    """One property on a Dask worker.  A Dask task runs in a worker thread,
+    where the runner cannot enforce the property's time budget (SIGALRM
+    fires in the main thread only): the property is checked in the main
+    thread of a child process instead, as ``-j`` workers do.  A child that
+    dies gives the property an ``error`` verdict saying how."""
+    if threading.current_thread() is threading.main_thread():
+        return _check(unit)
+    run = subprocess.run(
+        [sys.executable, "-P", "-c", "from qproto.cli.fuzz_cmd import _child; _child()"],
+        input=pickle.dumps(unit),
+        capture_output=True,
+    )
+    if run.returncode == 0:
+        kind, payload = pickle.loads(run.stdout)
+        if kind == "raise":
+            raise payload
+        return payload
+    from qproto.parallel import error_verdicts
+
+    spec, pid, _ = unit
+    tail = " ".join(run.stderr.decode(errors="replace").strip().splitlines()[-1:])
+    how = f"killed by signal {-run.returncode}" if run.returncode < 0 else f"exit code {run.returncode}"
+    return error_verdicts(spec, [pid], f"the child process died ({how}) while checking this property: {tail}".rstrip(": "))
+
+
+def _child() -> None:
+    """The child of :func:`_cluster_unit`: a unit on stdin, ("ok",
+    verdicts) or ("raise", QprotoError) pickled on stdout.  What the
+    checkers print goes to stderr, so it cannot corrupt the reply."""
+    from qproto.spec.errors import QprotoError
+
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    unit = pickle.loads(sys.stdin.buffer.read())
+    try:
+        reply: tuple[str, Any] = ("ok", _check(unit))
+    except QprotoError as exc:
+        reply = ("raise", exc)
+    out.write(pickle.dumps(reply))
+    out.flush()

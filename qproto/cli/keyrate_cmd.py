@@ -6,10 +6,13 @@
     qproto keyrate bb84 --noise depolarizing=0.06 --rounds 1e6 --epsilon 1e-10
     qproto keyrate b92 --sweep qber=0:0.15:31 -j 2 --json
     qproto keyrate bb84-decoy --sweep distance=0:150:16
+    qproto keyrate bb84 --sweep qber=0:0.11:12 --scheduler tcp://10.0.0.5:8786 --json
 
 Sweeps run their points on a process pool (``-j``, default all cores),
-with a progress bar on a terminal; the results come back in input order
-and equal a serial run's, number for number.
+with a progress bar on a terminal, or with ``--scheduler tcp://HOST:PORT``
+on an existing Dask distributed cluster (``pip install 'qproto[cluster]'``);
+the results come back in input order and equal a serial run's, number for
+number.
 """
 
 from __future__ import annotations
@@ -102,6 +105,12 @@ def register(sub: Any) -> None:
         metavar="N",
         help="processes for a sweep (default: all cores)",
     )
+    p.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="run the sweep's points on this Dask distributed scheduler's cluster instead of local processes "
+        "(pip install 'qproto[cluster]'); the same numbers, in the same order",
+    )
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
     p.set_defaults(func=run)
 
@@ -189,11 +198,13 @@ def _resolved(ref: str) -> Any:
     return _RESOLVED[ref]
 
 
-def _point(ref: str, variable: str, value: float, base: dict[str, Any], primal: str) -> dict[str, Any]:
-    """The JSON document of one sweep point (:func:`qproto.keyrate_api.sweep_point`)."""
+def _point(ref: str, variable: str, value: float, base: dict[str, Any], primal: str, spec: Any = None) -> dict[str, Any]:
+    """The JSON document of one sweep point (:func:`qproto.keyrate_api.sweep_point`)
+    of the spec ``ref`` names, or of ``spec`` (resolved from ``ref`` by the
+    caller: sent to a cluster worker, which may not have ``ref``'s file)."""
     from qproto.keyrate_api import sweep_point
 
-    doc = sweep_point(_resolved(ref), ref, variable, value, base, primal).to_json()
+    doc = sweep_point(_resolved(ref) if spec is None else spec, ref, variable, value, base, primal).to_json()
     return {"point": {variable: value}, **doc}
 
 
@@ -247,6 +258,8 @@ def run(args: Any) -> int:
         return _run_sweep(args, target, base)
     if args.jobs is not None:
         raise ParameterError("-j/--jobs applies to --sweep only; drop it or add --sweep")
+    if args.scheduler is not None:
+        raise ParameterError("--scheduler applies to --sweep only; drop it or add --sweep")
     rep = report(target, args.protocol, checked_options(target, threshold=args.threshold, **base), primal=args.primal)
     if args.json:
         print_json(rep.to_json())
@@ -286,6 +299,14 @@ def _print_report(rep: Any) -> None:
 
 def _run_sweep(args: Any, target: Any, base: dict[str, Any]) -> int:
     variable, values = parse_sweep(args.sweep)
+    if args.scheduler is not None:
+        if args.jobs is not None:
+            raise ParameterError(
+                "-j/--jobs sets local processes; with --scheduler the cluster's workers run the points: drop one"
+            )
+        from qproto.parallel import check_scheduler
+
+        check_scheduler(args.scheduler)  # before any point runs
     jobs = args.jobs or os.cpu_count() or 1
     show = sys.stderr.isatty()
     if variable == "distance":
@@ -297,8 +318,13 @@ def _run_sweep(args: Any, target: Any, base: dict[str, Any]) -> int:
     from qproto.keyrate_api import check_sweep
 
     check_sweep(target, variable, values, base)
-    calls = [(args.protocol, variable, v, base, args.primal) for v in values]
-    points = run_points(_point, calls, jobs, show, f"{target.name}: {variable}")
+    calls: list[tuple[Any, ...]] = [(args.protocol, variable, v, base, args.primal) for v in values]
+    if args.scheduler is not None:
+        from qproto.parallel import picklable
+
+        if picklable(target):  # the resolved spec goes along: a worker need not have its file
+            calls = [(*c, target) for c in calls]
+    points = run_points(_point, calls, jobs, show, f"{target.name}: {variable}", args.scheduler)
     threshold = None
     if args.threshold:
         from qproto.models.keyrate_numeric import certified_threshold
@@ -310,7 +336,7 @@ def _run_sweep(args: Any, target: Any, base: dict[str, Any]) -> int:
     if args.json:
         doc: dict[str, Any] = {
             "protocol": target.name,
-            "sweep": {"variable": variable, "values": values, "jobs": jobs},
+            "sweep": _sweep_doc(args, variable, values, jobs),
             "points": points,
         }
         if threshold:
@@ -352,12 +378,14 @@ def _run_decoy_sweep(args: Any, target: Any, values: list[float], jobs: int, sho
             raise ParameterError(f"--sweep distance=… computes the decoy-state rate of the fibre model; drop --{option}")
     params = decoy_parameters(target)
     block = args.block_size
-    points = run_points(_decoy_point, [(d, params, block) for d in values], jobs, show, f"{target.name}: distance")
+    points = run_points(
+        _decoy_point, [(d, params, block) for d in values], jobs, show, f"{target.name}: distance", args.scheduler
+    )
     if args.json:
         print_json(
             {
                 "protocol": target.name,
-                "sweep": {"variable": "distance", "values": values, "jobs": jobs},
+                "sweep": _sweep_doc(args, "distance", values, jobs),
                 "parameters": _result_json(params),
                 "points": points,
             }
@@ -385,6 +413,14 @@ def _run_decoy_sweep(args: Any, target: Any, values: list[float], jobs: int, sho
             "ε_sec = 1e-15·ℓ, ε_cor = 1e-15; rates below 0 mean no key"
         )
     return 0
+
+
+def _sweep_doc(args: Any, variable: str, values: list[float], jobs: int) -> dict[str, Any]:
+    """The ``sweep`` entry of the JSON: what ran where (``jobs`` local
+    processes, or the cluster at ``scheduler``)."""
+    if args.scheduler is not None:
+        return {"variable": variable, "values": values, "scheduler": args.scheduler}
+    return {"variable": variable, "values": values, "jobs": jobs}
 
 
 def _rate(doc: Any) -> float:
