@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
+from sympy import Add
 
 from qproto.spec.errors import DimensionError, NotNormalisedError, UnknownNameError
 
@@ -248,6 +249,10 @@ class State:
             state = self.numeric()
         elif not self.exact and op.dtype == object:
             op = np.asarray(np.vectorize(complex, otypes=[complex])(op))
+        if state.exact:
+            fast = _apply_numbers(op, state, axes, k)
+            if fast is not None:
+                return state._like(fast)
         t = op.reshape(tdims + tdims)
         m = len(targets)
         data = np.tensordot(t, state.data, axes=(list(range(m, 2 * m)), axes))
@@ -352,6 +357,59 @@ class State:
     def __repr__(self) -> str:
         kind = "exact" if self.exact else "numeric"
         return f"State({self.dirac()!r}, registers={self.registers}, kind={self.kind!r}, {kind})"
+
+
+def _coefficient(x: Any) -> bool:
+    """A matrix coefficient the term-wise product below may use: a number in
+    expanded form that is not a sum (1/2, I/2, sqrt(2)/2, ...)."""
+    return isinstance(x, sp.Basic) and x.is_number and not x.has(sp.Add)
+
+
+def _apply_numbers(op: np.ndarray, state: State, axes: list[int], k: int) -> np.ndarray | None:
+    """``apply`` on exact data when every coefficient of the operator (for a
+    density matrix: of U_ij·conj(U_lk)) is a number that is not a sum; else
+    ``None`` (the general path).
+
+    The general path expands each entry of the tensordot result.  Here each
+    entry is built directly as the sum of coefficient × term over the terms of
+    the already expanded input entries: the same polynomial in the same
+    expanded (canonical) form, without walking the nested products again."""
+    if state.kind == "density":
+        n = len(state.dims)
+        conj_op = np.conj(op)
+        coeff = np.empty((k, k, k, k), dtype=object)
+        for i in range(k):
+            for j in range(k):
+                u = op[i, j]
+                for l in range(k):
+                    for kk in range(k):
+                        coeff[i, l, j, kk] = sp.expand(u * conj_op[l, kk]) if u != 0 else sp.Integer(0)
+        front = axes + [a + n for a in axes]
+    else:
+        coeff = np.asarray(op, dtype=object)
+        front = list(axes)
+    if not all(_coefficient(c) for c in coeff.flat):
+        return None
+    moved = np.moveaxis(state.data, front, list(range(len(front))))
+    shape = moved.shape
+    rest = int(np.prod(shape[len(front) :])) if len(shape) > len(front) else 1
+    terms_of = [Add.make_args(x) for x in expand_array(moved.reshape(-1))]
+    out = np.empty(moved.size, dtype=object)
+    width = k * k if state.kind == "density" else k
+    flat_coeff = coeff.reshape(width, width)
+    zero = sp.Integer(0)
+    for a in range(width):
+        row = [(b, c) for b, c in enumerate(flat_coeff[a]) if c != 0]
+        for r in range(rest):
+            acc: list[Any] = []
+            for b, c in row:
+                src = terms_of[b * rest + r]
+                if len(src) == 1 and src[0] == 0:
+                    continue
+                acc.extend(c * term for term in src)
+            out[a * rest + r] = Add(*acc) if acc else zero
+    back = out.reshape(shape)
+    return np.moveaxis(back, list(range(len(front))), front)
 
 
 def _is_one(x: Any) -> bool:
