@@ -40,6 +40,7 @@ with the finite-sample decision :func:`sample_aborts` /
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -108,23 +109,74 @@ def _vec(amps: Sequence[Any]) -> np.ndarray:
     return np.array([_parse(a) for a in amps], dtype=object)
 
 
+# The exact helpers below are pure functions of a SymPy value, and the same
+# values come back over and over (the same amplitudes in every row of a table,
+# the same QBER from several properties): each is memoised on the value.  The
+# key is (type, value): SymPy's == is structural equality (in SymPy ≥ 1.13 a
+# Float never equals a Rational), so an equal key is the same expression tree
+# and the memoised result is the one the function would compute again; the
+# type keeps a Python int apart from a SymPy Integer.  Anything unhashable is
+# computed afresh.
+
+
+def _memo_key(e: Any) -> tuple[type, Any] | None:
+    key = (type(e), e)
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
 def _abs2(z: Any, exact: bool) -> Any:
     if exact:
-        return sp.expand(_real_sqrt_conjugates(sp.expand(z * sp.conjugate(z))))
+        key = _memo_key(z)
+        return _abs2_exact(key) if key is not None else _abs2_exact_uncached(z)
     return float(abs(z) ** 2)
+
+
+def _abs2_exact_uncached(z: Any) -> Any:
+    return sp.expand(_real_sqrt_conjugates(sp.expand(z * sp.conjugate(z))))
+
+
+@lru_cache(maxsize=8192)
+def _abs2_exact(key: tuple[type, Any]) -> Any:
+    return _abs2_exact_uncached(key[1])
 
 
 def _simplify(e: Any) -> Any:
     if isinstance(e, sp.Basic):
-        e = sp.expand(_real_sqrt_conjugates(e))
-        if e.free_symbols:
-            return sp.factor(sp.simplify(e))
-        return sp.radsimp(sp.simplify(e)) if e.is_number and not e.is_Rational else e
+        key = _memo_key(e)
+        return _simplify_basic(key) if key is not None else _simplify_uncached(e)
     return e
 
 
+def _simplify_uncached(e: sp.Basic) -> Any:
+    e = sp.expand(_real_sqrt_conjugates(e))
+    if e.free_symbols:
+        return sp.factor(sp.simplify(e))
+    return sp.radsimp(sp.simplify(e)) if e.is_number and not e.is_Rational else e
+
+
+@lru_cache(maxsize=4096)
+def _simplify_basic(key: tuple[type, Any]) -> Any:
+    return _simplify_uncached(key[1])
+
+
+def simplified(e: Any) -> Any:
+    """``sp.simplify(e)``, memoised on the expression (the checkers simplify
+    the same CHSH value or QBER in several properties)."""
+    key = _memo_key(e)
+    return _sp_simplify(key) if key is not None else sp.simplify(e)
+
+
+@lru_cache(maxsize=4096)
+def _sp_simplify(key: tuple[type, Any]) -> Any:
+    return sp.simplify(key[1])
+
+
 def _is_zero_exact(e: Any) -> bool:
-    return sp.simplify(_parse(e)) == 0
+    return simplified(_parse(e)) == 0
 
 
 def _line(instrument: Instrument | None) -> Instrument:
@@ -285,7 +337,23 @@ def _settings(spec: EntanglementQKD, who: str) -> dict[str, Any]:
 
 def _eb_joint(spec: EntanglementQKD, inst: Instrument) -> dict[Hashable, np.ndarray]:
     """Each record's (unnormalised) state of Alice's and Bob's qubits: the
-    instrument's ancilla traced out, since the settings never act on it."""
+    instrument's ancilla traced out, since the settings never act on it
+    (read-only arrays: derived once per spec and instrument, then shared by
+    the table and every correlator)."""
+    key = _instrument_key(inst)
+    if key is None:
+        return _eb_joint_uncached(spec, inst)
+    return dict(_spec_memo(spec, ("eb-joint", key), lambda: _eb_joint_uncached(spec, inst)))
+
+
+def _eb_joint_uncached(spec: EntanglementQKD, inst: Instrument) -> dict[Hashable, np.ndarray]:
+    out = _eb_joint_states(spec, inst)
+    for st in out.values():
+        st.flags.writeable = False
+    return out
+
+
+def _eb_joint_states(spec: EntanglementQKD, inst: Instrument) -> dict[Hashable, np.ndarray]:
     rho = source_state(spec)
     if not inst.exact:
         rho = rho.astype(complex)
@@ -309,6 +377,30 @@ def _eb_prob(rho_ab: np.ndarray, pa: np.ndarray, pb: np.ndarray, exact: bool) ->
     """Tr[(pa ⊗ pb) ρ_AB] = Σ pa[i,j]·pb[k,l]·ρ_AB[j,l,i,k]: 16 products, not a (4d)³ matrix product."""
     if not exact:
         return float(np.real(np.einsum("ij,kl,jlik->", pa, pb, rho_ab)))
+    if rho_ab.flags.writeable or pa.flags.writeable or pb.flags.writeable:
+        return _eb_prob_exact(rho_ab, pa, pb)
+    # read-only arrays (the memoised joint states, the projectors): the table
+    # and the correlators ask for the same products; the entry holds the three
+    # arrays, so their ids cannot be reused while it lives
+    key = (id(rho_ab), id(pa), id(pb))
+    hit = _EB_PROBS.get(key)
+    if hit is not None and hit[0] is rho_ab and hit[1] is pa and hit[2] is pb:
+        return hit[3]
+    value = _eb_prob_exact(rho_ab, pa, pb)
+    _EB_PROBS[key] = (rho_ab, pa, pb, value)
+    while len(_EB_PROBS) > _EB_PROBS_MAX:
+        try:
+            _EB_PROBS.popitem(last=False)
+        except KeyError:  # emptied meanwhile by another thread
+            break
+    return value
+
+
+_EB_PROBS: OrderedDict[tuple[int, int, int], tuple[np.ndarray, np.ndarray, np.ndarray, Any]] = OrderedDict()
+_EB_PROBS_MAX = 8192
+
+
+def _eb_prob_exact(rho_ab: np.ndarray, pa: np.ndarray, pb: np.ndarray) -> Any:
     val = sp.Integer(0)
     for i, j, k, l in np.ndindex(2, 2, 2, 2):
         x, y = pa[i, j], pb[k, l]
@@ -357,17 +449,24 @@ def correlator(spec: EntanglementQKD, x: str, y: str, instrument: Instrument | N
     """E(x, y) = Σ (−1)^(a⊕b) P(a, b | x, y) after the instrument acts on
     Bob's qubit."""
     inst = _line(instrument)
-    exact = inst.exact
     A, B = _settings(spec, "alice"), _settings(spec, "bob")
     if x not in A or y not in B:
         raise SpecError(f"{spec.name}: unknown setting pair ({x}, {y}); Alice has {list(A)}, Bob has {list(B)}")
+    key = _instrument_key(inst)
+    if key is None:
+        return _correlator(spec, A[x], B[y], inst)
+    return _spec_memo(spec, ("correlator", x, y, key), lambda: _correlator(spec, A[x], B[y], inst))
+
+
+def _correlator(spec: EntanglementQKD, xa: Any, yb: Any, inst: Instrument) -> Any:
+    exact = inst.exact
     joint = _eb_joint(spec, inst)
     total = 0
     for a in (0, 1):
         for b in (0, 1):
             sgn = 1 if a == b else -1
             for st in joint.values():
-                total = total + sgn * _eb_prob(st, projector(A[x].angle, a, exact), projector(B[y].angle, b, exact), exact)
+                total = total + sgn * _eb_prob(st, projector(xa.angle, a, exact), projector(yb.angle, b, exact), exact)
     return _simplify(total) if exact else total
 
 
@@ -478,10 +577,64 @@ def table(spec: Any, instrument: Instrument | None = None) -> list[Row]:
     instrument is exact)."""
     inst = _line(instrument)
     if isinstance(spec, PrepareMeasureQKD):
-        return pm_table(spec, inst)
-    if isinstance(spec, EntanglementQKD):
-        return eb_table(spec, inst)
-    raise SpecError(f"{getattr(spec, 'name', spec)!r} is not a QKD spec (family {getattr(spec, 'family', None)!r})")
+        build: Callable[[Any, Instrument], list[Row]] = pm_table
+    elif isinstance(spec, EntanglementQKD):
+        build = eb_table
+    else:
+        raise SpecError(f"{getattr(spec, 'name', spec)!r} is not a QKD spec (family {getattr(spec, 'family', None)!r})")
+    key = _instrument_key(inst)
+    if key is None:
+        return build(spec, inst)
+    return list(_spec_memo(spec, ("table", key), lambda: tuple(build(spec, inst))))
+
+
+#: Results already derived for a spec, keyed on (id(spec), what was derived
+#: and the instrument's content, :func:`_instrument_key`): several properties
+#: of one spec derive the same table or correlator (the ideal line, the same
+#: attack or noise).  Each entry holds the spec itself, so its id cannot be
+#: reused while the entry lives, and a hit must be that very spec object.
+#: Only immutable values are stored (tables as tuples of frozen rows).
+_SPEC_MEMO: OrderedDict[tuple[int, tuple[Any, ...]], tuple[Any, Any]] = OrderedDict()
+_SPEC_MEMO_MAX = 512
+
+
+def _spec_memo(spec: Any, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    full = (id(spec), key)
+    hit = _SPEC_MEMO.get(full)
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    value = build()
+    _SPEC_MEMO[full] = (spec, value)
+    while len(_SPEC_MEMO) > _SPEC_MEMO_MAX:
+        try:
+            _SPEC_MEMO.popitem(last=False)
+        except KeyError:  # emptied meanwhile by another thread
+            break
+    return value
+
+
+def _instrument_key(inst: Instrument) -> tuple[Any, ...] | None:
+    """Everything :func:`pm_table` and :func:`eb_table` read of an
+    instrument — exactness, ancilla dimension, each branch's record and Kraus
+    entries — as a hashable value (None when something is not hashable).
+    Exact entries are keyed as (type, value) (see :func:`_memo_key`), numeric
+    ones by their bytes; a record by itself and its repr (``True`` and ``1``
+    are equal as keys but print differently)."""
+    parts = []
+    for b in inst.branches:
+        ks: list[tuple[Any, ...]] = []
+        for k in b.kraus:
+            if k.dtype == object:
+                ks.append((k.shape, tuple((type(x), x) for x in k.flat)))
+            else:
+                ks.append((k.dtype.str, k.shape, k.tobytes()))
+        parts.append((type(b.record), b.record, repr(b.record), tuple(ks)))
+    key = (inst.exact, inst.ancilla_dim, tuple(parts))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 def _sum(values: Sequence[Any]) -> Any:
@@ -504,7 +657,7 @@ def _qber_of(rows: Sequence[Row]) -> Any:
     kept = _sum([r.probability for r in rows if r.kept])
     err = _sum([r.probability for r in rows if r.kept and r.alice_bit != r.bob_bit])
     if isinstance(kept, sp.Basic):
-        if sp.simplify(kept) == 0:
+        if simplified(kept) == 0:
             return sp.nan
         return _simplify(err / kept)
     return float("nan") if kept == 0 else err / kept

@@ -14,6 +14,7 @@ its verdict covers.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Mapping
 from typing import Any
@@ -40,13 +41,34 @@ from .verdict import Status, inconclusive, proved, refuted, replay_record, vacuo
 
 
 def _num(spec: Any, field: str, text: Any) -> sp.Expr:
-    try:
-        v = sp.sympify(text, rational=True)
-    except (sp.SympifyError, TypeError):
-        raise SpecError(f"{spec.name}: {field}={text!r} is not a number SymPy can read") from None
+    v = _read_number(text)
+    if v is None:
+        raise SpecError(f"{spec.name}: {field}={text!r} is not a number SymPy can read")
     if not v.is_number:
         raise SpecError(f"{spec.name}: {field}={text!r} must be a number")
     return v
+
+
+def _read_number(text: Any) -> sp.Expr | None:
+    """``sp.sympify(text, rational=True)``, or None when SymPy cannot read
+    it; a spec's texts are read once (memoised on (type, text): SymPy values
+    are immutable)."""
+    try:
+        return _read_number_cached((type(text), text))
+    except TypeError:  # unhashable: read afresh
+        return _read_number_uncached(text)
+
+
+def _read_number_uncached(text: Any) -> sp.Expr | None:
+    try:
+        return sp.sympify(text, rational=True)
+    except (sp.SympifyError, TypeError):
+        return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _read_number_cached(key: tuple[type, Any]) -> sp.Expr | None:
+    return _read_number_uncached(key[1])
 
 
 def _check_estimation(spec: Any) -> None:
