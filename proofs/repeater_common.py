@@ -13,7 +13,7 @@ import sympy as sp
 
 from qproto.models.decide import DEFAULT_TIMEOUT as DECIDE_TIMEOUT
 from qproto.models.decide import Decision, decide_zero
-from qproto.spec.errors import SpecError
+from qproto.spec.errors import InternalSignal, SpecError
 from qproto.spec.protocol import Property, Protocol
 
 P = TypeVar("P", bound=Protocol)
@@ -177,7 +177,7 @@ def _rational_inequality_set(condition: Any, F: sp.Symbol, domain: Any) -> sp.Se
     return rv.intersection(domain)
 
 
-class _Fallback(Exception):
+class _Fallback(InternalSignal):
     """A point where SymPy's validity test would not settle at once: leave the set to SymPy."""
 
 
