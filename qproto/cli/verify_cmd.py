@@ -72,6 +72,20 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+def _start_workers_early(args) -> None:
+    """A cold run of many specs will need worker processes: start their fork
+    server (its imports) now, so that it overlaps loading the specs too, not
+    only validating them.  A warm run (a result cache to read) decides
+    later, once it knows what is missing, and starts none when nothing is."""
+    from qproto.cache import FORMAT, cache_dir
+    from qproto.parallel import default_jobs, start_server
+
+    if (args.jobs or default_jobs()) < 2 or len(args.targets or ()) == 1:
+        return
+    if args.no_cache or args.clear_cache or not (cache_dir() / f"v{FORMAT}").is_dir():
+        start_server(args.jobs or default_jobs())
+
+
 def run(args) -> int:
     if args.junit_xml:
         preflight(args.junit_xml)  # refuse an unwritable report before minutes of proofs
@@ -79,6 +93,7 @@ def run(args) -> int:
         from qproto.html import preflight_dir
 
         preflight_dir(args.html)
+    _start_workers_early(args)
     loaded = resolve_targets(args.targets or [])  # a designer file may declare specs it expects refuted
     specs = loaded.specs
     if not args.targets:
