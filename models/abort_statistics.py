@@ -33,6 +33,7 @@ Fraction(11, 16)
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -525,17 +526,30 @@ def _binomial_log_tail(n: int, p: Any, lo: int, hi: int) -> float:
     pf = float(p)
     odds = pf / (1 - pf)
     start = min(max(int((n + 1) * pf), lo), hi)
-    ref = _log_binom_ref(n, start, p)
+    return _log_tail_by_ratios(
+        _log_binom_ref(n, start, p), start, lo, hi, lambda j: (n - j) / (j + 1) * odds, lambda j: j / (n - j + 1) / odds
+    )
+
+
+def _log_tail_by_ratios(
+    ref: float, start: int, lo: int, hi: int, up: Callable[[int], float], down: Callable[[int], float]
+) -> float:
+    """ref + ln Σ_{j=lo}^{hi} t_j / t_start for a log-concave law whose
+    largest term in range is t_start (ln t_start = ``ref``, computed at DPS
+    digits by the caller): the other terms by their exact ratios
+    up(j) = t_{j+1}/t_j and down(j) = t_{j−1}/t_j in double precision,
+    outward until a term is below 1e-18 of the sum (past the mode the
+    ratios only fall)."""
     total, term, j = 1.0, 1.0, start
     while j < hi:
-        term *= (n - j) / (j + 1) * odds
+        term *= up(j)
         j += 1
         total += term
         if term < 1e-18 * total:
             break
     term, j = 1.0, start
     while j > lo:
-        term *= j / (n - j + 1) / odds
+        term *= down(j)
         j -= 1
         total += term
         if term < 1e-18 * total:
@@ -591,23 +605,15 @@ def _hypergeometric_log_tail(total: int, errors: int, sample: int, lo: int, hi: 
     law is log-concave: past the mode the ratios only fall)."""
     mode = ((sample + 1) * (errors + 1)) // (total + 2)
     start = min(max(mode, lo), hi)
-    ref = _log_hyper_term(total, errors, sample, start)
     rest = total - errors - sample  # the ratio's (total−errors−sample+j+1) is rest + j + 1
-    total_sum, term, j = 1.0, 1.0, start
-    while j < hi:
-        term *= (errors - j) * (sample - j) / ((j + 1) * (rest + j + 1))
-        j += 1
-        total_sum += term
-        if term < 1e-18 * total_sum:
-            break
-    term, j = 1.0, start
-    while j > lo:
-        term *= j * (rest + j) / ((errors - j + 1) * (sample - j + 1))
-        j -= 1
-        total_sum += term
-        if term < 1e-18 * total_sum:
-            break
-    return min(0.0, ref + math.log(total_sum))  # a probability: rounding must not lift it above 1
+    return _log_tail_by_ratios(
+        _log_hyper_term(total, errors, sample, start),
+        start,
+        lo,
+        hi,
+        lambda j: (errors - j) * (sample - j) / ((j + 1) * (rest + j + 1)),
+        lambda j: j * (rest + j) / ((errors - j + 1) * (sample - j + 1)),
+    )
 
 
 def estimate_outcome_probability(

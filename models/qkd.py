@@ -382,21 +382,10 @@ def _eb_prob(rho_ab: np.ndarray, pa: np.ndarray, pb: np.ndarray, exact: bool) ->
     # read-only arrays (the memoised joint states, the projectors): the table
     # and the correlators ask for the same products; the entry holds the three
     # arrays, so their ids cannot be reused while it lives
-    key = (id(rho_ab), id(pa), id(pb))
-    hit = _EB_PROBS.get(key)
-    if hit is not None and hit[0] is rho_ab and hit[1] is pa and hit[2] is pb:
-        return hit[3]
-    value = _eb_prob_exact(rho_ab, pa, pb)
-    _EB_PROBS[key] = (rho_ab, pa, pb, value)
-    while len(_EB_PROBS) > _EB_PROBS_MAX:
-        try:
-            _EB_PROBS.popitem(last=False)
-        except KeyError:  # emptied meanwhile by another thread
-            break
-    return value
+    return _identity_memo(_EB_PROBS, _EB_PROBS_MAX, (rho_ab, pa, pb), (), lambda: _eb_prob_exact(rho_ab, pa, pb))
 
 
-_EB_PROBS: OrderedDict[tuple[int, int, int], tuple[np.ndarray, np.ndarray, np.ndarray, Any]] = OrderedDict()
+_EB_PROBS: OrderedDict[Any, tuple[tuple[Any, ...], Any]] = OrderedDict()
 _EB_PROBS_MAX = 8192
 
 
@@ -594,20 +583,30 @@ def table(spec: Any, instrument: Instrument | None = None) -> list[Row]:
 #: attack or noise).  Each entry holds the spec itself, so its id cannot be
 #: reused while the entry lives, and a hit must be that very spec object.
 #: Only immutable values are stored (tables as tuples of frozen rows).
-_SPEC_MEMO: OrderedDict[tuple[int, tuple[Any, ...]], tuple[Any, Any]] = OrderedDict()
+_SPEC_MEMO: OrderedDict[Any, tuple[tuple[Any, ...], Any]] = OrderedDict()
 _SPEC_MEMO_MAX = 512
 
 
 def _spec_memo(spec: Any, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
-    full = (id(spec), key)
-    hit = _SPEC_MEMO.get(full)
-    if hit is not None and hit[0] is spec:
+    return _identity_memo(_SPEC_MEMO, _SPEC_MEMO_MAX, (spec,), key, build)
+
+
+def _identity_memo(
+    store: OrderedDict[Any, tuple[tuple[Any, ...], Any]], size: int, objs: tuple[Any, ...], key: Any, build: Callable[[], Any]
+) -> Any:
+    """``build()`` memoised on objects compared by identity (a spec,
+    read-only arrays) and on ``key``: each entry holds the objects, so their
+    ids cannot be reused while it lives, and a hit must be those very
+    objects; beyond ``size`` entries the oldest go."""
+    full = (tuple(map(id, objs)), key)
+    hit = store.get(full)
+    if hit is not None and all(a is b for a, b in zip(hit[0], objs)):
         return hit[1]
     value = build()
-    _SPEC_MEMO[full] = (spec, value)
-    while len(_SPEC_MEMO) > _SPEC_MEMO_MAX:
+    store[full] = (objs, value)
+    while len(store) > size:
         try:
-            _SPEC_MEMO.popitem(last=False)
+            store.popitem(last=False)
         except KeyError:  # emptied meanwhile by another thread
             break
     return value

@@ -153,7 +153,7 @@ def test_table_is_per_spec_object_and_a_fresh_list() -> None:
     twin = dataclasses.replace(spec)
     assert twin is not spec and twin == spec
     a = qkd.table(twin, identity())
-    assert any(k[0] == id(twin) and v[0] is twin for k, v in qkd._SPEC_MEMO.items())
+    assert any(k[0] == (id(twin),) and v[0][0] is twin for k, v in qkd._SPEC_MEMO.items())
     assert [(r, str(r.probability)) for r in a] == [(r, str(r.probability)) for r in qkd.table(spec, identity())]
 
 

@@ -135,3 +135,15 @@ __all__ = [
     "probability",
     "validate_input",
 ]
+
+
+def add_jobs_argument(parser: Any, what: str) -> None:
+    """``-j/--jobs N``: ``what`` in N worker processes (default: all cores; 1 = in this process)."""
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=positive_int("jobs"),
+        default=None,
+        metavar="N",
+        help=f"check {what} in N worker processes (default: all cores; 1 = in this process)",
+    )

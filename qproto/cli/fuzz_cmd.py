@@ -34,7 +34,7 @@ from qproto.replay import rendered_all
 from qproto.spec.errors import ParameterError
 
 from .. import report
-from .common import console, nonnegative_int, positive_int
+from .common import add_jobs_argument, console, nonnegative_int, positive_int
 
 
 def register(sub) -> None:
@@ -46,14 +46,7 @@ def register(sub) -> None:
     p.add_argument(
         "--seed", type=nonnegative_int("seed"), default=0, help="Hypothesis seed (default 0); the same seed replays the run"
     )
-    p.add_argument(
-        "-j",
-        "--jobs",
-        type=positive_int("jobs"),
-        default=None,
-        metavar="N",
-        help="check the properties in N worker processes (default: all cores; 1 = in this process)",
-    )
+    add_jobs_argument(p, "the properties")
     p.add_argument(
         "--scheduler",
         metavar="tcp://HOST:PORT",

@@ -13,7 +13,7 @@ from qproto.spec.protocol import ENGINES
 from .. import report
 from ..atomic import preflight, write_atomic
 from ..replay import rendered_all
-from .common import console, nonnegative_float, nonnegative_int, positive_int, validate_input
+from .common import add_jobs_argument, console, nonnegative_float, nonnegative_int, positive_int, validate_input
 
 
 def register(sub) -> None:
@@ -49,14 +49,7 @@ def register(sub) -> None:
         type=positive_int("state-limit"),
         help="most reachable states the explicit engine lists before handing a property to Z3 (default 200000)",
     )
-    p.add_argument(
-        "-j",
-        "--jobs",
-        type=positive_int("jobs"),
-        default=None,
-        metavar="N",
-        help="check protocols in N worker processes (default: all cores; 1 = in this process)",
-    )
+    add_jobs_argument(p, "protocols")
     p.add_argument(
         "--no-cache", action="store_true", help="neither read nor write the result cache (.qproto_cache/ or $QPROTO_CACHE_DIR)"
     )
