@@ -241,6 +241,8 @@ def run_batch(spec: CircuitProtocol, inputs: np.ndarray, rng: np.random.Generato
             for j, name in enumerate(bm.records):
                 records[name][lo:hi] = bm.outcomes[pick, j]
         return BatchRun(bm.registers, states.reshape((n, *bm.dims)), records)
+    if _input_independent(bm.gram):
+        return _run_fixed_weights(bm, inputs, rng, chunk, states, records)
     for lo in range(0, n, chunk):
         hi = min(n, lo + chunk)
         x0, x1 = inputs[lo:hi, 0], inputs[lo:hi, 1]
@@ -256,6 +258,47 @@ def run_batch(spec: CircuitProtocol, inputs: np.ndarray, rng: np.random.Generato
         scale = 1 / np.sqrt(p[rows, pick])
         states[lo:hi] = a0[pick] * (x0 * scale)[:, None] + a1[pick] * (x1 * scale)[:, None]
         for j, name in enumerate(bm.records):  # a record measured twice keeps its last outcome
+            records[name][lo:hi] = bm.outcomes[pick, j]
+    return BatchRun(bm.registers, states.reshape((n, *bm.dims)), records)
+
+
+#: How far from c_b·I a branch's Gram matrix may be (absolute, per entry) and
+#: still count as c_b·I: the branch weights then miss the input-dependent
+#: ones by at most this much, far below what a sample of any feasible size resolves.
+GRAM_TOLERANCE = 1e-12
+
+
+def _input_independent(gram: np.ndarray) -> bool:
+    """Whether every branch's weight x†G_b x is the same for every input:
+    G_b = c_b·I (teleportation and the other protocols whose outcomes carry
+    no information about the input qubit, as no-signalling demands)."""
+    return bool(
+        np.all(np.abs(gram[:, 0, 1]) <= GRAM_TOLERANCE)
+        and np.all(np.abs(gram[:, 1, 0]) <= GRAM_TOLERANCE)
+        and np.all(np.abs(gram[:, 0, 0] - gram[:, 1, 1]) <= GRAM_TOLERANCE)
+        and np.all(gram[:, 0, 0].real > 0)
+    )
+
+
+def _run_fixed_weights(
+    bm: BranchMaps, inputs: np.ndarray, rng: np.random.Generator, chunk: int, states: np.ndarray, records: dict[str, np.ndarray]
+) -> BatchRun:
+    """:func:`run_batch` when the branch weights c_b do not depend on the
+    input: branch b is drawn with probability c_b by one uniform per run
+    (the same draw and rule as the general path), and each branch's runs get
+    their state A_b x / √c_b from one matrix product."""
+    n = inputs.shape[0]
+    weights = bm.gram[:, 0, 0].real
+    cum = np.cumsum(weights)
+    normalised = bm.maps / np.sqrt(weights)[:, None, None]  # (branches, total, 2)
+    per_branch = [np.ascontiguousarray(a.T) for a in normalised]  # x (1×2) @ A_bᵀ (2×total)
+    for lo in range(0, n, chunk):
+        hi = min(n, lo + chunk)
+        pick = np.minimum(np.searchsorted(cum, rng.random(hi - lo) * cum[-1], side="right"), len(weights) - 1)
+        for b, a_t in enumerate(per_branch):
+            rows = lo + np.flatnonzero(pick == b)
+            states[rows] = inputs[rows] @ a_t
+        for j, name in enumerate(bm.records):
             records[name][lo:hi] = bm.outcomes[pick, j]
     return BatchRun(bm.registers, states.reshape((n, *bm.dims)), records)
 

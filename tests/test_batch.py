@@ -171,3 +171,33 @@ def test_numpy_swapping_baseline_gives_the_batch_runners_states():
         assert i.size and j.size
         assert np.allclose(theirs[i[0]], ours.states[j[0]].reshape(-1), atol=1e-12)
         assert abs(i.size / 4000 - 0.25) < 5 * np.sqrt(0.25 * 0.75 / 4000)
+
+
+def test_fixed_weight_path_equals_the_general_path(monkeypatch):
+    """Teleportation's branch weights are 1/4 whatever the input (G_b = I/4):
+    the runner samples them without per-run weights; forcing the general
+    path (per-run x†G_b x) gives the same branches and states for a seed."""
+    from qproto.models import batch
+
+    bm = batch.branch_maps(TELEPORTATION)
+    assert batch._input_independent(bm.gram)
+    x = haar_qubits(50_000, np.random.default_rng(8))
+    fast = run_batch(TELEPORTATION, x, np.random.default_rng(9))
+    monkeypatch.setattr(batch, "_input_independent", lambda gram: False)
+    general = run_batch(TELEPORTATION, x, np.random.default_rng(9))
+    for name in fast.records:
+        assert np.array_equal(fast.records[name], general.records[name])
+    assert np.allclose(fast.states, general.states, atol=1e-12)
+
+
+def test_input_dependent_weights_are_recognised():
+    from qproto.models import batch
+
+    gram = np.array([[[0.5, 0.0], [0.0, 0.5]], [[0.5, 0.0], [0.0, 0.5]]], dtype=complex)
+    assert batch._input_independent(gram)
+    leaky = gram.copy()
+    leaky[0, 0, 1] = leaky[0, 1, 0] = 0.1  # a branch whose weight depends on the input's phase
+    assert not batch._input_independent(leaky)
+    skewed = gram.copy()
+    skewed[0, 0, 0], skewed[1, 0, 0] = 0.6, 0.4  # ... or on |α|² against |β|²
+    assert not batch._input_independent(skewed)
