@@ -47,9 +47,18 @@ def _work(args: tuple[str, int, int, int, int, dict]) -> core.Report:
     return core.run_slice(name, _module(name), seed, share, worker, workers, options)
 
 
-def _cluster_work(args: tuple[str, int, int, int, int, dict], root: str = str(ROOT)) -> core.Report:
-    """:func:`_work` on a Dask worker: the repository's root goes on its
-    path first (``tests.mutation`` is not an installed package)."""
+def _cluster_work(args: tuple[str, int, int, int, int, dict]) -> core.Report:
+    """:func:`_slice` on a Dask worker, in the main thread of a child
+    process there (:func:`qproto.parallel.in_main_thread`), so each
+    property's time budget holds as it does in local workers."""
+    from qproto.parallel import in_main_thread
+
+    return in_main_thread(_slice, args)
+
+
+def _slice(args: tuple[str, int, int, int, int, dict], root: str = str(ROOT)) -> core.Report:
+    """:func:`_work` where ``tests.mutation`` may not be importable: the
+    repository's root goes on the path first (it is not an installed package)."""
     if root not in sys.path:
         sys.path.append(root)  # after site-packages: the installed qproto
     from tests.mutation import core as worker_core

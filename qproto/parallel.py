@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from qproto.cache import ResultCache, keys_for
+from qproto.spec.errors import InternalSignal
 
 if TYPE_CHECKING:  # pragma: no cover
     from qproto.proofs.verdict import Verdict
@@ -538,6 +539,66 @@ def _terminate(processes: Sequence[Any]) -> None:
             p.join(timeout=1)
 
 
+class ChildProcessDied(InternalSignal):
+    """:func:`in_main_thread`'s child process died (a signal, the OOM
+    killer, an exit) before it replied; the message says how."""
+
+
+def in_main_thread(fn: Callable[[Any], Any], unit: Any) -> Any:
+    """``fn(unit)`` where the runner's per-property time budget can fire:
+    called here when this is the main thread, else (a Dask task runs in a
+    worker thread, where SIGALRM never reaches it) in the main thread of a
+    child Python process, ``fn`` and ``unit`` sent by value (cloudpickle,
+    which Dask installs; the child imports from this process's ``sys.path``).
+    What ``fn`` raises is raised here; a child that
+    dies raises :class:`ChildProcessDied`.  The child's stdout is kept for
+    the reply: what the checkers print goes to its stderr."""
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        return fn(unit)
+    import pickle
+    import subprocess
+    import sys
+
+    import cloudpickle
+
+    run = subprocess.run(
+        [sys.executable, "-P", "-c", "from qproto.parallel import _child_main; _child_main()"],
+        input=pickle.dumps((list(sys.path), cloudpickle.dumps((fn, unit)))),
+        capture_output=True,
+    )
+    if run.returncode == 0:
+        kind, payload = pickle.loads(run.stdout)
+        if kind == "raise":
+            raise payload
+        return payload
+    tail = " ".join(run.stderr.decode(errors="replace").strip().splitlines()[-1:])
+    how = f"killed by signal {-run.returncode}" if run.returncode < 0 else f"exit code {run.returncode}"
+    raise ChildProcessDied(f"the child process died ({how}){': ' + tail if tail else ''}")
+
+
+def _child_main() -> None:
+    """The child of :func:`in_main_thread`: (fn, unit) on stdin; ("ok",
+    result) or ("raise", exception) pickled on stdout."""
+    import pickle
+    import sys
+
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    path, payload = pickle.loads(sys.stdin.buffer.read())
+    sys.path[:] = path  # import what the parent process could (its fn may live outside site-packages)
+    fn, unit = pickle.loads(payload)
+    reply: tuple[str, Any]
+    try:
+        reply = ("ok", fn(unit))
+    except Exception as exc:
+        reply = ("raise", exc)
+    out.write(pickle.dumps(reply))
+    out.flush()
+
+
 def check_scheduler(address: str) -> str:
     """``address`` when it reads as a Dask scheduler address
     (``tcp://host:port``, ``host:port``, ``tls://…``), else a one-line
@@ -599,6 +660,8 @@ __all__ = [
     "start_server",
     "map_on_cluster",
     "check_scheduler",
+    "in_main_thread",
+    "ChildProcessDied",
     "picklable",
     "error_verdicts",
     "Outcome",

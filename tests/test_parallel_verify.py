@@ -173,3 +173,48 @@ def test_without_timings_the_attack_search_counts_for_more_than_cheap_properties
     assert search > closed_form > 0
     # a timing from the last run wins over the static table
     assert parallel._estimate(find("sarg04"), cheap, {"sarg04": 100.0}) > search
+
+
+def _pid_and_thread(tag):
+    import threading
+
+    return tag, os.getpid(), threading.current_thread() is threading.main_thread()
+
+
+def _raise_parameter_error(_):
+    from qproto.spec.errors import ParameterError
+
+    raise ParameterError("bad unit")
+
+
+def _die(_):
+    os._exit(3)
+
+
+def test_in_main_thread_runs_off_main_threads_in_a_child_process():
+    """A Dask task runs in a worker thread, where no SIGALRM budget fires:
+    ``in_main_thread`` moves the unit to a child process's main thread."""
+    import threading
+
+    pytest.importorskip("cloudpickle")
+    from qproto.parallel import ChildProcessDied, in_main_thread
+    from qproto.spec.errors import ParameterError
+
+    assert in_main_thread(_pid_and_thread, "here") == ("here", os.getpid(), True)
+    out: dict = {}
+
+    def worker():
+        out["ok"] = in_main_thread(_pid_and_thread, "there")
+        for name, fn in (("raised", _raise_parameter_error), ("died", _die)):
+            try:
+                in_main_thread(fn, None)
+            except (ParameterError, ChildProcessDied) as exc:
+                out[name] = exc
+
+    t = threading.Thread(target=worker)
+    t.start()
+    t.join()
+    tag, pid, main = out["ok"]
+    assert tag == "there" and pid != os.getpid() and main
+    assert isinstance(out["raised"], ParameterError) and str(out["raised"]) == "bad unit"
+    assert isinstance(out["died"], ChildProcessDied) and "exit code 3" in str(out["died"])

@@ -20,11 +20,7 @@ those of ``-j 1`` (the serial path, in this process) apart from the times.
 
 from __future__ import annotations
 
-import os
-import pickle
-import subprocess
 import sys
-import threading
 import time
 from typing import Any
 
@@ -194,44 +190,14 @@ def _check(unit: tuple[Any, str, dict]) -> list:
 
 
 def _cluster_unit(unit: tuple[Any, str, dict]) -> list:
-    """One property on a Dask worker.  A Dask task runs in a worker thread,
-    where the runner cannot enforce the property's time budget (SIGALRM
-    fires in the main thread only): the property is checked in the main
-    thread of a child process instead, as ``-j`` workers do.  A child that
-    dies gives the property an ``error`` verdict saying how."""
-    if threading.current_thread() is threading.main_thread():
-        return _check(unit)
-    run = subprocess.run(
-        [sys.executable, "-P", "-c", "from qproto.cli.fuzz_cmd import _child; _child()"],
-        input=pickle.dumps(unit),
-        capture_output=True,
-    )
-    if run.returncode == 0:
-        kind, payload = pickle.loads(run.stdout)
-        if kind == "raise":
-            raise payload
-        return payload
-    from qproto.parallel import error_verdicts
+    """One property on a Dask worker, in the main thread of a child process
+    there (:func:`qproto.parallel.in_main_thread`: the property's time budget
+    holds, as in ``-j`` workers).  A child that dies gives the property an
+    ``error`` verdict saying how."""
+    from qproto.parallel import ChildProcessDied, error_verdicts, in_main_thread
 
-    spec, pid, _ = unit
-    tail = " ".join(run.stderr.decode(errors="replace").strip().splitlines()[-1:])
-    how = f"killed by signal {-run.returncode}" if run.returncode < 0 else f"exit code {run.returncode}"
-    return error_verdicts(spec, [pid], f"the child process died ({how}) while checking this property: {tail}".rstrip(": "))
-
-
-def _child() -> None:
-    """The child of :func:`_cluster_unit`: a unit on stdin, ("ok",
-    verdicts) or ("raise", QprotoError) pickled on stdout.  What the
-    checkers print goes to stderr, so it cannot corrupt the reply."""
-    from qproto.spec.errors import QprotoError
-
-    out = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-    unit = pickle.loads(sys.stdin.buffer.read())
     try:
-        reply: tuple[str, Any] = ("ok", _check(unit))
-    except QprotoError as exc:
-        reply = ("raise", exc)
-    out.write(pickle.dumps(reply))
-    out.flush()
+        return in_main_thread(_check, unit)
+    except ChildProcessDied as exc:
+        spec, pid, _ = unit
+        return error_verdicts(spec, [pid], f"{exc} while checking this property")
