@@ -29,6 +29,7 @@ from qproto.spec.circuit import ApplyGate, CircuitProtocol, Controlled, Measure,
 from qproto.spec.errors import DimensionError, SpecError
 
 from .circuit import prepared_state, resolve_gate
+from .memo import IdentityMemo
 
 
 @dataclass
@@ -133,15 +134,16 @@ class BranchMaps:
     has_input: bool = True
 
 
-_MAPS: dict[int, tuple[CircuitProtocol, BranchMaps | None]] = {}
+_MAPS = IdentityMemo(64)
 
 
 def branch_maps(spec: CircuitProtocol) -> BranchMaps | None:
     """The branch maps of ``spec`` (cached per spec object), or None when it
     has more than :data:`MAX_BRANCHES` branches."""
-    hit = _MAPS.get(id(spec))
-    if hit is not None and hit[0] is spec:
-        return hit[1]
+    return _MAPS.get_or_build((spec,), (), lambda: _branch_maps(spec))
+
+
+def _branch_maps(spec: CircuitProtocol) -> BranchMaps | None:
     regs, dims, ops = _program(spec)
     measures = [op for op in ops if op[0] == "measure"]
     n_inputs = sum(block is None for block in ops[0][1])
@@ -161,9 +163,6 @@ def branch_maps(spec: CircuitProtocol) -> BranchMaps | None:
                 maps[b, :, col] = _evolve_forced(ops, x, outcomes[b])[0] if n_inputs or col == 0 else 0
         gram = np.einsum("bki,bkj->bij", np.conj(maps), maps)
         result = BranchMaps(tuple(regs), tuple(dims), tuple(op[2] for op in measures), outcomes, maps, gram, n_inputs == 1)
-    if len(_MAPS) > 64:
-        _MAPS.clear()
-    _MAPS[id(spec)] = (spec, result)
     return result
 
 

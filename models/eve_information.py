@@ -45,6 +45,8 @@ import sympy as sp
 
 from qproto.spec.errors import PhysicsError
 
+from .memo import IdentityMemo
+
 #: Eigenvalues below this are taken as zero in entropies and projectors.
 EIGEN_TOLERANCE = 1e-12
 
@@ -111,8 +113,9 @@ def _bits(ps: Sequence[float]) -> float:
 
 # -- distinguishing two states ---------------------------------------------------
 def _hermitian(m: np.ndarray) -> np.ndarray:
+    """The Hermitian part of a matrix, or of each matrix of a stack."""
     m = np.asarray(m, dtype=complex)
-    return (m + m.conj().T) / 2
+    return (m + np.conj(np.swapaxes(m, -1, -2))) / 2
 
 
 def trace_norm(m: np.ndarray) -> float:
@@ -182,7 +185,7 @@ def hermitian_eigenvalues(mats: np.ndarray) -> np.ndarray:
     (a+d)/2 ∓ √(((a−d)/2)² + |b|²) — the attack search's probes have a
     two-dimensional ancilla, and a LAPACK call per matrix cost more than the
     arithmetic — larger ones by ``eigvalsh``."""
-    h = (mats + np.conj(np.swapaxes(mats, -1, -2))) / 2
+    h = _hermitian(mats)
     if h.shape[-1] != 2:
         return np.linalg.eigvalsh(h)
     a, d = h[..., 0, 0].real, h[..., 1, 1].real
@@ -494,13 +497,14 @@ class _SiftPlan:
     joint_map: np.ndarray  # (slices, 2, 2, symbols, detections): ... and Bob's bit b
 
 
-_PLANS: dict[int, tuple[KeyModel, _SiftPlan]] = {}
+_PLANS = IdentityMemo(64)
 
 
 def _sift_plan(model: KeyModel) -> _SiftPlan:
-    hit = _PLANS.get(id(model))
-    if hit is not None and hit[0] is model:
-        return hit[1]
+    return _PLANS.get_or_build((model,), (), lambda: _build_sift_plan(model))
+
+
+def _build_sift_plan(model: KeyModel) -> _SiftPlan:
     preps, dets = model.preparations, model.detections
     states = np.stack([as_numeric(p.state).reshape(2) for p in preps])
     weights = np.array(
@@ -525,11 +529,7 @@ def _sift_plan(model: KeyModel) -> _SiftPlan:
     for n, a, b, i, j in kept:
         alice_map[n, a, i, j] = 1
         joint_map[n, a, b, i, j] = 1
-    plan = _SiftPlan(list(index), states, weights, elements_t, alice_map, joint_map)
-    if len(_PLANS) > 64:
-        _PLANS.clear()
-    _PLANS[id(model)] = (model, plan)  # the model is kept alive with its plan, so its id is not reused
-    return plan
+    return _SiftPlan(list(index), states, weights, elements_t, alice_map, joint_map)
 
 
 __all__ = [

@@ -20,11 +20,11 @@ A, B, C, D on |Φ+⟩, |Ψ−⟩, |Ψ+⟩, |Φ−⟩.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import cache, lru_cache, wraps
-from typing import Any, TypeVar
+from functools import cache, lru_cache
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -36,12 +36,11 @@ from qproto.spec.repeater import PurificationProtocol
 from . import circuit as _circuit
 from .bell import bell, werner
 from .compare import fidelity
+from .memo import memo_by_value
 from .state import State
 
 F = sp.Symbol("F", real=True)
 A, B, C, D = sp.symbols("A B C D", real=True)
-
-_T = TypeVar("_T")
 
 #: Bell basis in the order of Deutsch et al. 1996.
 DEJMPS_ORDER = ("phi+", "psi-", "psi+", "phi-")
@@ -140,24 +139,7 @@ def prepared_bell(spec: Protocol, pair: tuple[str, str]) -> str:
     return "phi+"
 
 
-def _cached_per_spec(derive: Callable[[PurificationProtocol], _T]) -> Callable[[PurificationProtocol], _T]:
-    """Memoise a derivation on the spec's content (specs are frozen
-    dataclasses, compared field by field): the checkers of one spec, and the
-    reports that follow them, derive the same round map once.  The results
-    are immutable SymPy expressions; an unhashable spec is derived afresh."""
-    cached = lru_cache(maxsize=32)(derive)
-
-    def wrapper(spec: PurificationProtocol) -> _T:
-        try:
-            hash(spec)
-        except TypeError:
-            return derive(spec)
-        return cached(spec)
-
-    return wraps(derive)(wrapper)
-
-
-@_cached_per_spec
+@memo_by_value(32)  # the checkers of one spec, and the reports after them, derive the same round map
 def derive_werner_map(spec: PurificationProtocol) -> WernerMap:
     """Run ``spec`` on two Werner pairs of symbolic fidelity F, each centred
     on the Bell state the spec prepares on it; F' is the kept pair's
@@ -169,7 +151,7 @@ def derive_werner_map(spec: PurificationProtocol) -> WernerMap:
     return WernerMap(coeffs[target], res.success, tuple(coeffs))
 
 
-@_cached_per_spec
+@memo_by_value(32)  # the checkers of one spec, and the reports after them, derive the same round map
 def derive_bell_diagonal_map(spec: PurificationProtocol) -> tuple[tuple[sp.Expr, ...], sp.Expr]:
     """Run ``spec`` on two identical Bell-diagonal pairs (A, B, C, D);
     returns the normalised output coefficients and the success probability

@@ -40,7 +40,6 @@ with the finite-sample decision :func:`sample_aborts` /
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -56,6 +55,7 @@ from qproto.spec.qkd import EntanglementQKD, PrepareMeasureQKD
 from .bell import bell
 from .channels import _real_sqrt_conjugates
 from .instrument import Instrument, identity
+from .memo import IdentityMemo, memo_by_value
 
 
 @dataclass(frozen=True)
@@ -88,16 +88,10 @@ class Row:
 def _parse(text: Any) -> sp.Expr:
     if isinstance(text, sp.Basic):
         return text
-    if isinstance(text, str):  # a spec's amplitudes and angles are read over and over: parse each text once
-        return _parse_text(text)
     return _sympify(text)
 
 
-@lru_cache(maxsize=4096)
-def _parse_text(text: str) -> sp.Expr:
-    return _sympify(text)
-
-
+@memo_by_value(4096)  # a spec's amplitudes and angles are read over and over: each text once
 def _sympify(text: Any) -> sp.Expr:
     try:
         return sp.sympify(text, rational=True)
@@ -111,68 +105,38 @@ def _vec(amps: Sequence[Any]) -> np.ndarray:
 
 # The exact helpers below are pure functions of a SymPy value, and the same
 # values come back over and over (the same amplitudes in every row of a table,
-# the same QBER from several properties): each is memoised on the value.  The
-# key is (type, value): SymPy's == is structural equality (in SymPy ≥ 1.13 a
-# Float never equals a Rational), so an equal key is the same expression tree
-# and the memoised result is the one the function would compute again; the
-# type keeps a Python int apart from a SymPy Integer.  Anything unhashable is
-# computed afresh.
-
-
-def _memo_key(e: Any) -> tuple[type, Any] | None:
-    key = (type(e), e)
-    try:
-        hash(key)
-    except TypeError:
-        return None
-    return key
+# the same QBER from several properties): each is memoised on the value
+# (:func:`~qproto.models.memo.memo_by_value`).
 
 
 def _abs2(z: Any, exact: bool) -> Any:
     if exact:
-        key = _memo_key(z)
-        return _abs2_exact(key) if key is not None else _abs2_exact_uncached(z)
+        return _abs2_exact(z)
     return float(abs(z) ** 2)
 
 
-def _abs2_exact_uncached(z: Any) -> Any:
+@memo_by_value(8192)
+def _abs2_exact(z: Any) -> Any:
     return sp.expand(_real_sqrt_conjugates(sp.expand(z * sp.conjugate(z))))
 
 
-@lru_cache(maxsize=8192)
-def _abs2_exact(key: tuple[type, Any]) -> Any:
-    return _abs2_exact_uncached(key[1])
-
-
 def _simplify(e: Any) -> Any:
-    if isinstance(e, sp.Basic):
-        key = _memo_key(e)
-        return _simplify_basic(key) if key is not None else _simplify_uncached(e)
-    return e
+    return _simplify_basic(e) if isinstance(e, sp.Basic) else e
 
 
-def _simplify_uncached(e: sp.Basic) -> Any:
+@memo_by_value(4096)
+def _simplify_basic(e: sp.Basic) -> Any:
     e = sp.expand(_real_sqrt_conjugates(e))
     if e.free_symbols:
         return sp.factor(sp.simplify(e))
     return sp.radsimp(sp.simplify(e)) if e.is_number and not e.is_Rational else e
 
 
-@lru_cache(maxsize=4096)
-def _simplify_basic(key: tuple[type, Any]) -> Any:
-    return _simplify_uncached(key[1])
-
-
+@memo_by_value(4096)
 def simplified(e: Any) -> Any:
     """``sp.simplify(e)``, memoised on the expression (the checkers simplify
     the same CHSH value or QBER in several properties)."""
-    key = _memo_key(e)
-    return _sp_simplify(key) if key is not None else sp.simplify(e)
-
-
-@lru_cache(maxsize=4096)
-def _sp_simplify(key: tuple[type, Any]) -> Any:
-    return sp.simplify(key[1])
+    return sp.simplify(e)
 
 
 def _is_zero_exact(e: Any) -> bool:
@@ -277,19 +241,12 @@ def pm_table(spec: PrepareMeasureQKD, inst: Instrument) -> list[Row]:
 # -- entanglement based ---------------------------------------------------------
 
 
+@memo_by_value(256)
 def projector(angle: Any, outcome: int, exact: bool = True) -> np.ndarray:
     """The projector onto outcome 0 (the +1 eigenvector) or 1 of the
     setting of angle θ, which measures cos θ·Z + sin θ·X: (I ± (cos θ Z +
     sin θ X))/2, exact (SymPy entries) or complex128 (read-only: shared
     between callers)."""
-    try:
-        return _projector_matrix(angle, outcome, exact)
-    except TypeError:  # an unhashable angle: built afresh
-        return _projector_matrix.__wrapped__(angle, outcome, exact)
-
-
-@lru_cache(maxsize=256)
-def _projector_matrix(angle: Any, outcome: int, exact: bool) -> np.ndarray:
     th = _parse(angle)
     sign = 1 if outcome == 0 else -1
     c, s = sp.cos(th), sp.sin(th)
@@ -382,11 +339,10 @@ def _eb_prob(rho_ab: np.ndarray, pa: np.ndarray, pb: np.ndarray, exact: bool) ->
     # read-only arrays (the memoised joint states, the projectors): the table
     # and the correlators ask for the same products; the entry holds the three
     # arrays, so their ids cannot be reused while it lives
-    return _identity_memo(_EB_PROBS, _EB_PROBS_MAX, (rho_ab, pa, pb), (), lambda: _eb_prob_exact(rho_ab, pa, pb))
+    return _EB_PROBS.get_or_build((rho_ab, pa, pb), (), lambda: _eb_prob_exact(rho_ab, pa, pb))
 
 
-_EB_PROBS: OrderedDict[Any, tuple[tuple[Any, ...], Any]] = OrderedDict()
-_EB_PROBS_MAX = 8192
+_EB_PROBS = IdentityMemo(8192)
 
 
 def _eb_prob_exact(rho_ab: np.ndarray, pa: np.ndarray, pb: np.ndarray) -> Any:
@@ -583,40 +539,18 @@ def table(spec: Any, instrument: Instrument | None = None) -> list[Row]:
 #: attack or noise).  Each entry holds the spec itself, so its id cannot be
 #: reused while the entry lives, and a hit must be that very spec object.
 #: Only immutable values are stored (tables as tuples of frozen rows).
-_SPEC_MEMO: OrderedDict[Any, tuple[tuple[Any, ...], Any]] = OrderedDict()
-_SPEC_MEMO_MAX = 512
+_SPEC_MEMO = IdentityMemo(512)
 
 
 def _spec_memo(spec: Any, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
-    return _identity_memo(_SPEC_MEMO, _SPEC_MEMO_MAX, (spec,), key, build)
-
-
-def _identity_memo(
-    store: OrderedDict[Any, tuple[tuple[Any, ...], Any]], size: int, objs: tuple[Any, ...], key: Any, build: Callable[[], Any]
-) -> Any:
-    """``build()`` memoised on objects compared by identity (a spec,
-    read-only arrays) and on ``key``: each entry holds the objects, so their
-    ids cannot be reused while it lives, and a hit must be those very
-    objects; beyond ``size`` entries the oldest go."""
-    full = (tuple(map(id, objs)), key)
-    hit = store.get(full)
-    if hit is not None and all(a is b for a, b in zip(hit[0], objs)):
-        return hit[1]
-    value = build()
-    store[full] = (objs, value)
-    while len(store) > size:
-        try:
-            store.popitem(last=False)
-        except KeyError:  # emptied meanwhile by another thread
-            break
-    return value
+    return _SPEC_MEMO.get_or_build((spec,), key, build)
 
 
 def _instrument_key(inst: Instrument) -> tuple[Any, ...] | None:
     """Everything :func:`pm_table` and :func:`eb_table` read of an
     instrument — exactness, ancilla dimension, each branch's record and Kraus
     entries — as a hashable value (None when something is not hashable).
-    Exact entries are keyed as (type, value) (see :func:`_memo_key`), numeric
+    Exact entries are keyed as (type, value) (see :mod:`qproto.models.memo`), numeric
     ones by their bytes; a record by itself and its repr (``True`` and ``1``
     are equal as keys but print differently)."""
     parts = []

@@ -58,13 +58,13 @@ class AttackCase:
     def name(self) -> str:
         return self.label.partition(":")[0]
 
-    def values(self) -> dict[str, float]:
+    def texts(self) -> dict[str, str]:
+        """The label's parameter values as written (``k=v,...`` after the name)."""
         _, _, rest = self.label.partition(":")
-        out = {}
-        for pair in filter(None, rest.split(",")):
-            k, _, v = pair.partition("=")
-            out[k] = _float(v)
-        return out
+        return {k: v for k, _, v in (pair.partition("=") for pair in filter(None, rest.split(",")))}
+
+    def values(self) -> dict[str, float]:
+        return {k: _float(v) for k, v in self.texts().items()}
 
     def instrument(self) -> Instrument:
         """The numeric instrument (parameters as floats: fast)."""
@@ -93,13 +93,12 @@ def _float(text: str) -> float:
 def _numeric_instrument(label: str) -> Instrument:
     case = AttackCase(label)
     info = _attacks.get_attack(case.name)
-    vals = case.values()
     if case.name == "intercept-resend":
         # built in floating point from the label's exact values (the decimals it was written with)
         exact = {p.name: Fraction(str(p.default)) for p in info.params}
-        _, _, rest = label.partition(":")
-        exact.update((k, Fraction(v)) for k, _, v in (pair.partition("=") for pair in filter(None, rest.split(","))))
+        exact.update((k, Fraction(v)) for k, v in case.texts().items())
         return _attacks.intercept_resend_numeric(**exact)
+    vals = case.values()
     if case.name in ("depolarizing", "dephasing", "bit-flip"):
         # these factories keep exact arithmetic; give them exact values
         inst = info.factory(**{k: sp.Rational(v).limit_denominator(10**6) for k, v in vals.items()})

@@ -14,7 +14,6 @@ its verdict covers.
 
 from __future__ import annotations
 
-import functools
 import itertools
 from collections.abc import Mapping
 from typing import Any
@@ -28,6 +27,7 @@ from qproto.models.decide import decide_zero
 from qproto.models.exact import exact_json
 from qproto.models.instrument import Instrument, identity
 from qproto.models.keyrate import key_rate, threshold
+from qproto.models.memo import memo_by_value
 from qproto.spec.errors import SpecError
 from qproto.spec.protocol import Property
 from qproto.spec.qkd import EntanglementQKD, PrepareMeasureQKD
@@ -49,26 +49,13 @@ def _num(spec: Any, field: str, text: Any) -> sp.Expr:
     return v
 
 
+@memo_by_value(4096)  # a spec's texts are read once
 def _read_number(text: Any) -> sp.Expr | None:
-    """``sp.sympify(text, rational=True)``, or None when SymPy cannot read
-    it; a spec's texts are read once (memoised on (type, text): SymPy values
-    are immutable)."""
-    try:
-        return _read_number_cached((type(text), text))
-    except TypeError:  # unhashable: read afresh
-        return _read_number_uncached(text)
-
-
-def _read_number_uncached(text: Any) -> sp.Expr | None:
+    """``sp.sympify(text, rational=True)``, or None when SymPy cannot read it."""
     try:
         return sp.sympify(text, rational=True)
     except (sp.SympifyError, TypeError):
         return None
-
-
-@functools.lru_cache(maxsize=4096)
-def _read_number_cached(key: tuple[type, Any]) -> sp.Expr | None:
-    return _read_number_uncached(key[1])
 
 
 def _check_estimation(spec: Any) -> None:

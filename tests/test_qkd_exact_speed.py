@@ -20,6 +20,7 @@ from qproto.loader import resolve
 from qproto.models import qkd
 from qproto.models.attacks import parse_attack
 from qproto.models.instrument import Instrument, identity
+from qproto.models.memo import memo_by_value
 from qproto.proofs.qkd import _num, _read_number, measure_resend_direction
 from qproto.spec.errors import SpecError
 from qproto.spec.qkd import EntanglementQKD, PrepareMeasureQKD
@@ -51,7 +52,7 @@ def _clear_memos() -> None:
     qkd._EB_PROBS.clear()
     qkd._simplify_basic.cache_clear()
     qkd._abs2_exact.cache_clear()
-    qkd._sp_simplify.cache_clear()
+    qkd.simplified.cache_clear()
 
 
 def _lines(spec: object) -> list[Instrument]:
@@ -112,15 +113,24 @@ def test_memoised_helpers_equal_uncached(name: str) -> None:
         rows = qkd.table(spec, inst)
         values = [r.probability for r in rows] + [qkd._sum([r.probability for r in rows if r.kept])]
         for v in values:
-            assert _same(qkd._simplify(v), qkd._simplify_uncached(v))
-            assert _same(qkd._abs2(v, True), qkd._abs2_exact_uncached(v))
+            assert _same(qkd._simplify(v), qkd._simplify_basic.__wrapped__(v))
+            assert _same(qkd._abs2(v, True), qkd._abs2_exact.__wrapped__(v))
             assert _same(qkd.simplified(v), sp.simplify(v))
 
 
 def test_memo_keys_keep_types_apart() -> None:
-    assert qkd._memo_key(1) != qkd._memo_key(sp.Integer(1))
-    assert qkd._memo_key(sp.Rational(1, 2)) != qkd._memo_key(sp.Float(0.5))
-    assert qkd._memo_key([1]) is None  # unhashable: computed afresh
+    calls: list[object] = []
+
+    @memo_by_value(16)
+    def seen(x: object) -> object:
+        calls.append(x)
+        return x
+
+    values = (1, sp.Integer(1), sp.Rational(1, 2), sp.Float(0.5))
+    for x in values + values:
+        assert seen(x) == x
+    assert [type(c) for c in calls] == [type(x) for x in values]  # equal values of two types: two entries, each once
+    assert seen([1]) == [1] and seen([1]) == [1] and calls[-2:] == [[1], [1]]  # unhashable: computed afresh
     assert qkd._simplify(sp.Integer(1)) == 1
     # an int and a SymPy Integer do not share an entry
     assert type(qkd.simplified(1)) is type(sp.simplify(1))

@@ -121,7 +121,44 @@ def validate_input(spec: Any) -> None:
         raise SpecError(f"{spec.name}: {what} as a number or expression; write a number like 1/2 or sqrt(2)/2") from None
 
 
+def add_jobs_argument(parser: Any, what: str) -> None:
+    """``-j/--jobs N``: ``what`` in N worker processes (default: all cores; 1 = in this process)."""
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=positive_int("jobs"),
+        default=None,
+        metavar="N",
+        help=f"check {what} in N worker processes (default: all cores; 1 = in this process)",
+    )
+
+
+def add_scheduler_argument(parser: Any, what: str) -> None:
+    """``--scheduler tcp://HOST:PORT``: ``what`` on an existing Dask cluster."""
+    parser.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help=f"run {what} on this Dask distributed scheduler's cluster instead of local processes "
+        "(pip install 'qproto[cluster]'); the same results",
+    )
+
+
+def check_scheduler_option(args: Any, workers_do: str) -> None:
+    """With ``--scheduler``: no ``-j`` beside it, and an address Dask can
+    read — both refused before any work (one line, exit 2)."""
+    if args.scheduler is None:
+        return
+    if args.jobs is not None:
+        raise ParameterError(f"-j/--jobs sets local processes; with --scheduler the cluster's workers {workers_do}: drop one")
+    from qproto.parallel import check_scheduler
+
+    check_scheduler(args.scheduler)
+
+
 __all__ = [
+    "add_jobs_argument",
+    "add_scheduler_argument",
+    "check_scheduler_option",
     "MAX_EXPONENT",
     "MAX_NUMBER_TEXT",
     "bounded_int",
@@ -135,15 +172,3 @@ __all__ = [
     "probability",
     "validate_input",
 ]
-
-
-def add_jobs_argument(parser: Any, what: str) -> None:
-    """``-j/--jobs N``: ``what`` in N worker processes (default: all cores; 1 = in this process)."""
-    parser.add_argument(
-        "-j",
-        "--jobs",
-        type=positive_int("jobs"),
-        default=None,
-        metavar="N",
-        help=f"check {what} in N worker processes (default: all cores; 1 = in this process)",
-    )

@@ -30,7 +30,7 @@ from qproto.replay import rendered_all
 from qproto.spec.errors import ParameterError
 
 from .. import report
-from .common import add_jobs_argument, console, nonnegative_int, positive_int
+from .common import add_jobs_argument, add_scheduler_argument, check_scheduler_option, console, nonnegative_int, positive_int
 
 
 def register(sub) -> None:
@@ -43,12 +43,7 @@ def register(sub) -> None:
         "--seed", type=nonnegative_int("seed"), default=0, help="Hypothesis seed (default 0); the same seed replays the run"
     )
     add_jobs_argument(p, "the properties")
-    p.add_argument(
-        "--scheduler",
-        metavar="tcp://HOST:PORT",
-        help="check the properties on this Dask distributed scheduler's cluster instead of local processes "
-        "(pip install 'qproto[cluster]'); the same verdicts",
-    )
+    add_scheduler_argument(p, "the properties' checks")
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
     p.set_defaults(func=run)
 
@@ -75,14 +70,7 @@ def adversary_spec(spec):
 
 
 def run(args) -> int:
-    if args.scheduler is not None:
-        if args.jobs is not None:
-            raise ParameterError(
-                "-j/--jobs sets local processes; with --scheduler the cluster's workers check the properties: drop one"
-            )
-        from qproto.parallel import check_scheduler
-
-        check_scheduler(args.scheduler)
+    check_scheduler_option(args, "check the properties")
     spec = adversary_spec(resolve(args.protocol))
     validate(spec)
     props = [p for p in spec.properties if p.engine == "adversary"]

@@ -33,7 +33,7 @@ from qproto.keyrate_api import (  # re-exported: these names were defined here f
 from qproto.spec.errors import ParameterError
 from qproto.spec.validation import check_int
 
-from .common import bounded_int, check_number_text, console, print_json
+from .common import add_scheduler_argument, bounded_int, check_number_text, check_scheduler_option, console, print_json
 
 #: The largest N for ``--rounds`` (the finite-key formula is closed-form,
 #: but beyond this the text is surely a typo).
@@ -105,12 +105,7 @@ def register(sub: Any) -> None:
         metavar="N",
         help="processes for a sweep (default: all cores)",
     )
-    p.add_argument(
-        "--scheduler",
-        metavar="tcp://HOST:PORT",
-        help="run the sweep's points on this Dask distributed scheduler's cluster instead of local processes "
-        "(pip install 'qproto[cluster]'); the same numbers, in the same order",
-    )
+    add_scheduler_argument(p, "the sweep's points")
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
     p.set_defaults(func=run)
 
@@ -299,14 +294,7 @@ def _print_report(rep: Any) -> None:
 
 def _run_sweep(args: Any, target: Any, base: dict[str, Any]) -> int:
     variable, values = parse_sweep(args.sweep)
-    if args.scheduler is not None:
-        if args.jobs is not None:
-            raise ParameterError(
-                "-j/--jobs sets local processes; with --scheduler the cluster's workers run the points: drop one"
-            )
-        from qproto.parallel import check_scheduler
-
-        check_scheduler(args.scheduler)  # before any point runs
+    check_scheduler_option(args, "run the points")  # before any point runs
     jobs = args.jobs or os.cpu_count() or 1
     show = sys.stderr.isatty()
     if variable == "distance":

@@ -73,10 +73,11 @@ def _start_workers_early(args) -> None:
     from qproto.cache import FORMAT, cache_dir
     from qproto.parallel import default_jobs, start_server
 
-    if (args.jobs or default_jobs()) < 2 or len(args.targets or ()) == 1:
+    jobs = args.jobs or default_jobs()
+    if jobs < 2 or len(args.targets or ()) == 1:
         return
     if args.no_cache or args.clear_cache or not (cache_dir() / f"v{FORMAT}").is_dir():
-        start_server(args.jobs or default_jobs())
+        start_server(jobs)
 
 
 def run(args) -> int:
